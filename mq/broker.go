@@ -1,0 +1,269 @@
+// Package mq is rabbitboard's side of RabbitMQ: one supervised connection,
+// a confirming publisher, receivers that consume side by side, and the
+// topology calls (queues, exchanges, bindings). It knows nothing of HTTP or
+// WebSockets: it reports what happens through Config.Events.
+package mq
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Config configures a Broker.
+type Config struct {
+	URL string
+	// Heartbeat bounds how long a silent network cut goes unnoticed.
+	Heartbeat time.Duration
+	// ConfirmTimeout bounds how long a publish waits for the broker's confirms.
+	ConfirmTimeout time.Duration
+	// PollInterval is how often queue depths are read.
+	PollInterval time.Duration
+	// ManagementURL is the management plugin's base URL; "" derives it from URL.
+	ManagementURL string
+	MaxReceivers  int
+	Logger        *slog.Logger
+	// Events receives every event. It is called from rabbitboard's own
+	// goroutines (never the library's frame reader) and must not block.
+	Events func(Event)
+}
+
+// Broker owns the AMQP connection and everything that uses it.
+type Broker struct {
+	cfg  Config
+	log  *slog.Logger
+	mgmt *management
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu        sync.Mutex
+	conn      *amqp.Connection
+	ready     chan struct{} // closed while conn is usable
+	state     string
+	lastErr   string
+	known     map[string]QueueSpec // queues rabbitboard declared or consumes from
+	receivers map[string]*Receiver
+	order     []string // receiver ids in creation order
+	nextID    int
+
+	pub publisher
+}
+
+// New returns a Broker; Open starts it.
+func New(cfg Config) *Broker {
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = 2 * time.Second
+	}
+	if cfg.ConfirmTimeout == 0 {
+		cfg.ConfirmTimeout = 10 * time.Second
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.MaxReceivers == 0 {
+		cfg.MaxReceivers = 32
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Events == nil {
+		cfg.Events = func(Event) {}
+	}
+	b := &Broker{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		ready:     make(chan struct{}),
+		state:     "connecting",
+		known:     map[string]QueueSpec{},
+		receivers: map[string]*Receiver{},
+	}
+	b.mgmt = newManagement(cfg.URL, cfg.ManagementURL)
+	b.pub.b = b
+	return b
+}
+
+// Open starts connecting (and reconnecting for as long as the Broker is
+// open). It returns at once: a broker that is down is retried, not fatal.
+func (b *Broker) Open() error {
+	if _, err := amqp.ParseURI(b.cfg.URL); err != nil {
+		return fmt.Errorf("AMQP URL %s: %s", Redact(b.cfg.URL), redactErr(err.Error(), b.cfg.URL))
+	}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	b.wg.Add(2)
+	go b.supervise()
+	go b.watchQueues()
+	return nil
+}
+
+// Close stops every receiver (what they hold goes back to the queue) and
+// closes the connection. It waits at most until ctx is done.
+func (b *Broker) Close(ctx context.Context) error {
+	if b.cancel == nil {
+		return nil
+	}
+	b.mu.Lock()
+	rs := make([]*Receiver, 0, len(b.receivers))
+	for _, r := range b.receivers {
+		rs = append(rs, r)
+	}
+	b.mu.Unlock()
+	for _, r := range rs {
+		r.stop()
+	}
+	done := make(chan struct{})
+	go func() {
+		for _, r := range rs {
+			<-r.done
+		}
+		b.cancel()
+		b.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		b.cancel()
+		return ctx.Err()
+	}
+}
+
+// Redact hides the password of an AMQP URL.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable AMQP URL)"
+	}
+	return u.Redacted()
+}
+
+// redactErr removes the URL's password from an error text, whatever form
+// the URL was written in.
+func redactErr(text, raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			text = strings.ReplaceAll(text, pw, "xxxxx")
+			text = strings.ReplaceAll(text, url.QueryEscape(pw), "xxxxx")
+			text = strings.ReplaceAll(text, url.PathEscape(pw), "xxxxx")
+		}
+	}
+	return text
+}
+
+// supervise keeps one connection open, redialing with capped backoff.
+func (b *Broker) supervise() {
+	defer b.wg.Done()
+	const minBackoff, maxBackoff = 100 * time.Millisecond, 3 * time.Second
+	backoff := minBackoff
+	warned := false
+	for {
+		conn, err := amqp.DialConfig(b.cfg.URL, amqp.Config{
+			Heartbeat:  b.cfg.Heartbeat,
+			Properties: amqp.Table{"connection_name": "rabbitboard"},
+			Dial:       amqp.DefaultDial(2 * time.Second),
+		})
+		if err != nil {
+			msg := redactErr(err.Error(), b.cfg.URL)
+			b.setDown(msg)
+			if !warned {
+				b.log.Warn("RabbitMQ is not reachable; retrying until it is", "url", Redact(b.cfg.URL), "error", msg)
+				warned = true
+			}
+			select {
+			case <-b.ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, maxBackoff)
+			continue
+		}
+		backoff, warned = minBackoff, false
+		closed := conn.NotifyClose(make(chan *amqp.Error, 1))
+		b.setConnected(conn)
+		b.log.Info("connected to RabbitMQ", "url", Redact(b.cfg.URL))
+		select {
+		case <-b.ctx.Done():
+			b.mu.Lock()
+			b.conn = nil
+			b.mu.Unlock()
+			_ = conn.Close()
+			return
+		case e := <-closed:
+			msg := "connection closed"
+			if e != nil {
+				msg = redactErr(e.Reason, b.cfg.URL)
+			}
+			b.log.Warn("lost the RabbitMQ connection; reconnecting", "error", msg)
+			b.setDown(msg)
+		}
+	}
+}
+
+func (b *Broker) setConnected(conn *amqp.Connection) {
+	b.mu.Lock()
+	b.conn, b.state, b.lastErr = conn, "connected", ""
+	close(b.ready)
+	b.cfg.Events(BrokerEvent{Type: "broker", State: "connected"})
+	b.mu.Unlock()
+}
+
+func (b *Broker) setDown(msg string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.conn != nil {
+		b.ready = make(chan struct{})
+		b.conn = nil
+	}
+	if b.state == "down" && b.lastErr == msg {
+		return
+	}
+	b.state, b.lastErr = "down", msg
+	b.cfg.Events(BrokerEvent{Type: "broker", State: "down", Error: msg})
+}
+
+// State returns the connection state and the last error.
+func (b *Broker) State() BrokerEvent {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return BrokerEvent{Type: "broker", State: b.state, Error: b.lastErr}
+}
+
+// connection returns the open connection and a channel closed when it is
+// usable again, or ErrUnavailable at once when there is none.
+func (b *Broker) connection() (*amqp.Connection, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.conn == nil || b.conn.IsClosed() {
+		return nil, ErrUnavailable
+	}
+	return b.conn, nil
+}
+
+func (b *Broker) readyChan() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ready
+}
+
+// withChannel runs f on a fresh channel that is closed afterwards. A broker
+// refusal closes only that channel, so the shared connection stays usable.
+func (b *Broker) withChannel(f func(ch *amqp.Channel) error) error {
+	conn, err := b.connection()
+	if err != nil {
+		return err
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		return explain(err)
+	}
+	defer ch.Close()
+	return explain(f(ch))
+}

@@ -1,0 +1,365 @@
+package mq
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func amqpURL() string {
+	if u := os.Getenv("AMQP_URL"); u != "" {
+		return u
+	}
+	return "amqp://guest:guest@127.0.0.1:5672/"
+}
+
+// recorder keeps every event a Broker reports.
+type recorder struct {
+	mu     sync.Mutex
+	events []Event
+	added  chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{added: make(chan struct{}, 1)} }
+
+func (r *recorder) record(e Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.mu.Unlock()
+	select {
+	case r.added <- struct{}{}:
+	default:
+	}
+}
+
+func (r *recorder) deliveries(receiver string) []DeliveryEvent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []DeliveryEvent
+	for _, e := range r.events {
+		if d, ok := e.(DeliveryEvent); ok && (receiver == "" || d.Receiver == receiver) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (r *recorder) settled(receiver string) []SettledEvent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []SettledEvent
+	for _, e := range r.events {
+		if s, ok := e.(SettledEvent); ok && s.Receiver == receiver {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// waitFor waits until cond holds, failing the test after the timeout.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// openBroker starts a Broker against the machine's RabbitMQ and closes it
+// when the test ends. A missing broker fails the test.
+func openBroker(t *testing.T) (*Broker, *recorder) {
+	t.Helper()
+	rec := newRecorder()
+	b := New(Config{URL: amqpURL(), Events: rec.record, PollInterval: 200 * time.Millisecond, ManagementURL: "-"})
+	if err := b.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := b.Close(ctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	waitFor(t, 5*time.Second, "the broker connection (is RabbitMQ running at "+Redact(amqpURL())+"?)", func() bool {
+		return b.State().State == "connected"
+	})
+	return b, rec
+}
+
+// freshQueue declares an empty queue named for the test and deletes it after.
+func freshQueue(t *testing.T, b *Broker, spec QueueSpec) string {
+	t.Helper()
+	if spec.Name == "" {
+		spec.Name = "rb-test-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
+	}
+	_ = b.DeleteQueue(spec.Name)
+	if _, err := b.DeclareQueue(spec); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.DeleteQueue(spec.Name) })
+	return spec.Name
+}
+
+func addReceiver(t *testing.T, b *Broker, spec ReceiverSpec) string {
+	t.Helper()
+	info, err := b.AddReceiver(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State != StateConsuming {
+		t.Fatalf("receiver %s is %s (%s), want consuming", info.ID, info.State, info.Error)
+	}
+	return info.ID
+}
+
+func publish(t *testing.T, b *Broker, p Publication) PublishResult {
+	t.Helper()
+	res, err := b.Publish(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Confirmed != p.Count {
+		t.Fatalf("publish: %+v, want %d confirmed", res, p.Count)
+	}
+	return res
+}
+
+func bodies(ds []DeliveryEvent) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.Body
+	}
+	return out
+}
+
+func TestRoundRobin(t *testing.T) {
+	b, rec := openBroker(t)
+	q := freshQueue(t, b, QueueSpec{})
+	a := addReceiver(t, b, ReceiverSpec{Queue: q, Ack: AckAuto})
+	c := addReceiver(t, b, ReceiverSpec{Queue: q, Ack: AckAuto})
+	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("Task {{seq}}")}, Count: 10})
+	waitFor(t, 5*time.Second, "10 deliveries", func() bool { return len(rec.deliveries("")) == 10 })
+
+	got := map[string][]string{a: bodies(rec.deliveries(a)), c: bodies(rec.deliveries(c))}
+	odd := []string{"Task 1", "Task 3", "Task 5", "Task 7", "Task 9"}
+	even := []string{"Task 2", "Task 4", "Task 6", "Task 8", "Task 10"}
+	first, second := a, c
+	if len(got[a]) > 0 && got[a][0] == "Task 2" {
+		first, second = c, a
+	}
+	if fmt.Sprint(got[first]) != fmt.Sprint(odd) || fmt.Sprint(got[second]) != fmt.Sprint(even) {
+		t.Fatalf("round-robin: %s got %v, %s got %v; want one %v and the other %v", a, got[a], c, got[c], odd, even)
+	}
+	for _, id := range []string{a, c} {
+		r, _ := b.Receiver(id)
+		if info := r.Info(); info.Counters != (Counters{Received: 5, Acked: 5, Unacked: 0}) {
+			t.Errorf("%s counters %+v, want 5 received, 5 acked, 0 unacked", id, info.Counters)
+		}
+	}
+}
+
+func TestFairDispatch(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		prefetch         int
+		minFast, maxFast int
+	}{
+		// Prefetch 1: the slow receiver (300 ms a message) holds one message
+		// at a time, so the fast one takes nearly all of the 20. It takes at
+		// least 15 as long as it is scheduled at all during the slow one's
+		// first 300 ms.
+		{"prefetch 1", 1, 15, 19},
+		// Prefetch 0: the broker pushes every message at once, in turn,
+		// whatever the receivers' speed.
+		{"prefetch 0", 0, 10, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, rec := openBroker(t)
+			q := freshQueue(t, b, QueueSpec{})
+			slow := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: tc.prefetch, Ack: AckManual, WorkMS: 300})
+			fast := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: tc.prefetch, Ack: AckManual})
+			publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("Task {{seq}}")}, Count: 20})
+			waitFor(t, 10*time.Second, "20 deliveries", func() bool { return len(rec.deliveries("")) == 20 })
+			nf, ns := len(rec.deliveries(fast)), len(rec.deliveries(slow))
+			if nf < tc.minFast || nf > tc.maxFast || nf+ns != 20 {
+				t.Fatalf("fast receiver took %d, slow %d; want fast in [%d, %d] and 20 in all", nf, ns, tc.minFast, tc.maxFast)
+			}
+		})
+	}
+}
+
+func TestKillRedelivers(t *testing.T) {
+	b, rec := openBroker(t)
+	q := freshQueue(t, b, QueueSpec{})
+	slow := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: 3, Ack: AckManual, WorkMS: 60000})
+	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("job {{seq}}")}, Count: 5})
+	waitFor(t, 5*time.Second, "the slow receiver to hold 3", func() bool {
+		r, _ := b.Receiver(slow)
+		return r.Info().Unacked == 3
+	})
+	held := bodies(rec.deliveries(slow))
+	r, _ := b.Receiver(slow)
+	if err := r.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if info := r.Info(); info.State != StateKilled || info.Unacked != 0 {
+		t.Fatalf("after kill: %+v, want killed with 0 unacked", info)
+	}
+	requeued := rec.settled(slow)
+	if len(requeued) != 3 {
+		t.Fatalf("settled events after kill: %+v, want 3 requeued", requeued)
+	}
+	for _, s := range requeued {
+		if s.Outcome != "requeued" || !s.Requeue {
+			t.Errorf("settled %+v, want outcome requeued", s)
+		}
+	}
+	other := addReceiver(t, b, ReceiverSpec{Queue: q, Ack: AckManual})
+	waitFor(t, 5*time.Second, "5 deliveries to the other receiver", func() bool { return len(rec.deliveries(other)) == 5 })
+	redelivered := map[string]bool{}
+	for _, d := range rec.deliveries(other) {
+		redelivered[d.Body] = d.Redelivered
+	}
+	for i := 1; i <= 5; i++ {
+		body := fmt.Sprintf("job %d", i)
+		wasHeld := false
+		for _, h := range held {
+			wasHeld = wasHeld || h == body
+		}
+		got, ok := redelivered[body]
+		if !ok || got != wasHeld {
+			t.Errorf("%q: delivered=%v redelivered=%v, want delivered and redelivered=%v", body, ok, got, wasHeld)
+		}
+	}
+	waitFor(t, 5*time.Second, "the queue to be empty and all acked", func() bool {
+		info, err := b.InspectQueue(q)
+		o, _ := b.Receiver(other)
+		return err == nil && info.Messages == 0 && o.Info().Acked == 5
+	})
+}
+
+func TestPropertiesRoundTrip(t *testing.T) {
+	b, rec := openBroker(t)
+	q := freshQueue(t, b, QueueSpec{Durable: true})
+	id := addReceiver(t, b, ReceiverSpec{Queue: q})
+	binary := []byte{0, 0xff, 0xfe, 'a', 0x80}
+	publish(t, b, Publication{Message: Message{
+		RoutingKey: q, Body: binary, Persistent: true,
+		Properties: Properties{ContentType: "application/octet-stream", MessageID: "m-1", CorrelationID: "c-1", Priority: 3, AppID: "test"},
+		Headers:    map[string]any{"trace": "abc", "n": float64(42), "nested": map[string]any{"ok": true}},
+	}, Count: 1})
+	waitFor(t, 5*time.Second, "the delivery", func() bool { return len(rec.deliveries(id)) == 1 })
+	d := rec.deliveries(id)[0]
+	if d.Encoding != "base64" || d.Body != "AP/+YYA=" {
+		t.Errorf("body %q encoding %q, want base64 AP/+YYA=", d.Body, d.Encoding)
+	}
+	want := Properties{ContentType: "application/octet-stream", DeliveryMode: 2, MessageID: "m-1", CorrelationID: "c-1", Priority: 3, AppID: "test"}
+	if d.Properties != want {
+		t.Errorf("properties %+v, want %+v", d.Properties, want)
+	}
+	h, _ := json.Marshal(d.Headers)
+	if string(h) != `{"n":42,"nested":{"ok":true},"trace":"abc"}` {
+		t.Errorf("headers %s", h)
+	}
+}
+
+func TestRefusalsKeepConnection(t *testing.T) {
+	b, _ := openBroker(t)
+	q := freshQueue(t, b, QueueSpec{Durable: false})
+	for _, tc := range []struct {
+		name string
+		do   func() error
+		code string
+		msg  string
+	}{
+		{"redeclare durable", func() error { _, err := b.DeclareQueue(QueueSpec{Name: q, Durable: true}); return err },
+			"PRECONDITION_FAILED", "The queue '" + q + "' already exists with durable = 'false', but you asked for 'true'."},
+		{"reserved name", func() error { _, err := b.DeclareQueue(QueueSpec{Name: "amq.mine"}); return err },
+			"ACCESS_REFUSED", "The name 'amq.mine' starts with 'amq.', which RabbitMQ keeps for itself: choose another queue name."},
+		{"missing queue", func() error { _, err := b.PurgeQueue("rb-test-no-such-queue"); return err },
+			"NOT_FOUND", "There is no queue 'rb-test-no-such-queue': declare it first."},
+		{"missing exchange", func() error {
+			_, err := b.Publish(context.Background(), Publication{Message: Message{Exchange: "rb-no-such-exchange"}, Count: 1})
+			return err
+		}, "NOT_FOUND", "There is no exchange 'rb-no-such-exchange': declare it first."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.do()
+			e, ok := err.(*Error)
+			if !ok || e.Code != tc.code || !strings.HasPrefix(e.Message, tc.msg) {
+				t.Fatalf("got %#v, want code %s and message starting %q", err, tc.code, tc.msg)
+			}
+			publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("still fine")}, Count: 1})
+		})
+	}
+}
+
+func TestMandatoryReturn(t *testing.T) {
+	b, rec := openBroker(t)
+	res, err := b.Publish(context.Background(), Publication{Message: Message{RoutingKey: "rb-test-nobody-here", Body: []byte("x"), Mandatory: true}, Count: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (PublishResult{Published: 3, Confirmed: 3, Returned: 3}) {
+		t.Fatalf("result %+v, want 3 published, confirmed and returned", res)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	n := 0
+	for _, e := range rec.events {
+		if r, ok := e.(ReturnedEvent); ok {
+			n++
+			if r.ReplyText != "NO_ROUTE" || r.Body != "x" {
+				t.Errorf("returned %+v", r)
+			}
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d returned events, want 3", n)
+	}
+}
+
+// A message published by another AMQP client reaches a receiver, and one
+// published by rabbitboard reaches another client.
+func TestOtherClients(t *testing.T) {
+	b, rec := openBroker(t)
+	q := freshQueue(t, b, QueueSpec{})
+	conn, err := amqp.Dial(amqpURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("to outside")}, Count: 1})
+	got, ok, err := ch.Get(q, true)
+	if err != nil || !ok || string(got.Body) != "to outside" {
+		t.Fatalf("outside get: %q %v %v", got.Body, ok, err)
+	}
+	id := addReceiver(t, b, ReceiverSpec{Queue: q})
+	if err := ch.Publish("", q, false, false, amqp.Publishing{Body: []byte("from outside")}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the outside message", func() bool { return len(rec.deliveries(id)) == 1 })
+	if d := rec.deliveries(id)[0]; d.Body != "from outside" {
+		t.Fatalf("body %q", d.Body)
+	}
+}

@@ -1,0 +1,98 @@
+package mq
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Error codes besides the broker's own reply names.
+const (
+	CodeInvalid     = "invalid_input"
+	CodeNotFound    = "not_found"
+	CodeUnavailable = "broker_unavailable"
+	CodeLimit       = "limit_reached"
+	CodeConflict    = "conflict"
+)
+
+// Error is a failure told in words a student understands. Code is the
+// broker's reply name (PRECONDITION_FAILED, ACCESS_REFUSED, NOT_FOUND,
+// RESOURCE_LOCKED) when the broker refused, else one of the Code constants.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// ErrUnavailable is returned at once while there is no broker connection.
+var ErrUnavailable = &Error{CodeUnavailable, "RabbitMQ is not reachable right now; rabbitboard keeps retrying, try again in a moment."}
+
+func invalid(format string, args ...any) error {
+	return &Error{CodeInvalid, fmt.Sprintf(format, args...)}
+}
+
+var (
+	inequivalentArg = regexp.MustCompile(`inequivalent arg '([^']*)' for (queue|exchange) '([^']*)' in vhost '[^']*': received (.*) but current is (.*)$`)
+	reservedName    = regexp.MustCompile(`(queue|exchange) name '([^']*)' contains reserved prefix 'amq\.\*'`)
+	noSuch          = regexp.MustCompile(`no (queue|exchange) '([^']*)' in vhost`)
+	exclusiveQueue  = regexp.MustCompile(`cannot obtain exclusive access to locked queue '([^']*)'`)
+)
+
+// explain turns a broker refusal into an *Error with a sentence saying what
+// happened and what to do. Other errors pass through unchanged.
+func explain(err error) error {
+	var ae *amqp.Error
+	if !errors.As(err, &ae) {
+		if errors.Is(err, amqp.ErrClosed) {
+			return ErrUnavailable
+		}
+		return err
+	}
+	name, text := replyName(ae.Code), ae.Reason
+	msg := "RabbitMQ refused: " + text
+	switch {
+	case ae.Code == amqp.PreconditionFailed && inequivalentArg.MatchString(text):
+		m := inequivalentArg.FindStringSubmatch(text)
+		msg = fmt.Sprintf("The %s '%s' already exists with %s = %s, but you asked for %s. "+
+			"RabbitMQ never changes an existing %s: declare it with the same settings, or delete it first and declare it again.",
+			m[2], m[3], m[1], m[5], m[4], m[2])
+	case ae.Code == amqp.AccessRefused && reservedName.MatchString(text):
+		m := reservedName.FindStringSubmatch(text)
+		msg = fmt.Sprintf("The name '%s' starts with 'amq.', which RabbitMQ keeps for itself: choose another %s name.", m[2], m[1])
+	case ae.Code == amqp.AccessRefused:
+		msg = "RabbitMQ refused access: " + text + ". The broker user lacks the permission for this."
+	case ae.Code == amqp.NotFound && noSuch.MatchString(text):
+		m := noSuch.FindStringSubmatch(text)
+		msg = fmt.Sprintf("There is no %s '%s': declare it first.", m[1], m[2])
+	case ae.Code == amqp.ResourceLocked && exclusiveQueue.MatchString(text):
+		m := exclusiveQueue.FindStringSubmatch(text)
+		msg = fmt.Sprintf("The queue '%s' is exclusive to another connection: only that connection may use it.", m[1])
+	case ae.Code == amqp.PreconditionFailed:
+		msg = "RabbitMQ refused the settings: " + text + "."
+	}
+	if !ae.Server || name == "" {
+		return &Error{CodeUnavailable, "The connection to RabbitMQ broke (" + text + "); rabbitboard is reconnecting."}
+	}
+	return &Error{name, msg}
+}
+
+func replyName(code int) string {
+	switch code {
+	case amqp.PreconditionFailed:
+		return "PRECONDITION_FAILED"
+	case amqp.AccessRefused:
+		return "ACCESS_REFUSED"
+	case amqp.NotFound:
+		return "NOT_FOUND"
+	case amqp.ResourceLocked:
+		return "RESOURCE_LOCKED"
+	case amqp.NotAllowed:
+		return "NOT_ALLOWED"
+	case amqp.CommandInvalid:
+		return "COMMAND_INVALID"
+	}
+	return ""
+}

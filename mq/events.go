@@ -1,0 +1,109 @@
+package mq
+
+import "time"
+
+// Event is something that happened at the broker that viewers should see.
+// Each concrete event marshals to one JSON object of the WebSocket contract.
+type Event interface{ eventType() string }
+
+// BrokerEvent reports the connection state: connected, connecting or down.
+type BrokerEvent struct {
+	Type  string `json:"type"`
+	State string `json:"state"`
+	Error string `json:"error,omitempty"`
+}
+
+// QueueEvent carries a queue's depth after it changed.
+type QueueEvent struct {
+	Type  string    `json:"type"`
+	Queue QueueInfo `json:"queue"`
+}
+
+// QueueGoneEvent says a queue rabbitboard showed no longer exists.
+type QueueGoneEvent struct {
+	Type  string `json:"type"`
+	Queue string `json:"queue"`
+}
+
+// ReceiverEvent carries a receiver's settings, state and counters.
+type ReceiverEvent struct {
+	Type     string       `json:"type"`
+	Receiver ReceiverInfo `json:"receiver"`
+}
+
+// ReceiverRemovedEvent says a receiver was removed and its column can go.
+type ReceiverRemovedEvent struct {
+	Type     string `json:"type"`
+	Receiver string `json:"receiver"`
+}
+
+// Counters are a receiver's message counts, carried on every delivery and
+// settlement so a viewer's totals stay exact without extra events.
+type Counters struct {
+	Received int64 `json:"received"`
+	Acked    int64 `json:"acked"`
+	Unacked  int64 `json:"unacked"`
+}
+
+// DeliveryEvent is one message handed to a receiver.
+type DeliveryEvent struct {
+	Type        string         `json:"type"`
+	Receiver    string         `json:"receiver"`
+	Queue       string         `json:"queue"`
+	Seq         int64          `json:"seq"`
+	DeliveryTag uint64         `json:"delivery_tag"`
+	Redelivered bool           `json:"redelivered"`
+	Exchange    string         `json:"exchange"`
+	RoutingKey  string         `json:"routing_key"`
+	Body        string         `json:"body"`
+	Encoding    string         `json:"encoding"`
+	Properties  Properties     `json:"properties"`
+	Headers     map[string]any `json:"headers"`
+	At          time.Time      `json:"at"`
+	Counters    Counters       `json:"counters"`
+}
+
+// SettledEvent says what became of a delivery: ack, nack, reject, or
+// requeued when the broker took it back because the channel went away.
+type SettledEvent struct {
+	Type        string   `json:"type"`
+	Receiver    string   `json:"receiver"`
+	DeliveryTag uint64   `json:"delivery_tag"`
+	Seq         int64    `json:"seq"`
+	Outcome     string   `json:"outcome"`
+	Requeue     bool     `json:"requeue"`
+	Counters    Counters `json:"counters"`
+}
+
+// PublishedEvent summarises one publish request once the broker confirmed it.
+type PublishedEvent struct {
+	Type       string `json:"type"`
+	Exchange   string `json:"exchange"`
+	RoutingKey string `json:"routing_key"`
+	Count      int    `json:"count"`
+	Confirmed  int    `json:"confirmed"`
+	Nacked     int    `json:"nacked"`
+	Returned   int    `json:"returned"`
+}
+
+// ReturnedEvent is a mandatory message that no queue took.
+type ReturnedEvent struct {
+	Type       string `json:"type"`
+	Exchange   string `json:"exchange"`
+	RoutingKey string `json:"routing_key"`
+	ReplyCode  uint16 `json:"reply_code"`
+	ReplyText  string `json:"reply_text"`
+	Body       string `json:"body"`
+	Encoding   string `json:"encoding"`
+	Message    string `json:"message"`
+}
+
+func (BrokerEvent) eventType() string          { return "broker" }
+func (QueueEvent) eventType() string           { return "queue" }
+func (QueueGoneEvent) eventType() string       { return "queue_gone" }
+func (ReceiverEvent) eventType() string        { return "receiver" }
+func (ReceiverRemovedEvent) eventType() string { return "receiver_removed" }
+func (DeliveryEvent) eventType() string        { return "delivery" }
+func (SettledEvent) eventType() string         { return "settled" }
+func (PublishedEvent) eventType() string       { return "published" }
+func (ReturnedEvent) eventType() string        { return "returned" }

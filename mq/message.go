@@ -1,0 +1,201 @@
+package mq
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Properties are the basic properties of a message as users name them.
+type Properties struct {
+	ContentType     string `json:"content_type"`
+	ContentEncoding string `json:"content_encoding,omitempty"`
+	DeliveryMode    uint8  `json:"delivery_mode,omitempty"`
+	MessageID       string `json:"message_id"`
+	CorrelationID   string `json:"correlation_id"`
+	ReplyTo         string `json:"reply_to"`
+	Expiration      string `json:"expiration"`
+	Priority        uint8  `json:"priority"`
+	Type            string `json:"type"`
+	AppID           string `json:"app_id"`
+	UserID          string `json:"user_id,omitempty"`
+	Timestamp       string `json:"timestamp,omitempty"`
+}
+
+// Message is one message to publish, already decoded to bytes.
+type Message struct {
+	Exchange   string
+	RoutingKey string
+	Body       []byte
+	Persistent bool
+	Mandatory  bool
+	Properties Properties
+	Headers    map[string]any
+}
+
+// Publication is a publish request: Count copies of Message, with {{seq}}
+// in the body replaced by 1..Count.
+type Publication struct {
+	Message
+	Count int
+}
+
+// SeqPlaceholder in a body is replaced by the message's number in its batch.
+const SeqPlaceholder = "{{seq}}"
+
+func (p Publication) body(seq int) []byte {
+	if !strings.Contains(string(p.Body), SeqPlaceholder) {
+		return p.Body
+	}
+	return []byte(strings.ReplaceAll(string(p.Body), SeqPlaceholder, fmt.Sprint(seq)))
+}
+
+func (p Publication) publishing(seq int, headers amqp.Table) amqp.Publishing {
+	mode := amqp.Transient
+	if p.Persistent {
+		mode = amqp.Persistent
+	}
+	pr := p.Properties
+	return amqp.Publishing{
+		Headers:         headers,
+		ContentType:     pr.ContentType,
+		ContentEncoding: pr.ContentEncoding,
+		DeliveryMode:    mode,
+		Priority:        pr.Priority,
+		CorrelationId:   pr.CorrelationID,
+		ReplyTo:         pr.ReplyTo,
+		Expiration:      pr.Expiration,
+		MessageId:       pr.MessageID,
+		Type:            pr.Type,
+		AppId:           pr.AppID,
+		Body:            p.body(seq),
+	}
+}
+
+// EncodeBody returns the body as text when it is valid UTF-8, else base64.
+func EncodeBody(b []byte) (body, encoding string) {
+	if utf8.Valid(b) {
+		return string(b), "text"
+	}
+	return base64.StdEncoding.EncodeToString(b), "base64"
+}
+
+func deliveryProperties(d amqp.Delivery) Properties {
+	p := Properties{
+		ContentType:     d.ContentType,
+		ContentEncoding: d.ContentEncoding,
+		DeliveryMode:    d.DeliveryMode,
+		MessageID:       d.MessageId,
+		CorrelationID:   d.CorrelationId,
+		ReplyTo:         d.ReplyTo,
+		Expiration:      d.Expiration,
+		Priority:        d.Priority,
+		Type:            d.Type,
+		AppID:           d.AppId,
+		UserID:          d.UserId,
+	}
+	if !d.Timestamp.IsZero() {
+		p.Timestamp = d.Timestamp.UTC().Format(time.RFC3339)
+	}
+	return p
+}
+
+// toTable converts JSON-decoded values to AMQP field values. Whole numbers
+// become integers: the broker refuses a float where it expects a count or a
+// TTL, and users type 60000, not 60000.0.
+func toTable(m map[string]any) (amqp.Table, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	t := make(amqp.Table, len(m))
+	for k, v := range m {
+		fv, err := toFieldValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", k, err)
+		}
+		t[k] = fv
+	}
+	return t, t.Validate()
+}
+
+func toFieldValue(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, bool, string, int, int8, int16, int32, int64, float32:
+		return x, nil
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int64(x), nil
+		}
+		return x, nil
+	case map[string]any:
+		return toTable(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			fe, err := toFieldValue(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = fe
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("a value of type %T cannot be sent in AMQP headers", v)
+}
+
+// fromTable converts AMQP field values to values that marshal to JSON.
+func fromTable(t amqp.Table) map[string]any {
+	if len(t) == 0 {
+		return map[string]any{}
+	}
+	m := make(map[string]any, len(t))
+	for k, v := range t {
+		m[k] = fromFieldValue(v)
+	}
+	return m
+}
+
+func fromFieldValue(v any) any {
+	switch x := v.(type) {
+	case amqp.Table:
+		return fromTable(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = fromFieldValue(e)
+		}
+		return out
+	case []byte:
+		s, _ := EncodeBody(x)
+		return s
+	case time.Time:
+		return x.UTC().Format(time.RFC3339)
+	case amqp.Decimal:
+		return fmt.Sprintf("%de-%d", x.Value, x.Scale)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Sprint(x)
+		}
+	case float32:
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return fmt.Sprint(x)
+		}
+	}
+	return v
+}
+
+// sortedKeys is used where output order must not depend on map order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

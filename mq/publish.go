@@ -1,0 +1,192 @@
+package mq
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// PublishResult counts what the broker did with a publish request.
+type PublishResult struct {
+	Published int `json:"published"`
+	Confirmed int `json:"confirmed"`
+	Nacked    int `json:"nacked"`
+	Returned  int `json:"returned"`
+}
+
+// publisher owns one confirming channel. Publish requests take turns on it,
+// so the returns that arrive during a request belong to that request.
+type publisher struct {
+	b  *Broker
+	mu sync.Mutex // one request at a time; guards the fields below
+
+	ch      *amqp.Channel
+	conn    *amqp.Connection
+	closed  chan *amqp.Error
+	barrier chan chan int // asks the returns drainer how many it counted
+	drained chan struct{} // closed when the drainer has ended
+}
+
+// Publish sends Count messages with publisher confirms and waits for the
+// broker to confirm every one (or ConfirmTimeout to pass).
+func (b *Broker) Publish(ctx context.Context, p Publication) (PublishResult, error) {
+	if p.Count < 1 {
+		return PublishResult{}, invalid("Count must be at least 1.")
+	}
+	if p.Exchange != "" {
+		if err := checkName("exchange", p.Exchange); err != nil {
+			return PublishResult{}, err
+		}
+	}
+	if len(p.RoutingKey) > 255 {
+		return PublishResult{}, invalid("The routing key is %d bytes long; RabbitMQ allows at most 255.", len(p.RoutingKey))
+	}
+	headers, err := toTable(p.Headers)
+	if err != nil {
+		return PublishResult{}, invalid("Header %v.", err)
+	}
+	if p.Exchange != "" {
+		// Publishing to a missing exchange closes the channel; ask first so
+		// the user gets a plain answer and the publisher keeps its channel.
+		if err := b.withChannel(func(ch *amqp.Channel) error {
+			return ch.ExchangeDeclarePassive(p.Exchange, "direct", false, false, false, false, nil)
+		}); err != nil {
+			return PublishResult{}, err
+		}
+	}
+	return b.pub.publish(ctx, p, headers)
+}
+
+func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.Table) (PublishResult, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ch, err := p.channel()
+	if err != nil {
+		return PublishResult{}, err
+	}
+	var res PublishResult
+	var pubErr error
+	confirms := make([]*amqp.DeferredConfirmation, 0, pub.Count)
+	for seq := 1; seq <= pub.Count; seq++ {
+		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, pub.Exchange, pub.RoutingKey, pub.Mandatory, false, pub.publishing(seq, headers))
+		if err != nil {
+			pubErr = err
+			break
+		}
+		confirms = append(confirms, dc)
+		res.Published++
+	}
+	if res.Published == 0 {
+		p.reset()
+		return res, explain(pubErr)
+	}
+	deadline := time.NewTimer(p.b.cfg.ConfirmTimeout)
+	defer deadline.Stop()
+	for _, dc := range confirms {
+		select {
+		case <-dc.Done():
+			if dc.Acked() {
+				res.Confirmed++
+			} else {
+				res.Nacked++
+			}
+			continue
+		case <-deadline.C:
+		case <-ctx.Done():
+		}
+		break
+	}
+	res.Returned = p.returnedSince()
+	if res.Confirmed+res.Nacked < res.Published {
+		// Unconfirmed messages may or may not have arrived: start afresh so
+		// their late confirms cannot be counted for the next request.
+		p.reset()
+	}
+	p.b.cfg.Events(PublishedEvent{Type: "published", Exchange: pub.Exchange, RoutingKey: pub.RoutingKey,
+		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned})
+	if pub.Exchange == "" {
+		p.b.refreshQueue(pub.RoutingKey)
+	}
+	return res, nil
+}
+
+// channel returns the open confirming channel, opening one when needed.
+func (p *publisher) channel() (*amqp.Channel, error) {
+	conn, err := p.b.connection()
+	if err != nil {
+		return nil, err
+	}
+	if p.ch != nil && p.conn == conn && !p.ch.IsClosed() {
+		return p.ch, nil
+	}
+	p.reset()
+	ch, err := conn.Channel()
+	if err != nil {
+		return nil, explain(err)
+	}
+	if err := ch.Confirm(false); err != nil {
+		_ = ch.Close()
+		return nil, explain(err)
+	}
+	returns := ch.NotifyReturn(make(chan amqp.Return, 64))
+	p.ch, p.conn = ch, conn
+	p.barrier, p.drained = make(chan chan int), make(chan struct{})
+	p.b.wg.Add(1)
+	go p.drainReturns(returns, p.barrier, p.drained)
+	return ch, nil
+}
+
+func (p *publisher) reset() {
+	if p.ch != nil {
+		_ = p.ch.Close()
+		<-p.drained
+	}
+	p.ch, p.conn = nil, nil
+}
+
+// drainReturns counts and reports returned messages. The library hands a
+// return over before it processes the confirm of the same message, so once
+// every confirm of a request is in, a barrier request answered here has
+// seen all of that request's returns.
+func (p *publisher) drainReturns(returns <-chan amqp.Return, barrier <-chan chan int, drained chan<- struct{}) {
+	defer p.b.wg.Done()
+	defer close(drained)
+	n := 0
+	for {
+		select {
+		case r, ok := <-returns:
+			if !ok {
+				return
+			}
+			n++
+			body, enc := EncodeBody(r.Body)
+			p.b.cfg.Events(ReturnedEvent{
+				Type: "returned", Exchange: r.Exchange, RoutingKey: r.RoutingKey,
+				ReplyCode: r.ReplyCode, ReplyText: r.ReplyText, Body: body, Encoding: enc,
+				Message: returnSentence(r.Exchange, r.RoutingKey),
+			})
+		case reply := <-barrier:
+			reply <- n
+			n = 0
+		}
+	}
+}
+
+func (p *publisher) returnedSince() int {
+	reply := make(chan int, 1)
+	select {
+	case p.barrier <- reply:
+		return <-reply
+	case <-p.drained:
+		return 0
+	}
+}
+
+func returnSentence(exchange, key string) string {
+	if exchange == "" {
+		return "No queue named '" + key + "' exists, so the default exchange had nowhere to put the message."
+	}
+	return "No binding of exchange '" + exchange + "' matches key '" + key + "', so no queue took the message."
+}

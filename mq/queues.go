@@ -1,0 +1,198 @@
+package mq
+
+import (
+	"context"
+	"reflect"
+	"time"
+	"unicode/utf8"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// QueueSpec is what a queue is declared with.
+type QueueSpec struct {
+	Name       string         `json:"name"`
+	Durable    bool           `json:"durable"`
+	AutoDelete bool           `json:"auto_delete"`
+	Arguments  map[string]any `json:"arguments"`
+}
+
+// QueueInfo is a queue with its depth: messages ready and consumers.
+type QueueInfo struct {
+	QueueSpec
+	Messages  int `json:"messages"`
+	Consumers int `json:"consumers"`
+}
+
+func checkName(kind, name string) error {
+	switch {
+	case name == "":
+		return invalid("Give the %s a name.", kind)
+	case len(name) > 255:
+		return invalid("The %s name is %d bytes long; RabbitMQ allows at most 255.", kind, len(name))
+	case !utf8.ValidString(name):
+		return invalid("The %s name is not valid UTF-8 text.", kind)
+	}
+	return nil
+}
+
+// DeclareQueue declares a queue and returns it with its depth.
+func (b *Broker) DeclareQueue(spec QueueSpec) (QueueInfo, error) {
+	if err := checkName("queue", spec.Name); err != nil {
+		return QueueInfo{}, err
+	}
+	args, err := toTable(spec.Arguments)
+	if err != nil {
+		return QueueInfo{}, invalid("Queue argument %v.", err)
+	}
+	var q amqp.Queue
+	err = b.withChannel(func(ch *amqp.Channel) (err error) {
+		q, err = ch.QueueDeclare(spec.Name, spec.Durable, spec.AutoDelete, false, false, args)
+		return err
+	})
+	if err != nil {
+		return QueueInfo{}, err
+	}
+	if spec.Arguments == nil {
+		spec.Arguments = map[string]any{}
+	}
+	b.remember(spec)
+	info := QueueInfo{QueueSpec: spec, Messages: q.Messages, Consumers: q.Consumers}
+	b.cfg.Events(QueueEvent{Type: "queue", Queue: info})
+	return info, nil
+}
+
+// remember adds a queue to the set whose depth rabbitboard shows.
+func (b *Broker) remember(spec QueueSpec) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.known[spec.Name] = spec
+}
+
+// InspectQueue returns a queue's depth with a passive declare; NOT_FOUND
+// when it does not exist.
+func (b *Broker) InspectQueue(name string) (QueueInfo, error) {
+	if err := checkName("queue", name); err != nil {
+		return QueueInfo{}, err
+	}
+	var q amqp.Queue
+	err := b.withChannel(func(ch *amqp.Channel) (err error) {
+		q, err = ch.QueueDeclarePassive(name, false, false, false, false, nil)
+		return err
+	})
+	if err != nil {
+		return QueueInfo{}, err
+	}
+	b.mu.Lock()
+	spec, ok := b.known[name]
+	b.mu.Unlock()
+	if !ok {
+		spec = QueueSpec{Name: name, Arguments: map[string]any{}}
+	}
+	return QueueInfo{QueueSpec: spec, Messages: q.Messages, Consumers: q.Consumers}, nil
+}
+
+// DeleteQueue deletes a queue and the messages in it.
+func (b *Broker) DeleteQueue(name string) error {
+	if _, err := b.InspectQueue(name); err != nil {
+		return err
+	}
+	err := b.withChannel(func(ch *amqp.Channel) error {
+		_, err := ch.QueueDelete(name, false, false, false)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	delete(b.known, name)
+	b.mu.Unlock()
+	b.cfg.Events(QueueGoneEvent{Type: "queue_gone", Queue: name})
+	return nil
+}
+
+// PurgeQueue removes the ready messages of a queue and says how many.
+func (b *Broker) PurgeQueue(name string) (int, error) {
+	if _, err := b.InspectQueue(name); err != nil {
+		return 0, err
+	}
+	var n int
+	err := b.withChannel(func(ch *amqp.Channel) (err error) {
+		n, err = ch.QueuePurge(name, false)
+		return err
+	})
+	b.refreshQueue(name)
+	return n, err
+}
+
+// Queues lists the queues rabbitboard knows with exact depths, and every
+// queue of the vhost when the management plugin answers.
+func (b *Broker) Queues(ctx context.Context) ([]QueueInfo, error) {
+	if _, err := b.connection(); err != nil {
+		return nil, err
+	}
+	all := map[string]QueueInfo{}
+	if listed, err := b.mgmt.queues(ctx); err == nil {
+		for _, q := range listed {
+			all[q.Name] = q
+		}
+	}
+	b.mu.Lock()
+	names := sortedKeys(b.known)
+	b.mu.Unlock()
+	for _, name := range names {
+		q, err := b.InspectQueue(name)
+		if err != nil {
+			continue
+		}
+		if m, ok := all[name]; ok && len(q.Arguments) == 0 {
+			q.QueueSpec = m.QueueSpec
+		}
+		all[name] = q
+	}
+	out := make([]QueueInfo, 0, len(all))
+	for _, name := range sortedKeys(all) {
+		out = append(out, all[name])
+	}
+	return out, nil
+}
+
+func (b *Broker) refreshQueue(name string) {
+	if q, err := b.InspectQueue(name); err == nil {
+		b.cfg.Events(QueueEvent{Type: "queue", Queue: q})
+	}
+}
+
+// watchQueues polls queue depths and reports the ones that changed.
+func (b *Broker) watchQueues() {
+	defer b.wg.Done()
+	last := map[string]QueueInfo{}
+	t := time.NewTicker(b.cfg.PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.ctx.Done():
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(b.ctx, b.cfg.PollInterval)
+		qs, err := b.Queues(ctx)
+		cancel()
+		if err != nil {
+			continue
+		}
+		seen := make(map[string]QueueInfo, len(qs))
+		for _, q := range qs {
+			seen[q.Name] = q
+			if prev, ok := last[q.Name]; !ok || !reflect.DeepEqual(prev, q) {
+				b.cfg.Events(QueueEvent{Type: "queue", Queue: q})
+			}
+		}
+		for name := range last {
+			if _, ok := seen[name]; !ok {
+				b.cfg.Events(QueueGoneEvent{Type: "queue_gone", Queue: name})
+			}
+		}
+		last = seen
+	}
+}

@@ -1,0 +1,528 @@
+package mq
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Ack modes of a receiver.
+const (
+	AckAuto        = "auto"
+	AckManual      = "manual"
+	AckInteractive = "interactive"
+)
+
+// Receiver states.
+const (
+	StateConsuming = "consuming"
+	StatePaused    = "paused"
+	StateKilled    = "killed"
+	StateWaiting   = "waiting"
+	StateStopping  = "stopping"
+	stateRemoved   = "removed"
+)
+
+// ReceiverSpec is what a receiver is created with.
+type ReceiverSpec struct {
+	Queue    string `json:"queue"`
+	Name     string `json:"name"`
+	Prefetch int    `json:"prefetch"`
+	Ack      string `json:"ack"`
+	WorkMS   int    `json:"work_ms"`
+	DotMS    int    `json:"dot_ms"`
+}
+
+// ReceiverInfo is a receiver as the API and the page show it.
+type ReceiverInfo struct {
+	ID string `json:"id"`
+	ReceiverSpec
+	State string `json:"state"`
+	Counters
+	// Error says why a waiting receiver waits.
+	Error string `json:"error,omitempty"`
+}
+
+func (s *ReceiverSpec) validate() error {
+	if err := checkName("queue", s.Queue); err != nil {
+		return err
+	}
+	switch s.Ack {
+	case "":
+		s.Ack = AckAuto
+	case AckAuto, AckManual, AckInteractive:
+	default:
+		return invalid("ack must be auto, manual or interactive, not %q.", s.Ack)
+	}
+	switch {
+	case s.Prefetch < 0 || s.Prefetch > 65535:
+		return invalid("prefetch must be between 0 (no limit) and 65535.")
+	case s.WorkMS < 0 || s.WorkMS > 600000:
+		return invalid("work_ms must be between 0 and 600000 (ten minutes).")
+	case s.DotMS < 0 || s.DotMS > 60000:
+		return invalid("dot_ms must be between 0 and 60000.")
+	case utf8.RuneCountInString(s.Name) > 100 || !utf8.ValidString(s.Name):
+		return invalid("The receiver name must be valid text of at most 100 characters.")
+	}
+	return nil
+}
+
+type command struct {
+	kind    string // pause, resume, kill, remove, ack, nack, reject
+	tag     uint64
+	requeue bool
+	reply   chan error
+}
+
+// session is one channel of a receiver, with the deliveries it holds unsettled.
+type session struct {
+	ch         *amqp.Channel
+	closed     <-chan *amqp.Error
+	deliveries <-chan amqp.Delivery // nil while not consuming
+	tag        string
+	canceled   bool             // basic.cancel sent; deliveries drain then close
+	held       map[uint64]int64  // delivery tag -> seq
+	bodies     map[uint64][]byte // manual mode: bodies of held deliveries, for the work time
+}
+
+// Receiver consumes from one queue on a channel of its own, as a separate
+// worker process would, and reports each delivery as an event.
+type Receiver struct {
+	b    *Broker
+	id   string
+	spec ReceiverSpec
+	cmds chan command
+	done chan struct{}
+
+	// Owned by the receiver's goroutine.
+	s        *session
+	want     string
+	consumes int
+	waiters  []chan error // answered after the next consume attempt
+	pending  []uint64     // manual mode: held deliveries in arrival order
+	working  *time.Timer  // runs while the first pending delivery is worked on
+
+	mu       sync.Mutex // guards the fields below
+	state    string
+	errText  string
+	counters Counters
+	seq      int64
+}
+
+// AddReceiver starts a receiver on an existing queue and returns once it
+// consumes (or says why it cannot).
+func (b *Broker) AddReceiver(spec ReceiverSpec) (ReceiverInfo, error) {
+	if err := spec.validate(); err != nil {
+		return ReceiverInfo{}, err
+	}
+	q, err := b.InspectQueue(spec.Queue)
+	if err != nil {
+		return ReceiverInfo{}, err
+	}
+	b.mu.Lock()
+	if len(b.receivers) >= b.cfg.MaxReceivers {
+		b.mu.Unlock()
+		return ReceiverInfo{}, &Error{CodeLimit, fmt.Sprintf("There are already %d receivers, the most this dashboard allows: remove one first.", b.cfg.MaxReceivers)}
+	}
+	if _, ok := b.known[q.Name]; !ok {
+		b.known[q.Name] = q.QueueSpec
+	}
+	b.nextID++
+	id := "r" + strconv.Itoa(b.nextID)
+	if spec.Name == "" {
+		spec.Name = "receiver " + id
+	}
+	r := &Receiver{
+		b: b, id: id, spec: spec, cmds: make(chan command), done: make(chan struct{}),
+		want: StateConsuming, state: StateWaiting,
+	}
+	started := make(chan error, 1)
+	r.waiters = append(r.waiters, started)
+	b.receivers[id] = r
+	b.order = append(b.order, id)
+	b.mu.Unlock()
+	go r.run()
+	if err := <-started; err != nil {
+		// It keeps waiting for its queue; the caller learns why.
+		b.log.Info("receiver waits", "receiver", id, "reason", err)
+	}
+	return r.Info(), nil
+}
+
+// Receiver returns a receiver by id.
+func (b *Broker) Receiver(id string) (*Receiver, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r, ok := b.receivers[id]
+	if !ok {
+		return nil, &Error{CodeNotFound, fmt.Sprintf("There is no receiver %q.", id)}
+	}
+	return r, nil
+}
+
+// Receivers lists the receivers in the order they were added.
+func (b *Broker) Receivers() []ReceiverInfo {
+	b.mu.Lock()
+	rs := make([]*Receiver, 0, len(b.order))
+	for _, id := range b.order {
+		rs = append(rs, b.receivers[id])
+	}
+	b.mu.Unlock()
+	out := make([]ReceiverInfo, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.Info())
+	}
+	return out
+}
+
+// Info returns the receiver's settings, state and counters.
+func (r *Receiver) Info() ReceiverInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.infoLocked()
+}
+
+func (r *Receiver) infoLocked() ReceiverInfo {
+	return ReceiverInfo{ID: r.id, ReceiverSpec: r.spec, State: r.state, Counters: r.counters, Error: r.errText}
+}
+
+// Pause cancels the consumer: the receiver takes no new messages.
+func (r *Receiver) Pause() error { return r.do(command{kind: "pause"}) }
+
+// Resume consumes again, after a pause or a kill.
+func (r *Receiver) Resume() error { return r.do(command{kind: "resume"}) }
+
+// Kill closes the receiver's channel at once without acking, as a crashed
+// worker would; the broker requeues what it held.
+func (r *Receiver) Kill() error { return r.do(command{kind: "kill"}) }
+
+// Remove finishes the message in hand, acks it, cancels and removes the
+// receiver.
+func (r *Receiver) Remove() error {
+	err := r.do(command{kind: "remove"})
+	<-r.done
+	return err
+}
+
+// Settle acks, nacks or rejects a delivery of an interactive receiver.
+func (r *Receiver) Settle(tag uint64, outcome string, requeue bool) error {
+	switch outcome {
+	case "ack", "nack", "reject":
+	default:
+		return invalid("The outcome must be ack, nack or reject.")
+	}
+	return r.do(command{kind: outcome, tag: tag, requeue: requeue})
+}
+
+func (r *Receiver) do(c command) error {
+	c.reply = make(chan error, 1)
+	select {
+	case r.cmds <- c:
+	case <-r.done:
+		return &Error{CodeNotFound, fmt.Sprintf("The receiver %q was removed.", r.id)}
+	}
+	select {
+	case err := <-c.reply:
+		return err
+	case <-r.done:
+		return nil
+	}
+}
+
+// stop is the broker's shutdown: the receiver leaves at once, and what it
+// held goes back to the queue unacked.
+func (r *Receiver) stop() {
+	select {
+	case r.cmds <- command{kind: "shutdown", reply: make(chan error, 1)}:
+	case <-r.done:
+	}
+}
+
+func (r *Receiver) run() {
+	defer close(r.done)
+	var retry <-chan time.Time
+	var ready <-chan struct{}
+	for {
+		if r.want == stateRemoved && r.working == nil {
+			r.closeSession()
+			r.answerWaiters(nil)
+			r.b.forget(r.id)
+			return
+		}
+		if r.want == StateConsuming && retry == nil && (r.s == nil || r.s.deliveries == nil) {
+			if err := r.consume(); err != nil {
+				r.setState(StateWaiting, err.Error())
+				retry = time.After(time.Second)
+				if errors.Is(err, ErrUnavailable) {
+					retry = time.After(250 * time.Millisecond)
+					ready = r.b.readyChan()
+				}
+				r.answerWaiters(err)
+			} else {
+				r.setState(StateConsuming, "")
+				r.answerWaiters(nil)
+			}
+		}
+		if r.want != StateConsuming {
+			r.answerWaiters(nil)
+		}
+		r.startWork()
+		var deliveries <-chan amqp.Delivery
+		var closed <-chan *amqp.Error
+		if r.s != nil {
+			deliveries, closed = r.s.deliveries, r.s.closed
+		}
+		var worked <-chan time.Time
+		if r.working != nil {
+			worked = r.working.C
+		}
+		select {
+		case <-retry:
+			retry, ready = nil, nil
+		case <-ready:
+			retry, ready = nil, nil
+		case <-closed:
+			r.sessionLost()
+			retry = time.After(250 * time.Millisecond)
+		case <-worked:
+			tag := r.pending[0]
+			r.working, r.pending = nil, r.pending[1:]
+			_ = r.settle(tag, "ack", false) // a failure is reported as the channel's loss
+
+		case d, ok := <-deliveries:
+			if ok {
+				r.take(d)
+				continue
+			}
+			if r.s.canceled {
+				r.s.deliveries, r.s.canceled = nil, false
+				continue
+			}
+			// The broker cancelled the consumer: the queue was deleted.
+			r.closeSession()
+			retry = time.After(time.Second)
+		case c := <-r.cmds:
+			r.command(c)
+		}
+	}
+}
+
+// startWork starts the simulated work on the next message a manual
+// receiver holds, unless it is working already or being removed.
+func (r *Receiver) startWork() {
+	if r.working != nil || len(r.pending) == 0 || r.want == stateRemoved {
+		return
+	}
+	r.working = time.NewTimer(r.workTime(r.pending[0]))
+}
+
+// workTime is work_ms plus dot_ms for every '.' in the body, the classic
+// work-queue convention.
+func (r *Receiver) workTime(tag uint64) time.Duration {
+	dots := bytes.Count(r.s.bodies[tag], []byte{'.'})
+	return time.Duration(r.spec.WorkMS)*time.Millisecond + time.Duration(dots*r.spec.DotMS)*time.Millisecond
+}
+
+// consume opens a channel if needed and starts consuming.
+func (r *Receiver) consume() error {
+	if r.s == nil {
+		conn, err := r.b.connection()
+		if err != nil {
+			return err
+		}
+		ch, err := conn.Channel()
+		if err != nil {
+			return explain(err)
+		}
+		if err := ch.Qos(r.spec.Prefetch, 0, false); err != nil {
+			return explain(err)
+		}
+		r.s = &session{ch: ch, closed: ch.NotifyClose(make(chan *amqp.Error, 1)), held: map[uint64]int64{}, bodies: map[uint64][]byte{}}
+	}
+	r.consumes++
+	tag := fmt.Sprintf("rabbitboard-%s-%d", r.id, r.consumes)
+	d, err := r.s.ch.Consume(r.spec.Queue, tag, r.spec.Ack == AckAuto, false, false, false, nil)
+	if err != nil {
+		r.sessionLost()
+		return explain(err)
+	}
+	r.s.deliveries, r.s.tag = d, tag
+	return nil
+}
+
+func (r *Receiver) answerWaiters(err error) {
+	for _, w := range r.waiters {
+		w <- err
+	}
+	r.waiters = nil
+}
+
+// take shows a delivery. A manual receiver queues it for work; it stays
+// unacked, as the broker sees it, until its work is done.
+func (r *Receiver) take(d amqp.Delivery) {
+	body, enc := EncodeBody(d.Body)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seq++
+	r.counters.Received++
+	if r.spec.Ack == AckAuto {
+		r.counters.Acked++
+	} else {
+		r.s.held[d.DeliveryTag] = r.seq
+		r.counters.Unacked++
+		if r.spec.Ack == AckManual {
+			r.pending = append(r.pending, d.DeliveryTag)
+			r.s.bodies[d.DeliveryTag] = d.Body
+		}
+	}
+	r.b.cfg.Events(DeliveryEvent{
+		Type: "delivery", Receiver: r.id, Queue: r.spec.Queue, Seq: r.seq,
+		DeliveryTag: d.DeliveryTag, Redelivered: d.Redelivered,
+		Exchange: d.Exchange, RoutingKey: d.RoutingKey, Body: body, Encoding: enc,
+		Properties: deliveryProperties(d), Headers: fromTable(d.Headers),
+		At: time.Now().UTC(), Counters: r.counters,
+	})
+}
+
+// command carries out one command; during work it is called from work.
+func (r *Receiver) command(c command) {
+	var err error
+	switch c.kind {
+	case "pause":
+		r.want = StatePaused
+		if r.s != nil && r.s.deliveries != nil && !r.s.canceled {
+			r.s.canceled = true
+			if cerr := r.s.ch.Cancel(r.s.tag, false); cerr != nil {
+				r.sessionLost()
+			}
+		}
+		r.setState(StatePaused, "")
+	case "resume":
+		if r.want != StateConsuming {
+			r.want = StateConsuming
+			r.waiters = append(r.waiters, c.reply)
+			return // answered after the consume attempt
+		}
+	case "kill":
+		r.want = StateKilled
+		r.closeSession()
+		r.setState(StateKilled, "")
+	case "remove":
+		// Finish the message in hand; the channel's close gives back the rest.
+		r.want = stateRemoved
+		if r.s != nil && r.s.deliveries != nil && !r.s.canceled {
+			r.s.canceled = true
+			_ = r.s.ch.Cancel(r.s.tag, false)
+		}
+		r.setState(StateStopping, "")
+	case "shutdown":
+		r.want = stateRemoved
+		r.closeSession()
+	default:
+		err = r.settleInteractive(c)
+	}
+	c.reply <- err
+}
+
+func (r *Receiver) settleInteractive(c command) error {
+	if r.spec.Ack != AckInteractive {
+		return &Error{CodeConflict, fmt.Sprintf("Receiver %s acks %s; only interactive receivers take Ack, Nack and Reject from the page.", r.id, r.spec.Ack)}
+	}
+	if r.s == nil {
+		return &Error{CodeNotFound, fmt.Sprintf("Receiver %s holds no delivery %d.", r.id, c.tag)}
+	}
+	if _, ok := r.s.held[c.tag]; !ok {
+		return &Error{CodeNotFound, fmt.Sprintf("Receiver %s holds no delivery %d: it was settled already or went back to the queue.", r.id, c.tag)}
+	}
+	return r.settle(c.tag, c.kind, c.requeue)
+}
+
+// settle acks, nacks or rejects a held delivery and reports it.
+func (r *Receiver) settle(tag uint64, outcome string, requeue bool) error {
+	var err error
+	switch outcome {
+	case "ack":
+		err = r.s.ch.Ack(tag, false)
+	case "nack":
+		err = r.s.ch.Nack(tag, false, requeue)
+	case "reject":
+		err = r.s.ch.Reject(tag, requeue)
+	}
+	if err != nil {
+		r.sessionLost()
+		return explain(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seq := r.s.held[tag]
+	delete(r.s.held, tag)
+	delete(r.s.bodies, tag)
+	r.counters.Unacked--
+	if outcome == "ack" {
+		r.counters.Acked++
+	}
+	r.b.cfg.Events(SettledEvent{Type: "settled", Receiver: r.id, DeliveryTag: tag, Seq: seq,
+		Outcome: outcome, Requeue: requeue, Counters: r.counters})
+	return nil
+}
+
+// closeSession closes the channel without acking; the broker requeues
+// every delivery the receiver held.
+func (r *Receiver) closeSession() {
+	if r.s == nil {
+		return
+	}
+	_ = r.s.ch.Close()
+	r.sessionLost()
+}
+
+// sessionLost forgets a channel that is gone and reports its unsettled
+// deliveries as requeued, which the broker does when a channel closes.
+func (r *Receiver) sessionLost() {
+	s := r.s
+	r.s, r.pending = nil, nil
+	if r.working != nil {
+		r.working.Stop()
+		r.working = nil
+	}
+	if s == nil {
+		return
+	}
+	tags := make([]uint64, 0, len(s.held))
+	for tag := range s.held {
+		tags = append(tags, tag)
+	}
+	slices.Sort(tags)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, tag := range tags {
+		r.counters.Unacked--
+		r.b.cfg.Events(SettledEvent{Type: "settled", Receiver: r.id, DeliveryTag: tag, Seq: s.held[tag],
+			Outcome: "requeued", Requeue: true, Counters: r.counters})
+	}
+}
+
+func (r *Receiver) setState(state, errText string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state == state && r.errText == errText {
+		return
+	}
+	r.state, r.errText = state, errText
+	r.b.cfg.Events(ReceiverEvent{Type: "receiver", Receiver: r.infoLocked()})
+}
+
+func (b *Broker) forget(id string) {
+	b.mu.Lock()
+	delete(b.receivers, id)
+	b.order = slices.DeleteFunc(b.order, func(s string) bool { return s == id })
+	b.mu.Unlock()
+	b.cfg.Events(ReceiverRemovedEvent{Type: "receiver_removed", Receiver: id})
+}
