@@ -146,28 +146,37 @@ func (p *publisher) reset() {
 	p.ch, p.conn = nil, nil
 }
 
-// drainReturns counts and reports returned messages. The library hands a
-// return over before it processes the confirm of the same message, so once
-// every confirm of a request is in, a barrier request answered here has
-// seen all of that request's returns.
+// drainReturns counts and reports returned messages. The library puts a
+// return in the channel before it processes the confirm of the same
+// message, so once every confirm of a request is in, a barrier request
+// answered here after emptying the buffer has seen all its returns.
 func (p *publisher) drainReturns(returns <-chan amqp.Return, barrier <-chan chan int, drained chan<- struct{}) {
 	defer p.b.wg.Done()
 	defer close(drained)
 	n := 0
+	report := func(r amqp.Return) {
+		n++
+		body, enc := EncodeBody(r.Body)
+		p.b.cfg.Events(ReturnedEvent{
+			Type: "returned", Exchange: r.Exchange, RoutingKey: r.RoutingKey,
+			ReplyCode: r.ReplyCode, ReplyText: r.ReplyText, Body: body, Encoding: enc,
+			Message: returnSentence(r.Exchange, r.RoutingKey),
+		})
+	}
 	for {
 		select {
 		case r, ok := <-returns:
 			if !ok {
 				return
 			}
-			n++
-			body, enc := EncodeBody(r.Body)
-			p.b.cfg.Events(ReturnedEvent{
-				Type: "returned", Exchange: r.Exchange, RoutingKey: r.RoutingKey,
-				ReplyCode: r.ReplyCode, ReplyText: r.ReplyText, Body: body, Encoding: enc,
-				Message: returnSentence(r.Exchange, r.RoutingKey),
-			})
+			report(r)
 		case reply := <-barrier:
+			// Returns sit in the buffer before their confirms are processed.
+			for len(returns) > 0 {
+				if r, ok := <-returns; ok {
+					report(r)
+				}
+			}
 			reply <- n
 			n = 0
 		}

@@ -87,7 +87,7 @@ type session struct {
 	closed     <-chan *amqp.Error
 	deliveries <-chan amqp.Delivery // nil while not consuming
 	tag        string
-	canceled   bool             // basic.cancel sent; deliveries drain then close
+	canceled   bool              // basic.cancel sent; deliveries drain then close
 	held       map[uint64]int64  // delivery tag -> seq
 	bodies     map[uint64][]byte // manual mode: bodies of held deliveries, for the work time
 }
