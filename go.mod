@@ -3,6 +3,7 @@ module rabbitboard
 go 1.26.8
 
 require (
+	github.com/gorilla/websocket v1.5.3
 	github.com/rabbitmq/amqp091-go v1.16.0
 	go.uber.org/goleak v1.3.0
 )

@@ -1,0 +1,166 @@
+package hub
+
+import (
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Client is one viewer's connection: a queue capped in bytes, one writer
+// goroutine that batches the queue into frames, one reader that answers
+// pings and notices the viewer leaving.
+type Client struct {
+	hub  *Hub
+	conn *websocket.Conn
+
+	mu        sync.Mutex
+	queue     [][]byte
+	bytes     int
+	first     bool // the first frame holds only the first event
+	closeCode int  // non-zero once the client is being cut off
+	closeText string
+	wake      chan struct{} // signalled when the queue grows or the client is cut
+}
+
+func newClient(h *Hub, conn *websocket.Conn) *Client {
+	return &Client{hub: h, conn: conn, first: true, wake: make(chan struct{}, 1)}
+}
+
+func (c *Client) enqueue(event []byte) {
+	c.mu.Lock()
+	if c.closeCode != 0 {
+		c.mu.Unlock()
+		return
+	}
+	if c.bytes+len(event) > c.hub.opts.MaxQueueBytes && len(c.queue) > 0 {
+		c.mu.Unlock()
+		c.hub.dropped++ // Broadcast holds the hub's lock
+		c.cut(websocket.ClosePolicyViolation, "too slow: reconnect for a fresh snapshot")
+		// A writer stuck on a full socket would hold on for WriteWait; end
+		// its write now. (net.Conn deadlines may be set from any goroutine.)
+		_ = c.conn.UnderlyingConn().SetWriteDeadline(time.Now())
+		return
+	}
+	c.queue = append(c.queue, event)
+	c.bytes += len(event)
+	c.mu.Unlock()
+	c.signal()
+}
+
+func (c *Client) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// cut stops the client: its writer sends a close frame and ends.
+func (c *Client) cut(code int, text string) {
+	c.mu.Lock()
+	if c.closeCode == 0 {
+		c.closeCode, c.closeText = code, text
+		c.queue, c.bytes = nil, 0
+	}
+	c.mu.Unlock()
+	c.signal()
+}
+
+// Serve runs the viewer's connection until it ends. It returns after both
+// of the connection's goroutines have stopped.
+func (c *Client) Serve() {
+	defer c.hub.leave(c)
+	readDone := make(chan struct{})
+	go c.read(readDone)
+	c.write(readDone)
+	_ = c.conn.Close()
+	<-readDone
+}
+
+// read discards what the viewer sends (nothing is expected), answering
+// pings; it ends when the connection does.
+func (c *Client) read(done chan<- struct{}) {
+	defer close(done)
+	c.conn.SetReadLimit(c.hub.opts.ReadLimit)
+	_ = c.conn.SetReadDeadline(time.Now().Add(c.hub.opts.PongWait))
+	c.conn.SetPongHandler(func(string) error {
+		return c.conn.SetReadDeadline(time.Now().Add(c.hub.opts.PongWait))
+	})
+	for {
+		if _, _, err := c.conn.NextReader(); err != nil {
+			c.cut(websocket.CloseNormalClosure, "")
+			return
+		}
+		_ = c.conn.SetReadDeadline(time.Now().Add(c.hub.opts.PongWait))
+	}
+}
+
+func (c *Client) write(readDone <-chan struct{}) {
+	ping := time.NewTicker(c.hub.opts.PongWait * 9 / 10)
+	defer ping.Stop()
+	for {
+		select {
+		case <-c.wake:
+		case <-ping.C:
+			if c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.opts.WriteWait)) != nil {
+				return
+			}
+			continue
+		case <-readDone:
+			return
+		}
+		batch, code, text := c.take()
+		if code != 0 {
+			msg := websocket.FormatCloseMessage(code, text)
+			_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.hub.opts.WriteWait))
+			return
+		}
+		if len(batch) == 0 {
+			continue
+		}
+		if c.writeFrame(batch) != nil {
+			return
+		}
+		c.signal() // more may have queued, or the batch was capped
+	}
+}
+
+// take removes what is queued for the next frame.
+func (c *Client) take() (batch [][]byte, closeCode int, closeText string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closeCode != 0 {
+		return nil, c.closeCode, c.closeText
+	}
+	n, size := 0, 0
+	for n < len(c.queue) && (n == 0 || size+len(c.queue[n]) <= c.hub.opts.MaxFrameBytes) {
+		size += len(c.queue[n])
+		n++
+		if c.first {
+			c.first = false
+			break
+		}
+	}
+	batch = c.queue[:n:n]
+	c.queue = c.queue[n:]
+	c.bytes -= size
+	return batch, 0, ""
+}
+
+// writeFrame writes events as one JSON array.
+func (c *Client) writeFrame(batch [][]byte) error {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(c.hub.opts.WriteWait))
+	w, err := c.conn.NextWriter(websocket.TextMessage)
+	if err != nil {
+		return err
+	}
+	_, _ = w.Write([]byte{'['})
+	for i, e := range batch {
+		if i > 0 {
+			_, _ = w.Write([]byte{','})
+		}
+		_, _ = w.Write(e)
+	}
+	_, _ = w.Write([]byte{']'})
+	return w.Close()
+}

@@ -1,0 +1,133 @@
+// Package hub fans out events to WebSocket viewers. It knows clients and
+// bytes, nothing of AMQP: each event is encoded once by the caller and the
+// same bytes are queued for every viewer. A viewer whose queue outgrows its
+// byte cap is disconnected instead of slowing the others; what queued up
+// for a viewer is sent as one frame, a JSON array of events.
+package hub
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Options bound each viewer.
+type Options struct {
+	// MaxQueueBytes is how much may wait for one viewer before it is cut off.
+	MaxQueueBytes int
+	// MaxFrameBytes caps how much one frame batches together.
+	MaxFrameBytes int
+	WriteWait     time.Duration
+	PongWait      time.Duration
+	// ReadLimit is the largest frame a viewer may send.
+	ReadLimit int64
+}
+
+func (o *Options) defaults() {
+	if o.MaxQueueBytes == 0 {
+		o.MaxQueueBytes = 4 << 20
+	}
+	if o.MaxFrameBytes == 0 {
+		o.MaxFrameBytes = 256 << 10
+	}
+	if o.WriteWait == 0 {
+		o.WriteWait = 5 * time.Second
+	}
+	if o.PongWait == 0 {
+		o.PongWait = 30 * time.Second
+	}
+	if o.ReadLimit == 0 {
+		o.ReadLimit = 4 << 10
+	}
+}
+
+// Hub is the set of connected viewers.
+type Hub struct {
+	opts Options
+
+	mu      sync.Mutex
+	clients map[*Client]struct{}
+	closing bool
+	wg      sync.WaitGroup
+	dropped int64
+}
+
+// New returns an empty Hub.
+func New(opts Options) *Hub {
+	opts.defaults()
+	return &Hub{opts: opts, clients: map[*Client]struct{}{}}
+}
+
+// Broadcast queues one encoded event for every viewer. It never blocks on
+// a viewer.
+func (h *Hub) Broadcast(event []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.clients {
+		c.enqueue(event)
+	}
+}
+
+// Join adds a viewer whose first frame holds exactly first (the snapshot).
+// The caller holds whatever lock orders its snapshot against Broadcast, so
+// the viewer misses no event and sees none twice. Serve must follow.
+func (h *Hub) Join(conn *websocket.Conn, first []byte) *Client {
+	c := newClient(h, conn)
+	c.enqueue(first)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		c.cut(websocket.CloseGoingAway, "server shutting down")
+		return c
+	}
+	h.clients[c] = struct{}{}
+	h.wg.Add(1)
+	return c
+}
+
+func (h *Hub) leave(c *Client) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.clients[c]; ok {
+		delete(h.clients, c)
+		h.wg.Done()
+	}
+}
+
+// Len is the number of connected viewers.
+func (h *Hub) Len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.clients)
+}
+
+// Dropped is how many viewers were cut off for falling behind.
+func (h *Hub) Dropped() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.dropped
+}
+
+// Close sends every viewer a close frame and waits, until ctx is done, for
+// their connections to end.
+func (h *Hub) Close(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	for c := range h.clients {
+		c.cut(websocket.CloseGoingAway, "server shutting down")
+	}
+	h.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,164 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// serve starts a real WebSocket server whose viewers join h with snapshot
+// {"type":"snapshot"}.
+func serve(t *testing.T, h *Hub) string {
+	t.Helper()
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		h.Join(conn, []byte(`{"type":"snapshot"}`)).Serve()
+	}))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := h.Close(ctx); err != nil {
+			t.Error(err)
+		}
+		srv.Close()
+	})
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+func dial(t *testing.T, url string) *websocket.Conn {
+	t.Helper()
+	c, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func readFrame(t *testing.T, c *websocket.Conn) []map[string]any {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, data, err := c.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []map[string]any
+	if err := json.Unmarshal(data, &events); err != nil {
+		t.Fatalf("frame %q is not a JSON array: %v", data, err)
+	}
+	return events
+}
+
+func waitViewers(t *testing.T, h *Hub, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); h.Len() != n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d viewers, want %d", h.Len(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestEveryViewerGetsEveryEventInOrder(t *testing.T) {
+	h := New(Options{})
+	url := serve(t, h)
+	viewers := []*websocket.Conn{dial(t, url), dial(t, url), dial(t, url)}
+	waitViewers(t, h, 3)
+	for i := 1; i <= 500; i++ {
+		h.Broadcast(fmt.Appendf(nil, `{"type":"delivery","seq":%d}`, i))
+	}
+	for vi, v := range viewers {
+		first := readFrame(t, v)
+		if len(first) != 1 || first[0]["type"] != "snapshot" {
+			t.Fatalf("viewer %d first frame %v, want the snapshot alone", vi, first)
+		}
+		next := 1
+		for next <= 500 {
+			for _, e := range readFrame(t, v) {
+				if e["seq"] != float64(next) {
+					t.Fatalf("viewer %d got seq %v, want %d", vi, e["seq"], next)
+				}
+				next++
+			}
+		}
+	}
+}
+
+func TestSlowViewerIsCutOff(t *testing.T) {
+	h := New(Options{MaxQueueBytes: 64 << 10})
+	url := serve(t, h)
+	slow := dial(t, url) // never reads
+	fast := dial(t, url)
+	waitViewers(t, h, 2)
+	event := []byte(`{"type":"delivery","body":"` + strings.Repeat("x", 1000) + `"}`)
+	got := 0
+	readFrame(t, fast) // snapshot
+	// The slow viewer's socket buffers fill, then its 64 KiB queue does.
+	for i := 0; i < 20000 && h.Dropped() == 0; i++ {
+		h.Broadcast(event)
+		if i%50 == 0 {
+			for range 50 {
+				got += len(readFrame(t, fast))
+				if got >= i {
+					break
+				}
+			}
+		}
+	}
+	if h.Dropped() != 1 {
+		t.Fatalf("dropped %d viewers, want the slow one", h.Dropped())
+	}
+	waitViewers(t, h, 1)
+	_ = slow.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var err error
+	for err == nil {
+		_, _, err = slow.ReadMessage()
+	}
+	// Its socket was full, so no close frame could reach it: the
+	// connection just ends, at once rather than after the write timeout.
+	if _, ok := err.(*websocket.CloseError); !ok {
+		t.Fatalf("slow viewer ended with %v, want the connection closed", err)
+	}
+}
+
+func TestOversizedFrameFromViewerClosesIt(t *testing.T) {
+	h := New(Options{ReadLimit: 1024})
+	url := serve(t, h)
+	c := dial(t, url)
+	waitViewers(t, h, 1)
+	if err := c.WriteMessage(websocket.TextMessage, []byte(strings.Repeat("x", 2048))); err != nil {
+		t.Fatal(err)
+	}
+	waitViewers(t, h, 0)
+}
+
+func TestCloseSendsGoingAway(t *testing.T) {
+	h := New(Options{})
+	url := serve(t, h)
+	c := dial(t, url)
+	waitViewers(t, h, 1)
+	readFrame(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := c.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("got %v, want close 1001", err)
+	}
+}
