@@ -28,7 +28,10 @@ type Config struct {
 	// ManagementURL is the management plugin's base URL; "" derives it from URL.
 	ManagementURL string
 	MaxReceivers  int
-	Logger        *slog.Logger
+	// PreviewBytes caps the body a delivery event carries; longer bodies are
+	// cut (the event says so) to keep viewers' memory bounded.
+	PreviewBytes int
+	Logger       *slog.Logger
 	// Events receives every event. It is called from rabbitboard's own
 	// goroutines (never the library's frame reader) and must not block.
 	Events func(Event)
@@ -70,6 +73,9 @@ func New(cfg Config) *Broker {
 	}
 	if cfg.MaxReceivers == 0 {
 		cfg.MaxReceivers = 32
+	}
+	if cfg.PreviewBytes == 0 {
+		cfg.PreviewBytes = 4 << 10
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

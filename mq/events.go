@@ -47,20 +47,24 @@ type Counters struct {
 
 // DeliveryEvent is one message handed to a receiver.
 type DeliveryEvent struct {
-	Type        string         `json:"type"`
-	Receiver    string         `json:"receiver"`
-	Queue       string         `json:"queue"`
-	Seq         int64          `json:"seq"`
-	DeliveryTag uint64         `json:"delivery_tag"`
-	Redelivered bool           `json:"redelivered"`
-	Exchange    string         `json:"exchange"`
-	RoutingKey  string         `json:"routing_key"`
-	Body        string         `json:"body"`
-	Encoding    string         `json:"encoding"`
-	Properties  Properties     `json:"properties"`
-	Headers     map[string]any `json:"headers"`
-	At          time.Time      `json:"at"`
-	Counters    Counters       `json:"counters"`
+	Type        string `json:"type"`
+	Receiver    string `json:"receiver"`
+	Queue       string `json:"queue"`
+	Seq         int64  `json:"seq"`
+	DeliveryTag uint64 `json:"delivery_tag"`
+	Redelivered bool   `json:"redelivered"`
+	Exchange    string `json:"exchange"`
+	RoutingKey  string `json:"routing_key"`
+	Body        string `json:"body"`
+	Encoding    string `json:"encoding"`
+	// BodySize is the body's length in bytes; Truncated says Body holds
+	// only the first Config.PreviewBytes of it.
+	BodySize   int            `json:"body_size"`
+	Truncated  bool           `json:"truncated,omitempty"`
+	Properties Properties     `json:"properties"`
+	Headers    map[string]any `json:"headers"`
+	At         time.Time      `json:"at"`
+	Counters   Counters       `json:"counters"`
 }
 
 // SettledEvent says what became of a delivery: ack, nack, reject, or

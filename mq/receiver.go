@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -367,7 +368,15 @@ func (r *Receiver) answerWaiters(err error) {
 // take shows a delivery. A manual receiver queues it for work; it stays
 // unacked, as the broker sees it, until its work is done.
 func (r *Receiver) take(d amqp.Delivery) {
-	body, enc := EncodeBody(d.Body)
+	shown := d.Body
+	if len(shown) > r.b.cfg.PreviewBytes {
+		shown = shown[:r.b.cfg.PreviewBytes]
+	}
+	body, enc := EncodeBody(shown)
+	if enc == "base64" && utf8.Valid(d.Body) {
+		// The cut split a character: show the text up to it.
+		body, enc = strings.ToValidUTF8(string(shown), ""), "text"
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.seq++
@@ -386,6 +395,7 @@ func (r *Receiver) take(d amqp.Delivery) {
 		Type: "delivery", Receiver: r.id, Queue: r.spec.Queue, Seq: r.seq,
 		DeliveryTag: d.DeliveryTag, Redelivered: d.Redelivered,
 		Exchange: d.Exchange, RoutingKey: d.RoutingKey, Body: body, Encoding: enc,
+		BodySize: len(d.Body), Truncated: len(shown) < len(d.Body),
 		Properties: deliveryProperties(d), Headers: fromTable(d.Headers),
 		At: time.Now().UTC(), Counters: r.counters,
 	})

@@ -1,0 +1,148 @@
+// Command rabbitboard is a live, browser-based RabbitMQ dashboard: publish
+// from a form and watch receivers on a queue take the messages side by side.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"rabbitboard/hub"
+	"rabbitboard/mq"
+	"rabbitboard/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "rabbitboard:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	addr, amqpURL, managementURL string
+	startBroker                  bool
+	heartbeat                    time.Duration
+	limits                       web.Limits
+	maxReceivers, history        int
+	maxViewerQueue               int
+}
+
+func parse(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	envInt := func(name string, def int) int {
+		if n, err := strconv.Atoi(getenv(name)); err == nil {
+			return n
+		}
+		return def
+	}
+	var c config
+	fs := flag.NewFlagSet("rabbitboard", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address (ADDR)")
+	fs.StringVar(&c.amqpURL, "amqp-url", env("AMQP_URL", "amqp://guest:guest@localhost:5672/"), "RabbitMQ URL (AMQP_URL)")
+	fs.StringVar(&c.managementURL, "management-url", env("MANAGEMENT_URL", ""), `management plugin URL for listing every queue (MANAGEMENT_URL); default: the broker's host, port 15672; "-" turns it off`)
+	fs.BoolVar(&c.startBroker, "start-broker", getenv("START_BROKER") != "false", "start the local RabbitMQ (rabbitmq-server -detached) when none answers on a loopback URL (START_BROKER)")
+	fs.DurationVar(&c.heartbeat, "heartbeat", 2*time.Second, "AMQP heartbeat: how soon a silent network cut is noticed")
+	fs.IntVar(&c.limits.MaxBody, "max-body", envInt("MAX_BODY", 1<<20), "largest message body in bytes (MAX_BODY)")
+	fs.IntVar(&c.limits.MaxCount, "max-count", envInt("MAX_COUNT", 10000), "most messages one publish may send (MAX_COUNT)")
+	fs.IntVar(&c.limits.MaxHeaders, "max-headers", envInt("MAX_HEADERS", 64), "most headers a message may carry (MAX_HEADERS)")
+	fs.IntVar(&c.limits.MaxHeaderBytes, "max-header-bytes", envInt("MAX_HEADER_BYTES", 16<<10), "most bytes of headers, as JSON (MAX_HEADER_BYTES)")
+	fs.IntVar(&c.maxReceivers, "max-receivers", envInt("MAX_RECEIVERS", 32), "most receivers at once (MAX_RECEIVERS)")
+	fs.IntVar(&c.history, "history", envInt("HISTORY", 200), "deliveries kept per receiver for viewers who join later (HISTORY)")
+	fs.IntVar(&c.maxViewerQueue, "max-viewer-queue", envInt("MAX_VIEWER_QUEUE", 4<<20), "bytes that may wait for one viewer before it is cut off (MAX_VIEWER_QUEUE)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q; see -help", fs.Arg(0))
+	}
+	return c, nil
+}
+
+// run starts the dashboard and serves until ctx is done, then shuts down:
+// no new requests, viewers get a close frame, receivers give back what they
+// hold, the AMQP connection closes.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	c, err := parse(args, getenv, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stdout, nil))
+
+	viewers := hub.New(hub.Options{MaxQueueBytes: c.maxViewerQueue})
+	state := web.NewState(viewers, c.history, log)
+	broker := mq.New(mq.Config{
+		URL: c.amqpURL, Heartbeat: c.heartbeat, ManagementURL: c.managementURL,
+		MaxReceivers: c.maxReceivers, Logger: log, Events: state.Apply,
+	})
+	srv := web.New(web.Config{Addr: c.addr, Broker: broker, State: state, Limits: c.limits, Logger: log})
+	if err := srv.Open(); err != nil {
+		return err
+	}
+	if c.startBroker {
+		startLocalBroker(c.amqpURL, log)
+	}
+	if err := broker.Open(); err != nil {
+		_ = srv.Close(context.Background())
+		return err
+	}
+	log.Info("rabbitboard is serving", "url", srv.URL(), "amqp", mq.Redact(c.amqpURL))
+
+	<-ctx.Done()
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	return errors.Join(srv.Close(shutdown), viewers.Close(shutdown), broker.Close(shutdown))
+}
+
+// startLocalBroker starts this machine's RabbitMQ when the URL points at
+// this machine and nothing answers there, or says in one line how to get one.
+func startLocalBroker(amqpURL string, log *slog.Logger) {
+	u, err := url.Parse(amqpURL)
+	if err != nil {
+		return
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "5672"
+	}
+	if conn, err := net.DialTimeout("tcp", net.JoinHostPort(host, port), time.Second); err == nil {
+		_ = conn.Close()
+		return
+	}
+	ip := net.ParseIP(host)
+	if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return
+	}
+	path, err := exec.LookPath("rabbitmq-server")
+	if err != nil {
+		log.Warn("no RabbitMQ answers at " + net.JoinHostPort(host, port) + ": install one (apt-get install rabbitmq-server) or run one (docker run -p 5672:5672 rabbitmq:3); rabbitboard keeps retrying")
+		return
+	}
+	log.Info("no RabbitMQ answers at "+net.JoinHostPort(host, port)+"; starting the local one", "command", path+" -detached")
+	if err := exec.Command(path, "-detached").Run(); err != nil {
+		log.Warn("starting RabbitMQ failed; rabbitboard keeps retrying", "error", err)
+	}
+}

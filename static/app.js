@@ -1,0 +1,289 @@
+// rabbitboard's page script: keeps the page live from /ws and sends the
+// forms with fetch. Every value from the broker is set with textContent or
+// as a property, never as HTML, so message bodies stay inert text.
+"use strict";
+
+const MAX_CARDS = 50; // cards drawn per receiver; older ones are counted
+const COLOURS = 8;
+
+const state = {
+  broker: { state: "connecting" },
+  queues: new Map(),
+  receivers: new Map(),
+  order: [],
+  cards: new Map(), // receiver id -> deliveries, oldest first
+  older: new Map(), // receiver id -> deliveries no longer drawn
+};
+let dirtyQueues = true;
+let dirtyBroker = true;
+let dirtyOrder = true;
+const dirtyReceivers = new Set();
+let frameRequested = false;
+window.rabbitboard = { state, events: 0 }; // for tests and the curious
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v;
+    else if (k.startsWith("data-")) e.setAttribute(k, v);
+    else e[k] = v;
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+function schedule() {
+  if (!frameRequested) {
+    frameRequested = true;
+    requestAnimationFrame(render);
+  }
+}
+
+function colourOf(id) {
+  const n = parseInt(String(id).replace(/^r/, ""), 10) || 0;
+  return "c" + (n % COLOURS);
+}
+
+// ---- events ----
+
+function apply(ev) {
+  window.rabbitboard.events++;
+  switch (ev.type) {
+    case "snapshot":
+      state.broker = ev.broker;
+      state.queues = new Map(ev.queues.map((q) => [q.name, q]));
+      state.receivers = new Map(ev.receivers.map((r) => [r.id, r]));
+      state.order = ev.receivers.map((r) => r.id);
+      state.cards = new Map(state.order.map((id) => [id, []]));
+      state.older = new Map(state.order.map((id) => [id, 0]));
+      for (const d of ev.recent) addCard(d);
+      dirtyQueues = dirtyBroker = dirtyOrder = true;
+      state.order.forEach((id) => dirtyReceivers.add(id));
+      break;
+    case "broker":
+      state.broker = ev;
+      dirtyBroker = true;
+      break;
+    case "queue":
+      state.queues.set(ev.queue.name, ev.queue);
+      dirtyQueues = true;
+      break;
+    case "queue_gone":
+      state.queues.delete(ev.queue);
+      dirtyQueues = true;
+      break;
+    case "receiver":
+      if (!state.receivers.has(ev.receiver.id)) {
+        state.order.push(ev.receiver.id);
+        state.cards.set(ev.receiver.id, []);
+        state.older.set(ev.receiver.id, 0);
+        dirtyOrder = true;
+      }
+      state.receivers.set(ev.receiver.id, ev.receiver);
+      dirtyReceivers.add(ev.receiver.id);
+      break;
+    case "receiver_removed":
+      state.receivers.delete(ev.receiver);
+      state.cards.delete(ev.receiver);
+      state.older.delete(ev.receiver);
+      state.order = state.order.filter((id) => id !== ev.receiver);
+      dirtyOrder = true;
+      break;
+    case "delivery":
+      addCard(ev);
+      setCounters(ev.receiver, ev.counters);
+      break;
+    case "settled":
+      for (const d of state.cards.get(ev.receiver) || []) {
+        if (d.seq === ev.seq) d.settled = ev.outcome;
+      }
+      setCounters(ev.receiver, ev.counters);
+      break;
+    case "returned":
+      showFlash(false, `Returned: ${ev.message}`);
+      break;
+  }
+  schedule();
+}
+
+function addCard(d) {
+  const list = state.cards.get(d.receiver);
+  if (!list) return;
+  list.push(d);
+  if (list.length > MAX_CARDS) {
+    list.splice(0, list.length - MAX_CARDS);
+    state.older.set(d.receiver, (state.older.get(d.receiver) || 0) + 1);
+  }
+  dirtyReceivers.add(d.receiver);
+}
+
+function setCounters(id, c) {
+  const r = state.receivers.get(id);
+  if (!r || !c) return;
+  r.received = c.received;
+  r.acked = c.acked;
+  r.unacked = c.unacked;
+  dirtyReceivers.add(id);
+}
+
+// ---- rendering, at most once per animation frame ----
+
+function render() {
+  frameRequested = false;
+  if (dirtyBroker) {
+    const b = document.getElementById("broker");
+    b.className = "broker " + state.broker.state;
+    b.textContent = state.broker.state === "down" ? "RabbitMQ down, reconnecting" : "RabbitMQ " + state.broker.state;
+    b.title = state.broker.error || "";
+    dirtyBroker = false;
+  }
+  if (dirtyQueues) {
+    renderQueues();
+    dirtyQueues = false;
+  }
+  const section = document.getElementById("receivers");
+  if (dirtyOrder) {
+    const columns = state.order.map((id) => section.querySelector(`[data-receiver="${CSS.escape(id)}"]`) || renderReceiver(id));
+    section.replaceChildren(...(columns.length ? columns : [el("p", { class: "empty" }, "No receivers yet. Declare a queue, add two receivers to it, and publish a few messages to see how RabbitMQ shares them out.")]));
+    dirtyOrder = false;
+  }
+  for (const id of dirtyReceivers) {
+    const old = section.querySelector(`[data-receiver="${CSS.escape(id)}"]`);
+    if (old && state.receivers.has(id)) old.replaceWith(renderReceiver(id));
+  }
+  dirtyReceivers.clear();
+}
+
+function actionForm(path, label, hidden) {
+  const f = el("form", { method: "post", action: path, "data-api": "" });
+  for (const [k, v] of Object.entries(hidden || {})) f.append(el("input", { type: "hidden", name: k, value: v }));
+  f.append(el("button", {}, label));
+  return f;
+}
+
+function renderQueues() {
+  const tbody = document.querySelector("#queues tbody");
+  const rows = [...state.queues.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((q) => {
+    const p = "/api/queues/" + encodeURIComponent(q.name);
+    const del = actionForm(p + "/delete", "Delete");
+    del.setAttribute("data-confirm", "Delete this queue and its messages?");
+    return el("tr", { "data-queue": q.name },
+      el("td", { class: "name" }, q.name,
+        q.durable ? el("span", { class: "tag" }, "durable") : null,
+        q.auto_delete ? el("span", { class: "tag" }, "auto-delete") : null),
+      el("td", { class: "num" }, q.messages),
+      el("td", { class: "num" }, q.consumers),
+      el("td", { class: "actions" }, actionForm(p + "/purge", "Purge"), del));
+  });
+  tbody.replaceChildren(...rows);
+}
+
+function renderReceiver(id) {
+  const r = state.receivers.get(id);
+  const p = "/api/receivers/" + encodeURIComponent(id);
+  const cards = state.cards.get(id) || [];
+  const working = r.ack === "manual" && r.unacked > 0 && r.state === "consuming";
+  const col = el("article", { class: `receiver ${colourOf(id)} ${r.state}`, "data-receiver": id },
+    el("header", {}, el("h3", {}, r.name), el("span", { class: "state" }, working ? "working" : r.state)),
+    el("p", { class: "settings" }, "queue ", el("b", {}, r.queue),
+      ` · prefetch ${r.prefetch} · ack ${r.ack} · work ${r.work_ms} ms + ${r.dot_ms} ms/dot`),
+    r.error ? el("p", { class: "why" }, r.error) : null,
+    el("p", { class: "counters" }, "received ", el("b", { class: "received" }, r.received),
+      " · acked ", el("b", { class: "acked" }, r.acked), " · unacked ", el("b", { class: "unacked" }, r.unacked)),
+    el("div", { class: "controls" },
+      r.state === "paused" || r.state === "killed" ? actionForm(p + "/resume", "Resume") : actionForm(p + "/pause", "Pause"),
+      actionForm(p + "/kill", "Kill"), actionForm(p + "/delete", "Remove")));
+  const list = el("ol", { class: "cards" });
+  for (let i = cards.length - 1; i >= 0; i--) list.append(renderCard(r, cards[i]));
+  col.append(list);
+  const older = state.older.get(id) || 0;
+  if (older > 0) col.append(el("p", { class: "older" }, `${older} older messages not shown`));
+  return col;
+}
+
+function renderCard(r, d) {
+  const outcome = d.settled || "";
+  const card = el("li", { class: `card${d.redelivered ? " redelivered" : ""} settled-${outcome}`, "data-seq": String(d.seq) },
+    el("div", { class: "meta" }, el("span", { class: "seq" }, "#" + d.seq), el("span", {}, "tag " + d.delivery_tag),
+      d.redelivered ? el("span", { class: "tag redelivered" }, "redelivered") : null,
+      outcome ? el("span", { class: "tag outcome" }, outcome) : null),
+    el("pre", { class: "body" }, d.body + (d.truncated ? "…" : "")));
+  const props = el("dl", {});
+  const add = (k, v) => props.append(el("dt", {}, k), el("dd", {}, typeof v === "object" ? JSON.stringify(v) : v));
+  for (const [k, v] of Object.entries(d.properties || {})) if (v !== "" && v !== 0) add(k, v);
+  for (const [k, v] of Object.entries(d.headers || {})) add("header " + k, v);
+  card.append(el("details", {}, el("summary", {}, `exchange '${d.exchange}' · key '${d.routing_key}' · ${d.body_size} bytes ${d.encoding}`), props));
+  if (r.ack === "interactive" && !outcome) {
+    const p = `/api/receivers/${encodeURIComponent(r.id)}/deliveries/${d.delivery_tag}/`;
+    card.append(el("div", { class: "controls" }, actionForm(p + "ack", "Ack"),
+      actionForm(p + "nack", "Nack + requeue", { requeue: "true" }), actionForm(p + "reject", "Reject", { requeue: "false" })));
+  }
+  return card;
+}
+
+function publishSentence(r) {
+  let s = `Published ${r.published}: ${r.confirmed} confirmed by the broker`;
+  if (r.nacked) s += `, ${r.nacked} refused (nacked)`;
+  const missing = r.published - r.confirmed - r.nacked;
+  if (missing > 0) s += `, ${missing} not confirmed in time`;
+  if (r.returned) s += `, ${r.returned} returned because no queue took them`;
+  return s + ".";
+}
+
+function showFlash(ok, text) {
+  const box = document.getElementById("flash");
+  box.replaceChildren(el("p", { class: "flash " + (ok ? "ok" : "error") }, text));
+}
+
+// ---- forms ----
+
+document.addEventListener("submit", async (e) => {
+  const form = e.target;
+  if (!form.hasAttribute("data-api")) return;
+  e.preventDefault();
+  if (form.dataset.confirm && !confirm(form.dataset.confirm)) return;
+  const button = form.querySelector("button");
+  if (button) button.disabled = true;
+  try {
+    const resp = await fetch(form.action, {
+      method: "POST",
+      headers: { Accept: "application/json" },
+      body: new URLSearchParams(new FormData(form)),
+    });
+    const text = await resp.text();
+    const data = text ? JSON.parse(text) : {};
+    if (!resp.ok) showFlash(false, data.error || resp.statusText);
+    else if (form.action.endsWith("/api/publish")) showFlash(data.confirmed === data.published && data.returned === 0, publishSentence(data));
+    else showFlash(true, (form.querySelector("h2, button")?.textContent || "Done") + ": done.");
+  } catch (err) {
+    showFlash(false, "The dashboard did not answer: " + err.message);
+  } finally {
+    if (button) button.disabled = false;
+  }
+});
+
+// ---- live stream ----
+
+let backoff = 500;
+function connect() {
+  const live = document.getElementById("live");
+  const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+  ws.onopen = () => {
+    backoff = 500;
+    live.textContent = "live";
+    live.className = "live on";
+  };
+  ws.onmessage = (m) => {
+    for (const ev of JSON.parse(m.data)) apply(ev);
+  };
+  ws.onclose = () => {
+    live.textContent = "reconnecting…";
+    live.className = "live off";
+    setTimeout(connect, backoff);
+    backoff = Math.min(backoff * 2, 5000);
+  };
+}
+connect();

@@ -1,0 +1,252 @@
+package web
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"rabbitboard/mq"
+)
+
+// requestError is a request the dashboard refuses before asking the broker.
+type requestError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *requestError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &requestError{http.StatusBadRequest, mq.CodeInvalid, fmt.Sprintf(format, args...)}
+}
+
+func tooLarge(format string, args ...any) error {
+	return &requestError{http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf(format, args...)}
+}
+
+// sniffJSON treats a body that starts with '{' as JSON whatever its
+// Content-Type says: curl -d sends JSON as a form unless told otherwise.
+func sniffJSON(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" {
+			br := bufio.NewReader(r.Body)
+			if head, _ := br.Peek(64); strings.HasPrefix(strings.TrimSpace(string(head)), "{") {
+				r.Header.Set("Content-Type", "application/json")
+			}
+			r.Body = struct {
+				io.Reader
+				io.Closer
+			}{br, r.Body}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isForm says whether the request carries a plain HTML form.
+func isForm(r *http.Request) bool {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return ct == "application/x-www-form-urlencoded" || ct == "multipart/form-data"
+}
+
+// decode reads a JSON or form-encoded request body into dst. An empty body
+// leaves dst as it is. Form fields are named like the JSON fields; nested
+// objects use dots ("properties.content_type", "arguments.x-message-ttl"),
+// and a map may also come as one text field of "key: value" lines.
+func decode(r *http.Request, maxBytes int64, dst any) error {
+	body := http.MaxBytesReader(nil, r.Body, maxBytes)
+	if isForm(r) {
+		r.Body = body
+		if err := r.ParseForm(); err != nil {
+			return bodyError(err, maxBytes)
+		}
+		return decodeForm(r.PostForm, dst)
+	}
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return bodyError(err, maxBytes)
+	}
+	if len(strings.TrimSpace(string(data))) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return badRequest("The request holds more than one JSON value; send one object.")
+	}
+	return nil
+}
+
+func bodyError(err error, maxBytes int64) error {
+	var mb *http.MaxBytesError
+	if errors.As(err, &mb) {
+		return tooLarge("The request is larger than %d bytes, the most this dashboard accepts.", maxBytes)
+	}
+	return badRequest("The request could not be read: %v.", err)
+}
+
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return badRequest("The request is not valid JSON (at byte %d): %v.", syn.Offset, err)
+	case errors.As(err, &typ):
+		return badRequest("The field %q must be %s, not a JSON %s.", typ.Field, kindName(typ.Type), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return badRequest("The request has a field this dashboard does not know: %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("The JSON request ends too soon; check the closing brackets.")
+	}
+	return badRequest("The request is not valid JSON: %v.", err)
+}
+
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint8, reflect.Uint16, reflect.Uint64:
+		return "a whole number"
+	case reflect.String:
+		return "text"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return t.String()
+}
+
+// decodeForm fills dst's fields from form values named by their JSON tags.
+func decodeForm(form url.Values, dst any) error {
+	return decodeFormStruct(form, "", reflect.ValueOf(dst).Elem())
+}
+
+func decodeFormStruct(form url.Values, prefix string, v reflect.Value) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		fv := v.Field(i)
+		if f.Anonymous && name == "" {
+			if err := decodeFormStruct(form, prefix, fv); err != nil {
+				return err
+			}
+			continue
+		}
+		key := prefix + name
+		switch fv.Kind() {
+		case reflect.Struct:
+			if err := decodeFormStruct(form, key+".", fv); err != nil {
+				return err
+			}
+		case reflect.Map:
+			m, err := formMap(form, key)
+			if err != nil {
+				return err
+			}
+			if len(m) > 0 {
+				fv.Set(reflect.ValueOf(m))
+			}
+		default:
+			raw := strings.TrimSpace(form.Get(key))
+			if _, present := form[key]; !present || (raw == "" && fv.Kind() != reflect.String) {
+				continue
+			}
+			if err := setFormValue(fv, key, form.Get(key)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func setFormValue(fv reflect.Value, key, raw string) error {
+	if fv.Kind() == reflect.Pointer {
+		p := reflect.New(fv.Type().Elem())
+		if err := setFormValue(p.Elem(), key, raw); err != nil {
+			return err
+		}
+		fv.Set(p)
+		return nil
+	}
+	raw2 := strings.TrimSpace(raw)
+	switch fv.Kind() {
+	case reflect.String:
+		fv.SetString(raw)
+	case reflect.Bool:
+		switch strings.ToLower(raw2) {
+		case "on", "true", "1", "yes":
+			fv.SetBool(true)
+		case "off", "false", "0", "no":
+			fv.SetBool(false)
+		default:
+			return badRequest("The field %q must be true or false, not %q.", key, raw2)
+		}
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		n, err := strconv.ParseInt(raw2, 10, 64)
+		if err != nil || fv.OverflowInt(n) {
+			return badRequest("The field %q must be a whole number, not %q.", key, raw2)
+		}
+		fv.SetInt(n)
+	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, err := strconv.ParseUint(raw2, 10, 64)
+		if err != nil || fv.OverflowUint(n) {
+			return badRequest("The field %q must be a whole number from 0 to %d, not %q.", key, uint64(1)<<(fv.Type().Bits())-1, raw2)
+		}
+		fv.SetUint(n)
+	default:
+		return badRequest("The field %q cannot be sent from a form.", key)
+	}
+	return nil
+}
+
+// formMap collects "key.name" fields and a "key" text of "name: value"
+// lines. Values that look like whole numbers or booleans become those.
+func formMap(form url.Values, key string) (map[string]any, error) {
+	m := map[string]any{}
+	for _, line := range strings.Split(form.Get(key), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			return nil, badRequest("Each line of %q must read 'name: value'; %q has no colon.", key, line)
+		}
+		m[strings.TrimSpace(name)] = formScalar(strings.TrimSpace(value))
+	}
+	for k, vs := range form {
+		name, ok := strings.CutPrefix(k, key+".")
+		if !ok || name == "" || strings.TrimSpace(vs[0]) == "" {
+			continue
+		}
+		m[name] = formScalar(strings.TrimSpace(vs[0]))
+	}
+	return m, nil
+}
+
+func formScalar(s string) any {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return float64(n) // as JSON would decode it
+	}
+	switch s {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	return s
+}

@@ -1,0 +1,347 @@
+package web
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"rabbitboard/mq"
+	"rabbitboard/templates"
+)
+
+func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	snap := s.cfg.State.Snapshot()
+	recent := map[string][]mq.DeliveryEvent{}
+	settled := map[string]string{}
+	for _, d := range snap.Recent {
+		recent[d.Receiver] = append(recent[d.Receiver], d.DeliveryEvent)
+		settled[d.Receiver+"/"+strconv.FormatInt(d.Seq, 10)] = d.Settled
+	}
+	page := templates.Page{
+		Broker: snap.Broker, Queues: snap.Queues, Receivers: snap.Receivers,
+		Recent: recent, Settled: settled, Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
+	}
+	if f := takeFlash(w, r); f != nil {
+		page.Flash, page.FlashOK = f.Text, f.OK
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if err := templates.Dashboard(page).Render(r.Context(), w); err != nil {
+		s.log.Warn("rendering the page failed", "error", err)
+	}
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Broker.State().State == "connected" {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "broker": "connected"})
+		return
+	}
+	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "degraded", "broker": "down"})
+}
+
+func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
+	// The upgrader's default origin check refuses a page of another site
+	// with 403; requests without Origin (scripts) are allowed.
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	client, err := s.cfg.State.Join(conn)
+	if err != nil {
+		_ = conn.Close()
+		return
+	}
+	client.Serve()
+}
+
+// Queues
+
+func (s *Server) listQueues(w http.ResponseWriter, r *http.Request) {
+	qs, err := s.cfg.Broker.Queues(r.Context())
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, qs)
+}
+
+func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
+	q, err := s.cfg.Broker.InspectQueue(r.PathValue("name"))
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, q)
+}
+
+// queueRequest is POST /api/queues. The form's queue_type fills
+// arguments["x-queue-type"].
+type queueRequest struct {
+	mq.QueueSpec
+}
+
+func (s *Server) declareQueue(w http.ResponseWriter, r *http.Request) {
+	var req queueRequest
+	if err := decode(r, 64<<10, &req); err != nil {
+		respondError(w, r, err)
+		return
+	}
+	if t, ok := req.Arguments["x-queue-type"]; ok && t == "classic" && isForm(r) {
+		delete(req.Arguments, "x-queue-type") // the form's default: leave the broker's
+	}
+	q, err := s.cfg.Broker.DeclareQueue(req.QueueSpec)
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	respond(w, r, http.StatusCreated, q, fmt.Sprintf("Declared queue '%s' (%d messages, %d consumers).", q.Name, q.Messages, q.Consumers))
+}
+
+func (s *Server) deleteQueue(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if err := s.cfg.Broker.DeleteQueue(name); err != nil {
+		respondError(w, r, err)
+		return
+	}
+	if wantsRedirect(r) {
+		respond(w, r, 0, nil, fmt.Sprintf("Deleted queue '%s'.", name))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) purgeQueue(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	n, err := s.cfg.Broker.PurgeQueue(name)
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	respond(w, r, http.StatusOK, map[string]int{"purged": n}, fmt.Sprintf("Purged %d messages from queue '%s'.", n, name))
+}
+
+// Publish
+
+type publishProperties struct {
+	ContentType   string `json:"content_type"`
+	MessageID     string `json:"message_id"`
+	CorrelationID string `json:"correlation_id"`
+	ReplyTo       string `json:"reply_to"`
+	Expiration    string `json:"expiration"`
+	Priority      uint8  `json:"priority"`
+	Type          string `json:"type"`
+	AppID         string `json:"app_id"`
+}
+
+type publishRequest struct {
+	Exchange   string            `json:"exchange"`
+	RoutingKey string            `json:"routing_key"`
+	Body       string            `json:"body"`
+	Encoding   string            `json:"encoding"`
+	Persistent bool              `json:"persistent"`
+	Mandatory  bool              `json:"mandatory"`
+	Count      *int              `json:"count"`
+	Properties publishProperties `json:"properties"`
+	Headers    map[string]any    `json:"headers"`
+}
+
+// publication checks a publish request against the limits and turns it
+// into what mq sends.
+func (req publishRequest) publication(l Limits) (mq.Publication, error) {
+	count := 1
+	if req.Count != nil {
+		count = *req.Count
+	}
+	switch {
+	case count < 1:
+		return mq.Publication{}, badRequest("count must be at least 1.")
+	case count > l.MaxCount:
+		return mq.Publication{}, &mq.Error{Code: mq.CodeLimit, Message: fmt.Sprintf("count is %d, more than the %d messages one publish may send.", count, l.MaxCount)}
+	}
+	var body []byte
+	switch req.Encoding {
+	case "", "text":
+		body = []byte(req.Body)
+	case "base64":
+		var err error
+		if body, err = base64.StdEncoding.DecodeString(strings.TrimSpace(req.Body)); err != nil {
+			return mq.Publication{}, badRequest("The body is not valid base64: %v.", err)
+		}
+	default:
+		return mq.Publication{}, badRequest("encoding must be text or base64, not %q.", req.Encoding)
+	}
+	if len(body) > l.MaxBody {
+		return mq.Publication{}, tooLarge("The body is %d bytes; the most this dashboard sends is %d.", len(body), l.MaxBody)
+	}
+	p := req.Properties
+	for _, f := range []struct{ name, value string }{
+		{"exchange", req.Exchange}, {"routing_key", req.RoutingKey}, {"content_type", p.ContentType},
+		{"message_id", p.MessageID}, {"correlation_id", p.CorrelationID}, {"reply_to", p.ReplyTo},
+		{"type", p.Type}, {"app_id", p.AppID},
+	} {
+		if len(f.value) > 255 || !utf8.ValidString(f.value) {
+			return mq.Publication{}, badRequest("%s must be text of at most 255 bytes.", f.name)
+		}
+	}
+	if p.Expiration != "" {
+		if n, err := strconv.ParseUint(p.Expiration, 10, 32); err != nil || strconv.FormatUint(n, 10) != p.Expiration {
+			return mq.Publication{}, badRequest("expiration is a time to live in milliseconds, written as digits (\"60000\"), not %q.", p.Expiration)
+		}
+	}
+	if len(req.Headers) > l.MaxHeaders {
+		return mq.Publication{}, tooLarge("There are %d headers; the most is %d.", len(req.Headers), l.MaxHeaders)
+	}
+	if hb, _ := json.Marshal(req.Headers); len(hb) > l.MaxHeaderBytes {
+		return mq.Publication{}, tooLarge("The headers take %d bytes; the most is %d.", len(hb), l.MaxHeaderBytes)
+	}
+	return mq.Publication{Count: count, Message: mq.Message{
+		Exchange: req.Exchange, RoutingKey: req.RoutingKey, Body: body,
+		Persistent: req.Persistent, Mandatory: req.Mandatory, Headers: req.Headers,
+		Properties: mq.Properties{
+			ContentType: p.ContentType, MessageID: p.MessageID, CorrelationID: p.CorrelationID,
+			ReplyTo: p.ReplyTo, Expiration: p.Expiration, Priority: p.Priority, Type: p.Type, AppID: p.AppID,
+		},
+	}}, nil
+}
+
+func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
+	var req publishRequest
+	if err := decode(r, s.cfg.Limits.maxRequest(), &req); err != nil {
+		respondError(w, r, err)
+		return
+	}
+	pub, err := req.publication(s.cfg.Limits)
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	res, err := s.cfg.Broker.Publish(r.Context(), pub)
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	if wantsRedirect(r) {
+		f := flash{OK: res.Confirmed == res.Published && res.Returned == 0, Text: publishSentence(pub, res)}
+		redirectWithFlash(w, r, f)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func publishSentence(p mq.Publication, res mq.PublishResult) string {
+	to := fmt.Sprintf("exchange '%s' with key '%s'", p.Exchange, p.RoutingKey)
+	if p.Exchange == "" {
+		to = fmt.Sprintf("queue '%s' through the default exchange", p.RoutingKey)
+	}
+	s := fmt.Sprintf("Published %d of %d to %s: %d confirmed by the broker", res.Published, p.Count, to, res.Confirmed)
+	if res.Nacked > 0 {
+		s += fmt.Sprintf(", %d refused (nacked)", res.Nacked)
+	}
+	if missing := res.Published - res.Confirmed - res.Nacked; missing > 0 {
+		s += fmt.Sprintf(", %d not confirmed in time", missing)
+	}
+	if res.Returned > 0 {
+		s += fmt.Sprintf(", %d returned because no queue took them", res.Returned)
+	}
+	return s + "."
+}
+
+// Receivers
+
+func (s *Server) listReceivers(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.cfg.Broker.Receivers())
+}
+
+func (s *Server) getReceiver(w http.ResponseWriter, r *http.Request) {
+	rc, err := s.cfg.Broker.Receiver(r.PathValue("id"))
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rc.Info())
+}
+
+func (s *Server) addReceiver(w http.ResponseWriter, r *http.Request) {
+	var spec mq.ReceiverSpec
+	if err := decode(r, 64<<10, &spec); err != nil {
+		respondError(w, r, err)
+		return
+	}
+	info, err := s.cfg.Broker.AddReceiver(spec)
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	respond(w, r, http.StatusCreated, info, fmt.Sprintf("Added %s on queue '%s' (prefetch %d, ack %s).", info.Name, info.Queue, info.Prefetch, info.Ack))
+}
+
+func (s *Server) receiverAction(action string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rc, err := s.cfg.Broker.Receiver(r.PathValue("id"))
+		if err != nil {
+			respondError(w, r, err)
+			return
+		}
+		switch action {
+		case "pause":
+			err = rc.Pause()
+		case "resume":
+			err = rc.Resume()
+		case "kill":
+			err = rc.Kill()
+		case "delete":
+			err = rc.Remove()
+		}
+		if err != nil {
+			respondError(w, r, err)
+			return
+		}
+		info := rc.Info()
+		if action == "delete" {
+			if wantsRedirect(r) {
+				respond(w, r, 0, nil, fmt.Sprintf("Removed %s.", info.Name))
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		respond(w, r, http.StatusOK, info, fmt.Sprintf("%s is %s.", info.Name, info.State))
+	}
+}
+
+func (s *Server) settle(w http.ResponseWriter, r *http.Request) {
+	tag, err := strconv.ParseUint(r.PathValue("tag"), 10, 64)
+	if err != nil || tag == 0 {
+		respondError(w, r, badRequest("The delivery tag must be a positive whole number, not %q.", r.PathValue("tag")))
+		return
+	}
+	outcome := r.PathValue("outcome")
+	if outcome != "ack" && outcome != "nack" && outcome != "reject" {
+		respondError(w, r, &mq.Error{Code: mq.CodeNotFound, Message: "A delivery can be acked, nacked or rejected; " + outcome + " is none of these."})
+		return
+	}
+	req := struct {
+		Requeue *bool `json:"requeue"`
+	}{}
+	if err := decode(r, 4<<10, &req); err != nil {
+		respondError(w, r, err)
+		return
+	}
+	requeue := req.Requeue == nil || *req.Requeue
+	rc, err := s.cfg.Broker.Receiver(r.PathValue("id"))
+	if err == nil {
+		err = rc.Settle(tag, outcome, requeue && outcome != "ack")
+	}
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	info := rc.Info()
+	respond(w, r, http.StatusOK, info, fmt.Sprintf("%s: delivery %d %sed.", info.Name, tag, strings.TrimSuffix(outcome, "e")))
+}

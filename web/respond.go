@@ -1,0 +1,112 @@
+package web
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"rabbitboard/mq"
+)
+
+// errorBody is the contract's error object.
+type errorBody struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if v != nil {
+		_ = json.NewEncoder(w).Encode(v)
+	}
+}
+
+// errorStatus maps an error to the contract's status, code and sentence.
+func errorStatus(err error) (int, errorBody) {
+	var re *requestError
+	if errors.As(err, &re) {
+		return re.status, errorBody{re.msg, re.code}
+	}
+	var me *mq.Error
+	if errors.As(err, &me) {
+		status, code := http.StatusInternalServerError, me.Code
+		switch me.Code {
+		case "PRECONDITION_FAILED", "RESOURCE_LOCKED":
+			status = http.StatusConflict
+		case "ACCESS_REFUSED":
+			status = http.StatusForbidden
+		case "NOT_FOUND", mq.CodeNotFound:
+			status = http.StatusNotFound
+		case mq.CodeInvalid, "COMMAND_INVALID", "NOT_ALLOWED":
+			status = http.StatusBadRequest
+		case mq.CodeUnavailable:
+			status = http.StatusServiceUnavailable
+		case mq.CodeLimit:
+			status = http.StatusTooManyRequests
+		case mq.CodeConflict:
+			status, code = http.StatusConflict, mq.CodeInvalid
+		}
+		return status, errorBody{me.Message, code}
+	}
+	return http.StatusInternalServerError, errorBody{"Something went wrong inside rabbitboard: " + err.Error(), "internal"}
+}
+
+// wantsRedirect says whether to answer a plain form post with 303 back to
+// the page rather than with JSON.
+func wantsRedirect(r *http.Request) bool {
+	return isForm(r) && !strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// flash is an outcome shown once on the page after a form post.
+type flash struct {
+	OK   bool   `json:"ok"`
+	Text string `json:"text"`
+}
+
+const flashCookie = "rabbitboard_flash"
+
+// respond answers a state-changing request: JSON for scripts and the page's
+// JavaScript, or 303 back to the page with the outcome for a plain form.
+func respond(w http.ResponseWriter, r *http.Request, status int, v any, done string) {
+	if wantsRedirect(r) {
+		redirectWithFlash(w, r, flash{OK: true, Text: done})
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+func respondError(w http.ResponseWriter, r *http.Request, err error) {
+	status, body := errorStatus(err)
+	if wantsRedirect(r) && status != http.StatusUnauthorized && status != http.StatusForbidden {
+		redirectWithFlash(w, r, flash{OK: false, Text: body.Error})
+		return
+	}
+	writeJSON(w, status, body)
+}
+
+func redirectWithFlash(w http.ResponseWriter, r *http.Request, f flash) {
+	data, _ := json.Marshal(f)
+	http.SetCookie(w, &http.Cookie{
+		Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(data),
+		Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: 60,
+	})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// takeFlash reads the outcome of the last form post once and clears it.
+func takeFlash(w http.ResponseWriter, r *http.Request) *flash {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return nil
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1})
+	data, err := base64.RawURLEncoding.DecodeString(c.Value)
+	var f flash
+	if err != nil || json.Unmarshal(data, &f) != nil {
+		return nil
+	}
+	return &f
+}

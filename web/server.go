@@ -1,0 +1,173 @@
+// Package web serves the dashboard page, the HTTP API and the WebSocket
+// stream. It declares what it needs of the broker (Broker) and of the
+// viewers (Viewers); main wires the real ones in.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"rabbitboard/mq"
+	"rabbitboard/static"
+)
+
+// Broker is what the handlers need of RabbitMQ.
+type Broker interface {
+	State() mq.BrokerEvent
+	Publish(context.Context, mq.Publication) (mq.PublishResult, error)
+	Queues(context.Context) ([]mq.QueueInfo, error)
+	InspectQueue(name string) (mq.QueueInfo, error)
+	DeclareQueue(mq.QueueSpec) (mq.QueueInfo, error)
+	DeleteQueue(name string) error
+	PurgeQueue(name string) (int, error)
+	AddReceiver(mq.ReceiverSpec) (mq.ReceiverInfo, error)
+	Receivers() []mq.ReceiverInfo
+	Receiver(id string) (*mq.Receiver, error)
+}
+
+// Limits bound what one request may ask for.
+type Limits struct {
+	// MaxBody is the largest message body, in bytes after base64 decoding.
+	MaxBody int
+	// MaxCount is the most messages one publish request may send.
+	MaxCount int
+	// MaxHeaders and MaxHeaderBytes bound a message's headers.
+	MaxHeaders     int
+	MaxHeaderBytes int
+}
+
+func (l *Limits) defaults() {
+	if l.MaxBody == 0 {
+		l.MaxBody = 1 << 20
+	}
+	if l.MaxCount == 0 {
+		l.MaxCount = 10000
+	}
+	if l.MaxHeaders == 0 {
+		l.MaxHeaders = 64
+	}
+	if l.MaxHeaderBytes == 0 {
+		l.MaxHeaderBytes = 16 << 10
+	}
+}
+
+// maxRequest is the largest request body: a base64 body plus room for the
+// rest of the request.
+func (l Limits) maxRequest() int64 {
+	return int64(l.MaxBody)*4/3 + 4 + int64(l.MaxHeaderBytes)*2 + 64<<10
+}
+
+// Config configures a Server.
+type Config struct {
+	// Addr is the listen address; ":0" picks a free port (tests).
+	Addr   string
+	Broker Broker
+	State  *State
+	Limits Limits
+	Logger *slog.Logger
+}
+
+// Server is the dashboard's HTTP server.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	ln       net.Listener
+	srv      *http.Server
+	upgrader websocket.Upgrader
+	served   chan error
+}
+
+// New returns a Server; Open starts it.
+func New(cfg Config) *Server {
+	cfg.Limits.defaults()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	s.srv = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+// Open binds the listener, so a taken port fails here, and starts serving.
+func (s *Server) Open() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	s.served = make(chan error, 1)
+	go func() { s.served <- s.srv.Serve(ln) }()
+	return nil
+}
+
+// URL is the base URL the server answers on.
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+
+// Close stops taking requests and waits, until ctx is done, for those in
+// flight. WebSocket viewers are the hub's to close.
+func (s *Server) Close(ctx context.Context) error {
+	if s.ln == nil {
+		return nil
+	}
+	err := s.srv.Shutdown(ctx)
+	if serr := <-s.served; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	handle := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, h) }
+
+	handle("GET /{$}", s.page)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", static.Handler()))
+	handle("GET /healthz", s.health)
+	handle("GET /ws", s.websocket)
+
+	handle("GET /api/queues", s.listQueues)
+	handle("POST /api/queues", s.declareQueue)
+	handle("GET /api/queues/{name}", s.getQueue)
+	handle("DELETE /api/queues/{name}", s.deleteQueue)
+	handle("POST /api/queues/{name}/delete", s.deleteQueue)
+	handle("POST /api/queues/{name}/purge", s.purgeQueue)
+
+	handle("POST /api/publish", s.publish)
+
+	handle("GET /api/receivers", s.listReceivers)
+	handle("POST /api/receivers", s.addReceiver)
+	handle("GET /api/receivers/{id}", s.getReceiver)
+	handle("DELETE /api/receivers/{id}", s.receiverAction("delete"))
+	for _, action := range []string{"pause", "resume", "kill", "delete"} {
+		handle("POST /api/receivers/{id}/"+action, s.receiverAction(action))
+	}
+	handle("POST /api/receivers/{id}/deliveries/{tag}/{outcome}", s.settle)
+
+	// Anything else under /api/ answers in the contract's error format.
+	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, errorBody{"There is no API endpoint " + r.Method + " " + r.URL.Path + ".", mq.CodeNotFound})
+	})
+	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/healthz"} {
+		handle(p, methodNotAllowed)
+	}
+
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusForbidden, errorBody{"This request came from another web site, so the dashboard refused it.", "forbidden"})
+	}))
+	return csrf.Handler(sniffJSON(mux))
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusMethodNotAllowed, errorBody{r.Method + " is not allowed on " + r.URL.Path + "; see the README for the API.", mq.CodeInvalid})
+}

@@ -1,0 +1,154 @@
+package web
+
+import (
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/gorilla/websocket"
+
+	"rabbitboard/hub"
+	"rabbitboard/mq"
+)
+
+// Viewers is what the state needs of the WebSocket hub.
+type Viewers interface {
+	Broadcast(event []byte)
+	Join(conn *websocket.Conn, first []byte) *hub.Client
+}
+
+// recentDelivery is a delivery kept for late joiners, with what became of it.
+type recentDelivery struct {
+	mq.DeliveryEvent
+	Settled string `json:"settled,omitempty"`
+}
+
+// State is what every viewer sees: the broker, the queues, the receivers and
+// their recent deliveries. Each event updates it and is broadcast under one
+// lock, so a viewer that joins gets a snapshot and then exactly the events
+// after it.
+type State struct {
+	viewers Viewers
+	history int
+	log     *slog.Logger
+
+	mu        sync.Mutex
+	broker    mq.BrokerEvent
+	queues    map[string]mq.QueueInfo
+	receivers map[string]mq.ReceiverInfo
+	order     []string
+	recent    map[string][]recentDelivery // per receiver, oldest first
+}
+
+// NewState returns an empty State that keeps history deliveries per receiver.
+func NewState(viewers Viewers, history int, log *slog.Logger) *State {
+	return &State{
+		viewers: viewers, history: history, log: log,
+		broker:    mq.BrokerEvent{Type: "broker", State: "connecting"},
+		queues:    map[string]mq.QueueInfo{},
+		receivers: map[string]mq.ReceiverInfo{},
+		recent:    map[string][]recentDelivery{},
+	}
+}
+
+// Apply records an event and broadcasts it. It is mq's event sink: it
+// never blocks on a viewer.
+func (s *State) Apply(ev mq.Event) {
+	data, err := json.Marshal(ev)
+	if err != nil {
+		s.log.Error("cannot encode event", "error", err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch e := ev.(type) {
+	case mq.BrokerEvent:
+		s.broker = e
+	case mq.QueueEvent:
+		s.queues[e.Queue.Name] = e.Queue
+	case mq.QueueGoneEvent:
+		delete(s.queues, e.Queue)
+	case mq.ReceiverEvent:
+		s.setReceiver(e.Receiver)
+	case mq.ReceiverRemovedEvent:
+		delete(s.receivers, e.Receiver)
+		delete(s.recent, e.Receiver)
+		s.order = slices.DeleteFunc(s.order, func(id string) bool { return id == e.Receiver })
+	case mq.DeliveryEvent:
+		s.updateCounters(e.Receiver, e.Counters)
+		r := append(s.recent[e.Receiver], recentDelivery{DeliveryEvent: e})
+		if len(r) > s.history {
+			r = slices.Delete(r, 0, len(r)-s.history)
+		}
+		s.recent[e.Receiver] = r
+	case mq.SettledEvent:
+		s.updateCounters(e.Receiver, e.Counters)
+		r := s.recent[e.Receiver]
+		for i := len(r) - 1; i >= 0; i-- {
+			if r[i].Seq == e.Seq {
+				r[i].Settled = e.Outcome
+				break
+			}
+		}
+	}
+	s.viewers.Broadcast(data)
+}
+
+func (s *State) setReceiver(info mq.ReceiverInfo) {
+	if _, ok := s.receivers[info.ID]; !ok {
+		s.order = append(s.order, info.ID)
+	}
+	s.receivers[info.ID] = info
+}
+
+func (s *State) updateCounters(id string, c mq.Counters) {
+	if info, ok := s.receivers[id]; ok {
+		info.Counters = c
+		s.receivers[id] = info
+	}
+}
+
+// Snapshot is the state as one event, the first a viewer gets.
+type Snapshot struct {
+	Type      string            `json:"type"`
+	Broker    mq.BrokerEvent    `json:"broker"`
+	Queues    []mq.QueueInfo    `json:"queues"`
+	Receivers []mq.ReceiverInfo `json:"receivers"`
+	Recent    []recentDelivery  `json:"recent"`
+}
+
+func (s *State) snapshotLocked() Snapshot {
+	snap := Snapshot{Type: "snapshot", Broker: s.broker, Queues: []mq.QueueInfo{}, Receivers: []mq.ReceiverInfo{}, Recent: []recentDelivery{}}
+	names := make([]string, 0, len(s.queues))
+	for name := range s.queues {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		snap.Queues = append(snap.Queues, s.queues[name])
+	}
+	for _, id := range s.order {
+		snap.Receivers = append(snap.Receivers, s.receivers[id])
+		snap.Recent = append(snap.Recent, s.recent[id]...)
+	}
+	return snap
+}
+
+// Snapshot returns a copy of the current state.
+func (s *State) Snapshot() Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snapshotLocked()
+}
+
+// Join adds a viewer: its first frame is the snapshot, then every event.
+func (s *State) Join(conn *websocket.Conn) (*hub.Client, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	data, err := json.Marshal(s.snapshotLocked())
+	if err != nil {
+		return nil, err
+	}
+	return s.viewers.Join(conn, data), nil
+}
