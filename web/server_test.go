@@ -1,0 +1,231 @@
+package web
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"rabbitboard/mq"
+)
+
+func TestHealth(t *testing.T) {
+	s := startStack(t, Limits{})
+	var got map[string]string
+	if status := s.call(t, "GET", "/healthz", nil, &got); status != 200 || got["status"] != "ok" || got["broker"] != "connected" {
+		t.Fatalf("healthz %d %v", status, got)
+	}
+}
+
+// The seed's round-robin lesson over the API, as every viewer sees it, and
+// a viewer that joins afterwards gets it all in its snapshot.
+func TestRoundRobinLiveAndSnapshot(t *testing.T) {
+	s := startStack(t, Limits{})
+	early := s.viewer(t)
+	q := s.queue(t, mq.QueueSpec{})
+	a := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker A"})
+	b := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker B"})
+	var res mq.PublishResult
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "Task {{seq}}", "count": 10}, 200, &res)
+	if res != (mq.PublishResult{Published: 10, Confirmed: 10}) {
+		t.Fatalf("publish answered %+v", res)
+	}
+	waitFor(t, 5*time.Second, "10 deliveries at the early viewer", func() bool { return len(early.of("delivery", "")) == 10 })
+	split := func(evs []map[string]any) map[any][]any {
+		m := map[any][]any{}
+		for _, e := range evs {
+			m[e["receiver"]] = append(m[e["receiver"]], e["body"])
+		}
+		return m
+	}
+	got := split(early.of("delivery", ""))
+	odd := fmt.Sprint([]any{"Task 1", "Task 3", "Task 5", "Task 7", "Task 9"})
+	even := fmt.Sprint([]any{"Task 2", "Task 4", "Task 6", "Task 8", "Task 10"})
+	ga, gb := fmt.Sprint(got[a.ID]), fmt.Sprint(got[b.ID])
+	if !(ga == odd && gb == even) && !(ga == even && gb == odd) {
+		t.Fatalf("A got %s, B got %s: want alternating halves", ga, gb)
+	}
+
+	late := s.viewer(t)
+	waitFor(t, 5*time.Second, "the late viewer's snapshot", func() bool { return len(late.of("snapshot", "")) == 1 })
+	snap := late.of("snapshot", "")[0]
+	if late.frames < 1 || late.events[0]["type"] != "snapshot" {
+		t.Fatalf("first event %v, want the snapshot", late.events[0])
+	}
+	recent := snap["recent"].([]any)
+	receivers := snap["receivers"].([]any)
+	if len(recent) != 10 || len(receivers) != 2 {
+		t.Fatalf("snapshot has %d recent and %d receivers, want 10 and 2", len(recent), len(receivers))
+	}
+	if got := split(toMaps(recent)); fmt.Sprint(got[a.ID]) != ga || fmt.Sprint(got[b.ID]) != gb {
+		t.Fatalf("snapshot deliveries %v differ from the live ones", got)
+	}
+	for _, r := range receivers {
+		rm := r.(map[string]any)
+		if rm["received"] != 5.0 || rm["acked"] != 5.0 || rm["unacked"] != 0.0 || rm["state"] != "consuming" {
+			t.Errorf("snapshot receiver %v, want 5 received and acked, consuming", rm)
+		}
+	}
+}
+
+func toMaps(xs []any) []map[string]any {
+	out := make([]map[string]any, len(xs))
+	for i, x := range xs {
+		out[i] = x.(map[string]any)
+	}
+	return out
+}
+
+// Properties, headers and a binary body arrive intact at a receiver.
+func TestPublishPropertiesAndBinary(t *testing.T) {
+	s := startStack(t, Limits{})
+	v := s.viewer(t)
+	q := s.queue(t, mq.QueueSpec{Durable: true})
+	r := s.receiver(t, mq.ReceiverSpec{Queue: q})
+	s.mustCall(t, "POST", "/api/publish", map[string]any{
+		"routing_key": q, "persistent": true,
+		"properties": map[string]any{"content_type": "application/json", "message_id": "order-7", "priority": 5},
+		"headers":    map[string]any{"tenant": "acme", "attempt": 2},
+		"body":       `{"order":7}`,
+	}, 200, nil)
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "encoding": "base64", "body": "AAEC/w=="}, 200, nil)
+	waitFor(t, 5*time.Second, "2 deliveries", func() bool { return len(v.of("delivery", r.ID)) == 2 })
+	d := v.of("delivery", r.ID)
+	props := d[0]["properties"].(map[string]any)
+	headers := d[0]["headers"].(map[string]any)
+	if d[0]["body"] != `{"order":7}` || d[0]["encoding"] != "text" || props["delivery_mode"] != 2.0 ||
+		props["content_type"] != "application/json" || props["message_id"] != "order-7" || props["priority"] != 5.0 ||
+		headers["tenant"] != "acme" || headers["attempt"] != 2.0 {
+		t.Errorf("first delivery %v", d[0])
+	}
+	if d[1]["body"] != "AAEC/w==" || d[1]["encoding"] != "base64" || d[1]["body_size"] != 4.0 {
+		t.Errorf("binary delivery %v, want base64 AAEC/w== of 4 bytes", d[1])
+	}
+}
+
+func TestErrorsFollowTheContract(t *testing.T) {
+	s := startStack(t, Limits{MaxCount: 100})
+	q := s.queue(t, mq.QueueSpec{})
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		status             int
+		code               string
+	}{
+		{"malformed JSON", "POST", "/api/publish", `{"routing_key":`, 400, "invalid_input"},
+		{"wrong type", "POST", "/api/publish", `{"count":"ten"}`, 400, "invalid_input"},
+		{"unknown field", "POST", "/api/publish", `{"routing_ky":"x"}`, 400, "invalid_input"},
+		{"count zero", "POST", "/api/publish", map[string]any{"routing_key": q, "count": 0}, 400, "invalid_input"},
+		{"count over limit", "POST", "/api/publish", map[string]any{"routing_key": q, "count": 101}, 429, "limit_reached"},
+		{"bad base64", "POST", "/api/publish", map[string]any{"routing_key": q, "encoding": "base64", "body": "%%%"}, 400, "invalid_input"},
+		{"bad encoding", "POST", "/api/publish", map[string]any{"routing_key": q, "encoding": "hex"}, 400, "invalid_input"},
+		{"bad expiration", "POST", "/api/publish", map[string]any{"routing_key": q, "properties": map[string]any{"expiration": "soon"}}, 400, "invalid_input"},
+		{"unknown exchange", "POST", "/api/publish", map[string]any{"exchange": "rb-nope", "routing_key": q}, 404, "NOT_FOUND"},
+		{"redeclare differently", "POST", "/api/queues", map[string]any{"name": q, "durable": true}, 409, "PRECONDITION_FAILED"},
+		{"reserved name", "POST", "/api/queues", map[string]any{"name": "amq.mine"}, 403, "ACCESS_REFUSED"},
+		{"empty name", "POST", "/api/queues", map[string]any{"name": ""}, 400, "invalid_input"},
+		{"256-byte name", "POST", "/api/queues", map[string]any{"name": strings.Repeat("q", 256)}, 400, "invalid_input"},
+		{"delete unknown queue", "DELETE", "/api/queues/rb-no-such-queue", nil, 404, "NOT_FOUND"},
+		{"purge unknown queue", "POST", "/api/queues/rb-no-such-queue/purge", nil, 404, "NOT_FOUND"},
+		{"receiver on unknown queue", "POST", "/api/receivers", map[string]any{"queue": "rb-no-such-queue"}, 404, "NOT_FOUND"},
+		{"bad ack mode", "POST", "/api/receivers", map[string]any{"queue": q, "ack": "sometimes"}, 400, "invalid_input"},
+		{"negative prefetch", "POST", "/api/receivers", map[string]any{"queue": q, "prefetch": -1}, 400, "invalid_input"},
+		{"unknown receiver", "POST", "/api/receivers/r999/pause", nil, 404, "not_found"},
+		{"wrong method", "PUT", "/api/publish", nil, 405, "invalid_input"},
+		{"unknown endpoint", "GET", "/api/nothing", nil, 404, "not_found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var e errorBody
+			if got := s.call(t, tc.method, tc.path, tc.body, &e); got != tc.status || e.Code != tc.code || e.Error == "" {
+				t.Fatalf("%d %+v, want %d with code %s and a sentence", got, e, tc.status, tc.code)
+			}
+			// The shared connection still works for everyone.
+			var res mq.PublishResult
+			s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "still here"}, 200, &res)
+			if res.Confirmed != 1 {
+				t.Fatalf("publish after the error: %+v", res)
+			}
+		})
+	}
+}
+
+// A plain form post (JavaScript off) answers 303 back to the page, which
+// shows the outcome once.
+func TestFormPostRedirectsWithOutcome(t *testing.T) {
+	s := startStack(t, Limits{})
+	q := s.queue(t, mq.QueueSpec{})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(s.url+"/api/publish", url.Values{"routing_key": {q}, "body": {"from a form"}, "count": {"3"}, "persistent": {"on"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Fatalf("form post answered %d to %q, want 303 to /", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	info, err := s.broker.InspectQueue(q)
+	if err != nil || info.Messages != 3 {
+		t.Fatalf("queue has %d messages (%v), want 3", info.Messages, err)
+	}
+	page := func(cookies []*http.Cookie) string {
+		req, _ := http.NewRequest("GET", s.url+"/", nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		_, _ = io.Copy(&b, resp.Body)
+		return b.String()
+	}
+	want := fmt.Sprintf("Published 3 of 3 to queue &#39;%s&#39; through the default exchange: 3 confirmed by the broker.", q)
+	if body := page(resp.Cookies()); !strings.Contains(body, want) {
+		t.Fatalf("page after the post does not say %q", want)
+	}
+}
+
+// The classic Python tutorial clients (pika) and rabbitboard understand
+// each other.
+func TestPikaInterop(t *testing.T) {
+	s := startStack(t, Limits{})
+	v := s.viewer(t)
+	q := s.queue(t, mq.QueueSpec{})
+	r := s.receiver(t, mq.ReceiverSpec{Queue: q})
+	send := `
+import pika, sys
+connection = pika.BlockingConnection(pika.ConnectionParameters(host="127.0.0.1"))
+channel = connection.channel()
+channel.basic_publish(exchange="", routing_key=sys.argv[1], body="hello from pika",
+                      properties=pika.BasicProperties(delivery_mode=pika.spec.PERSISTENT_DELIVERY_MODE))
+connection.close()
+`
+	if out, err := exec.Command("/usr/bin/python3", "-c", send, q).CombinedOutput(); err != nil {
+		t.Fatalf("pika sender: %v\n%s", err, out)
+	}
+	waitFor(t, 5*time.Second, "pika's message in the receiver", func() bool { return len(v.of("delivery", r.ID)) == 1 })
+	d := v.of("delivery", r.ID)[0]
+	if d["body"] != "hello from pika" || d["properties"].(map[string]any)["delivery_mode"] != 2.0 {
+		t.Fatalf("delivery %v", d)
+	}
+
+	s.mustCall(t, "DELETE", "/api/receivers/"+r.ID, nil, http.StatusNoContent, nil)
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "hello to pika"}, 200, nil)
+	recv := `
+import pika, sys
+connection = pika.BlockingConnection(pika.ConnectionParameters(host="127.0.0.1"))
+method, properties, body = connection.channel().basic_get(queue=sys.argv[1], auto_ack=True)
+print(body.decode())
+connection.close()
+`
+	out, err := exec.Command("/usr/bin/python3", "-c", recv, q).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "hello to pika" {
+		t.Fatalf("pika receiver printed %q (%v), want the message", out, err)
+	}
+}

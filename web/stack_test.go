@@ -1,0 +1,193 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"go.uber.org/goleak"
+
+	"rabbitboard/hub"
+	"rabbitboard/mq"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func amqpURL() string {
+	if u := os.Getenv("AMQP_URL"); u != "" {
+		return u
+	}
+	return "amqp://guest:guest@127.0.0.1:5672/"
+}
+
+// stack is the whole dashboard, wired as main wires it, on a free port
+// against the machine's RabbitMQ.
+type stack struct {
+	url    string
+	broker *mq.Broker
+	hub    *hub.Hub
+}
+
+func startStack(t *testing.T, limits Limits) *stack {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	viewers := hub.New(hub.Options{})
+	state := NewState(viewers, 200, log)
+	broker := mq.New(mq.Config{URL: amqpURL(), Logger: log, Events: state.Apply, PollInterval: 200 * time.Millisecond, ManagementURL: "-"})
+	srv := New(Config{Addr: "127.0.0.1:0", Broker: broker, State: state, Limits: limits, Logger: log})
+	if err := srv.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if err := broker.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, err := range []error{srv.Close(ctx), viewers.Close(ctx), broker.Close(ctx)} {
+			if err != nil {
+				t.Errorf("shutdown: %v", err)
+			}
+		}
+		http.DefaultClient.CloseIdleConnections()
+	})
+	s := &stack{url: srv.URL(), broker: broker, hub: viewers}
+	waitFor(t, 5*time.Second, "the broker connection (is RabbitMQ running?)", func() bool {
+		return broker.State().State == "connected"
+	})
+	return s
+}
+
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// call sends a JSON request and decodes the JSON answer into out (if not nil).
+func (s *stack) call(t *testing.T, method, path string, body any, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		if str, ok := body.(string); ok {
+			rd = strings.NewReader(str)
+		} else {
+			data, _ := json.Marshal(body)
+			rd = bytes.NewReader(data)
+		}
+	}
+	req, _ := http.NewRequest(method, s.url+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: answer %q is not JSON: %v", method, path, data, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// mustCall is call that fails the test on an unexpected status.
+func (s *stack) mustCall(t *testing.T, method, path string, body any, want int, out any) {
+	t.Helper()
+	var raw json.RawMessage
+	if got := s.call(t, method, path, body, &raw); got != want {
+		t.Fatalf("%s %s: status %d (%s), want %d", method, path, got, raw, want)
+	}
+	if out != nil {
+		_ = json.Unmarshal(raw, out)
+	}
+}
+
+func (s *stack) queue(t *testing.T, spec mq.QueueSpec) string {
+	t.Helper()
+	if spec.Name == "" {
+		spec.Name = "rb-web-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
+	}
+	s.call(t, "DELETE", "/api/queues/"+spec.Name, nil, nil)
+	s.mustCall(t, "POST", "/api/queues", spec, http.StatusCreated, nil)
+	t.Cleanup(func() { _ = s.broker.DeleteQueue(spec.Name) })
+	return spec.Name
+}
+
+func (s *stack) receiver(t *testing.T, spec mq.ReceiverSpec) mq.ReceiverInfo {
+	t.Helper()
+	var info mq.ReceiverInfo
+	s.mustCall(t, "POST", "/api/receivers", spec, http.StatusCreated, &info)
+	return info
+}
+
+// viewer is a WebSocket client that keeps every event it gets.
+type viewer struct {
+	conn   *websocket.Conn
+	mu     sync.Mutex
+	frames int
+	events []map[string]any
+	done   chan struct{}
+}
+
+func (s *stack) viewer(t *testing.T) *viewer {
+	t.Helper()
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.url, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &viewer{conn: conn, done: make(chan struct{})}
+	go func() {
+		defer close(v.done)
+		for {
+			_, data, err := conn.ReadMessage()
+			if err != nil {
+				return
+			}
+			var evs []map[string]any
+			if err := json.Unmarshal(data, &evs); err != nil {
+				t.Errorf("frame %q is not a JSON array", data)
+				return
+			}
+			v.mu.Lock()
+			v.frames++
+			v.events = append(v.events, evs...)
+			v.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		conn.Close()
+		<-v.done
+	})
+	return v
+}
+
+// of returns the events of a type, optionally only those for one receiver.
+func (v *viewer) of(typ, receiver string) []map[string]any {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var out []map[string]any
+	for _, e := range v.events {
+		if e["type"] == typ && (receiver == "" || e["receiver"] == receiver) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
