@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# rabbitboard's whole test suite. It installs what the tests need (Chromium,
+# python3-pika, RabbitMQ) from Debian's packages when they are missing,
+# starts the local RabbitMQ when it is not running, checks that generated
+# and formatted code is up to date, then runs every test with the race
+# detector against the real broker and a real headless Chromium.
+# Pass extra `go test` flags after it, e.g. `bash scripts/test.sh -run Browser`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+/usr/bin/python3 -c 'import pika' 2>/dev/null || need+=(python3-pika)
+command -v rabbitmq-server >/dev/null || need+=(rabbitmq-server)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+broker_up() { timeout 1 bash -c '</dev/tcp/127.0.0.1/5672' 2>/dev/null; }
+if ! broker_up; then
+  echo "starting RabbitMQ"
+  rabbitmq-server -detached
+  for _ in $(seq 1 60); do broker_up && break; sleep 1; done
+  broker_up || { echo "RabbitMQ did not start on 127.0.0.1:5672" >&2; exit 1; }
+fi
+
+echo "checking generated and formatted code"
+go tool templ generate >/dev/null 2>&1
+if [ -d .git ] && ! git diff --quiet -- '*_templ.go'; then
+  echo "templ generate changed files: run 'go tool templ generate' and commit them" >&2
+  git diff --stat -- '*_templ.go' >&2
+  exit 1
+fi
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted" >&2; exit 1; fi
+go vet ./...
+
+go test -race -count=1 "$@" ./...

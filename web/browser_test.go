@@ -1,0 +1,190 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"rabbitboard/mq"
+)
+
+// browser starts a real headless Chromium for the test. A machine without
+// one fails the test: the README's test command installs it.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser tests are skipped with -short")
+	}
+	exe := os.Getenv("CHROMIUM")
+	if exe == "" {
+		exe = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(exe); err != nil {
+		t.Fatalf("no Chromium at %s (%v): run the README's test command, which installs it", exe, err)
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 900),
+	)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return ctx
+}
+
+// tab opens another tab of the same browser.
+func tab(t *testing.T, parent context.Context) context.Context {
+	ctx, cancel := chromedp.NewContext(parent)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func within(ctx context.Context, d time.Duration) context.Context {
+	c, cancel := context.WithTimeout(ctx, d)
+	_ = cancel // ends with the test's browser
+	return c
+}
+
+const publishForm = `form[action="/api/publish"]`
+
+// Publish through the real form: the message shows in the column of the
+// receiver the broker gave it to, within a second; a tab opened afterwards
+// shows it too.
+func TestBrowserPublishShowsInReceiverColumn(t *testing.T) {
+	s := startStack(t, Limits{})
+	q := s.queue(t, mq.QueueSpec{})
+	a := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker A"})
+	b := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker B", Ack: mq.AckManual, WorkMS: 200})
+	ctx := browser(t)
+	if err := chromedp.Do(within(ctx, 10*time.Second),
+		chromedp.Navigate(s.url),
+		chromedp.WaitVisible(chromedp.CSS("#live.on")),
+		chromedp.SetValue(chromedp.CSS(publishForm+` [name="routing_key"]`), q),
+		chromedp.SetValue(chromedp.CSS(publishForm+` [name="body"]`), "hello from the browser"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	clicked := time.Now()
+	if err := chromedp.Do(within(ctx, 5*time.Second), chromedp.Click(chromedp.CSS(publishForm+` button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	cardIn := func(id string) string {
+		return fmt.Sprintf(`[...document.querySelectorAll('[data-receiver=%q] .card .body')].some(e => e.textContent === "hello from the browser")`, id)
+	}
+	if _, err := chromedp.Run(within(ctx, time.Second), chromedp.Poll[bool](cardIn(a.ID)+" || "+cardIn(b.ID))); err != nil {
+		t.Fatalf("the message did not appear within a second of the click (%v): %v", time.Since(clicked), err)
+	}
+	// The right column is the one of the receiver the broker delivered to.
+	var got, other string
+	for _, r := range s.broker.Receivers() {
+		if r.Received == 1 {
+			got = r.ID
+		} else {
+			other = r.ID
+		}
+	}
+	if got == "" {
+		t.Fatalf("no receiver received the message: %+v", s.broker.Receivers())
+	}
+	for id, want := range map[string]bool{got: true, other: false} {
+		shown, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cardIn(id)))
+		if err != nil || shown != want {
+			t.Fatalf("column %s shows the message: %v (%v), want %v", id, shown, err, want)
+		}
+	}
+
+	second := tab(t, ctx)
+	if err := chromedp.Do(within(second, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	if shown, err := chromedp.Run(second, chromedp.Poll[bool](cardIn(got), chromedp.WithPollingTimeout(2*time.Second))); err != nil || !shown {
+		t.Fatalf("the second tab does not show the message in column %s: %v", got, err)
+	}
+	counters, err := chromedp.Run(second, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('[data-receiver=%q] .counters').textContent`, got)))
+	if err != nil || !strings.HasPrefix(counters, "received 1 ·") {
+		t.Fatalf("second tab counters %q (%v), want received 1", counters, err)
+	}
+}
+
+// With JavaScript switched off the form still publishes: 303 back to the
+// page, which says what happened.
+func TestBrowserPublishWithoutJavaScript(t *testing.T) {
+	s := startStack(t, Limits{})
+	q := s.queue(t, mq.QueueSpec{})
+	ctx := browser(t)
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(within(ctx, 10*time.Second),
+		chromedp.Navigate(s.url),
+		chromedp.WaitVisible(chromedp.CSS(publishForm)),
+		chromedp.SetValue(chromedp.CSS(publishForm+` [name="routing_key"]`), q),
+		chromedp.SetValue(chromedp.CSS(publishForm+` [name="body"]`), "no script needed"),
+		chromedp.SetValue(chromedp.CSS(publishForm+` [name="count"]`), "2"),
+		chromedp.Click(chromedp.CSS(publishForm+` button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#flash .flash.ok")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	flash, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#flash .flash")))
+	want := fmt.Sprintf("Published 2 of 2 to queue '%s' through the default exchange: 2 confirmed by the broker.", q)
+	if err != nil || flash != want {
+		t.Fatalf("flash %q (%v), want %q", flash, err, want)
+	}
+	live, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#live")))
+	if live != "live updates: reload to refresh" {
+		t.Fatalf("#live reads %q: the script ran", live)
+	}
+	if info, err := s.broker.InspectQueue(q); err != nil || info.Messages != 2 {
+		t.Fatalf("queue holds %d (%v), want 2", info.Messages, err)
+	}
+}
+
+// TestBrowserScreenshot stages the seed's story and, with
+// UPDATE_SCREENSHOT=1, saves the README's picture of it.
+func TestBrowserScreenshot(t *testing.T) {
+	s := startStack(t, Limits{})
+	q := s.queue(t, mq.QueueSpec{Name: "task_queue", Durable: true})
+	s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker A", Prefetch: 1, Ack: mq.AckManual, DotMS: 150})
+	s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker B", Prefetch: 1, Ack: mq.AckManual, DotMS: 150})
+	c := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker C", Prefetch: 1, Ack: mq.AckInteractive})
+	ctx := browser(t)
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "Task {{seq}}...", "count": 8, "persistent": true}, 200, nil)
+	waitFor(t, 10*time.Second, "the tasks to be shared out", func() bool {
+		total := 0
+		for _, r := range s.broker.Receivers() {
+			total += int(r.Received)
+		}
+		return total >= 8
+	})
+	waitFor(t, 10*time.Second, "worker C's message", func() bool {
+		shown, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`!!document.querySelector('[data-receiver=%q] .card')`, c.ID)))
+		return shown
+	})
+	png, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.FullScreenshot(100))
+	if err != nil || len(png) < 1000 {
+		t.Fatalf("screenshot: %d bytes, %v", len(png), err)
+	}
+	if os.Getenv("UPDATE_SCREENSHOT") == "1" {
+		if err := os.WriteFile(filepath.Join("..", "docs", "dashboard.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
