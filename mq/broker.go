@@ -23,11 +23,17 @@ type Config struct {
 	Heartbeat time.Duration
 	// ConfirmTimeout bounds how long a publish waits for the broker's confirms.
 	ConfirmTimeout time.Duration
+	// OpTimeout bounds a declare, delete, purge or inspect: a connection that
+	// died silently is only noticed after the heartbeat, and nobody waits
+	// that long for an answer.
+	OpTimeout time.Duration
 	// PollInterval is how often queue depths are read.
 	PollInterval time.Duration
 	// ManagementURL is the management plugin's base URL; "" derives it from URL.
 	ManagementURL string
 	MaxReceivers  int
+	// ConnectionName is how the connection shows in the management UI.
+	ConnectionName string
 	// PreviewBytes caps the body a delivery event carries; longer bodies are
 	// cut (the event says so) to keep viewers' memory bounded.
 	PreviewBytes int
@@ -52,6 +58,9 @@ type Broker struct {
 	ready     chan struct{} // closed while conn is usable
 	state     string
 	lastErr   string
+	gen       int                  // counts connections made, so watchers notice a reconnect
+	lastPoll  map[string]QueueInfo // the watcher's last poll, the "before" of a survival report
+	lastHeld  map[string]int
 	known     map[string]QueueSpec // queues rabbitboard declared or consumes from
 	receivers map[string]*Receiver
 	order     []string // receiver ids in creation order
@@ -66,13 +75,19 @@ func New(cfg Config) *Broker {
 		cfg.Heartbeat = 2 * time.Second
 	}
 	if cfg.ConfirmTimeout == 0 {
-		cfg.ConfirmTimeout = 10 * time.Second
+		cfg.ConfirmTimeout = 5 * time.Second
+	}
+	if cfg.OpTimeout == 0 {
+		cfg.OpTimeout = 3 * time.Second
 	}
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = time.Second
 	}
 	if cfg.MaxReceivers == 0 {
 		cfg.MaxReceivers = 32
+	}
+	if cfg.ConnectionName == "" {
+		cfg.ConnectionName = "rabbitboard"
 	}
 	if cfg.PreviewBytes == 0 {
 		cfg.PreviewBytes = 4 << 10
@@ -167,13 +182,13 @@ func redactErr(text, raw string) string {
 // supervise keeps one connection open, redialing with capped backoff.
 func (b *Broker) supervise() {
 	defer b.wg.Done()
-	const minBackoff, maxBackoff = 100 * time.Millisecond, 3 * time.Second
+	const minBackoff, maxBackoff = 100 * time.Millisecond, 2 * time.Second
 	backoff := minBackoff
 	warned := false
 	for {
 		conn, err := amqp.DialConfig(b.cfg.URL, amqp.Config{
 			Heartbeat:  b.cfg.Heartbeat,
-			Properties: amqp.Table{"connection_name": "rabbitboard"},
+			Properties: amqp.Table{"connection_name": b.cfg.ConnectionName},
 			Dial:       amqp.DefaultDial(2 * time.Second),
 		})
 		if err != nil {
@@ -193,6 +208,9 @@ func (b *Broker) supervise() {
 		}
 		backoff, warned = minBackoff, false
 		closed := conn.NotifyClose(make(chan *amqp.Error, 1))
+		if b.generation() > 0 {
+			b.reportSurvival(conn)
+		}
 		b.setConnected(conn)
 		b.log.Info("connected to RabbitMQ", "url", Redact(b.cfg.URL))
 		select {
@@ -216,6 +234,7 @@ func (b *Broker) supervise() {
 func (b *Broker) setConnected(conn *amqp.Connection) {
 	b.mu.Lock()
 	b.conn, b.state, b.lastErr = conn, "connected", ""
+	b.gen++
 	close(b.ready)
 	b.cfg.Events(BrokerEvent{Type: "broker", State: "connected"})
 	b.mu.Unlock()
@@ -261,15 +280,31 @@ func (b *Broker) readyChan() <-chan struct{} {
 
 // withChannel runs f on a fresh channel that is closed afterwards. A broker
 // refusal closes only that channel, so the shared connection stays usable.
+// It answers within OpTimeout; a call still waiting on a connection that
+// died silently ends when the heartbeat notices, and Close waits for it.
 func (b *Broker) withChannel(f func(ch *amqp.Channel) error) error {
 	conn, err := b.connection()
 	if err != nil {
 		return err
 	}
-	ch, err := conn.Channel()
-	if err != nil {
-		return explain(err)
+	done := make(chan error, 1)
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		ch, err := conn.Channel()
+		if err != nil {
+			done <- explain(err)
+			return
+		}
+		defer ch.Close()
+		done <- explain(f(ch))
+	}()
+	timer := time.NewTimer(b.cfg.OpTimeout)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timer.C:
+		return &Error{CodeUnavailable, fmt.Sprintf("RabbitMQ did not answer within %v; the connection may be broken, rabbitboard is checking.", b.cfg.OpTimeout)}
 	}
-	defer ch.Close()
-	return explain(f(ch))
 }

@@ -84,8 +84,13 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 // when the test ends. A missing broker fails the test.
 func openBroker(t *testing.T) (*Broker, *recorder) {
 	t.Helper()
+	return openBrokerNamed(t, "rabbitboard-test")
+}
+
+func openBrokerNamed(t *testing.T, connectionName string) (*Broker, *recorder) {
+	t.Helper()
 	rec := newRecorder()
-	b := New(Config{URL: amqpURL(), Events: rec.record, PollInterval: 200 * time.Millisecond, ManagementURL: "-"})
+	b := New(Config{URL: amqpURL(), Events: rec.record, PollInterval: 200 * time.Millisecond, ManagementURL: "-", ConnectionName: connectionName})
 	if err := b.Open(); err != nil {
 		t.Fatal(err)
 	}

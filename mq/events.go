@@ -102,6 +102,27 @@ type ReturnedEvent struct {
 	Message    string `json:"message"`
 }
 
+// QueueSurvival is what one queue kept through a broker outage, from its
+// depth just before (ready plus held unacked by rabbitboard's receivers)
+// and just after.
+type QueueSurvival struct {
+	QueueSpec
+	Before int `json:"before"`
+	After  int `json:"after"`
+	Kept   int `json:"kept"`
+	Lost   int `json:"lost"`
+	// Missing says the queue itself did not survive (it was not durable).
+	Missing bool `json:"missing"`
+}
+
+// SurvivalEvent answers, after a reconnect, what survived the outage.
+type SurvivalEvent struct {
+	Type   string          `json:"type"`
+	At     time.Time       `json:"at"`
+	Queues []QueueSurvival `json:"queues"`
+}
+
+func (SurvivalEvent) eventType() string        { return "survival" }
 func (BrokerEvent) eventType() string          { return "broker" }
 func (QueueEvent) eventType() string           { return "queue" }
 func (QueueGoneEvent) eventType() string       { return "queue_gone" }

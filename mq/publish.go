@@ -2,6 +2,7 @@ package mq
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -14,6 +15,9 @@ type PublishResult struct {
 	Confirmed int `json:"confirmed"`
 	Nacked    int `json:"nacked"`
 	Returned  int `json:"returned"`
+	// Unconfirmed counts messages the broker never answered for (a timeout
+	// or a lost connection): they may or may not have arrived.
+	Unconfirmed int `json:"unconfirmed"`
 }
 
 // publisher owns one confirming channel. Publish requests take turns on it,
@@ -99,13 +103,27 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 		break
 	}
 	res.Returned = p.returnedSince()
-	if res.Confirmed+res.Nacked < res.Published {
-		// Unconfirmed messages may or may not have arrived: start afresh so
-		// their late confirms cannot be counted for the next request.
+	lost := ch.IsClosed()
+	if lost {
+		// A closing channel settles what is pending as nacked; the broker
+		// never said so.
+		res.Nacked = 0
+	}
+	res.Unconfirmed = pub.Count - res.Confirmed - res.Nacked
+	if res.Unconfirmed > 0 {
+		// Start afresh so late confirms cannot be counted for the next request.
 		p.reset()
 	}
 	p.b.cfg.Events(PublishedEvent{Type: "published", Exchange: pub.Exchange, RoutingKey: pub.RoutingKey,
 		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned})
+	if res.Unconfirmed > 0 {
+		why := fmt.Sprintf("RabbitMQ did not confirm them within %v", p.b.cfg.ConfirmTimeout)
+		if lost {
+			why = "the connection to RabbitMQ was lost"
+		}
+		return res, &Error{CodeUnavailable, fmt.Sprintf("Only %d of %d messages were confirmed: %s, so the other %d may or may not have arrived.",
+			res.Confirmed, pub.Count, why, res.Unconfirmed)}
+	}
 	if pub.Exchange == "" {
 		p.b.refreshQueue(pub.RoutingKey)
 	}

@@ -2,6 +2,7 @@ package mq
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"time"
 	"unicode/utf8"
@@ -142,6 +143,10 @@ func (b *Broker) Queues(ctx context.Context) ([]QueueInfo, error) {
 	b.mu.Unlock()
 	for _, name := range names {
 		q, err := b.InspectQueue(name)
+		var me *Error
+		if errors.As(err, &me) && me.Code == CodeUnavailable {
+			return nil, err // a partial list would look like lost queues
+		}
 		if err != nil {
 			continue
 		}
@@ -163,7 +168,8 @@ func (b *Broker) refreshQueue(name string) {
 	}
 }
 
-// watchQueues polls queue depths and reports the ones that changed.
+// watchQueues polls queue depths and reports the ones that changed. The
+// last poll is kept as the "before" of a survival report.
 func (b *Broker) watchQueues() {
 	defer b.wg.Done()
 	last := map[string]QueueInfo{}
@@ -175,15 +181,22 @@ func (b *Broker) watchQueues() {
 			return
 		case <-t.C:
 		}
+		gen := b.generation()
+		heldNow := b.heldByQueue()
 		ctx, cancel := context.WithTimeout(b.ctx, b.cfg.PollInterval)
 		qs, err := b.Queues(ctx)
 		cancel()
-		if err != nil {
+		if err != nil || gen != b.generation() {
 			continue
 		}
 		seen := make(map[string]QueueInfo, len(qs))
 		for _, q := range qs {
 			seen[q.Name] = q
+		}
+		b.mu.Lock()
+		b.lastPoll, b.lastHeld = seen, heldNow
+		b.mu.Unlock()
+		for _, q := range qs {
 			if prev, ok := last[q.Name]; !ok || !reflect.DeepEqual(prev, q) {
 				b.cfg.Events(QueueEvent{Type: "queue", Queue: q})
 			}
@@ -195,4 +208,53 @@ func (b *Broker) watchQueues() {
 		}
 		last = seen
 	}
+}
+
+// reportSurvival compares the queues of the last poll before an outage
+// with their depth on the new connection, before any receiver consumes
+// again, and reports what was kept and lost.
+func (b *Broker) reportSurvival(conn *amqp.Connection) {
+	b.mu.Lock()
+	before, held := b.lastPoll, b.lastHeld
+	b.mu.Unlock()
+	ev := SurvivalEvent{Type: "survival", At: time.Now().UTC(), Queues: []QueueSurvival{}}
+	var ch *amqp.Channel
+	for _, name := range sortedKeys(before) {
+		q := before[name]
+		s := QueueSurvival{QueueSpec: q.QueueSpec, Before: q.Messages + held[name]}
+		if ch == nil || ch.IsClosed() {
+			var err error
+			if ch, err = conn.Channel(); err != nil {
+				return
+			}
+		}
+		if now, err := ch.QueueDeclarePassive(name, false, false, false, false, nil); err == nil {
+			s.After = now.Messages
+			s.Kept = min(s.After, s.Before)
+		} else {
+			s.Missing = true
+		}
+		s.Lost = s.Before - s.Kept
+		ev.Queues = append(ev.Queues, s)
+	}
+	if ch != nil {
+		_ = ch.Close()
+	}
+	b.cfg.Events(ev)
+}
+
+func (b *Broker) generation() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.gen
+}
+
+// heldByQueue counts the messages rabbitboard's receivers hold unacked, per
+// queue: they are not ready, but they are in the queue for the broker.
+func (b *Broker) heldByQueue() map[string]int {
+	held := map[string]int{}
+	for _, r := range b.Receivers() {
+		held[r.Queue] += int(r.Unacked)
+	}
+	return held
 }

@@ -222,8 +222,17 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.cfg.Broker.Publish(r.Context(), pub)
-	if err != nil {
+	if err != nil && (res.Published == 0 || wantsRedirect(r)) {
 		respondError(w, r, err)
+		return
+	}
+	if err != nil {
+		// Some went out: say how many were confirmed along with the error.
+		status, body := errorStatus(err)
+		writeJSON(w, status, struct {
+			errorBody
+			mq.PublishResult
+		}{body, res})
 		return
 	}
 	if wantsRedirect(r) {

@@ -1,0 +1,242 @@
+package mq
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rabbitmqctl runs the broker's control tool.
+func rabbitmqctl(t *testing.T, args ...string) {
+	t.Helper()
+	out, err := exec.Command("rabbitmqctl", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("rabbitmqctl %v: %v\n%s", args, err, out)
+	}
+}
+
+// stopBroker stops the RabbitMQ application and makes sure it runs again
+// when the test ends, whatever happened: the next tests and CI need it.
+func stopBroker(t *testing.T) {
+	t.Helper()
+	t.Cleanup(func() { ensureBrokerRunning(t) })
+	rabbitmqctl(t, "stop_app")
+}
+
+func ensureBrokerRunning(t *testing.T) {
+	t.Helper()
+	if out, err := exec.Command("rabbitmqctl", "start_app").CombinedOutput(); err != nil {
+		t.Errorf("restoring the broker: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", "127.0.0.1:5672", time.Second); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Errorf("the broker is not back on 127.0.0.1:5672")
+}
+
+func (r *recorder) indexOf(match func(Event) bool) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, e := range r.events {
+		if match(e) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (r *recorder) lastIndexOf(match func(Event) bool) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.events) - 1; i >= 0; i-- {
+		if match(r.events[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+func brokerState(state string) func(Event) bool {
+	return func(e Event) bool { b, ok := e.(BrokerEvent); return ok && b.State == state }
+}
+
+// A real restart with receivers running and messages in durable and
+// transient queues: every viewer is told, the counts of what was kept and
+// lost are exact, and the receivers carry on as they were.
+func TestBrokerRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("restarts the broker")
+	}
+	b, rec := openBroker(t)
+	durable := freshQueue(t, b, QueueSpec{Name: "rb-test-restart-durable", Durable: true})
+	transient := freshQueue(t, b, QueueSpec{Name: "rb-test-restart-transient"})
+	idle := freshQueue(t, b, QueueSpec{Name: "rb-test-restart-idle", Durable: true})
+
+	// Each busy receiver holds one message unacked for a minute.
+	onDurable := addReceiver(t, b, ReceiverSpec{Queue: durable, Prefetch: 1, Ack: AckManual, WorkMS: 60000})
+	onTransient := addReceiver(t, b, ReceiverSpec{Queue: transient, Prefetch: 1, Ack: AckManual, WorkMS: 60000})
+	paused := addReceiver(t, b, ReceiverSpec{Queue: idle})
+	if err := receiver(t, b, paused).Pause(); err != nil {
+		t.Fatal(err)
+	}
+	removed := addReceiver(t, b, ReceiverSpec{Queue: idle})
+	if err := receiver(t, b, removed).Remove(); err != nil {
+		t.Fatal(err)
+	}
+	publish(t, b, Publication{Message: Message{RoutingKey: durable, Body: []byte("kept {{seq}}"), Persistent: true}, Count: 3})
+	publish(t, b, Publication{Message: Message{RoutingKey: durable, Body: []byte("lost {{seq}}")}, Count: 2})
+	publish(t, b, Publication{Message: Message{RoutingKey: transient, Body: []byte("gone {{seq}}"), Persistent: true}, Count: 4})
+	waitFor(t, 5*time.Second, "a poll of the queues before the restart", func() bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.lastPoll[durable].Messages == 4 && b.lastHeld[durable] == 1 &&
+			b.lastPoll[transient].Messages == 3 && b.lastHeld[transient] == 1
+	})
+
+	stopping := time.Now()
+	stopBroker(t)
+	// The broker closes its connections as it begins to stop; the down
+	// event must be in by the time stop_app is done, give or take 2 s.
+	waitFor(t, 2*time.Second, "the down event", func() bool { return rec.indexOf(brokerState("down")) >= 0 })
+	t.Logf("stop_app took %v", time.Since(stopping))
+	began := time.Now()
+	_, err := b.Publish(context.Background(), Publication{Message: Message{RoutingKey: durable}, Count: 1})
+	if e, ok := err.(*Error); !ok || e.Code != CodeUnavailable || time.Since(began) > time.Second {
+		t.Fatalf("publish while down: %v after %v, want broker_unavailable at once", err, time.Since(began))
+	}
+
+	rabbitmqctl(t, "start_app")
+	started := time.Now()
+	waitFor(t, 5*time.Second, "the reconnect", func() bool { return b.State().State == "connected" })
+	t.Logf("reconnected %v after start_app returned", time.Since(started))
+
+	var survival SurvivalEvent
+	i := rec.indexOf(func(e Event) bool { s, ok := e.(SurvivalEvent); survival = s; return ok })
+	if i < 0 {
+		t.Fatal("no survival event")
+	}
+	want := map[string]QueueSurvival{
+		durable:   {Before: 5, After: 3, Kept: 3, Lost: 2},
+		transient: {Before: 4, After: 0, Kept: 0, Lost: 4, Missing: true},
+		idle:      {},
+	}
+	for _, s := range survival.Queues {
+		w, ok := want[s.Name]
+		if !ok {
+			continue
+		}
+		delete(want, s.Name)
+		if s.Before != w.Before || s.After != w.After || s.Kept != w.Kept || s.Lost != w.Lost || s.Missing != w.Missing {
+			t.Errorf("%s: %+v, want %+v", s.Name, s, w)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("survival %+v lacks %v", survival, want)
+	}
+	// In order: down, what survived, connected again (the first connected
+	// is the one at the start).
+	if down, again := rec.indexOf(brokerState("down")), rec.lastIndexOf(brokerState("connected")); !(down < i && i < again) {
+		t.Errorf("events out of order: down %d, survival %d, connected %d", down, i, again)
+	}
+
+	waitFor(t, 5*time.Second, "the receivers to settle", func() bool {
+		return receiver(t, b, onDurable).Info().State == StateConsuming &&
+			receiver(t, b, onTransient).Info().State == StateWaiting
+	})
+	if s := receiver(t, b, paused).Info().State; s != StatePaused {
+		t.Errorf("the paused receiver is %s", s)
+	}
+	if _, err := b.Receiver(removed); err == nil {
+		t.Errorf("the removed receiver came back")
+	}
+	if msg := receiver(t, b, onTransient).Info().Error; msg != "There is no queue '"+transient+"': declare it first." {
+		t.Errorf("the transient queue's receiver waits because %q", msg)
+	}
+	// The durable queue's receiver takes the kept messages again; the one it
+	// held comes back redelivered.
+	waitFor(t, 5*time.Second, "a delivery after the restart", func() bool { return len(rec.deliveries(onDurable)) == 2 })
+	if d := rec.deliveries(onDurable)[1]; d.Body != "kept 1" || !d.Redelivered {
+		t.Errorf("after the restart got %q redelivered=%v, want kept 1 redelivered", d.Body, d.Redelivered)
+	}
+	// Declaring the lost queue again brings its receiver back.
+	if _, err := b.DeclareQueue(QueueSpec{Name: transient}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the transient queue's receiver to consume", func() bool {
+		return receiver(t, b, onTransient).Info().State == StateConsuming
+	})
+}
+
+// closeConnection closes the named AMQP connection from the broker's side,
+// as an operator would from the management UI.
+func closeConnection(t *testing.T, name string) {
+	t.Helper()
+	out, err := exec.Command("rabbitmqctl", "list_connections", "-q", "--no-table-headers", "pid", "client_properties").Output()
+	if err != nil {
+		t.Fatalf("list_connections: %v", err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, `"connection_name","`+name+`"`) {
+			rabbitmqctl(t, "close_connection", strings.Fields(line)[0], "closed by a test")
+			return
+		}
+	}
+	t.Fatalf("no connection named %s in\n%s", name, out)
+}
+
+// Connections closed from outside, again and again: each time the receiver
+// consumes again, and nothing is left over (goroutines, memory).
+func TestConnectionClosedFromOutside(t *testing.T) {
+	name := "rabbitboard-test-" + strconv.Itoa(os.Getpid())
+	b, rec := openBrokerNamed(t, name)
+	q := freshQueue(t, b, QueueSpec{})
+	id := addReceiver(t, b, ReceiverSpec{Queue: q})
+	var goroutines int
+	var heap uint64
+	for cycle := 1; cycle <= 6; cycle++ {
+		downs := countOf(rec, brokerState("down"))
+		closeConnection(t, name)
+		waitFor(t, 2*time.Second, "the down event", func() bool { return countOf(rec, brokerState("down")) == downs+1 })
+		waitFor(t, 5*time.Second, "the reconnect", func() bool {
+			return b.State().State == "connected" && receiver(t, b, id).Info().State == StateConsuming
+		})
+		publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("after close")}, Count: 1})
+		waitFor(t, 5*time.Second, "a delivery", func() bool { return len(rec.deliveries(id)) == cycle })
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		switch cycle {
+		case 2: // the first cycle warms up lazily made things
+			goroutines, heap = runtime.NumGoroutine(), ms.HeapAlloc
+		case 6:
+			waitFor(t, 5*time.Second, "the goroutine count to settle", func() bool { return runtime.NumGoroutine() <= goroutines })
+			if ms.HeapAlloc > heap+2<<20 {
+				t.Errorf("heap grew from %d to %d bytes over 4 reconnects", heap, ms.HeapAlloc)
+			}
+			t.Logf("goroutines %d -> %d, heap %d -> %d bytes", goroutines, runtime.NumGoroutine(), heap, ms.HeapAlloc)
+		}
+	}
+}
+
+func countOf(r *recorder, match func(Event) bool) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.events {
+		if match(e) {
+			n++
+		}
+	}
+	return n
+}
