@@ -13,6 +13,7 @@ const state = {
   order: [],
   cards: new Map(), // receiver id -> deliveries, oldest first
   older: new Map(), // receiver id -> deliveries no longer drawn
+  survival: null, // what the last broker outage kept and lost
 };
 let dirtyQueues = true;
 let dirtyBroker = true;
@@ -59,6 +60,7 @@ function apply(ev) {
       state.order = ev.receivers.map((r) => r.id);
       state.cards = new Map(state.order.map((id) => [id, []]));
       state.older = new Map(state.order.map((id) => [id, 0]));
+      state.survival = ev.survival;
       for (const d of ev.recent) addCard(d);
       dirtyQueues = dirtyBroker = dirtyOrder = true;
       state.order.forEach((id) => dirtyReceivers.add(id));
@@ -102,6 +104,10 @@ function apply(ev) {
       }
       setCounters(ev.receiver, ev.counters);
       break;
+    case "survival":
+      state.survival = ev;
+      dirtyQueues = true;
+      break;
     case "returned":
       showFlash(false, `Returned: ${ev.message}`);
       break;
@@ -142,6 +148,7 @@ function render() {
   }
   if (dirtyQueues) {
     renderQueues();
+    renderSurvival();
     dirtyQueues = false;
   }
   const section = document.getElementById("receivers");
@@ -179,6 +186,35 @@ function renderQueues() {
       el("td", { class: "actions" }, actionForm(p + "/purge", "Purge"), del));
   });
   tbody.replaceChildren(...rows);
+}
+
+function verdict(s) {
+  if (s.missing) return `lost in the restart: the queue was not durable, ${s.lost} messages went with it`;
+  if (s.lost > 0) return `kept ${s.kept}, lost ${s.lost}: the queue is durable, but only persistent messages survive`;
+  if (s.before > 0) return `kept all ${s.kept}: durable queue, persistent messages`;
+  return "durable queue, nothing to lose";
+}
+
+function renderSurvival() {
+  const panel = document.getElementById("survival");
+  if (!state.survival) return;
+  panel.hidden = false;
+  const rows = state.survival.queues.map((s) => {
+    const outcome = el("td", {}, verdict(s));
+    if (s.missing && !state.queues.has(s.name)) {
+      // Declare the lost queue again, as it was, in one click.
+      const f = el("form", { method: "post", action: "/api/queues", "data-api": "", class: "inline" },
+        el("input", { type: "hidden", name: "name", value: s.name }));
+      if (s.durable) f.append(el("input", { type: "hidden", name: "durable", value: "true" }));
+      if (s.auto_delete) f.append(el("input", { type: "hidden", name: "auto_delete", value: "true" }));
+      for (const [k, v] of Object.entries(s.arguments || {})) f.append(el("input", { type: "hidden", name: "arguments." + k, value: String(v) }));
+      f.append(el("button", {}, "Declare again"));
+      outcome.append(f);
+    }
+    return el("tr", { class: s.lost > 0 ? "lost" : "" }, el("td", { class: "name" }, s.name),
+      el("td", { class: "num" }, s.before), el("td", { class: "num" }, s.after), outcome);
+  });
+  panel.querySelector("tbody").replaceChildren(...rows);
 }
 
 function renderReceiver(id) {

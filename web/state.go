@@ -39,6 +39,7 @@ type State struct {
 	receivers map[string]mq.ReceiverInfo
 	order     []string
 	recent    map[string][]recentDelivery // per receiver, oldest first
+	survival  *mq.SurvivalEvent           // what the last broker outage kept and lost
 }
 
 // NewState returns an empty State that keeps history deliveries per receiver.
@@ -82,6 +83,8 @@ func (s *State) Apply(ev mq.Event) {
 			r = slices.Delete(r, 0, len(r)-s.history)
 		}
 		s.recent[e.Receiver] = r
+	case mq.SurvivalEvent:
+		s.survival = &e
 	case mq.SettledEvent:
 		s.updateCounters(e.Receiver, e.Counters)
 		r := s.recent[e.Receiver]
@@ -116,10 +119,11 @@ type Snapshot struct {
 	Queues    []mq.QueueInfo    `json:"queues"`
 	Receivers []mq.ReceiverInfo `json:"receivers"`
 	Recent    []recentDelivery  `json:"recent"`
+	Survival  *mq.SurvivalEvent `json:"survival"`
 }
 
 func (s *State) snapshotLocked() Snapshot {
-	snap := Snapshot{Type: "snapshot", Broker: s.broker, Queues: []mq.QueueInfo{}, Receivers: []mq.ReceiverInfo{}, Recent: []recentDelivery{}}
+	snap := Snapshot{Type: "snapshot", Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{}, Receivers: []mq.ReceiverInfo{}, Recent: []recentDelivery{}}
 	names := make([]string, 0, len(s.queues))
 	for name := range s.queues {
 		names = append(names, name)

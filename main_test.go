@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+func post(t *testing.T, url string, body any, out any) {
+	t.Helper()
+	data, _ := json.Marshal(body)
+	resp, err := http.Post(url, "application/json", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		t.Fatalf("POST %s: %d %s", url, resp.StatusCode, raw)
+	}
+	if out != nil {
+		_ = json.Unmarshal(raw, out)
+	}
+}
+
+// SIGTERM with a receiver in the middle of its work: the message goes back
+// to the queue unacked, viewers get a close frame, the process exits 0
+// within 5 s.
+func TestGracefulShutdown(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "rabbitboard")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--management-url", "-")
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	serving := regexp.MustCompile(`rabbitboard is serving" url=(\S+)`)
+	found := make(chan string, 1)
+	go func() { // reads the log to its end, which keeps the pipe drained
+		lines := bufio.NewScanner(stdout)
+		for lines.Scan() {
+			if m := serving.FindStringSubmatch(lines.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+	}()
+	var base string
+	select {
+	case base = <-found:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the dashboard never said where it serves")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("never healthy")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	q := "rb-test-graceful-shutdown"
+	conn, err := amqp.Dial("amqp://guest:guest@127.0.0.1:5672/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, _ := conn.Channel()
+	_, _ = ch.QueueDelete(q, false, false, false)
+	defer ch.QueueDelete(q, false, false, false)
+	post(t, base+"/api/queues", map[string]any{"name": q}, nil)
+	var r struct{ ID string }
+	post(t, base+"/api/receivers", map[string]any{"queue": q, "prefetch": 1, "ack": "manual", "work_ms": 60000}, &r)
+	post(t, base+"/api/publish", map[string]any{"routing_key": q, "body": "long job"}, nil)
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		resp, err := http.Get(base + "/api/receivers/" + r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var info struct{ Unacked int }
+		_ = json.NewDecoder(resp.Body).Decode(&info)
+		resp.Body.Close()
+		if info.Unacked == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the receiver never took the job")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	viewer, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viewer.Close()
+	if _, _, err := viewer.ReadMessage(); err != nil { // the snapshot
+		t.Fatal(err)
+	}
+
+	signalled := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit: %v, want status 0", err)
+		}
+		t.Logf("exited %v after SIGTERM", time.Since(signalled))
+	case <-time.After(5 * time.Second):
+		t.Fatal("still running 5 s after SIGTERM")
+	}
+	var closeErr error
+	for closeErr == nil {
+		_, _, closeErr = viewer.ReadMessage()
+	}
+	if !websocket.IsCloseError(closeErr, websocket.CloseGoingAway) {
+		t.Errorf("viewer ended with %v, want a going-away close frame", closeErr)
+	}
+	info, err := ch.QueueDeclarePassive(q, false, false, false, false, nil)
+	if err != nil || info.Messages != 1 {
+		t.Fatalf("queue holds %d (%v), want the unfinished job back", info.Messages, err)
+	}
+}
+
+func TestFlagsAndEnvironment(t *testing.T) {
+	env := map[string]string{"ADDR": "0.0.0.0:9000", "MAX_COUNT": "50"}
+	c, err := parse([]string{"--max-body", "1000"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || c.addr != "0.0.0.0:9000" || c.limits.MaxCount != 50 || c.limits.MaxBody != 1000 || c.amqpURL != "amqp://guest:guest@localhost:5672/" {
+		t.Fatalf("parsed %+v, %v", c, err)
+	}
+	if _, err := parse([]string{"extra"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Fatal("a stray argument was accepted")
+	}
+}
