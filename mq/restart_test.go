@@ -8,8 +8,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // rabbitmqctl runs the broker's control tool.
@@ -104,6 +107,30 @@ func TestBrokerRestart(t *testing.T) {
 			b.lastPoll[transient].Messages == 3 && b.lastHeld[transient] == 1
 	})
 
+	// A publisher keeps going through the restart, one persistent message
+	// at a time, noting which ones the broker confirmed.
+	confirmedQueue := freshQueue(t, b, QueueSpec{Name: "rb-test-restart-confirmed", Durable: true})
+	stopPublishing := make(chan struct{})
+	published := make(chan map[string]bool)
+	go func() {
+		confirmed := map[string]bool{}
+		for seq := 1; ; seq++ {
+			select {
+			case <-stopPublishing:
+				published <- confirmed
+				return
+			default:
+			}
+			body := "c" + strconv.Itoa(seq)
+			res, err := b.Publish(context.Background(), Publication{Message: Message{RoutingKey: confirmedQueue, Body: []byte(body), Persistent: true}, Count: 1})
+			if err == nil && res.Confirmed == 1 {
+				confirmed[body] = true
+			} else {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+	}()
+
 	stopping := time.Now()
 	stopBroker(t)
 	// The broker closes its connections as it begins to stop; the down
@@ -120,6 +147,35 @@ func TestBrokerRestart(t *testing.T) {
 	started := time.Now()
 	waitFor(t, 5*time.Second, "the reconnect", func() bool { return b.State().State == "connected" })
 	t.Logf("reconnected %v after start_app returned", time.Since(started))
+
+	time.Sleep(300 * time.Millisecond) // a few publishes on the new connection
+	close(stopPublishing)
+	confirmed := <-published
+	if len(confirmed) == 0 {
+		t.Fatal("no publish was confirmed around the restart")
+	}
+	t.Logf("%d publishes confirmed around the restart", len(confirmed))
+	got, err := b.InspectQueue(confirmedQueue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := amqp.Dial(amqpURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, _ := conn.Channel()
+	for range got.Messages {
+		d, ok, err := ch.Get(confirmedQueue, true)
+		if err != nil || !ok {
+			t.Fatalf("get: %v %v", ok, err)
+		}
+		delete(confirmed, string(d.Body))
+	}
+	if len(confirmed) > 0 {
+		t.Errorf("%d confirmed persistent messages were lost in the restart: %v", len(confirmed), confirmed)
+	}
+	t.Logf("%d messages in the confirmed queue after the restart", got.Messages)
 
 	var survival SurvivalEvent
 	i := rec.indexOf(func(e Event) bool { s, ok := e.(SurvivalEvent); survival = s; return ok })
@@ -239,4 +295,99 @@ func countOf(r *recorder, match func(Event) bool) int {
 		}
 	}
 	return n
+}
+
+// cutProxy relays TCP to the broker until cut, then silently drops what
+// either side sends, as a dead network link would: no FIN, no RST.
+type cutProxy struct {
+	ln   net.Listener
+	cut  chan struct{}
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+func newCutProxy(t *testing.T, target string) *cutProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{ln: ln, cut: make(chan struct{}), done: make(chan struct{})}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.wg.Add(2)
+			go p.relay(up, c)
+			go p.relay(c, up)
+		}
+	}()
+	t.Cleanup(func() {
+		close(p.done)
+		ln.Close()
+		p.wg.Wait()
+	})
+	return p
+}
+
+func (p *cutProxy) relay(dst, src net.Conn) {
+	defer p.wg.Done()
+	defer dst.Close()
+	go func() { <-p.done; src.Close() }()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		select {
+		case <-p.cut:
+			continue // dropped
+		default:
+		}
+		if _, err := dst.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+// A silent network cut is noticed within the heartbeat timeout; calls made
+// meanwhile answer within the op timeout instead of hanging.
+func TestSilentNetworkCut(t *testing.T) {
+	p := newCutProxy(t, "127.0.0.1:5672")
+	rec := newRecorder()
+	b := New(Config{URL: "amqp://guest:guest@" + p.ln.Addr().String() + "/", Heartbeat: time.Second, OpTimeout: time.Second,
+		Events: rec.record, PollInterval: 200 * time.Millisecond, ManagementURL: "-"})
+	if err := b.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := b.Close(ctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	waitFor(t, 5*time.Second, "the connection", func() bool { return b.State().State == "connected" })
+	direct, _ := openBroker(t) // for the queue: the cut one cannot clean up
+	q := freshQueue(t, direct, QueueSpec{})
+
+	close(p.cut)
+	cut := time.Now()
+	began := time.Now()
+	_, err := b.InspectQueue(q)
+	if e, ok := err.(*Error); !ok || e.Code != CodeUnavailable || time.Since(began) > 1500*time.Millisecond {
+		t.Fatalf("inspect across the cut: %v after %v, want broker_unavailable within the 1 s op timeout", err, time.Since(began))
+	}
+	// amqp091-go closes a connection that heard nothing for 3 heartbeats.
+	waitFor(t, 5*time.Second, "the down event", func() bool { return rec.indexOf(brokerState("down")) >= 0 })
+	t.Logf("the cut was noticed after %v", time.Since(cut))
 }
