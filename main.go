@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -39,6 +41,8 @@ type config struct {
 	limits                       web.Limits
 	maxReceivers, history        int
 	maxViewerQueue               int
+	wsReadLimit                  int64
+	access                       web.Access
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -69,6 +73,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.IntVar(&c.maxReceivers, "max-receivers", envInt("MAX_RECEIVERS", 32), "most receivers at once (MAX_RECEIVERS)")
 	fs.IntVar(&c.history, "history", envInt("HISTORY", 200), "deliveries kept per receiver for viewers who join later (HISTORY)")
 	fs.IntVar(&c.maxViewerQueue, "max-viewer-queue", envInt("MAX_VIEWER_QUEUE", 4<<20), "bytes that may wait for one viewer before it is cut off (MAX_VIEWER_QUEUE)")
+	fs.Int64Var(&c.wsReadLimit, "ws-read-limit", int64(envInt("WS_READ_LIMIT", 4<<10)), "largest WebSocket frame a viewer may send, in bytes (WS_READ_LIMIT)")
+	fs.StringVar(&c.access.Token, "token", getenv("DASHBOARD_TOKEN"), "presenter token: needed to change anything; generated when --addr is not loopback (DASHBOARD_TOKEN)")
+	fs.BoolVar(&c.access.Private, "private", getenv("PRIVATE") == "true", "with a token, viewers need it to read too (PRIVATE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -91,13 +98,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log := slog.New(slog.NewTextHandler(stdout, nil))
 
-	viewers := hub.New(hub.Options{MaxQueueBytes: c.maxViewerQueue})
+	generated := false
+	if c.access.Token == "" && !loopback(c.addr) {
+		c.access.Token, generated = rand.Text(), true
+	}
+	if c.access.Private && c.access.Token == "" {
+		return errors.New("--private needs a presenter token (--token or DASHBOARD_TOKEN)")
+	}
+	viewers := hub.New(hub.Options{MaxQueueBytes: c.maxViewerQueue, ReadLimit: c.wsReadLimit})
 	state := web.NewState(viewers, c.history, log)
 	broker := mq.New(mq.Config{
 		URL: c.amqpURL, Heartbeat: c.heartbeat, ManagementURL: c.managementURL,
 		MaxReceivers: c.maxReceivers, Logger: log, Events: state.Apply,
 	})
-	srv := web.New(web.Config{Addr: c.addr, Broker: broker, State: state, Limits: c.limits, Logger: log})
+	srv := web.New(web.Config{Addr: c.addr, Broker: broker, State: state, Limits: c.limits, Access: c.access, Logger: log})
 	if err := srv.Open(); err != nil {
 		return err
 	}
@@ -108,13 +122,42 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		_ = srv.Close(context.Background())
 		return err
 	}
-	log.Info("rabbitboard is serving", "url", srv.URL(), "amqp", mq.Redact(c.amqpURL))
+	log.Info("rabbitboard is serving", "url", srv.URL(), "amqp", mq.Redact(c.amqpURL), "presenter_token", c.access.Token != "", "private", c.access.Private)
+	if generated {
+		// Said once, to whoever started the dashboard, never logged.
+		fmt.Fprintf(stdout, "\nThe presenter opens this link to control the dashboard; others open it without ?token= to watch:\n    %s/?token=%s\n\n", publicURL(srv.URL()), c.access.Token)
+	}
 
 	<-ctx.Done()
 	log.Info("shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
 	return errors.Join(srv.Close(shutdown), viewers.Close(shutdown), broker.Close(shutdown))
+}
+
+// loopback says whether a listen address is reachable from this machine only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// publicURL names this machine instead of a wildcard listen address.
+func publicURL(u string) string {
+	for _, wildcard := range []string{"0.0.0.0", "[::]"} {
+		if strings.Contains(u, "//"+wildcard+":") {
+			if name, err := os.Hostname(); err == nil {
+				return strings.Replace(u, wildcard, name, 1)
+			}
+		}
+	}
+	return u
 }
 
 // startLocalBroker starts this machine's RabbitMQ when the URL points at
@@ -132,8 +175,7 @@ func startLocalBroker(amqpURL string, log *slog.Logger) {
 		_ = conn.Close()
 		return
 	}
-	ip := net.ParseIP(host)
-	if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if !loopback(net.JoinHostPort(host, port)) {
 		return
 	}
 	path, err := exec.LookPath("rabbitmq-server")

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"io"
 	"sync"
 	"time"
 
@@ -87,7 +88,13 @@ func (c *Client) read(done chan<- struct{}) {
 		return c.conn.SetReadDeadline(time.Now().Add(c.hub.opts.PongWait))
 	})
 	for {
-		if _, _, err := c.conn.NextReader(); err != nil {
+		// Read each message through: the read limit counts the bytes read
+		// of a message, so one left unread could be any size.
+		_, msg, err := c.conn.NextReader()
+		if err == nil {
+			_, err = io.Copy(io.Discard, msg)
+		}
+		if err != nil {
 			c.cut(websocket.CloseNormalClosure, "")
 			return
 		}

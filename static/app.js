@@ -3,6 +3,7 @@
 // as a property, never as HTML, so message bodies stay inert text.
 "use strict";
 
+const PRESENTER = document.body.dataset.presenter === "true"; // viewers get no controls
 const MAX_CARDS = 50; // cards drawn per receiver; older ones are counted
 const COLOURS = 8;
 
@@ -183,7 +184,7 @@ function renderQueues() {
         q.auto_delete ? el("span", { class: "tag" }, "auto-delete") : null),
       el("td", { class: "num" }, q.messages),
       el("td", { class: "num" }, q.consumers),
-      el("td", { class: "actions" }, actionForm(p + "/purge", "Purge"), del));
+      el("td", { class: "actions" }, PRESENTER ? actionForm(p + "/purge", "Purge") : null, PRESENTER ? del : null));
   });
   tbody.replaceChildren(...rows);
 }
@@ -201,7 +202,7 @@ function renderSurvival() {
   panel.hidden = false;
   const rows = state.survival.queues.map((s) => {
     const outcome = el("td", {}, verdict(s));
-    if (s.missing && !state.queues.has(s.name)) {
+    if (PRESENTER && s.missing && !state.queues.has(s.name)) {
       // Declare the lost queue again, as it was, in one click.
       const f = el("form", { method: "post", action: "/api/queues", "data-api": "", class: "inline" },
         el("input", { type: "hidden", name: "name", value: s.name }));
@@ -229,7 +230,7 @@ function renderReceiver(id) {
     r.error ? el("p", { class: "why" }, r.error) : null,
     el("p", { class: "counters" }, "received ", el("b", { class: "received" }, r.received),
       " · acked ", el("b", { class: "acked" }, r.acked), " · unacked ", el("b", { class: "unacked" }, r.unacked)),
-    el("div", { class: "controls" },
+    !PRESENTER ? null : el("div", { class: "controls" },
       r.state === "paused" || r.state === "killed" ? actionForm(p + "/resume", "Resume") : actionForm(p + "/pause", "Pause"),
       actionForm(p + "/kill", "Kill"), actionForm(p + "/delete", "Remove")));
   const list = el("ol", { class: "cards" });
@@ -252,7 +253,7 @@ function renderCard(r, d) {
   for (const [k, v] of Object.entries(d.properties || {})) if (v !== "" && v !== 0) add(k, v);
   for (const [k, v] of Object.entries(d.headers || {})) add("header " + k, v);
   card.append(el("details", {}, el("summary", {}, `exchange '${d.exchange}' · key '${d.routing_key}' · ${d.body_size} bytes ${d.encoding}`), props));
-  if (r.ack === "interactive" && !outcome) {
+  if (PRESENTER && r.ack === "interactive" && !outcome) {
     const p = `/api/receivers/${encodeURIComponent(r.id)}/deliveries/${d.delivery_tag}/`;
     card.append(el("div", { class: "controls" }, actionForm(p + "ack", "Ack"),
       actionForm(p + "nack", "Nack + requeue", { requeue: "true" }), actionForm(p + "reject", "Reject", { requeue: "false" })));

@@ -23,7 +23,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	page := templates.Page{
 		Broker: snap.Broker, Queues: snap.Queues, Receivers: snap.Receivers,
-		Recent: recent, Settled: settled, Survival: snap.Survival, Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
+		Recent: recent, Settled: settled, Survival: snap.Survival, Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
 	}
 	if f := takeFlash(w, r); f != nil {
 		page.Flash, page.FlashOK = f.Text, f.OK

@@ -70,6 +70,7 @@ type Config struct {
 	Broker Broker
 	State  *State
 	Limits Limits
+	Access Access
 	Logger *slog.Logger
 }
 
@@ -165,7 +166,7 @@ func (s *Server) routes() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{"This request came from another web site, so the dashboard refused it.", "forbidden"})
 	}))
-	return csrf.Handler(sniffJSON(mux))
+	return csrf.Handler(s.cfg.Access.guard(sniffJSON(mux)))
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) {

@@ -107,52 +107,6 @@ func TestPublishPropertiesAndBinary(t *testing.T) {
 	}
 }
 
-func TestErrorsFollowTheContract(t *testing.T) {
-	s := startStack(t, Limits{MaxCount: 100})
-	q := s.queue(t, mq.QueueSpec{})
-	for _, tc := range []struct {
-		name, method, path string
-		body               any
-		status             int
-		code               string
-	}{
-		{"malformed JSON", "POST", "/api/publish", `{"routing_key":`, 400, "invalid_input"},
-		{"wrong type", "POST", "/api/publish", `{"count":"ten"}`, 400, "invalid_input"},
-		{"unknown field", "POST", "/api/publish", `{"routing_ky":"x"}`, 400, "invalid_input"},
-		{"count zero", "POST", "/api/publish", map[string]any{"routing_key": q, "count": 0}, 400, "invalid_input"},
-		{"count over limit", "POST", "/api/publish", map[string]any{"routing_key": q, "count": 101}, 429, "limit_reached"},
-		{"bad base64", "POST", "/api/publish", map[string]any{"routing_key": q, "encoding": "base64", "body": "%%%"}, 400, "invalid_input"},
-		{"bad encoding", "POST", "/api/publish", map[string]any{"routing_key": q, "encoding": "hex"}, 400, "invalid_input"},
-		{"bad expiration", "POST", "/api/publish", map[string]any{"routing_key": q, "properties": map[string]any{"expiration": "soon"}}, 400, "invalid_input"},
-		{"unknown exchange", "POST", "/api/publish", map[string]any{"exchange": "rb-nope", "routing_key": q}, 404, "NOT_FOUND"},
-		{"redeclare differently", "POST", "/api/queues", map[string]any{"name": q, "durable": true}, 409, "PRECONDITION_FAILED"},
-		{"reserved name", "POST", "/api/queues", map[string]any{"name": "amq.mine"}, 403, "ACCESS_REFUSED"},
-		{"empty name", "POST", "/api/queues", map[string]any{"name": ""}, 400, "invalid_input"},
-		{"256-byte name", "POST", "/api/queues", map[string]any{"name": strings.Repeat("q", 256)}, 400, "invalid_input"},
-		{"delete unknown queue", "DELETE", "/api/queues/rb-no-such-queue", nil, 404, "NOT_FOUND"},
-		{"purge unknown queue", "POST", "/api/queues/rb-no-such-queue/purge", nil, 404, "NOT_FOUND"},
-		{"receiver on unknown queue", "POST", "/api/receivers", map[string]any{"queue": "rb-no-such-queue"}, 404, "NOT_FOUND"},
-		{"bad ack mode", "POST", "/api/receivers", map[string]any{"queue": q, "ack": "sometimes"}, 400, "invalid_input"},
-		{"negative prefetch", "POST", "/api/receivers", map[string]any{"queue": q, "prefetch": -1}, 400, "invalid_input"},
-		{"unknown receiver", "POST", "/api/receivers/r999/pause", nil, 404, "not_found"},
-		{"wrong method", "PUT", "/api/publish", nil, 405, "invalid_input"},
-		{"unknown endpoint", "GET", "/api/nothing", nil, 404, "not_found"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var e errorBody
-			if got := s.call(t, tc.method, tc.path, tc.body, &e); got != tc.status || e.Code != tc.code || e.Error == "" {
-				t.Fatalf("%d %+v, want %d with code %s and a sentence", got, e, tc.status, tc.code)
-			}
-			// The shared connection still works for everyone.
-			var res mq.PublishResult
-			s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "still here"}, 200, &res)
-			if res.Confirmed != 1 {
-				t.Fatalf("publish after the error: %+v", res)
-			}
-		})
-	}
-}
-
 // A plain form post (JavaScript off) answers 303 back to the page, which
 // shows the outcome once.
 func TestFormPostRedirectsWithOutcome(t *testing.T) {

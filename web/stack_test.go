@@ -34,18 +34,39 @@ func amqpURL() string {
 // stack is the whole dashboard, wired as main wires it, on a free port
 // against the machine's RabbitMQ.
 type stack struct {
+	token  string // sent as a bearer token when set
 	url    string
 	broker *mq.Broker
 	hub    *hub.Hub
 }
 
+// options vary the stack a test starts; the zero value is the defaults.
+type options struct {
+	limits       Limits
+	access       Access
+	maxReceivers int
+	amqpURL      string
+	log          io.Writer
+}
+
 func startStack(t *testing.T, limits Limits) *stack {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	viewers := hub.New(hub.Options{})
+	return startStackWith(t, options{limits: limits})
+}
+
+func startStackWith(t *testing.T, o options) *stack {
+	t.Helper()
+	if o.log == nil {
+		o.log = io.Discard
+	}
+	if o.amqpURL == "" {
+		o.amqpURL = amqpURL()
+	}
+	log := slog.New(slog.NewTextHandler(o.log, nil))
+	viewers := hub.New(hub.Options{ReadLimit: 4 << 10})
 	state := NewState(viewers, 200, log)
-	broker := mq.New(mq.Config{URL: amqpURL(), Logger: log, Events: state.Apply, PollInterval: 200 * time.Millisecond, ManagementURL: "-"})
-	srv := New(Config{Addr: "127.0.0.1:0", Broker: broker, State: state, Limits: limits, Logger: log})
+	broker := mq.New(mq.Config{URL: o.amqpURL, Logger: log, Events: state.Apply, PollInterval: 200 * time.Millisecond, ManagementURL: "-", MaxReceivers: o.maxReceivers})
+	srv := New(Config{Addr: "127.0.0.1:0", Broker: broker, State: state, Limits: o.limits, Access: o.access, Logger: log})
 	if err := srv.Open(); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +83,7 @@ func startStack(t *testing.T, limits Limits) *stack {
 		}
 		http.DefaultClient.CloseIdleConnections()
 	})
-	s := &stack{url: srv.URL(), broker: broker, hub: viewers}
+	s := &stack{url: srv.URL(), broker: broker, hub: viewers, token: o.access.Token}
 	waitFor(t, 5*time.Second, "the broker connection (is RabbitMQ running?)", func() bool {
 		return broker.State().State == "connected"
 	})
@@ -94,6 +115,9 @@ func (s *stack) call(t *testing.T, method, path string, body any, out any) int {
 	}
 	req, _ := http.NewRequest(method, s.url+path, rd)
 	req.Header.Set("Content-Type", "application/json")
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
