@@ -86,7 +86,7 @@ func TestBadInputCatalogue(t *testing.T) {
 		{"priority over 255", "POST", "/api/publish", js, pub(map[string]any{"properties": map[string]any{"priority": 300}}), nil, 400, "invalid_input"},
 		{"unknown exchange", "POST", "/api/publish", js, pub(map[string]any{"exchange": "rb-nope"}), nil, 404, "NOT_FOUND"},
 		{"body over the limit", "POST", "/api/publish", js, pub(map[string]any{"body": strings.Repeat("x", 1025)}), nil, 413, "too_large"},
-		{"request over the limit", "POST", "/api/publish", js, pub(map[string]any{"body": strings.Repeat("x", 300<<10)}), nil, 413, "too_large"},
+		{"request over the limit", "POST", "/api/publish", js, pub(map[string]any{"body": strings.Repeat("x", 200<<10)}), nil, 413, "too_large"},
 		{"too many headers", "POST", "/api/publish", js, pub(map[string]any{"headers": manyHeaders}), nil, 413, "too_large"},
 		{"256-byte routing key", "POST", "/api/publish", js, pub(map[string]any{"routing_key": strings.Repeat("k", 256)}), nil, 400, "invalid_input"},
 		{"form with a bad count", "POST", "/api/publish", form, "routing_key=" + q + "&count=many", map[string]string{"Accept": js}, 400, "invalid_input"},

@@ -57,10 +57,10 @@ func (l *Limits) defaults() {
 	}
 }
 
-// maxRequest is the largest request body: a base64 body plus room for the
-// rest of the request.
+// maxRequest is the largest request body: a body at its limit, JSON-escaped
+// at worst ("\u0000" is six bytes for one), plus room for the rest.
 func (l Limits) maxRequest() int64 {
-	return int64(l.MaxBody)*4/3 + 4 + int64(l.MaxHeaderBytes)*2 + 64<<10
+	return int64(l.MaxBody)*6 + int64(l.MaxHeaderBytes)*6 + 64<<10
 }
 
 // Config configures a Server.
