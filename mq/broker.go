@@ -6,6 +6,7 @@ package mq
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -115,7 +116,8 @@ func New(cfg Config) *Broker {
 // open). It returns at once: a broker that is down is retried, not fatal.
 func (b *Broker) Open() error {
 	if _, err := amqp.ParseURI(b.cfg.URL); err != nil {
-		return fmt.Errorf("AMQP URL %s: %s", Redact(b.cfg.URL), redactErr(err.Error(), b.cfg.URL))
+		// The parser's message quotes pieces of the URL, password and all.
+		return errors.New("the AMQP URL does not parse: write it as amqp://user:password@host:5672/vhost, with reserved characters (: / ? # @ %) in the user or password percent-encoded")
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.wg.Add(2)
@@ -169,6 +171,9 @@ func Redact(raw string) string {
 // redactErr removes the URL's password from an error text, whatever form
 // the URL was written in.
 func redactErr(text, raw string) string {
+	if raw != "" {
+		text = strings.ReplaceAll(text, raw, "(the AMQP URL)")
+	}
 	if u, err := url.Parse(raw); err == nil && u.User != nil {
 		if pw, ok := u.User.Password(); ok && pw != "" {
 			text = strings.ReplaceAll(text, pw, "xxxxx")

@@ -86,6 +86,21 @@ func EncodeBody(b []byte) (body, encoding string) {
 	return base64.StdEncoding.EncodeToString(b), "base64"
 }
 
+// Preview is the body as a delivery event shows it: at most max bytes of
+// it, as text when that is valid UTF-8 (a cut through a character drops
+// the character), else base64.
+func Preview(b []byte, max int) (body, encoding string, truncated bool) {
+	shown := b
+	if len(shown) > max {
+		shown, truncated = shown[:max], true
+	}
+	body, encoding = EncodeBody(shown)
+	if encoding == "base64" && truncated && utf8.Valid(b) {
+		body, encoding = strings.ToValidUTF8(string(shown), ""), "text"
+	}
+	return body, encoding, truncated
+}
+
 func deliveryProperties(d amqp.Delivery) Properties {
 	p := Properties{
 		ContentType:     d.ContentType,

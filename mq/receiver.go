@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -368,15 +367,7 @@ func (r *Receiver) answerWaiters(err error) {
 // take shows a delivery. A manual receiver queues it for work; it stays
 // unacked, as the broker sees it, until its work is done.
 func (r *Receiver) take(d amqp.Delivery) {
-	shown := d.Body
-	if len(shown) > r.b.cfg.PreviewBytes {
-		shown = shown[:r.b.cfg.PreviewBytes]
-	}
-	body, enc := EncodeBody(shown)
-	if enc == "base64" && utf8.Valid(d.Body) {
-		// The cut split a character: show the text up to it.
-		body, enc = strings.ToValidUTF8(string(shown), ""), "text"
-	}
+	body, enc, truncated := Preview(d.Body, r.b.cfg.PreviewBytes)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.seq++
@@ -395,7 +386,7 @@ func (r *Receiver) take(d amqp.Delivery) {
 		Type: "delivery", Receiver: r.id, Queue: r.spec.Queue, Seq: r.seq,
 		DeliveryTag: d.DeliveryTag, Redelivered: d.Redelivered,
 		Exchange: d.Exchange, RoutingKey: d.RoutingKey, Body: body, Encoding: enc,
-		BodySize: len(d.Body), Truncated: len(shown) < len(d.Body),
+		BodySize: len(d.Body), Truncated: truncated,
 		Properties: deliveryProperties(d), Headers: fromTable(d.Headers),
 		At: time.Now().UTC(), Counters: r.counters,
 	})

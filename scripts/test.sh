@@ -39,3 +39,9 @@ go vet ./...
 
 # -p 1: some tests restart the broker, which the other packages share.
 go test -race -count=1 -p 1 -timeout 20m "$@" ./...
+
+# A short fuzz run of each target on top of its committed corpus
+# (testdata/fuzz); FUZZTIME=2m for a longer one.
+for target in web:FuzzPublishRequest web:FuzzDecodeForm mq:FuzzPreview; do
+  go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "${FUZZTIME:-8s}" "./${target%%:*}"
+done
