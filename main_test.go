@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -153,5 +155,83 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	}
 	if _, err := parse([]string{"extra"}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Fatal("a stray argument was accepted")
+	}
+}
+
+// syncBuffer collects the output of run from its goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Listening beyond this machine without a token makes one, says it once
+// with a link to open, and never logs it; it guards every change.
+func TestGeneratedPresenterToken(t *testing.T) {
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--addr", "0.0.0.0:0", "--management-url", "-"}, func(string) string { return "" }, out)
+	}()
+	link := regexp.MustCompile(`http://\S+:(\d+)/\?token=(\S+)`)
+	var m []string
+	for deadline := time.Now().Add(5 * time.Second); m == nil; time.Sleep(20 * time.Millisecond) {
+		if m = link.FindStringSubmatch(out.String()); m == nil && time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no link with a token in:\n%s", out.String())
+		}
+	}
+	port, token := m[1], m[2]
+	base := "http://127.0.0.1:" + port
+	status := func(auth string) int {
+		req, _ := http.NewRequest("POST", base+"/api/queues", strings.NewReader(`{"name":"rb-test-token"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := status(""); got != 401 {
+		t.Errorf("without the token: %d, want 401", got)
+	}
+	for deadline := time.Now().Add(5 * time.Second); status(token) != 201; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the token never let a declare through")
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(line, "time=") && strings.Contains(line, token) {
+			t.Errorf("a log line holds the token: %s", line)
+		}
+	}
+	if n := strings.Count(out.String(), token); n != 1 {
+		t.Errorf("the token is printed %d times, want once", n)
+	}
+	conn, err := amqp.Dial("amqp://guest:guest@127.0.0.1:5672/")
+	if err == nil {
+		ch, _ := conn.Channel()
+		_, _ = ch.QueueDelete("rb-test-token", false, false, false)
+		conn.Close()
 	}
 }
