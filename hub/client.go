@@ -1,7 +1,9 @@
 package hub
 
 import (
+	"errors"
 	"io"
+	"net"
 	"sync"
 	"time"
 
@@ -36,7 +38,7 @@ func (c *Client) enqueue(event []byte) {
 	}
 	if c.bytes+len(event) > c.hub.opts.MaxQueueBytes && len(c.queue) > 0 {
 		c.mu.Unlock()
-		c.hub.dropped++ // Broadcast holds the hub's lock
+		c.hub.noteDropLocked() // Broadcast holds the hub's lock
 		c.cut(websocket.ClosePolicyViolation, "too slow: reconnect for a fresh snapshot")
 		// A writer stuck on a full socket would hold on for WriteWait; end
 		// its write now. (net.Conn deadlines may be set from any goroutine.)
@@ -65,6 +67,12 @@ func (c *Client) cut(code int, text string) {
 	}
 	c.mu.Unlock()
 	c.signal()
+}
+
+func (c *Client) isCut() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closeCode != 0
 }
 
 // Serve runs the viewer's connection until it ends. It returns after both
@@ -125,7 +133,11 @@ func (c *Client) write(readDone <-chan struct{}) {
 		if len(batch) == 0 {
 			continue
 		}
-		if c.writeFrame(batch) != nil {
+		if err := c.writeFrame(batch); err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() && !c.isCut() {
+				c.hub.noteDrop() // too slow to take a frame within WriteWait
+			}
 			return
 		}
 		c.signal() // more may have queued, or the batch was capped

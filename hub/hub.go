@@ -47,11 +47,12 @@ func (o *Options) defaults() {
 type Hub struct {
 	opts Options
 
-	mu      sync.Mutex
-	clients map[*Client]struct{}
-	closing bool
-	wg      sync.WaitGroup
-	dropped int64
+	mu       sync.Mutex
+	clients  map[*Client]struct{}
+	closing  bool
+	wg       sync.WaitGroup
+	dropped  int64
+	lastDrop time.Time
 }
 
 // New returns an empty Hub.
@@ -103,11 +104,32 @@ func (h *Hub) Len() int {
 	return len(h.clients)
 }
 
-// Dropped is how many viewers were cut off for falling behind.
-func (h *Hub) Dropped() int64 {
+func (h *Hub) noteDrop() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.dropped
+	h.noteDropLocked()
+}
+
+func (h *Hub) noteDropLocked() {
+	h.dropped++
+	h.lastDrop = time.Now()
+}
+
+// Dropped is how many viewers were cut off for falling behind.
+func (h *Hub) Dropped() int64 { return h.Stats().Dropped }
+
+// Stats counts the viewers.
+type Stats struct {
+	Viewers  int       `json:"viewers"`
+	Dropped  int64     `json:"viewers_dropped"`
+	LastDrop time.Time `json:"last_drop"`
+}
+
+// Stats returns the viewers' counts.
+func (h *Hub) Stats() Stats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return Stats{Viewers: len(h.clients), Dropped: h.dropped, LastDrop: h.lastDrop}
 }
 
 // Close sends every viewer a close frame and waits, until ctx is done, for

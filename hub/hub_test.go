@@ -140,10 +140,9 @@ func TestOversizedFrameFromViewerClosesIt(t *testing.T) {
 	url := serve(t, h)
 	c := dial(t, url)
 	waitViewers(t, h, 1)
-	// 5 KiB goes as several frames, each under the limit.
-	if err := c.WriteMessage(websocket.TextMessage, []byte(strings.Repeat("x", 5<<10))); err != nil {
-		t.Fatal(err)
-	}
+	// 5 KiB goes as several frames, each under the limit. The server may
+	// close before the last one is written, so a write error is expected.
+	_ = c.WriteMessage(websocket.TextMessage, []byte(strings.Repeat("x", 5<<10)))
 	waitViewers(t, h, 0)
 }
 

@@ -136,9 +136,7 @@ func TestBadInputCatalogue(t *testing.T) {
 	})
 	t.Run("websocket frame over the read limit", func(t *testing.T) {
 		v := s.viewer(t)
-		if err := v.conn.WriteMessage(websocket.TextMessage, []byte(strings.Repeat("x", 5<<10))); err != nil {
-			t.Fatal(err)
-		}
+		_ = v.conn.WriteMessage(websocket.TextMessage, []byte(strings.Repeat("x", 5<<10))) // the server may close midway
 		select {
 		case <-v.done:
 		case <-time.After(5 * time.Second):

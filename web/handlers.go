@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"rabbitboard/hub"
 	"rabbitboard/mq"
 	"rabbitboard/templates"
 )
@@ -58,6 +60,17 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	client.Serve()
+}
+
+// stats tells operators how the dashboard itself is doing.
+func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	writeJSON(w, http.StatusOK, struct {
+		hub.Stats
+		Goroutines int    `json:"goroutines"`
+		HeapBytes  uint64 `json:"heap_bytes"`
+	}{s.cfg.State.viewers.Stats(), runtime.NumGoroutine(), ms.HeapAlloc})
 }
 
 // Queues

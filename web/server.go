@@ -135,6 +135,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", static.Handler()))
 	handle("GET /healthz", s.health)
 	handle("GET /ws", s.websocket)
+	handle("GET /api/stats", s.stats)
 
 	handle("GET /api/queues", s.listQueues)
 	handle("POST /api/queues", s.declareQueue)

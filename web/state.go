@@ -16,6 +16,7 @@ import (
 type Viewers interface {
 	Broadcast(event []byte)
 	Join(conn *websocket.Conn, first []byte) *hub.Client
+	Stats() hub.Stats
 }
 
 // recentDelivery is a delivery kept for late joiners, with what became of it.

@@ -1,0 +1,614 @@
+// Command bench measures rabbitboard's whole pipeline on the local broker,
+// side by side with a bare amqp091-go client in the same run. The machine
+// may be shared and noisy: read the ratios, not the absolute times.
+//
+//	go run ./cmd/bench            # every scenario, a table on stdout
+//	go run ./cmd/bench -quick     # smaller numbers, for a smoke run
+//
+// It builds rabbitboard and runs it as a separate process, driven over
+// HTTP and WebSockets exactly as browsers and scripts drive it, so the
+// memory it reports is the dashboard's own.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+var (
+	amqpURL = flag.String("amqp-url", envOr("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"), "the broker")
+	quick   = flag.Bool("quick", false, "smaller numbers for a smoke run")
+	only    = flag.String("only", "", "run only these scenarios, e.g. 3,5 (1 and 2 go together)")
+)
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// scale picks the full or the quick number.
+func scale(full, small int) int {
+	if *quick {
+		return small
+	}
+	return full
+}
+
+func run() error {
+	bin, err := buildDashboard()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(filepath.Dir(bin))
+	fmt.Printf("rabbitboard bench, %s, GOMAXPROCS of this process %s\n\n", time.Now().UTC().Format(time.RFC3339), os.Getenv("GOMAXPROCS"))
+
+	want := func(scenario string) bool { return *only == "" || strings.Contains(*only, scenario) }
+	n := scale(50000, 5000)
+	if want("1") || want("2") {
+		base, err := baseline(n)
+		if err != nil {
+			return fmt.Errorf("baseline: %w", err)
+		}
+		fmt.Printf("1. bare amqp091-go, confirms, prefetch 500, 100-byte bodies, %d messages:\n   %.0f msg/s end to end; latency p50 %v p99 %v max %v\n\n",
+			n, base.rate, base.p(50), base.p(99), base.max())
+		through, err := pipeline(bin, n, 10)
+		if err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+		fmt.Printf("2. POST /api/publish count=%d -> 2 receivers (auto ack) -> 10 WebSocket viewers:\n   %.0f msg/s to the last viewer's last event; ratio to (1): %.2f (target >= 0.8)\n\n",
+			n, through.rate, through.rate/base.rate)
+	}
+	dur := time.Duration(scale(5, 2)) * time.Second
+	if want("3") {
+		lat, err := latency(bin, 1000, dur, 100, false)
+		if err != nil {
+			return fmt.Errorf("latency: %w", err)
+		}
+		fmt.Printf("3. outside publisher at 1,000 msg/s for %v -> 1 receiver -> 100 viewers, publish to viewer receipt:\n   p50 %v p99 %v max %v over %d receipts (target p99 <= 25ms)\n\n",
+			dur, lat.p(50), lat.p(99), lat.max(), len(lat.samples))
+	}
+	if want("4") {
+		fan, err := fanout(bin, scale(1000, 200), 100, dur)
+		if err != nil {
+			return fmt.Errorf("fan-out: %w", err)
+		}
+		fmt.Printf("4. %d viewers at 100 msg/s for %v: %d of %d receipts delivered; p50 %v p99 %v max %v;\n   RSS %.1f MiB -> %.1f MiB, %.1f KiB per viewer (targets: all, p99 <= 250ms, <= 64 KiB)\n\n",
+			fan.viewers, dur, len(fan.samples), fan.want, fan.p(50), fan.p(99), fan.max(), mib(fan.rssBefore), mib(fan.rssAfter), float64(fan.rssAfter-fan.rssBefore)/1024/float64(fan.viewers))
+	}
+	if want("5") {
+		long := 2 * dur
+		calm, err := latency(bin, 1000, long, 100, false)
+		if err != nil {
+			return fmt.Errorf("slow viewer baseline: %w", err)
+		}
+		slow, err := latency(bin, 1000, long, 100, true)
+		if err != nil {
+			return fmt.Errorf("slow viewer: %w", err)
+		}
+		cut := "not cut off"
+		if slow.cutAfter >= 0 {
+			cut = fmt.Sprintf("cut off %v after the start", slow.cutAfter)
+		}
+		fmt.Printf("5. 100 viewers plus one that stops reading (512 KiB cap), 1,000 msg/s for %v:\n   others' p99 %v vs %v without it (ratio %.2f, target <= 1.2); slow viewer %s;\n   RSS %.1f -> %.1f MiB (%.1f -> %.1f without); receivers consumed %d of %d, done %v after the start (%v without)\n",
+			long, slow.p(99), calm.p(99), float64(slow.p(99))/float64(calm.p(99)), cut, mib(slow.rssBefore), mib(slow.rssAfter), mib(calm.rssBefore), mib(calm.rssAfter),
+			slow.consumed, slow.published, slow.consumeTime.Round(time.Millisecond), calm.consumeTime.Round(time.Millisecond))
+	}
+	return nil
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// result holds what a scenario measured.
+type result struct {
+	rate                float64
+	samples             []time.Duration
+	viewers, want       int
+	rssBefore, rssAfter int64
+	cutAfter            time.Duration
+	consumed, published int
+	consumeTime         time.Duration
+}
+
+func (r *result) p(q int) time.Duration {
+	if len(r.samples) == 0 {
+		return 0
+	}
+	slices.Sort(r.samples)
+	return r.samples[min(len(r.samples)-1, len(r.samples)*q/100)]
+}
+
+func (r *result) max() time.Duration {
+	if len(r.samples) == 0 {
+		return 0
+	}
+	return slices.Max(r.samples)
+}
+
+// stamp is a 100-byte body that carries its publish time.
+func stamp() []byte {
+	b := []byte("t=" + strconv.FormatInt(time.Now().UnixNano(), 10) + " ")
+	return append(b, bytes.Repeat([]byte("x"), 100-len(b))...)
+}
+
+func sent(body []byte) (time.Time, bool) {
+	rest, ok := bytes.CutPrefix(body, []byte("t="))
+	if !ok {
+		return time.Time{}, false
+	}
+	end := bytes.IndexByte(rest, ' ')
+	if end < 0 {
+		return time.Time{}, false
+	}
+	ns, err := strconv.ParseInt(string(rest[:end]), 10, 64)
+	return time.Unix(0, ns), err == nil
+}
+
+// baseline is a bare amqp091-go publisher and consumer, no rabbitboard.
+func baseline(n int) (*result, error) {
+	conn, err := amqp.Dial(*amqpURL)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	pub, _ := conn.Channel()
+	sub, _ := conn.Channel()
+	q := "rabbitboard-bench-baseline"
+	_, _ = pub.QueueDelete(q, false, false, false)
+	if _, err := pub.QueueDeclare(q, false, false, false, false, nil); err != nil {
+		return nil, err
+	}
+	defer pub.QueueDelete(q, false, false, false)
+	if err := pub.Confirm(false); err != nil {
+		return nil, err
+	}
+	_ = sub.Qos(500, 0, false)
+	deliveries, err := sub.Consume(q, "", false, false, false, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	res := &result{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for d := range deliveries {
+			if at, ok := sent(d.Body); ok {
+				res.samples = append(res.samples, time.Since(at))
+			}
+			_ = d.Ack(false)
+			if len(res.samples) == n {
+				return
+			}
+		}
+	}()
+	start := time.Now()
+	window := make([]*amqp.DeferredConfirmation, 0, 1000)
+	for range n {
+		dc, err := pub.PublishWithDeferredConfirm("", q, false, false, amqp.Publishing{Body: stamp()})
+		if err != nil {
+			return nil, err
+		}
+		window = append(window, dc)
+		if len(window) == cap(window) {
+			for _, w := range window {
+				w.Wait()
+			}
+			window = window[:0]
+		}
+	}
+	for _, w := range window {
+		w.Wait()
+	}
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		return nil, errors.New("the consumer never got everything")
+	}
+	res.rate = float64(n) / time.Since(start).Seconds()
+	return res, nil
+}
+
+// dashboard is a running rabbitboard process.
+type dashboard struct {
+	cmd  *exec.Cmd
+	url  string
+	logs *bytes.Buffer
+	mu   sync.Mutex
+}
+
+func buildDashboard() (string, error) {
+	dir, err := os.MkdirTemp("", "rabbitboard-bench")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "rabbitboard")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build (run the bench from the repository root): %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+func startDashboard(bin string, args ...string) (*dashboard, error) {
+	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--management-url", "-", "--max-count", "100000", "--amqp-url", *amqpURL}, args...)...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	d := &dashboard{cmd: cmd, logs: &bytes.Buffer{}}
+	found := make(chan string, 1)
+	serving := regexp.MustCompile(`rabbitboard is serving" url=(\S+)`)
+	go func() {
+		lines := bufio.NewScanner(out)
+		for lines.Scan() {
+			d.mu.Lock()
+			d.logs.WriteString(lines.Text() + "\n")
+			d.mu.Unlock()
+			if m := serving.FindStringSubmatch(lines.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+	}()
+	select {
+	case d.url = <-found:
+	case <-time.After(10 * time.Second):
+		d.stop()
+		return nil, errors.New("the dashboard did not start")
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(d.url + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return d, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			d.stop()
+			return nil, errors.New("the dashboard never reached the broker")
+		}
+	}
+}
+
+func (d *dashboard) stop() {
+	_ = d.cmd.Process.Signal(os.Interrupt)
+	_ = d.cmd.Wait()
+}
+
+// rss is the dashboard process's resident memory.
+func (d *dashboard) rss() int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", d.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func (d *dashboard) call(method, path string, body any, out any) error {
+	data, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, d.url+path, bytes.NewReader(data))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	if out != nil {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
+}
+
+// queue declares a fresh queue through the dashboard.
+func (d *dashboard) queue(name string) error {
+	_ = d.call("DELETE", "/api/queues/"+name, nil, nil)
+	return d.call("POST", "/api/queues", map[string]any{"name": name}, nil)
+}
+
+// viewer is a WebSocket client that counts delivery events and, for those
+// whose body carries a publish time, how long they took to arrive.
+type viewer struct {
+	conn       *websocket.Conn
+	deliveries atomic.Int64
+	mu         sync.Mutex
+	samples    []time.Duration
+	ended      chan error
+	endedAt    time.Time
+}
+
+var deliveryMark = []byte(`"type":"delivery"`)
+var bodyMark = []byte(`"body":"`)
+
+// connect opens a viewer; readBuffer > 0 shrinks its socket's receive
+// buffer, and a viewer that does not read never reads past the snapshot.
+func connect(url string, reading bool, readBuffer int) (*viewer, error) {
+	dialer := *websocket.DefaultDialer
+	if readBuffer > 0 {
+		dialer.NetDial = func(network, addr string) (net.Conn, error) {
+			c, err := net.Dial(network, addr)
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetReadBuffer(readBuffer)
+			}
+			return c, err
+		}
+	}
+	conn, _, err := dialer.Dial("ws"+strings.TrimPrefix(url, "http")+"/ws", nil)
+	if err != nil {
+		return nil, err
+	}
+	v := &viewer{conn: conn, ended: make(chan error, 1)}
+	if _, _, err := conn.ReadMessage(); err != nil { // the snapshot
+		return nil, err
+	}
+	if !reading {
+		return v, nil
+	}
+	go func() {
+		for {
+			_, frame, err := conn.ReadMessage()
+			if err != nil {
+				v.endedAt = time.Now()
+				v.ended <- err
+				return
+			}
+			now := time.Now()
+			// Scan the frame instead of decoding it: a thousand viewers in
+			// this process must cost less than the dashboard they measure.
+			for i := bytes.Index(frame, deliveryMark); i >= 0; {
+				v.deliveries.Add(1)
+				rest := frame[i+len(deliveryMark):]
+				if j := bytes.Index(rest, bodyMark); j >= 0 {
+					if at, ok := sent(rest[j+len(bodyMark):]); ok {
+						v.mu.Lock()
+						v.samples = append(v.samples, now.Sub(at))
+						v.mu.Unlock()
+					}
+				}
+				next := bytes.Index(rest, deliveryMark)
+				if next < 0 {
+					break
+				}
+				frame = rest
+				i = next
+			}
+		}
+	}()
+	return v, nil
+}
+
+func waitAll(vs []*viewer, n int64, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for _, v := range vs {
+		for v.deliveries.Load() < n {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("a viewer has %d of %d deliveries", v.deliveries.Load(), n)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// pipeline publishes n through the API to 2 receivers and nviewers viewers.
+func pipeline(bin string, n, nviewers int) (*result, error) {
+	d, err := startDashboard(bin)
+	if err != nil {
+		return nil, err
+	}
+	defer d.stop()
+	q := "rabbitboard-bench-pipeline"
+	if err := d.queue(q); err != nil {
+		return nil, err
+	}
+	for range 2 {
+		if err := d.call("POST", "/api/receivers", map[string]any{"queue": q, "ack": "auto", "prefetch": 500}, nil); err != nil {
+			return nil, err
+		}
+	}
+	var vs []*viewer
+	for range nviewers {
+		v, err := connect(d.url, true, 0)
+		if err != nil {
+			return nil, err
+		}
+		defer v.conn.Close()
+		vs = append(vs, v)
+	}
+	start := time.Now()
+	var res struct{ Confirmed int }
+	if err := d.call("POST", "/api/publish", map[string]any{"routing_key": q, "body": strings.Repeat("x", 100), "count": n}, &res); err != nil {
+		return nil, err
+	}
+	if res.Confirmed != n {
+		return nil, fmt.Errorf("%d of %d confirmed", res.Confirmed, n)
+	}
+	if err := waitAll(vs, int64(n), 2*time.Minute); err != nil {
+		return nil, err
+	}
+	_ = d.call("DELETE", "/api/queues/"+q, nil, nil)
+	return &result{rate: float64(n) / time.Since(start).Seconds()}, nil
+}
+
+// paced publishes stamped messages at rate per second for dur from an
+// outside AMQP client and returns how many it published.
+func paced(q string, rate int, dur time.Duration) (int, error) {
+	conn, err := amqp.Dial(*amqpURL)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return 0, err
+	}
+	interval := time.Second / time.Duration(rate)
+	start := time.Now()
+	n := 0
+	for time.Since(start) < dur {
+		// Catch up in a burst if the scheduler was late: keep the rate.
+		for due := int(time.Since(start)/interval) + 1; n < due; n++ {
+			if err := ch.PublishWithContext(context.Background(), "", q, false, false, amqp.Publishing{Body: stamp()}); err != nil {
+				return n, err
+			}
+		}
+		time.Sleep(interval / 2)
+	}
+	return n, nil
+}
+
+// latency runs a paced publisher into one receiver watched by nviewers;
+// withSlow adds one viewer that never reads.
+func latency(bin string, rate int, dur time.Duration, nviewers int, withSlow bool) (*result, error) {
+	d, err := startDashboard(bin, "--max-viewer-queue", "524288")
+	if err != nil {
+		return nil, err
+	}
+	defer d.stop()
+	q := "rabbitboard-bench-latency"
+	if err := d.queue(q); err != nil {
+		return nil, err
+	}
+	if err := d.call("POST", "/api/receivers", map[string]any{"queue": q, "ack": "auto"}, nil); err != nil {
+		return nil, err
+	}
+	var vs []*viewer
+	for range nviewers {
+		v, err := connect(d.url, true, 0)
+		if err != nil {
+			return nil, err
+		}
+		defer v.conn.Close()
+		vs = append(vs, v)
+	}
+	var slow *viewer
+	if withSlow {
+		if slow, err = connect(d.url, false, 4096); err != nil {
+			return nil, err
+		}
+		defer slow.conn.Close()
+	}
+	res := &result{rssBefore: d.rss()}
+	start := time.Now()
+	n, err := paced(q, rate, dur)
+	if err != nil {
+		return nil, err
+	}
+	res.published = n
+	if err := waitAll(vs, int64(n), time.Minute); err != nil {
+		return nil, err
+	}
+	var rs []struct{ Received int }
+	_ = d.call("GET", "/api/receivers", nil, &rs)
+	res.consumed = rs[0].Received
+	res.consumeTime = time.Since(start)
+	res.rssAfter = d.rss()
+	for _, v := range vs {
+		res.samples = append(res.samples, v.samples...)
+	}
+	if slow != nil {
+		// Its socket is full, so it never sees a close frame: the server
+		// closes the connection, which a read shows at once.
+		_ = slow.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			if _, _, err := slow.conn.ReadMessage(); err != nil {
+				break
+			}
+		}
+		res.cutAfter = cutTime(d, start)
+	}
+	_ = d.call("DELETE", "/api/queues/"+q, nil, nil)
+	return res, nil
+}
+
+// cutTime asks the dashboard when it cut a viewer off; -1 when it did not.
+func cutTime(d *dashboard, start time.Time) time.Duration {
+	var m struct {
+		Dropped  int64     `json:"viewers_dropped"`
+		LastDrop time.Time `json:"last_drop"`
+	}
+	if err := d.call("GET", "/api/stats", nil, &m); err != nil || m.Dropped == 0 {
+		return -1
+	}
+	return m.LastDrop.Sub(start).Round(time.Millisecond)
+}
+
+// fanout: nviewers viewers, a paced publisher at rate msg/s.
+func fanout(bin string, nviewers, rate int, dur time.Duration) (*result, error) {
+	d, err := startDashboard(bin)
+	if err != nil {
+		return nil, err
+	}
+	defer d.stop()
+	q := "rabbitboard-bench-fanout"
+	if err := d.queue(q); err != nil {
+		return nil, err
+	}
+	if err := d.call("POST", "/api/receivers", map[string]any{"queue": q, "ack": "auto"}, nil); err != nil {
+		return nil, err
+	}
+	time.Sleep(500 * time.Millisecond)
+	res := &result{viewers: nviewers, rssBefore: d.rss()}
+	var vs []*viewer
+	for range nviewers {
+		v, err := connect(d.url, true, 0)
+		if err != nil {
+			return nil, err
+		}
+		defer v.conn.Close()
+		vs = append(vs, v)
+	}
+	n, err := paced(q, rate, dur)
+	if err != nil {
+		return nil, err
+	}
+	res.want = n * nviewers
+	_ = waitAll(vs, int64(n), 30*time.Second)
+	res.rssAfter = d.rss()
+	for _, v := range vs {
+		res.samples = append(res.samples, v.samples...)
+	}
+	_ = d.call("DELETE", "/api/queues/"+q, nil, nil)
+	return res, nil
+}
