@@ -113,6 +113,8 @@ func (c *Client) read(done chan<- struct{}) {
 func (c *Client) write(readDone <-chan struct{}) {
 	ping := time.NewTicker(c.hub.opts.PongWait * 9 / 10)
 	defer ping.Stop()
+	gather := time.NewTimer(0)
+	<-gather.C
 	for {
 		select {
 		case <-c.wake:
@@ -123,6 +125,14 @@ func (c *Client) write(readDone <-chan struct{}) {
 			continue
 		case <-readDone:
 			return
+		}
+		if c.hub.opts.FlushDelay > 0 && !c.isCut() {
+			gather.Reset(c.hub.opts.FlushDelay)
+			select {
+			case <-gather.C:
+			case <-readDone:
+				return
+			}
 		}
 		batch, code, text := c.take()
 		if code != 0 {

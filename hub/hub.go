@@ -23,6 +23,10 @@ type Options struct {
 	PongWait      time.Duration
 	// ReadLimit is the largest frame a viewer may send.
 	ReadLimit int64
+	// FlushDelay is how long a writer lets events gather before it writes
+	// a frame: at thousands of events a second one write per event would
+	// cost more than the events. Negative: write at once.
+	FlushDelay time.Duration
 }
 
 func (o *Options) defaults() {
@@ -40,6 +44,9 @@ func (o *Options) defaults() {
 	}
 	if o.ReadLimit == 0 {
 		o.ReadLimit = 4 << 10
+	}
+	if o.FlushDelay == 0 {
+		o.FlushDelay = 2 * time.Millisecond
 	}
 }
 

@@ -72,23 +72,17 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 	}
 	var res PublishResult
 	var pubErr error
-	confirms := make([]*amqp.DeferredConfirmation, 0, pub.Count)
-	for seq := 1; seq <= pub.Count; seq++ {
-		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, pub.Exchange, pub.RoutingKey, pub.Mandatory, false, pub.publishing(seq, headers))
-		if err != nil {
-			pubErr = err
-			break
-		}
-		confirms = append(confirms, dc)
-		res.Published++
-	}
-	if res.Published == 0 {
-		p.reset()
-		return res, explain(pubErr)
-	}
+	// Confirms are awaited in a window: amqp091-go settles a multiple ack
+	// by scanning every outstanding confirmation, so tens of thousands
+	// outstanding make each ack slow. The deadline is for progress: it
+	// restarts with every confirm.
+	const window = 1000
+	confirms := make([]*amqp.DeferredConfirmation, 0, min(pub.Count, window))
 	deadline := time.NewTimer(p.b.cfg.ConfirmTimeout)
 	defer deadline.Stop()
-	for _, dc := range confirms {
+	stalled := false
+	await := func() {
+		dc := confirms[0]
 		select {
 		case <-dc.Done():
 			if dc.Acked() {
@@ -96,11 +90,32 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 			} else {
 				res.Nacked++
 			}
-			continue
+			confirms = confirms[1:]
+			deadline.Reset(p.b.cfg.ConfirmTimeout)
 		case <-deadline.C:
+			stalled = true
 		case <-ctx.Done():
+			stalled = true
 		}
-		break
+	}
+	for seq := 1; seq <= pub.Count && !stalled; seq++ {
+		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, pub.Exchange, pub.RoutingKey, pub.Mandatory, false, pub.publishing(seq, headers))
+		if err != nil {
+			pubErr = err
+			break
+		}
+		confirms = append(confirms, dc)
+		res.Published++
+		for len(confirms) >= window && !stalled {
+			await()
+		}
+	}
+	if res.Published == 0 {
+		p.reset()
+		return res, explain(pubErr)
+	}
+	for len(confirms) > 0 && !stalled {
+		await()
 	}
 	res.Returned = p.returnedSince()
 	lost := ch.IsClosed()

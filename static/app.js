@@ -154,13 +154,12 @@ function render() {
   }
   const section = document.getElementById("receivers");
   if (dirtyOrder) {
-    const columns = state.order.map((id) => section.querySelector(`[data-receiver="${CSS.escape(id)}"]`) || renderReceiver(id));
-    section.replaceChildren(...(columns.length ? columns : [el("p", { class: "empty" }, "No receivers yet. Declare a queue, add two receivers to it, and publish a few messages to see how RabbitMQ shares them out.")]));
+    for (const id of columns.keys()) if (!state.receivers.has(id)) columns.delete(id);
+    const roots = state.order.map((id) => renderReceiver(id));
+    section.replaceChildren(...(roots.length ? roots : [el("p", { class: "empty" }, "No receivers yet. Declare a queue, add two receivers to it, and publish a few messages to see how RabbitMQ shares them out.")]));
     dirtyOrder = false;
-  }
-  for (const id of dirtyReceivers) {
-    const old = section.querySelector(`[data-receiver="${CSS.escape(id)}"]`);
-    if (old && state.receivers.has(id)) old.replaceWith(renderReceiver(id));
+  } else {
+    for (const id of dirtyReceivers) if (state.receivers.has(id)) renderReceiver(id);
   }
   dirtyReceivers.clear();
 }
@@ -218,27 +217,61 @@ function renderSurvival() {
   panel.querySelector("tbody").replaceChildren(...rows);
 }
 
+// Each receiver's column is kept and updated in place: its head is
+// redrawn, its cards are made once and reused until their outcome changes,
+// so a burst of messages costs little more than the new cards.
+const columns = new Map(); // receiver id -> { root, head, list, older }
+
 function renderReceiver(id) {
+  let c = columns.get(id);
+  if (!c) {
+    c = { root: el("article", { "data-receiver": id }), head: el("div", {}), list: el("ol", { class: "cards" }), older: el("p", { class: "older" }) };
+    c.root.append(c.head, c.list, c.older);
+    columns.set(id, c);
+  }
   const r = state.receivers.get(id);
   const p = "/api/receivers/" + encodeURIComponent(id);
-  const cards = state.cards.get(id) || [];
   const working = r.ack === "manual" && r.unacked > 0 && r.state === "consuming";
-  const col = el("article", { class: `receiver ${colourOf(id)} ${r.state}`, "data-receiver": id },
+  c.root.className = `receiver ${colourOf(id)} ${r.state}`;
+  c.head.replaceChildren(
     el("header", {}, el("h3", {}, r.name), el("span", { class: "state" }, working ? "working" : r.state)),
     el("p", { class: "settings" }, "queue ", el("b", {}, r.queue),
       ` · prefetch ${r.prefetch} · ack ${r.ack} · work ${r.work_ms} ms + ${r.dot_ms} ms/dot`),
-    r.error ? el("p", { class: "why" }, r.error) : null,
+    r.error ? el("p", { class: "why" }, r.error) : "",
     el("p", { class: "counters" }, "received ", el("b", { class: "received" }, r.received),
       " · acked ", el("b", { class: "acked" }, r.acked), " · unacked ", el("b", { class: "unacked" }, r.unacked)),
-    !PRESENTER ? null : el("div", { class: "controls" },
+    !PRESENTER ? "" : el("div", { class: "controls" },
       r.state === "paused" || r.state === "killed" ? actionForm(p + "/resume", "Resume") : actionForm(p + "/pause", "Pause"),
       actionForm(p + "/kill", "Kill"), actionForm(p + "/delete", "Remove")));
-  const list = el("ol", { class: "cards" });
-  for (let i = cards.length - 1; i >= 0; i--) list.append(renderCard(r, cards[i]));
-  col.append(list);
+  const cards = state.cards.get(id) || [];
+  const els = [];
+  for (let i = cards.length - 1; i >= 0; i--) {
+    const d = cards[i];
+    if (!d.el || d.drawn !== (d.settled || "")) {
+      d.el = renderCard(r, d);
+      d.drawn = d.settled || "";
+    }
+    els.push(d.el);
+  }
+  syncList(c.list, els);
   const older = state.older.get(id) || 0;
-  if (older > 0) col.append(el("p", { class: "older" }, `${older} older messages not shown`));
-  return col;
+  c.older.hidden = older === 0;
+  c.older.textContent = `${older} older messages not shown`;
+  return c.root;
+}
+
+// syncList makes list hold els, touching as little as it can: in a burst,
+// new cards go on top and the oldest drop off the bottom.
+function syncList(list, els) {
+  const now = [...list.children];
+  if (now.length === els.length && now.every((e, i) => e === els[i])) return;
+  const k = els.indexOf(now[0]);
+  if (now.length > 0 && k > 0 && els.slice(k).every((e, i) => e === now[i])) {
+    list.prepend(...els.slice(0, k));
+    for (let i = els.length; i < list.children.length;) list.lastElementChild.remove();
+    if (list.children.length === els.length) return;
+  }
+  list.replaceChildren(...els);
 }
 
 function renderCard(r, d) {
@@ -249,10 +282,14 @@ function renderCard(r, d) {
       outcome ? el("span", { class: "tag outcome" }, outcome) : null),
     el("pre", { class: "body" }, d.body + (d.truncated ? "…" : "")));
   const props = el("dl", {});
-  const add = (k, v) => props.append(el("dt", {}, k), el("dd", {}, typeof v === "object" ? JSON.stringify(v) : v));
-  for (const [k, v] of Object.entries(d.properties || {})) if (v !== "" && v !== 0) add(k, v);
-  for (const [k, v] of Object.entries(d.headers || {})) add("header " + k, v);
-  card.append(el("details", {}, el("summary", {}, `exchange '${d.exchange}' · key '${d.routing_key}' · ${d.body_size} bytes ${d.encoding}`), props));
+  const details = el("details", {}, el("summary", {}, `exchange '${d.exchange}' · key '${d.routing_key}' · ${d.body_size} bytes ${d.encoding}`), props);
+  // Properties and headers are drawn when first asked for.
+  details.addEventListener("toggle", () => {
+    const add = (k, v) => props.append(el("dt", {}, k), el("dd", {}, typeof v === "object" ? JSON.stringify(v) : v));
+    for (const [k, v] of Object.entries(d.properties || {})) if (v !== "" && v !== 0) add(k, v);
+    for (const [k, v] of Object.entries(d.headers || {})) add("header " + k, v);
+  }, { once: true });
+  card.append(details);
   if (PRESENTER && r.ack === "interactive" && !outcome) {
     const p = `/api/receivers/${encodeURIComponent(r.id)}/deliveries/${d.delivery_tag}/`;
     card.append(el("div", { class: "controls" }, actionForm(p + "ack", "Ack"),

@@ -188,3 +188,41 @@ func TestBrowserScreenshot(t *testing.T) {
 		}
 	}
 }
+
+// After a burst the page's counters equal the server's exactly, each
+// column draws at most 50 cards and counts the rest.
+func TestBrowserCountersAfterBurst(t *testing.T) {
+	s := startStack(t, Limits{})
+	q := s.queue(t, mq.QueueSpec{})
+	s.receiver(t, mq.ReceiverSpec{Queue: q})
+	s.receiver(t, mq.ReceiverSpec{Queue: q})
+	ctx := browser(t)
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "burst {{seq}}", "count": 3000}, 200, nil)
+	// Under a burst the broker's split need not be even; the page must
+	// show exactly what the server counted.
+	waitFor(t, 20*time.Second, "3000 deliveries", func() bool {
+		total := int64(0)
+		for _, r := range s.broker.Receivers() {
+			total += r.Received
+		}
+		return total == 3000
+	})
+	for _, r := range s.broker.Receivers() {
+		js := fmt.Sprintf(`+document.querySelector('[data-receiver=%q] .counters .received').textContent === %d`, r.ID, r.Received)
+		if _, err := chromedp.Run(within(ctx, 20*time.Second), chromedp.Poll[bool](js)); err != nil {
+			shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('[data-receiver=%q] .counters').textContent`, r.ID)))
+			t.Fatalf("column %s shows %q, the server counts %d received (%v)", r.ID, shown, r.Received, err)
+		}
+		cards, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll('[data-receiver=%q] .card').length`, r.ID)))
+		if err != nil || cards != 50 {
+			t.Errorf("column %s draws %d cards (%v), want 50", r.ID, cards, err)
+		}
+		older, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('[data-receiver=%q] .older').textContent`, r.ID)))
+		if want := fmt.Sprintf("%d older messages not shown", r.Received-50); older != want {
+			t.Errorf("column %s says %q, want %q", r.ID, older, want)
+		}
+	}
+}

@@ -16,7 +16,7 @@ import (
 
 // raw sends a request exactly as given and returns the status and the
 // error object of the answer.
-func (s *stack) raw(t *testing.T, method, path, contentType, body string, headers map[string]string) (int, errorBody) {
+func (s *stack) raw(t testing.TB, method, path, contentType, body string, headers map[string]string) (int, errorBody) {
 	t.Helper()
 	req, _ := http.NewRequest(method, s.url+path, strings.NewReader(body))
 	if contentType != "" {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -91,6 +92,9 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
+	// Viewers send nothing, so reading needs little. Frames go out in one
+	// write each from a large buffer that is pooled, not kept per viewer.
+	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 64 << 10, WriteBufferPool: &sync.Pool{}}
 	s.srv = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,

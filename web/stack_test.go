@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,12 +51,12 @@ type options struct {
 	skipWait     bool // the broker is not expected to be reachable
 }
 
-func startStack(t *testing.T, limits Limits) *stack {
+func startStack(t testing.TB, limits Limits) *stack {
 	t.Helper()
 	return startStackWith(t, options{limits: limits})
 }
 
-func startStackWith(t *testing.T, o options) *stack {
+func startStackWith(t testing.TB, o options) *stack {
 	t.Helper()
 	if o.log == nil {
 		o.log = io.Discard
@@ -94,7 +95,7 @@ func startStackWith(t *testing.T, o options) *stack {
 	return s
 }
 
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
@@ -106,7 +107,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 }
 
 // call sends a JSON request and decodes the JSON answer into out (if not nil).
-func (s *stack) call(t *testing.T, method, path string, body any, out any) int {
+func (s *stack) call(t testing.TB, method, path string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -137,7 +138,7 @@ func (s *stack) call(t *testing.T, method, path string, body any, out any) int {
 }
 
 // mustCall is call that fails the test on an unexpected status.
-func (s *stack) mustCall(t *testing.T, method, path string, body any, want int, out any) {
+func (s *stack) mustCall(t testing.TB, method, path string, body any, want int, out any) {
 	t.Helper()
 	var raw json.RawMessage
 	if got := s.call(t, method, path, body, &raw); got != want {
@@ -148,7 +149,7 @@ func (s *stack) mustCall(t *testing.T, method, path string, body any, want int, 
 	}
 }
 
-func (s *stack) queue(t *testing.T, spec mq.QueueSpec) string {
+func (s *stack) queue(t testing.TB, spec mq.QueueSpec) string {
 	t.Helper()
 	if spec.Name == "" {
 		spec.Name = "rb-web-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
@@ -159,7 +160,7 @@ func (s *stack) queue(t *testing.T, spec mq.QueueSpec) string {
 	return spec.Name
 }
 
-func (s *stack) receiver(t *testing.T, spec mq.ReceiverSpec) mq.ReceiverInfo {
+func (s *stack) receiver(t testing.TB, spec mq.ReceiverSpec) mq.ReceiverInfo {
 	t.Helper()
 	var info mq.ReceiverInfo
 	s.mustCall(t, "POST", "/api/receivers", spec, http.StatusCreated, &info)
@@ -168,14 +169,15 @@ func (s *stack) receiver(t *testing.T, spec mq.ReceiverSpec) mq.ReceiverInfo {
 
 // viewer is a WebSocket client that keeps every event it gets.
 type viewer struct {
-	conn   *websocket.Conn
-	mu     sync.Mutex
-	frames int
-	events []map[string]any
-	done   chan struct{}
+	deliveries atomic.Int64
+	conn       *websocket.Conn
+	mu         sync.Mutex
+	frames     int
+	events     []map[string]any
+	done       chan struct{}
 }
 
-func (s *stack) viewer(t *testing.T) *viewer {
+func (s *stack) viewer(t testing.TB) *viewer {
 	t.Helper()
 	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.url, "http")+"/ws", nil)
 	if err != nil {
@@ -193,6 +195,11 @@ func (s *stack) viewer(t *testing.T) *viewer {
 			if err := json.Unmarshal(data, &evs); err != nil {
 				t.Errorf("frame %q is not a JSON array", data)
 				return
+			}
+			for _, e := range evs {
+				if e["type"] == "delivery" {
+					v.deliveries.Add(1)
+				}
 			}
 			v.mu.Lock()
 			v.frames++

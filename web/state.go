@@ -80,8 +80,10 @@ func (s *State) Apply(ev mq.Event) {
 	case mq.DeliveryEvent:
 		s.updateCounters(e.Receiver, e.Counters)
 		r := append(s.recent[e.Receiver], recentDelivery{DeliveryEvent: e})
-		if len(r) > s.history {
-			r = slices.Delete(r, 0, len(r)-s.history)
+		if len(r) > 2*s.history {
+			// Trimmed now and then rather than on every delivery; only the
+			// last history are ever shown.
+			r = append(r[:0:0], r[len(r)-s.history:]...)
 		}
 		s.recent[e.Receiver] = r
 	case mq.SurvivalEvent:
@@ -135,7 +137,8 @@ func (s *State) snapshotLocked() Snapshot {
 	}
 	for _, id := range s.order {
 		snap.Receivers = append(snap.Receivers, s.receivers[id])
-		snap.Recent = append(snap.Recent, s.recent[id]...)
+		r := s.recent[id]
+		snap.Recent = append(snap.Recent, r[max(0, len(r)-s.history):]...)
 	}
 	return snap
 }
