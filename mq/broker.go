@@ -62,7 +62,9 @@ type Broker struct {
 	gen       int                  // counts connections made, so watchers notice a reconnect
 	lastPoll  map[string]QueueInfo // the watcher's last poll, the "before" of a survival report
 	lastHeld  map[string]int
-	known     map[string]QueueSpec // queues rabbitboard declared or consumes from
+	exchanges map[string]ExchangeSpec // exchanges rabbitboard declared
+	bindings  map[string]BindingSpec  // bindings rabbitboard made, by BindingSpec.key
+	known     map[string]QueueSpec    // queues rabbitboard declared or consumes from
 	receivers map[string]*Receiver
 	order     []string // receiver ids in creation order
 	nextID    int
@@ -105,6 +107,8 @@ func New(cfg Config) *Broker {
 		ready:     make(chan struct{}),
 		state:     "connecting",
 		known:     map[string]QueueSpec{},
+		exchanges: map[string]ExchangeSpec{},
+		bindings:  map[string]BindingSpec{},
 		receivers: map[string]*Receiver{},
 	}
 	b.mgmt = newManagement(cfg.URL, cfg.ManagementURL)

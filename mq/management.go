@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -35,23 +37,6 @@ func newManagement(amqpURL, base string) *management {
 }
 
 func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
-	if m == nil || m.base == "-" {
-		return nil, fmt.Errorf("management API disabled")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-		m.base+"/api/queues/"+url.PathEscape(m.vhost)+"?columns=name,durable,auto_delete,arguments,messages_ready,consumers", nil)
-	if err != nil {
-		return nil, err
-	}
-	req.SetBasicAuth(m.user, m.password)
-	resp, err := m.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("management API answered %s", resp.Status)
-	}
 	var listed []struct {
 		Name       string         `json:"name"`
 		Durable    bool           `json:"durable"`
@@ -60,7 +45,7 @@ func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
 		Ready      int            `json:"messages_ready"`
 		Consumers  int            `json:"consumers"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&listed); err != nil {
+	if err := m.get(ctx, "queues", "name,durable,auto_delete,arguments,messages_ready,consumers", &listed); err != nil {
 		return nil, err
 	}
 	out := make([]QueueInfo, 0, len(listed))
@@ -74,4 +59,62 @@ func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
 		})
 	}
 	return out, nil
+}
+
+// get fetches one management API listing of the vhost into out.
+func (m *management) get(ctx context.Context, what, columns string, out any) error {
+	if m == nil || m.base == "-" {
+		return fmt.Errorf("management API disabled")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+		m.base+"/api/"+what+"/"+url.PathEscape(m.vhost)+"?columns="+columns, nil)
+	if err != nil {
+		return err
+	}
+	req.SetBasicAuth(m.user, m.password)
+	resp, err := m.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("management API answered %s", resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// topology lists the vhost's exchanges (but the default and amq.* ones)
+// and its queue bindings (but the default exchange's).
+func (m *management) topology(ctx context.Context) ([]ExchangeSpec, []BindingSpec, error) {
+	var xs []ExchangeSpec
+	if err := m.get(ctx, "exchanges", "name,type,durable,auto_delete,arguments", &xs); err != nil {
+		return nil, nil, err
+	}
+	var listed []struct {
+		Source          string         `json:"source"`
+		Destination     string         `json:"destination"`
+		DestinationType string         `json:"destination_type"`
+		RoutingKey      string         `json:"routing_key"`
+		Arguments       map[string]any `json:"arguments"`
+	}
+	if err := m.get(ctx, "bindings", "source,destination,destination_type,routing_key,arguments", &listed); err != nil {
+		return nil, nil, err
+	}
+	xs = slices.DeleteFunc(xs, func(x ExchangeSpec) bool { return x.Name == "" || strings.HasPrefix(x.Name, "amq.") })
+	for i := range xs {
+		if xs[i].Arguments == nil {
+			xs[i].Arguments = map[string]any{}
+		}
+	}
+	var bs []BindingSpec
+	for _, l := range listed {
+		if l.Source == "" || l.DestinationType != "queue" {
+			continue
+		}
+		if l.Arguments == nil {
+			l.Arguments = map[string]any{}
+		}
+		bs = append(bs, BindingSpec{Exchange: l.Source, Queue: l.Destination, RoutingKey: l.RoutingKey, Arguments: l.Arguments})
+	}
+	return xs, bs, nil
 }

@@ -1,0 +1,217 @@
+package mq
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// ExchangeSpec is what an exchange is declared with.
+type ExchangeSpec struct {
+	Name       string         `json:"name"`
+	Type       string         `json:"type"`
+	Durable    bool           `json:"durable"`
+	AutoDelete bool           `json:"auto_delete"`
+	Arguments  map[string]any `json:"arguments"`
+}
+
+// BindingSpec routes an exchange's messages to a queue: by routing key
+// (direct, topic) or by header arguments (headers, with x-match all/any).
+type BindingSpec struct {
+	Exchange   string         `json:"exchange"`
+	Queue      string         `json:"queue"`
+	RoutingKey string         `json:"routing_key"`
+	Arguments  map[string]any `json:"arguments"`
+}
+
+func (b BindingSpec) key() string {
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%v", b.Exchange, b.Queue, b.RoutingKey, b.Arguments)
+}
+
+// TopologyEvent carries the exchanges and bindings after they changed.
+type TopologyEvent struct {
+	Type      string         `json:"type"`
+	Exchanges []ExchangeSpec `json:"exchanges"`
+	Bindings  []BindingSpec  `json:"bindings"`
+}
+
+func (TopologyEvent) eventType() string { return "topology" }
+
+// ExchangeTypes are the types rabbitboard declares. An unknown type would
+// make the broker close the whole connection, so it is refused first.
+var ExchangeTypes = []string{"direct", "fanout", "topic", "headers"}
+
+func checkExchange(spec ExchangeSpec) error {
+	if err := checkName("exchange", spec.Name); err != nil {
+		return err
+	}
+	for _, t := range ExchangeTypes {
+		if spec.Type == t {
+			return nil
+		}
+	}
+	return invalid("The exchange type must be direct, fanout, topic or headers, not %q.", spec.Type)
+}
+
+// DeclareExchange declares an exchange. An alternate exchange goes in
+// Arguments["alternate-exchange"].
+func (b *Broker) DeclareExchange(spec ExchangeSpec) (ExchangeSpec, error) {
+	if err := checkExchange(spec); err != nil {
+		return spec, err
+	}
+	args, err := toTable(spec.Arguments)
+	if err != nil {
+		return spec, invalid("Exchange argument %v.", err)
+	}
+	if err := b.withChannel(func(ch *amqp.Channel) error {
+		return ch.ExchangeDeclare(spec.Name, spec.Type, spec.Durable, spec.AutoDelete, false, false, args)
+	}); err != nil {
+		return spec, err
+	}
+	if spec.Arguments == nil {
+		spec.Arguments = map[string]any{}
+	}
+	b.mu.Lock()
+	b.exchanges[spec.Name] = spec
+	b.mu.Unlock()
+	b.topologyChanged()
+	return spec, nil
+}
+
+// DeleteExchange deletes an exchange and its bindings.
+func (b *Broker) DeleteExchange(name string) error {
+	if name == "" || strings.HasPrefix(name, "amq.") {
+		return &Error{"ACCESS_REFUSED", fmt.Sprintf("The exchange '%s' belongs to RabbitMQ and cannot be deleted.", name)}
+	}
+	if err := checkName("exchange", name); err != nil {
+		return err
+	}
+	if err := b.withChannel(func(ch *amqp.Channel) error {
+		return ch.ExchangeDeclarePassive(name, "direct", false, false, false, false, nil)
+	}); err != nil {
+		return err
+	}
+	if err := b.withChannel(func(ch *amqp.Channel) error { return ch.ExchangeDelete(name, false, false) }); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	delete(b.exchanges, name)
+	for k, bd := range b.bindings {
+		if bd.Exchange == name {
+			delete(b.bindings, k)
+		}
+	}
+	b.mu.Unlock()
+	b.topologyChanged()
+	return nil
+}
+
+func checkBinding(bd BindingSpec) error {
+	if bd.Exchange == "" {
+		return invalid("Every queue is bound to the default exchange by its name already; choose another exchange.")
+	}
+	if err := checkName("exchange", bd.Exchange); err != nil {
+		return err
+	}
+	if err := checkName("queue", bd.Queue); err != nil {
+		return err
+	}
+	if len(bd.RoutingKey) > 255 {
+		return invalid("The routing key is %d bytes long; RabbitMQ allows at most 255.", len(bd.RoutingKey))
+	}
+	if m, ok := bd.Arguments["x-match"]; ok {
+		switch m {
+		case "all", "any", "all-with-x", "any-with-x":
+		default:
+			return invalid("x-match must be all or any, not %v.", m)
+		}
+	}
+	return nil
+}
+
+// Bind binds a queue to an exchange.
+func (b *Broker) Bind(bd BindingSpec) (BindingSpec, error) {
+	if err := checkBinding(bd); err != nil {
+		return bd, err
+	}
+	args, err := toTable(bd.Arguments)
+	if err != nil {
+		return bd, invalid("Binding argument %v.", err)
+	}
+	if err := b.withChannel(func(ch *amqp.Channel) error {
+		return ch.QueueBind(bd.Queue, bd.RoutingKey, bd.Exchange, false, args)
+	}); err != nil {
+		return bd, err
+	}
+	if bd.Arguments == nil {
+		bd.Arguments = map[string]any{}
+	}
+	b.mu.Lock()
+	b.bindings[bd.key()] = bd
+	b.mu.Unlock()
+	b.topologyChanged()
+	return bd, nil
+}
+
+// Unbind removes a binding.
+func (b *Broker) Unbind(bd BindingSpec) error {
+	if err := checkBinding(bd); err != nil {
+		return err
+	}
+	args, err := toTable(bd.Arguments)
+	if err != nil {
+		return invalid("Binding argument %v.", err)
+	}
+	if err := b.withChannel(func(ch *amqp.Channel) error {
+		return ch.QueueUnbind(bd.Queue, bd.RoutingKey, bd.Exchange, args)
+	}); err != nil {
+		return err
+	}
+	if bd.Arguments == nil {
+		bd.Arguments = map[string]any{}
+	}
+	b.mu.Lock()
+	delete(b.bindings, bd.key())
+	b.mu.Unlock()
+	b.topologyChanged()
+	return nil
+}
+
+// Topology lists the exchanges and bindings: rabbitboard's own, and every
+// one of the vhost when the management plugin answers.
+func (b *Broker) Topology(ctx context.Context) TopologyEvent {
+	ev := TopologyEvent{Type: "topology", Exchanges: []ExchangeSpec{}, Bindings: []BindingSpec{}}
+	exchanges := map[string]ExchangeSpec{}
+	bindings := map[string]BindingSpec{}
+	if xs, bs, err := b.mgmt.topology(ctx); err == nil {
+		for _, x := range xs {
+			exchanges[x.Name] = x
+		}
+		for _, bd := range bs {
+			bindings[bd.key()] = bd
+		}
+	}
+	b.mu.Lock()
+	for name, x := range b.exchanges {
+		exchanges[name] = x
+	}
+	for k, bd := range b.bindings {
+		bindings[k] = bd
+	}
+	b.mu.Unlock()
+	for _, name := range sortedKeys(exchanges) {
+		ev.Exchanges = append(ev.Exchanges, exchanges[name])
+	}
+	for _, k := range sortedKeys(bindings) {
+		ev.Bindings = append(ev.Bindings, bindings[k])
+	}
+	return ev
+}
+
+func (b *Broker) topologyChanged() {
+	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.OpTimeout)
+	defer cancel()
+	b.cfg.Events(b.Topology(ctx))
+}

@@ -1,0 +1,121 @@
+package mq
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// Matches says whether a message with this routing key and these headers
+// goes through a binding of an exchange of this type, by the broker's
+// rules: direct compares keys, fanout takes everything, topic matches
+// words ("*" one, "#" zero or more), headers compares arguments with
+// x-match all (the default) or any.
+func Matches(exchangeType string, b BindingSpec, routingKey string, headers map[string]any) bool {
+	switch exchangeType {
+	case "direct":
+		return b.RoutingKey == routingKey
+	case "fanout":
+		return true
+	case "topic":
+		return topicMatch(words(b.RoutingKey), words(routingKey))
+	case "headers":
+		return headersMatch(b.Arguments, headers)
+	}
+	return false
+}
+
+// words splits a routing key or a binding pattern at its dots; the empty
+// key has no words at all (so "*" does not match it, "#" does).
+func words(key string) []string {
+	if key == "" {
+		return nil
+	}
+	return strings.Split(key, ".")
+}
+
+func topicMatch(pattern, words []string) bool {
+	if len(pattern) == 0 {
+		return len(words) == 0
+	}
+	switch pattern[0] {
+	case "#":
+		for i := 0; i <= len(words); i++ {
+			if topicMatch(pattern[1:], words[i:]) {
+				return true
+			}
+		}
+		return false
+	case "*":
+		return len(words) > 0 && topicMatch(pattern[1:], words[1:])
+	}
+	return len(words) > 0 && pattern[0] == words[0] && topicMatch(pattern[1:], words[1:])
+}
+
+func headersMatch(args, headers map[string]any) bool {
+	mode, _ := args["x-match"].(string)
+	withX := strings.HasSuffix(mode, "-with-x")
+	any := strings.HasPrefix(mode, "any")
+	for k, want := range args {
+		if strings.HasPrefix(k, "x-") && !withX {
+			continue
+		}
+		if k == "x-match" {
+			continue
+		}
+		got, present := headers[k]
+		ok := present && (want == nil || sameValue(want, got))
+		if any && ok {
+			return true
+		}
+		if !any && !ok {
+			return false
+		}
+	}
+	return !any
+}
+
+// sameValue compares values as the broker would after both went through
+// AMQP: JSON numbers that are whole become integers on both sides.
+func sameValue(a, b any) bool {
+	fa, err1 := toFieldValue(a)
+	fb, err2 := toFieldValue(b)
+	return err1 == nil && err2 == nil && reflect.DeepEqual(fa, fb)
+}
+
+// Route lists the queues a message would reach, in order, computed from
+// the bindings rabbitboard knows. An exchange's alternate exchange takes
+// what none of its bindings took.
+func (t TopologyEvent) Route(exchange, routingKey string, headers map[string]any) []string {
+	return t.route(exchange, routingKey, headers, map[string]bool{})
+}
+
+func (t TopologyEvent) route(exchange, routingKey string, headers map[string]any, seen map[string]bool) []string {
+	if exchange == "" {
+		return []string{routingKey}
+	}
+	if seen[exchange] {
+		return nil
+	}
+	seen[exchange] = true
+	var ex *ExchangeSpec
+	for i := range t.Exchanges {
+		if t.Exchanges[i].Name == exchange {
+			ex = &t.Exchanges[i]
+		}
+	}
+	if ex == nil {
+		return nil
+	}
+	var queues []string
+	for _, b := range t.Bindings {
+		if b.Exchange == exchange && Matches(ex.Type, b, routingKey, headers) && !slices.Contains(queues, b.Queue) {
+			queues = append(queues, b.Queue)
+		}
+	}
+	if ae, ok := ex.Arguments["alternate-exchange"].(string); ok && len(queues) == 0 {
+		queues = t.route(ae, routingKey, headers, seen)
+	}
+	slices.Sort(queues)
+	return queues
+}
