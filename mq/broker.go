@@ -64,6 +64,7 @@ type Broker struct {
 	lastHeld  map[string]int
 	exchanges map[string]ExchangeSpec // exchanges rabbitboard declared
 	bindings  map[string]BindingSpec  // bindings rabbitboard made, by BindingSpec.key
+	topology  TopologyEvent           // the last one read, for predicting routes
 	known     map[string]QueueSpec    // queues rabbitboard declared or consumes from
 	receivers map[string]*Receiver
 	order     []string // receiver ids in creation order

@@ -88,6 +88,9 @@ type PublishedEvent struct {
 	Confirmed  int    `json:"confirmed"`
 	Nacked     int    `json:"nacked"`
 	Returned   int    `json:"returned"`
+	// Route lists the queues the messages should reach, computed from the
+	// bindings as the broker routes; the deliveries that follow confirm it.
+	Route []string `json:"route"`
 }
 
 // ReturnedEvent is a mandatory message that no queue took.

@@ -3,6 +3,7 @@ package mq
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -210,8 +211,24 @@ func (b *Broker) Topology(ctx context.Context) TopologyEvent {
 	return ev
 }
 
+// topologyChanged reads the topology again and reports it if it changed.
 func (b *Broker) topologyChanged() {
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.OpTimeout)
 	defer cancel()
-	b.cfg.Events(b.Topology(ctx))
+	t := b.Topology(ctx)
+	b.mu.Lock()
+	same := reflect.DeepEqual(t, b.topology)
+	b.topology = t
+	b.mu.Unlock()
+	if !same {
+		b.cfg.Events(t)
+	}
+}
+
+// route predicts where a message goes from the last topology read.
+func (b *Broker) route(exchange, routingKey string, headers map[string]any) []string {
+	b.mu.Lock()
+	t := b.topology
+	b.mu.Unlock()
+	return t.Route(exchange, routingKey, headers)
 }

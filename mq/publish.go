@@ -129,8 +129,12 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 		// Start afresh so late confirms cannot be counted for the next request.
 		p.reset()
 	}
+	route := p.b.route(pub.Exchange, pub.RoutingKey, pub.Headers)
+	if route == nil {
+		route = []string{}
+	}
 	p.b.cfg.Events(PublishedEvent{Type: "published", Exchange: pub.Exchange, RoutingKey: pub.RoutingKey,
-		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned})
+		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned, Route: route})
 	if res.Unconfirmed > 0 {
 		why := fmt.Sprintf("RabbitMQ did not confirm them within %v", p.b.cfg.ConfirmTimeout)
 		if lost {

@@ -207,6 +207,7 @@ func (b *Broker) watchQueues() {
 			}
 		}
 		last = seen
+		b.topologyChanged() // exchanges and bindings made by others, too
 	}
 }
 

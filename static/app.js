@@ -15,7 +15,11 @@ const state = {
   cards: new Map(), // receiver id -> deliveries, oldest first
   older: new Map(), // receiver id -> deliveries no longer drawn
   survival: null, // what the last broker outage kept and lost
+  exchanges: [],
+  bindings: [],
+  route: null, // the last publish: { exchange, queues: Map(queue -> "predicted" | "confirmed"), until }
 };
+let dirtyTopology = true;
 let dirtyQueues = true;
 let dirtyBroker = true;
 let dirtyOrder = true;
@@ -62,6 +66,9 @@ function apply(ev) {
       state.cards = new Map(state.order.map((id) => [id, []]));
       state.older = new Map(state.order.map((id) => [id, 0]));
       state.survival = ev.survival;
+      state.exchanges = ev.exchanges;
+      state.bindings = ev.bindings;
+      dirtyTopology = true;
       for (const d of ev.recent) addCard(d);
       dirtyQueues = dirtyBroker = dirtyOrder = true;
       state.order.forEach((id) => dirtyReceivers.add(id));
@@ -72,7 +79,7 @@ function apply(ev) {
       break;
     case "queue":
       state.queues.set(ev.queue.name, ev.queue);
-      dirtyQueues = true;
+      dirtyQueues = dirtyTopology = true;
       break;
     case "queue_gone":
       state.queues.delete(ev.queue);
@@ -96,6 +103,10 @@ function apply(ev) {
       dirtyOrder = true;
       break;
     case "delivery":
+      if (state.route && state.route.exchange === ev.exchange && state.route.queues.get(ev.queue) === "predicted") {
+        state.route.queues.set(ev.queue, "confirmed");
+        dirtyTopology = true;
+      }
       addCard(ev);
       setCounters(ev.receiver, ev.counters);
       break;
@@ -104,6 +115,17 @@ function apply(ev) {
         if (d.seq === ev.seq) d.settled = ev.outcome;
       }
       setCounters(ev.receiver, ev.counters);
+      break;
+    case "topology":
+      state.exchanges = ev.exchanges;
+      state.bindings = ev.bindings;
+      dirtyTopology = true;
+      break;
+    case "published":
+      // Light up the route rabbitboard computed; deliveries confirm it.
+      state.route = { exchange: ev.exchange, queues: new Map(ev.route.map((q) => [q, "predicted"])), until: Date.now() + 4000 };
+      setTimeout(() => { dirtyTopology = true; schedule(); }, 4100);
+      dirtyTopology = true;
       break;
     case "survival":
       state.survival = ev;
@@ -151,6 +173,10 @@ function render() {
     renderQueues();
     renderSurvival();
     dirtyQueues = false;
+  }
+  if (dirtyTopology || dirtyOrder) {
+    renderTopology();
+    dirtyTopology = false;
   }
   const section = document.getElementById("receivers");
   if (dirtyOrder) {
@@ -215,6 +241,73 @@ function renderSurvival() {
       el("td", { class: "num" }, s.before), el("td", { class: "num" }, s.after), outcome);
   });
   panel.querySelector("tbody").replaceChildren(...rows);
+}
+
+// ---- the topology diagram: exchanges -> bindings -> queues -> receivers ----
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function short(s, n) {
+  return s.length > n ? s.slice(0, n - 1) + "…" : s;
+}
+
+function bindingLabel(b) {
+  const args = Object.entries(b.arguments || {});
+  return args.length ? args.map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`).join(" ") : b.routing_key;
+}
+
+function renderTopology() {
+  const box = document.getElementById("diagram");
+  const route = state.route && Date.now() < state.route.until ? state.route : null;
+  const exchanges = ["", ...state.exchanges.map((x) => x.name)];
+  const queues = [...state.queues.keys()].sort();
+  const receivers = state.order.map((id) => state.receivers.get(id));
+  const rowH = 34, colX = [10, 330, 620], w = 240, h = 26;
+  const rows = Math.max(exchanges.length, queues.length, receivers.length, 1);
+  const drawing = svg("svg", { viewBox: `0 0 880 ${rows * rowH + 10}`, role: "img", "aria-label": "exchanges, bindings, queues and receivers" });
+  const y = (i) => 10 + i * rowH;
+  const node = (x, yy, label, title, cls) => {
+    const g = svg("g", { class: cls });
+    g.append(svg("title", {}, title), svg("rect", { x, y: yy, width: w, height: h, rx: 5 }), svg("text", { x: x + 8, y: yy + 17 }, short(label, 34)));
+    drawing.append(g);
+  };
+  const edges = svg("g", { class: "edges" });
+  drawing.append(edges);
+  const edge = (x1, y1, x2, y2, label, cls) => {
+    edges.append(svg("line", { x1, y1, x2, y2, class: cls }));
+    if (label !== undefined) edges.append(svg("text", { x: (x1 + x2) / 2 - 20, y: (y1 + y2) / 2 - 4, class: "label " + cls }, short(label, 22)));
+  };
+  const typeOf = new Map(state.exchanges.map((x) => [x.name, x.type]));
+  const lit = (ex, q) => (route && route.exchange === ex && route.queues.has(q) ? route.queues.get(q) : "");
+  for (const b of state.bindings) {
+    const i = exchanges.indexOf(b.exchange), j = queues.indexOf(b.queue);
+    if (i >= 0 && j >= 0) edge(colX[0] + w, y(i) + h / 2, colX[1], y(j) + h / 2, bindingLabel(b), lit(b.exchange, b.queue));
+  }
+  // The default exchange reaches every queue by its name; only the route
+  // of the last publish through it is drawn.
+  if (route && route.exchange === "") {
+    for (const q of route.queues.keys()) {
+      const j = queues.indexOf(q);
+      if (j >= 0) edge(colX[0] + w, y(0) + h / 2, colX[1], y(j) + h / 2, q, lit("", q));
+    }
+  }
+  receivers.forEach((r, k) => {
+    const j = queues.indexOf(r.queue);
+    if (j >= 0) edge(colX[1] + w, y(j) + h / 2, colX[2], y(k) + h / 2, undefined, "consumes");
+  });
+  exchanges.forEach((name, i) => node(colX[0], y(i), name === "" ? "(default exchange)" : `${name} (${typeOf.get(name)})`, name, "exchange" + (route && route.exchange === name ? " lit" : "")));
+  queues.forEach((name, j) => {
+    const q = state.queues.get(name);
+    node(colX[1], y(j), `${name}  ${q.messages} ready`, `${name}: ${q.messages} ready, ${q.consumers} consumers`, "queue " + lit(route ? route.exchange : null, name));
+  });
+  receivers.forEach((r, k) => node(colX[2], y(k), r.name, `${r.name} on ${r.queue}`, `receiver ${colourOf(r.id)}`));
+  box.replaceChildren(drawing);
 }
 
 // Each receiver's column is kept and updated in place: its head is

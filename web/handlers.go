@@ -25,7 +25,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	page := templates.Page{
 		Broker: snap.Broker, Queues: snap.Queues, Receivers: snap.Receivers,
-		Recent: recent, Settled: settled, Survival: snap.Survival, Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
+		Recent: recent, Settled: settled, Survival: snap.Survival, Exchanges: snap.Exchanges, Bindings: snap.Bindings, Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
 	}
 	if f := takeFlash(w, r); f != nil {
 		page.Flash, page.FlashOK = f.Text, f.OK
@@ -366,4 +366,85 @@ func (s *Server) settle(w http.ResponseWriter, r *http.Request) {
 	}
 	info := rc.Info()
 	respond(w, r, http.StatusOK, info, fmt.Sprintf("%s: delivery %d %sed.", info.Name, tag, strings.TrimSuffix(outcome, "e")))
+}
+
+// Exchanges and bindings
+
+func (s *Server) listExchanges(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.cfg.Broker.Topology(r.Context()).Exchanges)
+}
+
+func (s *Server) listBindings(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.cfg.Broker.Topology(r.Context()).Bindings)
+}
+
+// exchangeRequest is POST /api/exchanges; alternate_exchange is a
+// shorthand for arguments["alternate-exchange"].
+type exchangeRequest struct {
+	mq.ExchangeSpec
+	AlternateExchange string `json:"alternate_exchange"`
+}
+
+func (s *Server) declareExchange(w http.ResponseWriter, r *http.Request) {
+	var req exchangeRequest
+	if err := decode(r, 64<<10, &req); err != nil {
+		respondError(w, r, err)
+		return
+	}
+	if req.AlternateExchange != "" {
+		if req.Arguments == nil {
+			req.Arguments = map[string]any{}
+		}
+		req.Arguments["alternate-exchange"] = req.AlternateExchange
+	}
+	x, err := s.cfg.Broker.DeclareExchange(req.ExchangeSpec)
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	respond(w, r, http.StatusCreated, x, fmt.Sprintf("Declared %s exchange '%s'.", x.Type, x.Name))
+}
+
+func (s *Server) deleteExchange(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if err := s.cfg.Broker.DeleteExchange(name); err != nil {
+		respondError(w, r, err)
+		return
+	}
+	if wantsRedirect(r) {
+		respond(w, r, 0, nil, fmt.Sprintf("Deleted exchange '%s'.", name))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) bind(w http.ResponseWriter, r *http.Request) {
+	var req mq.BindingSpec
+	if err := decode(r, 64<<10, &req); err != nil {
+		respondError(w, r, err)
+		return
+	}
+	b, err := s.cfg.Broker.Bind(req)
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	respond(w, r, http.StatusCreated, b, fmt.Sprintf("Bound queue '%s' to exchange '%s' with key '%s'.", b.Queue, b.Exchange, b.RoutingKey))
+}
+
+func (s *Server) unbind(w http.ResponseWriter, r *http.Request) {
+	var req mq.BindingSpec
+	if err := decode(r, 64<<10, &req); err != nil {
+		respondError(w, r, err)
+		return
+	}
+	if err := s.cfg.Broker.Unbind(req); err != nil {
+		respondError(w, r, err)
+		return
+	}
+	if wantsRedirect(r) {
+		respond(w, r, 0, nil, fmt.Sprintf("Unbound queue '%s' from exchange '%s'.", req.Queue, req.Exchange))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -30,6 +30,11 @@ type Broker interface {
 	AddReceiver(mq.ReceiverSpec) (mq.ReceiverInfo, error)
 	Receivers() []mq.ReceiverInfo
 	Receiver(id string) (*mq.Receiver, error)
+	DeclareExchange(mq.ExchangeSpec) (mq.ExchangeSpec, error)
+	DeleteExchange(name string) error
+	Bind(mq.BindingSpec) (mq.BindingSpec, error)
+	Unbind(mq.BindingSpec) error
+	Topology(context.Context) mq.TopologyEvent
 }
 
 // Limits bound what one request may ask for.
@@ -150,6 +155,15 @@ func (s *Server) routes() http.Handler {
 
 	handle("POST /api/publish", s.publish)
 
+	handle("GET /api/exchanges", s.listExchanges)
+	handle("POST /api/exchanges", s.declareExchange)
+	handle("DELETE /api/exchanges/{name}", s.deleteExchange)
+	handle("POST /api/exchanges/{name}/delete", s.deleteExchange)
+	handle("GET /api/bindings", s.listBindings)
+	handle("POST /api/bindings", s.bind)
+	handle("DELETE /api/bindings", s.unbind)
+	handle("POST /api/bindings/delete", s.unbind)
+
 	handle("GET /api/receivers", s.listReceivers)
 	handle("POST /api/receivers", s.addReceiver)
 	handle("GET /api/receivers/{id}", s.getReceiver)
@@ -163,7 +177,7 @@ func (s *Server) routes() http.Handler {
 	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{"There is no API endpoint " + r.Method + " " + r.URL.Path + ".", mq.CodeNotFound})
 	})
-	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/healthz"} {
+	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/healthz"} {
 		handle(p, methodNotAllowed)
 	}
 

@@ -41,6 +41,7 @@ type State struct {
 	order     []string
 	recent    map[string][]recentDelivery // per receiver, oldest first
 	survival  *mq.SurvivalEvent           // what the last broker outage kept and lost
+	topology  mq.TopologyEvent
 }
 
 // NewState returns an empty State that keeps history deliveries per receiver.
@@ -88,6 +89,8 @@ func (s *State) Apply(ev mq.Event) {
 		s.recent[e.Receiver] = r
 	case mq.SurvivalEvent:
 		s.survival = &e
+	case mq.TopologyEvent:
+		s.topology = e
 	case mq.SettledEvent:
 		s.updateCounters(e.Receiver, e.Counters)
 		r := s.recent[e.Receiver]
@@ -123,10 +126,16 @@ type Snapshot struct {
 	Receivers []mq.ReceiverInfo `json:"receivers"`
 	Recent    []recentDelivery  `json:"recent"`
 	Survival  *mq.SurvivalEvent `json:"survival"`
+	Exchanges []mq.ExchangeSpec `json:"exchanges"`
+	Bindings  []mq.BindingSpec  `json:"bindings"`
 }
 
 func (s *State) snapshotLocked() Snapshot {
-	snap := Snapshot{Type: "snapshot", Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{}, Receivers: []mq.ReceiverInfo{}, Recent: []recentDelivery{}}
+	snap := Snapshot{Type: "snapshot", Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{}, Receivers: []mq.ReceiverInfo{}, Recent: []recentDelivery{},
+		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings}
+	if snap.Exchanges == nil {
+		snap.Exchanges, snap.Bindings = []mq.ExchangeSpec{}, []mq.BindingSpec{}
+	}
 	names := make([]string, 0, len(s.queues))
 	for name := range s.queues {
 		names = append(names, name)
