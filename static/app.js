@@ -391,6 +391,17 @@ function renderCard(r, d) {
   return card;
 }
 
+// presetReady fills the publish form with the scenario's suggestion.
+function presetReady(p) {
+  const f = document.querySelector('form[action="/api/publish"]');
+  f.elements.exchange.value = p.try.exchange;
+  f.elements.routing_key.value = p.try.routing_key;
+  f.elements.body.value = p.try.body;
+  f.elements.count.value = p.try.count;
+  f.elements.persistent.checked = p.try.persistent;
+  showFlash(true, `${p.title} is ready: press Publish. ${p.watch}`);
+}
+
 function publishSentence(r) {
   let s = `Published ${r.published}: ${r.confirmed} confirmed by the broker`;
   if (r.nacked) s += `, ${r.nacked} refused (nacked)`;
@@ -424,6 +435,7 @@ document.addEventListener("submit", async (e) => {
     const data = text ? JSON.parse(text) : {};
     if (!resp.ok) showFlash(false, data.error || resp.statusText);
     else if (form.action.endsWith("/api/publish")) showFlash(data.confirmed === data.published && data.returned === 0, publishSentence(data));
+    else if (data.try) presetReady(data);
     else showFlash(true, (form.querySelector("h2, button")?.textContent || "Done") + ": done.");
   } catch (err) {
     showFlash(false, "The dashboard did not answer: " + err.message);

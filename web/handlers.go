@@ -27,6 +27,9 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		Broker: snap.Broker, Queues: snap.Queues, Receivers: snap.Receivers,
 		Recent: recent, Settled: settled, Survival: snap.Survival, Exchanges: snap.Exchanges, Bindings: snap.Bindings, Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
 	}
+	for _, pr := range Presets {
+		page.Presets = append(page.Presets, templates.Preset{Name: pr.Name, Title: pr.Title, Watch: pr.Watch})
+	}
 	if f := takeFlash(w, r); f != nil {
 		page.Flash, page.FlashOK = f.Text, f.OK
 	}

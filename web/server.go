@@ -88,6 +88,7 @@ type Server struct {
 	srv      *http.Server
 	upgrader websocket.Upgrader
 	served   chan error
+	presets  presets
 }
 
 // New returns a Server; Open starts it.
@@ -96,7 +97,7 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, presets: presets{receivers: map[string][]string{}}}
 	// Viewers send nothing, so reading needs little. Frames go out in one
 	// write each from a large buffer that is pooled, not kept per viewer.
 	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 64 << 10, WriteBufferPool: &sync.Pool{}}
@@ -154,6 +155,10 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/queues/{name}/purge", s.purgeQueue)
 
 	handle("POST /api/publish", s.publish)
+
+	handle("GET /api/presets", s.listPresets)
+	handle("POST /api/presets/{name}", s.runPreset)
+	handle("POST /api/presets/{name}/reset", s.resetPreset)
 
 	handle("GET /api/exchanges", s.listExchanges)
 	handle("POST /api/exchanges", s.declareExchange)

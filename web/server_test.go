@@ -183,3 +183,24 @@ connection.close()
 		t.Fatalf("pika receiver printed %q (%v), want the message", out, err)
 	}
 }
+
+// A mandatory message that no binding takes comes back: the answer counts
+// it and every viewer gets the returned event, in words.
+func TestMandatoryPublishIsReturned(t *testing.T) {
+	s := startStack(t, Limits{})
+	v := s.viewer(t)
+	const ex = "rb-web-logs"
+	s.call(t, "DELETE", "/api/exchanges/"+ex, nil, nil)
+	s.mustCall(t, "POST", "/api/exchanges", map[string]any{"name": ex, "type": "direct"}, http.StatusCreated, nil)
+	t.Cleanup(func() { _ = s.broker.DeleteExchange(ex) })
+	var res mq.PublishResult
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"exchange": ex, "routing_key": "x", "body": "lost?", "mandatory": true}, 200, &res)
+	if res.Published != 1 || res.Confirmed != 1 || res.Returned != 1 {
+		t.Fatalf("publish answered %+v, want 1 published, confirmed and returned", res)
+	}
+	waitFor(t, 5*time.Second, "the returned event", func() bool { return len(v.of("returned", "")) == 1 })
+	e := v.of("returned", "")[0]
+	if e["message"] != "No binding of exchange 'rb-web-logs' matches key 'x', so no queue took the message." || e["body"] != "lost?" || e["reply_text"] != "NO_ROUTE" {
+		t.Fatalf("returned event %v", e)
+	}
+}
