@@ -226,3 +226,64 @@ func TestBrowserCountersAfterBurst(t *testing.T) {
 		}
 	}
 }
+
+// The diagram lights up the route a publish takes, as computed, then marks
+// the queues confirmed once deliveries arrive; the Ack, Nack and Reject
+// buttons of an interactive receiver act at the broker.
+func TestBrowserRouteAndInteractiveAcks(t *testing.T) {
+	s := startStack(t, Limits{})
+	const ex = "rb-web-route"
+	s.call(t, "DELETE", "/api/exchanges/"+ex, nil, nil)
+	s.mustCall(t, "POST", "/api/exchanges", map[string]any{"name": ex, "type": "topic"}, 201, nil)
+	t.Cleanup(func() { _ = s.broker.DeleteExchange(ex) })
+	orange := s.queue(t, mq.QueueSpec{Name: "rb-web-route-orange"})
+	lazy := s.queue(t, mq.QueueSpec{Name: "rb-web-route-lazy"})
+	other := s.queue(t, mq.QueueSpec{Name: "rb-web-route-other"})
+	for q, key := range map[string]string{orange: "*.orange.*", lazy: "lazy.#", other: "*.*.fox"} {
+		s.mustCall(t, "POST", "/api/bindings", map[string]any{"exchange": ex, "queue": q, "routing_key": key}, 201, nil)
+	}
+	r := s.receiver(t, mq.ReceiverSpec{Queue: orange, Name: "hands-on", Ack: mq.AckInteractive})
+	s.receiver(t, mq.ReceiverSpec{Queue: lazy, Name: "lazy one"})
+	ctx := browser(t)
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on")),
+		chromedp.SetValue(chromedp.CSS(publishForm+` [name="exchange"]`), ex),
+		chromedp.SetValue(chromedp.CSS(publishForm+` [name="routing_key"]`), "lazy.orange.rabbit"),
+		chromedp.SetValue(chromedp.CSS(publishForm+` [name="body"]`), "route me"),
+		chromedp.Click(chromedp.CSS(publishForm+` button[type="submit"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	lit := `[...document.querySelectorAll("#diagram g.queue.confirmed title")].map(e => e.textContent.split(":")[0]).sort().join(",")`
+	want := lazy + "," + orange
+	if _, err := chromedp.Run(within(ctx, 3*time.Second), chromedp.Poll[bool](lit+` === "`+want+`"`)); err != nil {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](lit))
+		t.Fatalf("confirmed route %q, want %q: %v", got, want, err)
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#diagram line.confirmed").length`)); n != 2 {
+		t.Errorf("%d confirmed edges, want 2", n)
+	}
+
+	card := fmt.Sprintf(`[data-receiver=%q] .card`, r.ID)
+	// Nack with requeue: the card says so, and the message comes back
+	// redelivered to the same receiver.
+	if err := chromedp.Do(within(ctx, 5*time.Second), chromedp.Click(chromedp.CSS(card+` form[action$="/nack"] button`))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](fmt.Sprintf(
+		`document.querySelectorAll(%q).length === 2 && document.querySelector(%q).classList.contains("redelivered")`, card, card))); err != nil {
+		t.Fatalf("the nacked message did not come back redelivered: %v", err)
+	}
+	outcome, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelectorAll(%q)[1].querySelector(".outcome").textContent`, card)))
+	if outcome != "nack" {
+		t.Errorf("the first card says %q, want nack", outcome)
+	}
+	// Reject without requeue: gone from the queue for good.
+	if err := chromedp.Do(within(ctx, 5*time.Second), chromedp.Click(chromedp.CSS(card+` form[action$="/reject"] button`))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the reject at the broker", func() bool {
+		info, err := s.broker.InspectQueue(orange)
+		rc, _ := s.broker.Receiver(r.ID)
+		return err == nil && info.Messages == 0 && rc.Info().Counters == mq.Counters{Received: 2, Acked: 0, Unacked: 0}
+	})
+}
