@@ -88,9 +88,16 @@ type PublishedEvent struct {
 	Confirmed  int    `json:"confirmed"`
 	Nacked     int    `json:"nacked"`
 	Returned   int    `json:"returned"`
-	// Route lists the queues the messages should reach, computed from the
-	// bindings as the broker routes; the deliveries that follow confirm it.
-	Route []string `json:"route"`
+}
+
+// RouteEvent comes before a publish: the queues its messages should reach,
+// computed from the bindings as the broker routes. The deliveries that
+// follow confirm it.
+type RouteEvent struct {
+	Type       string   `json:"type"`
+	Exchange   string   `json:"exchange"`
+	RoutingKey string   `json:"routing_key"`
+	Queues     []string `json:"queues"`
 }
 
 // ReturnedEvent is a mandatory message that no queue took.
@@ -126,6 +133,7 @@ type SurvivalEvent struct {
 }
 
 func (SurvivalEvent) eventType() string        { return "survival" }
+func (RouteEvent) eventType() string           { return "route" }
 func (BrokerEvent) eventType() string          { return "broker" }
 func (QueueEvent) eventType() string           { return "queue" }
 func (QueueGoneEvent) eventType() string       { return "queue_gone" }

@@ -70,6 +70,13 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 	if err != nil {
 		return PublishResult{}, err
 	}
+	// The route goes out before the first message, so every delivery of
+	// this publish comes after it.
+	route := p.b.route(pub.Exchange, pub.RoutingKey, pub.Headers)
+	if route == nil {
+		route = []string{}
+	}
+	p.b.cfg.Events(RouteEvent{Type: "route", Exchange: pub.Exchange, RoutingKey: pub.RoutingKey, Queues: route})
 	var res PublishResult
 	var pubErr error
 	// Confirms are awaited in a window: amqp091-go settles a multiple ack
@@ -129,12 +136,8 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 		// Start afresh so late confirms cannot be counted for the next request.
 		p.reset()
 	}
-	route := p.b.route(pub.Exchange, pub.RoutingKey, pub.Headers)
-	if route == nil {
-		route = []string{}
-	}
 	p.b.cfg.Events(PublishedEvent{Type: "published", Exchange: pub.Exchange, RoutingKey: pub.RoutingKey,
-		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned, Route: route})
+		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned})
 	if res.Unconfirmed > 0 {
 		why := fmt.Sprintf("RabbitMQ did not confirm them within %v", p.b.cfg.ConfirmTimeout)
 		if lost {

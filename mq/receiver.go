@@ -203,13 +203,13 @@ func (r *Receiver) Resume() error { return r.do(command{kind: "resume"}) }
 // worker would; the broker requeues what it held.
 func (r *Receiver) Kill() error { return r.do(command{kind: "kill"}) }
 
-// Remove finishes the message in hand, acks it, cancels and removes the
-// receiver.
-func (r *Receiver) Remove() error {
-	err := r.do(command{kind: "remove"})
-	<-r.done
-	return err
-}
+// Remove starts removing the receiver: it cancels its consumer, finishes
+// and acks the message in hand, gives back the rest and is gone; Done
+// says when. Meanwhile its state is stopping.
+func (r *Receiver) Remove() error { return r.do(command{kind: "remove"}) }
+
+// Done is closed once the receiver is gone.
+func (r *Receiver) Done() <-chan struct{} { return r.done }
 
 // Settle acks, nacks or rejects a delivery of an interactive receiver.
 func (r *Receiver) Settle(tag uint64, outcome string, requeue bool) error {

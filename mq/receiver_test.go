@@ -48,9 +48,11 @@ func TestRemoveFinishesTheMessageInHand(t *testing.T) {
 	id := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: 2, Ack: AckManual, WorkMS: 300})
 	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 2})
 	waitFor(t, 5*time.Second, "2 held", func() bool { return receiver(t, b, id).Info().Unacked == 2 })
-	if err := receiver(t, b, id).Remove(); err != nil {
+	r := receiver(t, b, id)
+	if err := r.Remove(); err != nil {
 		t.Fatal(err)
 	}
+	<-r.Done()
 	if _, err := b.Receiver(id); err == nil {
 		t.Fatal("the receiver is still listed")
 	}

@@ -94,9 +94,11 @@ func TestBrokerRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	removed := addReceiver(t, b, ReceiverSpec{Queue: idle})
-	if err := receiver(t, b, removed).Remove(); err != nil {
+	gone := receiver(t, b, removed)
+	if err := gone.Remove(); err != nil {
 		t.Fatal(err)
 	}
+	<-gone.Done()
 	publish(t, b, Publication{Message: Message{RoutingKey: durable, Body: []byte("kept {{seq}}"), Persistent: true}, Count: 3})
 	publish(t, b, Publication{Message: Message{RoutingKey: durable, Body: []byte("lost {{seq}}")}, Count: 2})
 	publish(t, b, Publication{Message: Message{RoutingKey: transient, Body: []byte("gone {{seq}}"), Persistent: true}, Count: 4})

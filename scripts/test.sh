@@ -26,6 +26,14 @@ if ! broker_up; then
   broker_up || { echo "RabbitMQ did not start on 127.0.0.1:5672" >&2; exit 1; }
 fi
 
+# The management plugin ships with RabbitMQ; the dashboard lists every
+# queue and exchange through it, and a test checks that.
+if ! rabbitmq-plugins is_enabled rabbitmq_management >/dev/null 2>&1; then
+  echo "enabling the management plugin"
+  rabbitmq-plugins enable rabbitmq_management >/dev/null
+fi
+for _ in $(seq 1 30); do timeout 1 bash -c '</dev/tcp/127.0.0.1/15672' 2>/dev/null && break; sleep 1; done
+
 echo "checking generated and formatted code"
 go tool templ generate >/dev/null 2>&1
 if [ -d .git ] && ! git diff --quiet -- '*_templ.go'; then

@@ -121,9 +121,9 @@ function apply(ev) {
       state.bindings = ev.bindings;
       dirtyTopology = true;
       break;
-    case "published":
+    case "route":
       // Light up the route rabbitboard computed; deliveries confirm it.
-      state.route = { exchange: ev.exchange, queues: new Map(ev.route.map((q) => [q, "predicted"])), until: Date.now() + 4000 };
+      state.route = { exchange: ev.exchange, queues: new Map(ev.queues.map((q) => [q, "predicted"])), until: Date.now() + 4000 };
       setTimeout(() => { dirtyTopology = true; schedule(); }, 4100);
       dirtyTopology = true;
       break;

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"rabbitboard/hub"
@@ -327,15 +328,23 @@ func (s *Server) receiverAction(action string) http.HandlerFunc {
 			respondError(w, r, err)
 			return
 		}
-		info := rc.Info()
 		if action == "delete" {
+			// A receiver in the middle of long work finishes it first: wait
+			// a little, then answer 202 and let the events tell the rest.
+			select {
+			case <-rc.Done():
+			case <-time.After(2 * time.Second):
+				respond(w, r, http.StatusAccepted, rc.Info(), fmt.Sprintf("%s finishes the message in hand, then goes.", rc.Info().Name))
+				return
+			}
 			if wantsRedirect(r) {
-				respond(w, r, 0, nil, fmt.Sprintf("Removed %s.", info.Name))
+				respond(w, r, 0, nil, fmt.Sprintf("Removed %s.", rc.Info().Name))
 				return
 			}
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
+		info := rc.Info()
 		respond(w, r, http.StatusOK, info, fmt.Sprintf("%s is %s.", info.Name, info.State))
 	}
 }

@@ -196,6 +196,7 @@ func (s *Server) tearDown(p Preset, everything bool) error {
 			if err := rc.Remove(); err != nil {
 				return err
 			}
+			<-rc.Done()
 		}
 	}
 	if !everything {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
+
 	"rabbitboard/mq"
 )
 
@@ -202,5 +204,76 @@ func TestMandatoryPublishIsReturned(t *testing.T) {
 	e := v.of("returned", "")[0]
 	if e["message"] != "No binding of exchange 'rb-web-logs' matches key 'x', so no queue took the message." || e["body"] != "lost?" || e["reply_text"] != "NO_ROUTE" {
 		t.Fatalf("returned event %v", e)
+	}
+}
+
+// Removing a receiver in the middle of long work answers at once with 202:
+// it finishes and acks the message in hand, then goes.
+func TestRemoveDuringLongWork(t *testing.T) {
+	s := startStack(t, Limits{})
+	v := s.viewer(t)
+	q := s.queue(t, mq.QueueSpec{})
+	r := s.receiver(t, mq.ReceiverSpec{Queue: q, Prefetch: 1, Ack: mq.AckManual, WorkMS: 3000})
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "long"}, 200, nil)
+	waitFor(t, 5*time.Second, "the message in hand", func() bool { return len(v.of("delivery", r.ID)) == 1 })
+	var info mq.ReceiverInfo
+	s.mustCall(t, "DELETE", "/api/receivers/"+r.ID, nil, http.StatusAccepted, &info)
+	if info.State != mq.StateStopping {
+		t.Fatalf("state %q, want stopping", info.State)
+	}
+	waitFor(t, 5*time.Second, "the removal", func() bool { return len(v.of("receiver_removed", "")) == 1 })
+	settled := v.of("settled", r.ID)
+	if len(settled) != 1 || settled[0]["outcome"] != "ack" {
+		t.Fatalf("settled %v, want the message acked", settled)
+	}
+	if q, err := s.broker.InspectQueue(q); err != nil || q.Messages != 0 {
+		t.Fatalf("queue %+v %v, want it empty", q, err)
+	}
+}
+
+// With the management plugin reachable, the lists hold every queue and
+// exchange of the vhost, also those another program declared.
+func TestListsFromTheManagementPlugin(t *testing.T) {
+	s := startStackWith(t, options{management: true})
+	conn, err := amqp.Dial(amqpURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, _ := conn.Channel()
+	const q, ex = "rb-web-outside-queue", "rb-web-outside-exchange"
+	if _, err := ch.QueueDeclare(q, false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer ch.QueueDelete(q, false, false, false)
+	if err := ch.ExchangeDeclare(ex, "fanout", false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer ch.ExchangeDelete(ex, false, false)
+	if err := ch.QueueBind(q, "", ex, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	var queues []mq.QueueInfo
+	s.mustCall(t, "GET", "/api/queues", nil, 200, &queues)
+	var exchanges []mq.ExchangeSpec
+	s.mustCall(t, "GET", "/api/exchanges", nil, 200, &exchanges)
+	var bindings []mq.BindingSpec
+	s.mustCall(t, "GET", "/api/bindings", nil, 200, &bindings)
+	has := func(n int, match func(i int) bool) bool {
+		for i := range n {
+			if match(i) {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(len(queues), func(i int) bool { return queues[i].Name == q }) {
+		t.Errorf("GET /api/queues lacks %s (is the management plugin enabled? the test command enables it)", q)
+	}
+	if !has(len(exchanges), func(i int) bool { return exchanges[i].Name == ex && exchanges[i].Type == "fanout" }) {
+		t.Errorf("GET /api/exchanges lacks %s", ex)
+	}
+	if !has(len(bindings), func(i int) bool { return bindings[i].Exchange == ex && bindings[i].Queue == q }) {
+		t.Errorf("GET /api/bindings lacks %s -> %s", ex, q)
 	}
 }

@@ -49,6 +49,7 @@ type options struct {
 	amqpURL      string
 	log          io.Writer
 	skipWait     bool // the broker is not expected to be reachable
+	management   bool // list through the management plugin, as by default
 }
 
 func startStack(t testing.TB, limits Limits) *stack {
@@ -67,7 +68,11 @@ func startStackWith(t testing.TB, o options) *stack {
 	log := slog.New(slog.NewTextHandler(o.log, nil))
 	viewers := hub.New(hub.Options{ReadLimit: 4 << 10})
 	state := NewState(viewers, 200, log)
-	broker := mq.New(mq.Config{URL: o.amqpURL, Logger: log, Events: state.Apply, PollInterval: 200 * time.Millisecond, ManagementURL: "-", MaxReceivers: o.maxReceivers})
+	mgmt := "-"
+	if o.management {
+		mgmt = ""
+	}
+	broker := mq.New(mq.Config{URL: o.amqpURL, Logger: log, Events: state.Apply, PollInterval: 200 * time.Millisecond, ManagementURL: mgmt, MaxReceivers: o.maxReceivers})
 	srv := New(Config{Addr: "127.0.0.1:0", Broker: broker, State: state, Limits: o.limits, Access: o.access, Logger: log})
 	if err := srv.Open(); err != nil {
 		t.Fatal(err)
