@@ -18,6 +18,15 @@ import (
 // error object of the answer.
 func (s *stack) raw(t testing.TB, method, path, contentType, body string, headers map[string]string) (int, errorBody) {
 	t.Helper()
+	status, data := s.fetch(t, method, path, contentType, body, headers)
+	var e errorBody
+	_ = json.Unmarshal(data, &e)
+	return status, e
+}
+
+// fetch sends a request exactly as given and returns the status and body.
+func (s *stack) fetch(t testing.TB, method, path, contentType, body string, headers map[string]string) (int, []byte) {
+	t.Helper()
 	req, _ := http.NewRequest(method, s.url+path, strings.NewReader(body))
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -31,9 +40,7 @@ func (s *stack) raw(t testing.TB, method, path, contentType, body string, header
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	var e errorBody
-	_ = json.Unmarshal(data, &e)
-	return resp.StatusCode, e
+	return resp.StatusCode, data
 }
 
 func jsonOf(v any) string {
@@ -178,18 +185,9 @@ func TestPresenterToken(t *testing.T) {
 		})
 	}
 	page := func(headers map[string]string) string {
-		req, _ := http.NewRequest("GET", s.url+"/", nil)
-		for k, v := range headers {
-			req.Header.Set(k, v)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		data, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("page: %d", resp.StatusCode)
+		status, data := s.fetch(t, "GET", "/", "", "", headers)
+		if status != 200 {
+			t.Fatalf("page: %d", status)
 		}
 		return string(data)
 	}
