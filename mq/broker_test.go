@@ -29,19 +29,14 @@ func amqpURL() string {
 type recorder struct {
 	mu     sync.Mutex
 	events []Event
-	added  chan struct{}
 }
 
-func newRecorder() *recorder { return &recorder{added: make(chan struct{}, 1)} }
+func newRecorder() *recorder { return &recorder{} }
 
 func (r *recorder) record(e Event) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.events = append(r.events, e)
-	r.mu.Unlock()
-	select {
-	case r.added <- struct{}{}:
-	default:
-	}
 }
 
 func (r *recorder) deliveries(receiver string) []DeliveryEvent {

@@ -28,7 +28,6 @@ type publisher struct {
 
 	ch      *amqp.Channel
 	conn    *amqp.Connection
-	closed  chan *amqp.Error
 	barrier chan chan int // asks the returns drainer how many it counted
 	drained chan struct{} // closed when the drainer has ended
 }
