@@ -295,7 +295,6 @@ func (r *Receiver) run() {
 			tag := r.pending[0]
 			r.working, r.pending = nil, r.pending[1:]
 			_ = r.settle(tag, "ack", false) // a failure is reported as the channel's loss
-
 		case d, ok := <-deliveries:
 			if ok {
 				r.take(d)
