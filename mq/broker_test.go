@@ -261,7 +261,7 @@ func TestPropertiesRoundTrip(t *testing.T) {
 	binary := []byte{0, 0xff, 0xfe, 'a', 0x80}
 	publish(t, b, Publication{Message: Message{
 		RoutingKey: q, Body: binary, Persistent: true,
-		Properties: Properties{ContentType: "application/octet-stream", MessageID: "m-1", CorrelationID: "c-1", Priority: 3, AppID: "test"},
+		Properties: PublishProperties{ContentType: "application/octet-stream", MessageID: "m-1", CorrelationID: "c-1", Priority: 3, AppID: "test"},
 		Headers:    map[string]any{"trace": "abc", "n": float64(42), "nested": map[string]any{"ok": true}},
 	}, Count: 1})
 	waitFor(t, 5*time.Second, "the delivery", func() bool { return len(rec.deliveries(id)) == 1 })
@@ -269,7 +269,7 @@ func TestPropertiesRoundTrip(t *testing.T) {
 	if d.Encoding != "base64" || d.Body != "AP/+YYA=" {
 		t.Errorf("body %q encoding %q, want base64 AP/+YYA=", d.Body, d.Encoding)
 	}
-	want := Properties{ContentType: "application/octet-stream", DeliveryMode: 2, MessageID: "m-1", CorrelationID: "c-1", Priority: 3, AppID: "test"}
+	want := Properties{PublishProperties: PublishProperties{ContentType: "application/octet-stream", MessageID: "m-1", CorrelationID: "c-1", Priority: 3, AppID: "test"}, DeliveryMode: 2}
 	if d.Properties != want {
 		t.Errorf("properties %+v, want %+v", d.Properties, want)
 	}

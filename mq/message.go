@@ -12,18 +12,25 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// Properties are the basic properties of a message as users name them.
+// PublishProperties are the basic properties a publisher sets, as users
+// name them. Delivery mode comes from Message.Persistent.
+type PublishProperties struct {
+	ContentType   string `json:"content_type"`
+	MessageID     string `json:"message_id"`
+	CorrelationID string `json:"correlation_id"`
+	ReplyTo       string `json:"reply_to"`
+	Expiration    string `json:"expiration"`
+	Priority      uint8  `json:"priority"`
+	Type          string `json:"type"`
+	AppID         string `json:"app_id"`
+}
+
+// Properties are a delivered message's properties: what the publisher
+// set, and what the broker or another client may add.
 type Properties struct {
-	ContentType     string `json:"content_type"`
+	PublishProperties
 	ContentEncoding string `json:"content_encoding,omitempty"`
 	DeliveryMode    uint8  `json:"delivery_mode,omitempty"`
-	MessageID       string `json:"message_id"`
-	CorrelationID   string `json:"correlation_id"`
-	ReplyTo         string `json:"reply_to"`
-	Expiration      string `json:"expiration"`
-	Priority        uint8  `json:"priority"`
-	Type            string `json:"type"`
-	AppID           string `json:"app_id"`
 	UserID          string `json:"user_id,omitempty"`
 	Timestamp       string `json:"timestamp,omitempty"`
 }
@@ -35,7 +42,7 @@ type Message struct {
 	Body       []byte
 	Persistent bool
 	Mandatory  bool
-	Properties Properties
+	Properties PublishProperties
 	Headers    map[string]any
 }
 
@@ -63,18 +70,17 @@ func (p Publication) publishing(seq int, headers amqp.Table) amqp.Publishing {
 	}
 	pr := p.Properties
 	return amqp.Publishing{
-		Headers:         headers,
-		ContentType:     pr.ContentType,
-		ContentEncoding: pr.ContentEncoding,
-		DeliveryMode:    mode,
-		Priority:        pr.Priority,
-		CorrelationId:   pr.CorrelationID,
-		ReplyTo:         pr.ReplyTo,
-		Expiration:      pr.Expiration,
-		MessageId:       pr.MessageID,
-		Type:            pr.Type,
-		AppId:           pr.AppID,
-		Body:            p.body(seq),
+		Headers:       headers,
+		ContentType:   pr.ContentType,
+		DeliveryMode:  mode,
+		Priority:      pr.Priority,
+		CorrelationId: pr.CorrelationID,
+		ReplyTo:       pr.ReplyTo,
+		Expiration:    pr.Expiration,
+		MessageId:     pr.MessageID,
+		Type:          pr.Type,
+		AppId:         pr.AppID,
+		Body:          p.body(seq),
 	}
 }
 
@@ -103,16 +109,18 @@ func Preview(b []byte, max int) (body, encoding string, truncated bool) {
 
 func deliveryProperties(d amqp.Delivery) Properties {
 	p := Properties{
-		ContentType:     d.ContentType,
+		PublishProperties: PublishProperties{
+			ContentType:   d.ContentType,
+			MessageID:     d.MessageId,
+			CorrelationID: d.CorrelationId,
+			ReplyTo:       d.ReplyTo,
+			Expiration:    d.Expiration,
+			Priority:      d.Priority,
+			Type:          d.Type,
+			AppID:         d.AppId,
+		},
 		ContentEncoding: d.ContentEncoding,
 		DeliveryMode:    d.DeliveryMode,
-		MessageID:       d.MessageId,
-		CorrelationID:   d.CorrelationId,
-		ReplyTo:         d.ReplyTo,
-		Expiration:      d.Expiration,
-		Priority:        d.Priority,
-		Type:            d.Type,
-		AppID:           d.AppId,
 		UserID:          d.UserId,
 	}
 	if !d.Timestamp.IsZero() {

@@ -145,27 +145,16 @@ func (s *Server) purgeQueue(w http.ResponseWriter, r *http.Request) {
 
 // Publish
 
-type publishProperties struct {
-	ContentType   string `json:"content_type"`
-	MessageID     string `json:"message_id"`
-	CorrelationID string `json:"correlation_id"`
-	ReplyTo       string `json:"reply_to"`
-	Expiration    string `json:"expiration"`
-	Priority      uint8  `json:"priority"`
-	Type          string `json:"type"`
-	AppID         string `json:"app_id"`
-}
-
 type publishRequest struct {
-	Exchange   string            `json:"exchange"`
-	RoutingKey string            `json:"routing_key"`
-	Body       string            `json:"body"`
-	Encoding   string            `json:"encoding"`
-	Persistent bool              `json:"persistent"`
-	Mandatory  bool              `json:"mandatory"`
-	Count      *int              `json:"count"`
-	Properties publishProperties `json:"properties"`
-	Headers    map[string]any    `json:"headers"`
+	Exchange   string               `json:"exchange"`
+	RoutingKey string               `json:"routing_key"`
+	Body       string               `json:"body"`
+	Encoding   string               `json:"encoding"`
+	Persistent bool                 `json:"persistent"`
+	Mandatory  bool                 `json:"mandatory"`
+	Count      *int                 `json:"count"`
+	Properties mq.PublishProperties `json:"properties"`
+	Headers    map[string]any       `json:"headers"`
 }
 
 // publication checks a publish request against the limits and turns it
@@ -219,11 +208,7 @@ func (req publishRequest) publication(l Limits) (mq.Publication, error) {
 	}
 	return mq.Publication{Count: count, Message: mq.Message{
 		Exchange: req.Exchange, RoutingKey: req.RoutingKey, Body: body,
-		Persistent: req.Persistent, Mandatory: req.Mandatory, Headers: req.Headers,
-		Properties: mq.Properties{
-			ContentType: p.ContentType, MessageID: p.MessageID, CorrelationID: p.CorrelationID,
-			ReplyTo: p.ReplyTo, Expiration: p.Expiration, Priority: p.Priority, Type: p.Type, AppID: p.AppID,
-		},
+		Persistent: req.Persistent, Mandatory: req.Mandatory, Headers: req.Headers, Properties: p,
 	}}, nil
 }
 
