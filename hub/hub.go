@@ -122,9 +122,6 @@ func (h *Hub) noteDropLocked() {
 	h.lastDrop = time.Now()
 }
 
-// Dropped is how many viewers were cut off for falling behind.
-func (h *Hub) Dropped() int64 { return h.Stats().Dropped }
-
 // Stats counts the viewers.
 type Stats struct {
 	Viewers  int       `json:"viewers"`

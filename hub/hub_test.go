@@ -108,7 +108,7 @@ func TestSlowViewerIsCutOff(t *testing.T) {
 	got := 0
 	readFrame(t, fast) // snapshot
 	// The slow viewer's socket buffers fill, then its 64 KiB queue does.
-	for i := 0; i < 20000 && h.Dropped() == 0; i++ {
+	for i := 0; i < 20000 && h.Stats().Dropped == 0; i++ {
 		h.Broadcast(event)
 		if i%50 == 0 {
 			for range 50 {
@@ -119,8 +119,8 @@ func TestSlowViewerIsCutOff(t *testing.T) {
 			}
 		}
 	}
-	if h.Dropped() != 1 {
-		t.Fatalf("dropped %d viewers, want the slow one", h.Dropped())
+	if h.Stats().Dropped != 1 {
+		t.Fatalf("dropped %d viewers, want the slow one", h.Stats().Dropped)
 	}
 	waitViewers(t, h, 1)
 	_ = slow.SetReadDeadline(time.Now().Add(5 * time.Second))

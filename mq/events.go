@@ -4,7 +4,7 @@ import "time"
 
 // Event is something that happened at the broker that viewers should see.
 // Each concrete event marshals to one JSON object of the WebSocket contract.
-type Event interface{ eventType() string }
+type Event interface{ event() }
 
 // BrokerEvent reports the connection state: connected, connecting or down.
 type BrokerEvent struct {
@@ -132,14 +132,14 @@ type SurvivalEvent struct {
 	Queues []QueueSurvival `json:"queues"`
 }
 
-func (SurvivalEvent) eventType() string        { return "survival" }
-func (RouteEvent) eventType() string           { return "route" }
-func (BrokerEvent) eventType() string          { return "broker" }
-func (QueueEvent) eventType() string           { return "queue" }
-func (QueueGoneEvent) eventType() string       { return "queue_gone" }
-func (ReceiverEvent) eventType() string        { return "receiver" }
-func (ReceiverRemovedEvent) eventType() string { return "receiver_removed" }
-func (DeliveryEvent) eventType() string        { return "delivery" }
-func (SettledEvent) eventType() string         { return "settled" }
-func (PublishedEvent) eventType() string       { return "published" }
-func (ReturnedEvent) eventType() string        { return "returned" }
+func (SurvivalEvent) event()        {}
+func (RouteEvent) event()           {}
+func (BrokerEvent) event()          {}
+func (QueueEvent) event()           {}
+func (QueueGoneEvent) event()       {}
+func (ReceiverEvent) event()        {}
+func (ReceiverRemovedEvent) event() {}
+func (DeliveryEvent) event()        {}
+func (SettledEvent) event()         {}
+func (PublishedEvent) event()       {}
+func (ReturnedEvent) event()        {}

@@ -38,7 +38,7 @@ type TopologyEvent struct {
 	Bindings  []BindingSpec  `json:"bindings"`
 }
 
-func (TopologyEvent) eventType() string { return "topology" }
+func (TopologyEvent) event() {}
 
 // ExchangeTypes are the types rabbitboard declares. An unknown type would
 // make the broker close the whole connection, so it is refused first.
@@ -134,6 +134,18 @@ func checkBinding(bd BindingSpec) error {
 
 // Bind binds a queue to an exchange.
 func (b *Broker) Bind(bd BindingSpec) (BindingSpec, error) {
+	return b.binding(bd, true)
+}
+
+// Unbind removes a binding.
+func (b *Broker) Unbind(bd BindingSpec) error {
+	_, err := b.binding(bd, false)
+	return err
+}
+
+// binding makes (bind) or removes a binding and keeps rabbitboard's list
+// of them up to date.
+func (b *Broker) binding(bd BindingSpec, bind bool) (BindingSpec, error) {
 	if err := checkBinding(bd); err != nil {
 		return bd, err
 	}
@@ -142,7 +154,10 @@ func (b *Broker) Bind(bd BindingSpec) (BindingSpec, error) {
 		return bd, invalid("Binding argument %v.", err)
 	}
 	if err := b.withChannel(func(ch *amqp.Channel) error {
-		return ch.QueueBind(bd.Queue, bd.RoutingKey, bd.Exchange, false, args)
+		if bind {
+			return ch.QueueBind(bd.Queue, bd.RoutingKey, bd.Exchange, false, args)
+		}
+		return ch.QueueUnbind(bd.Queue, bd.RoutingKey, bd.Exchange, args)
 	}); err != nil {
 		return bd, err
 	}
@@ -150,34 +165,14 @@ func (b *Broker) Bind(bd BindingSpec) (BindingSpec, error) {
 		bd.Arguments = map[string]any{}
 	}
 	b.mu.Lock()
-	b.bindings[bd.key()] = bd
+	if bind {
+		b.bindings[bd.key()] = bd
+	} else {
+		delete(b.bindings, bd.key())
+	}
 	b.mu.Unlock()
 	b.topologyChanged()
 	return bd, nil
-}
-
-// Unbind removes a binding.
-func (b *Broker) Unbind(bd BindingSpec) error {
-	if err := checkBinding(bd); err != nil {
-		return err
-	}
-	args, err := toTable(bd.Arguments)
-	if err != nil {
-		return invalid("Binding argument %v.", err)
-	}
-	if err := b.withChannel(func(ch *amqp.Channel) error {
-		return ch.QueueUnbind(bd.Queue, bd.RoutingKey, bd.Exchange, args)
-	}); err != nil {
-		return err
-	}
-	if bd.Arguments == nil {
-		bd.Arguments = map[string]any{}
-	}
-	b.mu.Lock()
-	delete(b.bindings, bd.key())
-	b.mu.Unlock()
-	b.topologyChanged()
-	return nil
 }
 
 // Topology lists the exchanges and bindings: rabbitboard's own, and every

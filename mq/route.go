@@ -55,7 +55,7 @@ func topicMatch(pattern, words []string) bool {
 func headersMatch(args, headers map[string]any) bool {
 	mode, _ := args["x-match"].(string)
 	withX := strings.HasSuffix(mode, "-with-x")
-	any := strings.HasPrefix(mode, "any")
+	anyOne := strings.HasPrefix(mode, "any")
 	for k, want := range args {
 		if strings.HasPrefix(k, "x-") && !withX {
 			continue
@@ -65,14 +65,14 @@ func headersMatch(args, headers map[string]any) bool {
 		}
 		got, present := headers[k]
 		ok := present && (want == nil || sameValue(want, got))
-		if any && ok {
+		if anyOne && ok {
 			return true
 		}
-		if !any && !ok {
+		if !anyOne && !ok {
 			return false
 		}
 	}
-	return !any
+	return !anyOne
 }
 
 // sameValue compares values as the broker would after both went through

@@ -182,29 +182,29 @@ func setFormValue(fv reflect.Value, key, raw string) error {
 		fv.Set(p)
 		return nil
 	}
-	raw2 := strings.TrimSpace(raw)
+	trimmed := strings.TrimSpace(raw)
 	switch fv.Kind() {
 	case reflect.String:
 		fv.SetString(raw)
 	case reflect.Bool:
-		switch strings.ToLower(raw2) {
+		switch strings.ToLower(trimmed) {
 		case "on", "true", "1", "yes":
 			fv.SetBool(true)
 		case "off", "false", "0", "no":
 			fv.SetBool(false)
 		default:
-			return badRequest("The field %q must be true or false, not %q.", key, raw2)
+			return badRequest("The field %q must be true or false, not %q.", key, trimmed)
 		}
 	case reflect.Int, reflect.Int64, reflect.Int32:
-		n, err := strconv.ParseInt(raw2, 10, 64)
+		n, err := strconv.ParseInt(trimmed, 10, 64)
 		if err != nil || fv.OverflowInt(n) {
-			return badRequest("The field %q must be a whole number, not %q.", key, raw2)
+			return badRequest("The field %q must be a whole number, not %q.", key, trimmed)
 		}
 		fv.SetInt(n)
 	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		n, err := strconv.ParseUint(raw2, 10, 64)
+		n, err := strconv.ParseUint(trimmed, 10, 64)
 		if err != nil || fv.OverflowUint(n) {
-			return badRequest("The field %q must be a whole number from 0 to %d, not %q.", key, uint64(1)<<(fv.Type().Bits())-1, raw2)
+			return badRequest("The field %q must be a whole number from 0 to %d, not %q.", key, uint64(1)<<(fv.Type().Bits())-1, trimmed)
 		}
 		fv.SetUint(n)
 	default:

@@ -61,7 +61,7 @@ func FuzzDecodeForm(f *testing.F) {
 	f.Add("queue=q&prefetch=1&ack=manual&work_ms=300&dot_ms=99999999999999999999")
 	f.Add("requeue=maybe")
 	f.Fuzz(func(t *testing.T, query string) {
-		for _, dst := range []any{&publishRequest{}, &queueRequest{}, &mq.ReceiverSpec{}, &struct {
+		for _, dst := range []any{&publishRequest{}, &mq.QueueSpec{}, &mq.ReceiverSpec{}, &struct {
 			Requeue *bool `json:"requeue"`
 		}{}} {
 			r := httptest.NewRequest("POST", "/", strings.NewReader(query))

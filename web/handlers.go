@@ -97,22 +97,13 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, q)
 }
 
-// queueRequest is POST /api/queues. The form's queue_type fills
-// arguments["x-queue-type"].
-type queueRequest struct {
-	mq.QueueSpec
-}
-
 func (s *Server) declareQueue(w http.ResponseWriter, r *http.Request) {
-	var req queueRequest
+	var req mq.QueueSpec
 	if err := decode(r, 64<<10, &req); err != nil {
 		respondError(w, r, err)
 		return
 	}
-	if t, ok := req.Arguments["x-queue-type"]; ok && t == "classic" && isForm(r) {
-		delete(req.Arguments, "x-queue-type") // the form's default: leave the broker's
-	}
-	q, err := s.cfg.Broker.DeclareQueue(req.QueueSpec)
+	q, err := s.cfg.Broker.DeclareQueue(req)
 	if err != nil {
 		respondError(w, r, err)
 		return
