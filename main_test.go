@@ -11,13 +11,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"rabbitboard/internal/testkit"
 )
 
 func post(t *testing.T, url string, body any, out any) {
@@ -158,28 +159,10 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	}
 }
 
-// syncBuffer collects the output of run from its goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // Listening beyond this machine without a token makes one, says it once
 // with a link to open, and never logs it; it guards every change.
 func TestGeneratedPresenterToken(t *testing.T) {
-	out := &syncBuffer{}
+	out := &testkit.SyncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -12,17 +11,12 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 	"go.uber.org/goleak"
+
+	"rabbitboard/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-func amqpURL() string {
-	if u := os.Getenv("AMQP_URL"); u != "" {
-		return u
-	}
-	return "amqp://guest:guest@127.0.0.1:5672/"
 }
 
 // recorder keeps every event a Broker reports.
@@ -63,18 +57,6 @@ func (r *recorder) settled(receiver string) []SettledEvent {
 	return out
 }
 
-// waitFor waits until cond holds, failing the test after the timeout.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // openBroker starts a Broker against the machine's RabbitMQ and closes it
 // when the test ends. A missing broker fails the test.
 func openBroker(t *testing.T) (*Broker, *recorder) {
@@ -85,7 +67,7 @@ func openBroker(t *testing.T) (*Broker, *recorder) {
 func openBrokerNamed(t *testing.T, connectionName string) (*Broker, *recorder) {
 	t.Helper()
 	rec := newRecorder()
-	b := New(Config{URL: amqpURL(), Events: rec.record, PollInterval: 200 * time.Millisecond, ManagementURL: "-", ConnectionName: connectionName})
+	b := New(Config{URL: testkit.AMQPURL(), Events: rec.record, PollInterval: 200 * time.Millisecond, ManagementURL: "-", ConnectionName: connectionName})
 	if err := b.Open(); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +78,7 @@ func openBrokerNamed(t *testing.T, connectionName string) (*Broker, *recorder) {
 			t.Errorf("close: %v", err)
 		}
 	})
-	waitFor(t, 5*time.Second, "the broker connection (is RabbitMQ running at "+Redact(amqpURL())+"?)", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "the broker connection (is RabbitMQ running at "+Redact(testkit.AMQPURL())+"?)", func() bool {
 		return b.State().State == "connected"
 	})
 	return b, rec
@@ -154,7 +136,7 @@ func TestRoundRobin(t *testing.T) {
 	a := addReceiver(t, b, ReceiverSpec{Queue: q, Ack: AckAuto})
 	c := addReceiver(t, b, ReceiverSpec{Queue: q, Ack: AckAuto})
 	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("Task {{seq}}")}, Count: 10})
-	waitFor(t, 5*time.Second, "10 deliveries", func() bool { return len(rec.deliveries("")) == 10 })
+	testkit.WaitFor(t, 5*time.Second, "10 deliveries", func() bool { return len(rec.deliveries("")) == 10 })
 
 	got := map[string][]string{a: bodies(rec.deliveries(a)), c: bodies(rec.deliveries(c))}
 	odd := []string{"Task 1", "Task 3", "Task 5", "Task 7", "Task 9"}
@@ -195,7 +177,7 @@ func TestFairDispatch(t *testing.T) {
 			slow := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: tc.prefetch, Ack: AckManual, WorkMS: 300})
 			fast := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: tc.prefetch, Ack: AckManual})
 			publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("Task {{seq}}")}, Count: 20})
-			waitFor(t, 10*time.Second, "20 deliveries", func() bool { return len(rec.deliveries("")) == 20 })
+			testkit.WaitFor(t, 10*time.Second, "20 deliveries", func() bool { return len(rec.deliveries("")) == 20 })
 			nf, ns := len(rec.deliveries(fast)), len(rec.deliveries(slow))
 			if nf < tc.minFast || nf > tc.maxFast || nf+ns != 20 {
 				t.Fatalf("fast receiver took %d, slow %d; want fast in [%d, %d] and 20 in all", nf, ns, tc.minFast, tc.maxFast)
@@ -209,7 +191,7 @@ func TestKillRedelivers(t *testing.T) {
 	q := freshQueue(t, b, QueueSpec{})
 	slow := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: 3, Ack: AckManual, WorkMS: 60000})
 	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("job {{seq}}")}, Count: 5})
-	waitFor(t, 5*time.Second, "the slow receiver to hold 3", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "the slow receiver to hold 3", func() bool {
 		r, _ := b.Receiver(slow)
 		return r.Info().Unacked == 3
 	})
@@ -231,7 +213,7 @@ func TestKillRedelivers(t *testing.T) {
 		}
 	}
 	other := addReceiver(t, b, ReceiverSpec{Queue: q, Ack: AckManual})
-	waitFor(t, 5*time.Second, "5 deliveries to the other receiver", func() bool { return len(rec.deliveries(other)) == 5 })
+	testkit.WaitFor(t, 5*time.Second, "5 deliveries to the other receiver", func() bool { return len(rec.deliveries(other)) == 5 })
 	redelivered := map[string]bool{}
 	for _, d := range rec.deliveries(other) {
 		redelivered[d.Body] = d.Redelivered
@@ -247,7 +229,7 @@ func TestKillRedelivers(t *testing.T) {
 			t.Errorf("%q: delivered=%v redelivered=%v, want delivered and redelivered=%v", body, ok, got, wasHeld)
 		}
 	}
-	waitFor(t, 5*time.Second, "the queue to be empty and all acked", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "the queue to be empty and all acked", func() bool {
 		info, err := b.InspectQueue(q)
 		o, _ := b.Receiver(other)
 		return err == nil && info.Messages == 0 && o.Info().Acked == 5
@@ -264,7 +246,7 @@ func TestPropertiesRoundTrip(t *testing.T) {
 		Properties: PublishProperties{ContentType: "application/octet-stream", MessageID: "m-1", CorrelationID: "c-1", Priority: 3, AppID: "test"},
 		Headers:    map[string]any{"trace": "abc", "n": float64(42), "nested": map[string]any{"ok": true}},
 	}, Count: 1})
-	waitFor(t, 5*time.Second, "the delivery", func() bool { return len(rec.deliveries(id)) == 1 })
+	testkit.WaitFor(t, 5*time.Second, "the delivery", func() bool { return len(rec.deliveries(id)) == 1 })
 	d := rec.deliveries(id)[0]
 	if d.Encoding != "base64" || d.Body != "AP/+YYA=" {
 		t.Errorf("body %q encoding %q, want base64 AP/+YYA=", d.Body, d.Encoding)
@@ -340,7 +322,7 @@ func TestMandatoryReturn(t *testing.T) {
 func TestOtherClients(t *testing.T) {
 	b, rec := openBroker(t)
 	q := freshQueue(t, b, QueueSpec{})
-	conn, err := amqp.Dial(amqpURL())
+	conn, err := amqp.Dial(testkit.AMQPURL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +340,7 @@ func TestOtherClients(t *testing.T) {
 	if err := ch.Publish("", q, false, false, amqp.Publishing{Body: []byte("from outside")}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the outside message", func() bool { return len(rec.deliveries(id)) == 1 })
+	testkit.WaitFor(t, 5*time.Second, "the outside message", func() bool { return len(rec.deliveries(id)) == 1 })
 	if d := rec.deliveries(id)[0]; d.Body != "from outside" {
 		t.Fatalf("body %q", d.Body)
 	}

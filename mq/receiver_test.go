@@ -3,6 +3,8 @@ package mq
 import (
 	"testing"
 	"time"
+
+	"rabbitboard/internal/testkit"
 )
 
 func receiver(t *testing.T, b *Broker, id string) *Receiver {
@@ -26,7 +28,7 @@ func TestPauseTakesNoNewMessagesAndResumeDoes(t *testing.T) {
 		t.Fatalf("state %s, want paused", s)
 	}
 	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 3})
-	waitFor(t, 5*time.Second, "3 ready messages", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "3 ready messages", func() bool {
 		info, err := b.InspectQueue(q)
 		return err == nil && info.Messages == 3 && info.Consumers == 0
 	})
@@ -39,7 +41,7 @@ func TestPauseTakesNoNewMessagesAndResumeDoes(t *testing.T) {
 	if s := r.Info().State; s != StateConsuming {
 		t.Fatalf("state %s after resume, want consuming", s)
 	}
-	waitFor(t, 5*time.Second, "3 deliveries after resume", func() bool { return len(rec.deliveries(id)) == 3 })
+	testkit.WaitFor(t, 5*time.Second, "3 deliveries after resume", func() bool { return len(rec.deliveries(id)) == 3 })
 }
 
 func TestRemoveFinishesTheMessageInHand(t *testing.T) {
@@ -47,7 +49,7 @@ func TestRemoveFinishesTheMessageInHand(t *testing.T) {
 	q := freshQueue(t, b, QueueSpec{})
 	id := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: 2, Ack: AckManual, WorkMS: 300})
 	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 2})
-	waitFor(t, 5*time.Second, "2 held", func() bool { return receiver(t, b, id).Info().Unacked == 2 })
+	testkit.WaitFor(t, 5*time.Second, "2 held", func() bool { return receiver(t, b, id).Info().Unacked == 2 })
 	r := receiver(t, b, id)
 	if err := r.Remove(); err != nil {
 		t.Fatal(err)
@@ -74,7 +76,7 @@ func TestInteractiveAckNackReject(t *testing.T) {
 	r := receiver(t, b, id)
 	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 2})
 
-	waitFor(t, 5*time.Second, "m1", func() bool { return len(rec.deliveries(id)) == 1 })
+	testkit.WaitFor(t, 5*time.Second, "m1", func() bool { return len(rec.deliveries(id)) == 1 })
 	if err := r.Settle(99, "ack", false); err == nil || err.(*Error).Code != CodeNotFound {
 		t.Fatalf("ack of an unknown tag: %v, want not_found", err)
 	}
@@ -82,7 +84,7 @@ func TestInteractiveAckNackReject(t *testing.T) {
 	if err := r.Settle(rec.deliveries(id)[0].DeliveryTag, "nack", true); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "m1 again", func() bool { return len(rec.deliveries(id)) == 2 })
+	testkit.WaitFor(t, 5*time.Second, "m1 again", func() bool { return len(rec.deliveries(id)) == 2 })
 	again := rec.deliveries(id)[1]
 	if again.Body != "m1" || !again.Redelivered {
 		t.Fatalf("after nack+requeue got %+v, want m1 redelivered", again)
@@ -90,12 +92,12 @@ func TestInteractiveAckNackReject(t *testing.T) {
 	if err := r.Settle(again.DeliveryTag, "ack", false); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "m2", func() bool { return len(rec.deliveries(id)) == 3 })
+	testkit.WaitFor(t, 5*time.Second, "m2", func() bool { return len(rec.deliveries(id)) == 3 })
 	// Reject without requeue: m2 goes to the dead-letter queue.
 	if err := r.Settle(rec.deliveries(id)[2].DeliveryTag, "reject", false); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "m2 dead-lettered", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "m2 dead-lettered", func() bool {
 		qi, err1 := b.InspectQueue(q)
 		di, err2 := b.InspectQueue(dead)
 		return err1 == nil && err2 == nil && qi.Messages == 0 && di.Messages == 1
@@ -124,14 +126,14 @@ func TestReceiverWaitsForItsQueue(t *testing.T) {
 	if err := b.DeleteQueue(q); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the waiting state", func() bool { return receiver(t, b, id).Info().State == StateWaiting })
+	testkit.WaitFor(t, 5*time.Second, "the waiting state", func() bool { return receiver(t, b, id).Info().State == StateWaiting })
 	if msg := receiver(t, b, id).Info().Error; msg != "There is no queue '"+q+"': declare it first." {
 		t.Fatalf("waiting because %q", msg)
 	}
 	if _, err := b.DeclareQueue(QueueSpec{Name: q}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "consuming again", func() bool { return receiver(t, b, id).Info().State == StateConsuming })
+	testkit.WaitFor(t, 5*time.Second, "consuming again", func() bool { return receiver(t, b, id).Info().State == StateConsuming })
 	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("back")}, Count: 1})
-	waitFor(t, 5*time.Second, "the delivery", func() bool { return len(rec.deliveries(id)) == 1 })
+	testkit.WaitFor(t, 5*time.Second, "the delivery", func() bool { return len(rec.deliveries(id)) == 1 })
 }

@@ -13,40 +13,9 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"rabbitboard/internal/testkit"
 )
-
-// rabbitmqctl runs the broker's control tool.
-func rabbitmqctl(t *testing.T, args ...string) {
-	t.Helper()
-	out, err := exec.Command("rabbitmqctl", args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("rabbitmqctl %v: %v\n%s", args, err, out)
-	}
-}
-
-// stopBroker stops the RabbitMQ application and makes sure it runs again
-// when the test ends, whatever happened: the next tests and CI need it.
-func stopBroker(t *testing.T) {
-	t.Helper()
-	t.Cleanup(func() { ensureBrokerRunning(t) })
-	rabbitmqctl(t, "stop_app")
-}
-
-func ensureBrokerRunning(t *testing.T) {
-	t.Helper()
-	if out, err := exec.Command("rabbitmqctl", "start_app").CombinedOutput(); err != nil {
-		t.Errorf("restoring the broker: %v\n%s", err, out)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.DialTimeout("tcp", "127.0.0.1:5672", time.Second); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Errorf("the broker is not back on 127.0.0.1:5672")
-}
 
 func (r *recorder) indexOf(match func(Event) bool) int {
 	r.mu.Lock()
@@ -102,7 +71,7 @@ func TestBrokerRestart(t *testing.T) {
 	publish(t, b, Publication{Message: Message{RoutingKey: durable, Body: []byte("kept {{seq}}"), Persistent: true}, Count: 3})
 	publish(t, b, Publication{Message: Message{RoutingKey: durable, Body: []byte("lost {{seq}}")}, Count: 2})
 	publish(t, b, Publication{Message: Message{RoutingKey: transient, Body: []byte("gone {{seq}}"), Persistent: true}, Count: 4})
-	waitFor(t, 5*time.Second, "a poll of the queues before the restart", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "a poll of the queues before the restart", func() bool {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		return b.lastPoll[durable].Messages == 4 && b.lastHeld[durable] == 1 &&
@@ -134,10 +103,10 @@ func TestBrokerRestart(t *testing.T) {
 	}()
 
 	stopping := time.Now()
-	stopBroker(t)
+	testkit.StopBroker(t)
 	// The broker closes its connections as it begins to stop; the down
 	// event must be in by the time stop_app is done, give or take 2 s.
-	waitFor(t, 2*time.Second, "the down event", func() bool { return rec.indexOf(brokerState("down")) >= 0 })
+	testkit.WaitFor(t, 2*time.Second, "the down event", func() bool { return rec.indexOf(brokerState("down")) >= 0 })
 	t.Logf("stop_app took %v", time.Since(stopping))
 	began := time.Now()
 	_, err := b.Publish(context.Background(), Publication{Message: Message{RoutingKey: durable}, Count: 1})
@@ -145,9 +114,9 @@ func TestBrokerRestart(t *testing.T) {
 		t.Fatalf("publish while down: %v after %v, want broker_unavailable at once", err, time.Since(began))
 	}
 
-	rabbitmqctl(t, "start_app")
+	testkit.Rabbitmqctl(t, "start_app")
 	started := time.Now()
-	waitFor(t, 5*time.Second, "the reconnect", func() bool { return b.State().State == "connected" })
+	testkit.WaitFor(t, 5*time.Second, "the reconnect", func() bool { return b.State().State == "connected" })
 	t.Logf("reconnected %v after start_app returned", time.Since(started))
 
 	time.Sleep(300 * time.Millisecond) // a few publishes on the new connection
@@ -161,7 +130,7 @@ func TestBrokerRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := amqp.Dial(amqpURL())
+	conn, err := amqp.Dial(testkit.AMQPURL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +177,7 @@ func TestBrokerRestart(t *testing.T) {
 		t.Errorf("events out of order: down %d, survival %d, connected %d", down, i, again)
 	}
 
-	waitFor(t, 5*time.Second, "the receivers to settle", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "the receivers to settle", func() bool {
 		return receiver(t, b, onDurable).Info().State == StateConsuming &&
 			receiver(t, b, onTransient).Info().State == StateWaiting
 	})
@@ -223,7 +192,7 @@ func TestBrokerRestart(t *testing.T) {
 	}
 	// The durable queue's receiver takes the kept messages again; the one it
 	// held comes back redelivered.
-	waitFor(t, 5*time.Second, "a delivery after the restart", func() bool { return len(rec.deliveries(onDurable)) == 2 })
+	testkit.WaitFor(t, 5*time.Second, "a delivery after the restart", func() bool { return len(rec.deliveries(onDurable)) == 2 })
 	if d := rec.deliveries(onDurable)[1]; d.Body != "kept 1" || !d.Redelivered {
 		t.Errorf("after the restart got %q redelivered=%v, want kept 1 redelivered", d.Body, d.Redelivered)
 	}
@@ -231,7 +200,7 @@ func TestBrokerRestart(t *testing.T) {
 	if _, err := b.DeclareQueue(QueueSpec{Name: transient}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the transient queue's receiver to consume", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "the transient queue's receiver to consume", func() bool {
 		return receiver(t, b, onTransient).Info().State == StateConsuming
 	})
 }
@@ -246,7 +215,7 @@ func closeConnection(t *testing.T, name string) {
 	}
 	for _, line := range strings.Split(string(out), "\n") {
 		if strings.Contains(line, `"connection_name","`+name+`"`) {
-			rabbitmqctl(t, "close_connection", strings.Fields(line)[0], "closed by a test")
+			testkit.Rabbitmqctl(t, "close_connection", strings.Fields(line)[0], "closed by a test")
 			return
 		}
 	}
@@ -265,12 +234,12 @@ func TestConnectionClosedFromOutside(t *testing.T) {
 	for cycle := 1; cycle <= 6; cycle++ {
 		downs := countOf(rec, brokerState("down"))
 		closeConnection(t, name)
-		waitFor(t, 2*time.Second, "the down event", func() bool { return countOf(rec, brokerState("down")) == downs+1 })
-		waitFor(t, 5*time.Second, "the reconnect", func() bool {
+		testkit.WaitFor(t, 2*time.Second, "the down event", func() bool { return countOf(rec, brokerState("down")) == downs+1 })
+		testkit.WaitFor(t, 5*time.Second, "the reconnect", func() bool {
 			return b.State().State == "connected" && receiver(t, b, id).Info().State == StateConsuming
 		})
 		publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("after close")}, Count: 1})
-		waitFor(t, 5*time.Second, "a delivery", func() bool { return len(rec.deliveries(id)) == cycle })
+		testkit.WaitFor(t, 5*time.Second, "a delivery", func() bool { return len(rec.deliveries(id)) == cycle })
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
@@ -278,7 +247,7 @@ func TestConnectionClosedFromOutside(t *testing.T) {
 		case 2: // the first cycle warms up lazily made things
 			goroutines, heap = runtime.NumGoroutine(), ms.HeapAlloc
 		case 6:
-			waitFor(t, 5*time.Second, "the goroutine count to settle", func() bool { return runtime.NumGoroutine() <= goroutines })
+			testkit.WaitFor(t, 5*time.Second, "the goroutine count to settle", func() bool { return runtime.NumGoroutine() <= goroutines })
 			if ms.HeapAlloc > heap+2<<20 {
 				t.Errorf("heap grew from %d to %d bytes over 4 reconnects", heap, ms.HeapAlloc)
 			}
@@ -378,7 +347,7 @@ func TestSilentNetworkCut(t *testing.T) {
 			t.Errorf("close: %v", err)
 		}
 	})
-	waitFor(t, 5*time.Second, "the connection", func() bool { return b.State().State == "connected" })
+	testkit.WaitFor(t, 5*time.Second, "the connection", func() bool { return b.State().State == "connected" })
 	direct, _ := openBroker(t) // for the queue: the cut one cannot clean up
 	q := freshQueue(t, direct, QueueSpec{})
 
@@ -390,6 +359,6 @@ func TestSilentNetworkCut(t *testing.T) {
 		t.Fatalf("inspect across the cut: %v after %v, want broker_unavailable within the 1 s op timeout", err, time.Since(began))
 	}
 	// amqp091-go closes a connection that heard nothing for 3 heartbeats.
-	waitFor(t, 5*time.Second, "the down event", func() bool { return rec.indexOf(brokerState("down")) >= 0 })
+	testkit.WaitFor(t, 5*time.Second, "the down event", func() bool { return rec.indexOf(brokerState("down")) >= 0 })
 	t.Logf("the cut was noticed after %v", time.Since(cut))
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"rabbitboard/internal/testkit"
 )
 
 // routeCase is one message: where rabbitboard says it goes, and where the
@@ -45,7 +47,7 @@ func checkRouting(t *testing.T, b *Broker, ex ExchangeSpec, bindings []BindingSp
 			want[q] = append(want[q], body)
 		}
 	}
-	conn, err := amqp.Dial(amqpURL())
+	conn, err := amqp.Dial(testkit.AMQPURL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +169,7 @@ func TestDirectFanoutAndAlternateExchange(t *testing.T) {
 	}
 	ex := ExchangeSpec{Name: "rb-test-direct", Type: "direct", Arguments: map[string]any{"alternate-exchange": "rb-test-unrouted"}}
 	n := checkRouting(t, b, ex, bindings, cases)
-	conn, _ := amqp.Dial(amqpURL())
+	conn, _ := amqp.Dial(testkit.AMQPURL())
 	defer conn.Close()
 	ch, _ := conn.Channel()
 	got := 0

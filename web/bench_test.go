@@ -11,6 +11,8 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"rabbitboard/mq"
+
+	"rabbitboard/internal/testkit"
 )
 
 // BenchmarkBareClient and BenchmarkPipeline move b.N 100-byte messages
@@ -19,7 +21,7 @@ import (
 // BenchmarkBareClient: an amqp091-go publisher with confirms and a
 // consumer with prefetch 500, nothing else.
 func BenchmarkBareClient(b *testing.B) {
-	conn, err := amqp.Dial(amqpURL())
+	conn, err := amqp.Dial(testkit.AMQPURL())
 	if err != nil {
 		b.Fatal(err)
 	}

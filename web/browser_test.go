@@ -13,6 +13,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"rabbitboard/mq"
+
+	"rabbitboard/internal/testkit"
 )
 
 // browser starts a real headless Chromium for the test. A machine without
@@ -167,14 +169,14 @@ func TestBrowserScreenshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "Task {{seq}}...", "count": 8, "persistent": true}, 200, nil)
-	waitFor(t, 10*time.Second, "the tasks to be shared out", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the tasks to be shared out", func() bool {
 		total := 0
 		for _, r := range s.broker.Receivers() {
 			total += int(r.Received)
 		}
 		return total >= 8
 	})
-	waitFor(t, 10*time.Second, "worker C's message", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "worker C's message", func() bool {
 		shown, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`!!document.querySelector('[data-receiver=%q] .card')`, c.ID)))
 		return shown
 	})
@@ -203,7 +205,7 @@ func TestBrowserCountersAfterBurst(t *testing.T) {
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "burst {{seq}}", "count": 3000}, 200, nil)
 	// Under a burst the broker's split need not be even; the page must
 	// show exactly what the server counted.
-	waitFor(t, 20*time.Second, "3000 deliveries", func() bool {
+	testkit.WaitFor(t, 20*time.Second, "3000 deliveries", func() bool {
 		total := int64(0)
 		for _, r := range s.broker.Receivers() {
 			total += r.Received
@@ -281,7 +283,7 @@ func TestBrowserRouteAndInteractiveAcks(t *testing.T) {
 	if err := chromedp.Do(within(ctx, 5*time.Second), chromedp.Click(chromedp.CSS(card+` form[action$="/reject"] button`))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the reject at the broker", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "the reject at the broker", func() bool {
 		info, err := s.broker.InspectQueue(orange)
 		rc, _ := s.broker.Receiver(r.ID)
 		return err == nil && info.Messages == 0 && rc.Info().Counters == mq.Counters{Received: 2, Acked: 0, Unacked: 0}

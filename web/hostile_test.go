@@ -13,6 +13,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"rabbitboard/mq"
+
+	"rabbitboard/internal/testkit"
 )
 
 // hostile are strings students type on purpose. Each must show as text.
@@ -63,7 +65,7 @@ var allowedTags = "UL svg g title rect text line HTML HEAD META TITLE LINK SCRIP
 func TestHostileStringsRenderInertOnTheServer(t *testing.T) {
 	s := startStack(t, Limits{})
 	want := stageHostile(t, s)
-	waitFor(t, 10*time.Second, "the deliveries", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the deliveries", func() bool {
 		total := 0
 		for _, r := range s.broker.Receivers() {
 			total += int(r.Received)

@@ -3,12 +3,13 @@ package web
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"rabbitboard/internal/testkit"
 )
 
 // Each scenario, set up and published from the page in Chromium, shows
@@ -88,7 +89,7 @@ func TestBrowserPresets(t *testing.T) {
 				tc.check(t)
 			}
 			click(fmt.Sprintf(`[data-preset=%q] button.reset`, tc.preset))
-			waitFor(t, 10*time.Second, "the reset", func() bool {
+			testkit.WaitFor(t, 10*time.Second, "the reset", func() bool {
 				for _, r := range p.Receivers {
 					if cards(r.Name) != -1 {
 						return false
@@ -116,22 +117,13 @@ func durabilityLesson(t *testing.T, s *stack, ctx context.Context) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the queues to fill", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "the queues to fill", func() bool {
 		d, err1 := s.broker.InspectQueue("durable_queue")
 		tq, err2 := s.broker.InspectQueue("transient_queue")
 		return err1 == nil && err2 == nil && d.Messages == 3 && tq.Messages == 2
 	})
 	time.Sleep(500 * time.Millisecond) // one queue poll, the "before" of the survival table
-	t.Cleanup(func() {
-		if out, err := exec.Command("rabbitmqctl", "start_app").CombinedOutput(); err != nil {
-			t.Errorf("restoring the broker: %v\n%s", err, out)
-		}
-	})
-	for _, step := range []string{"stop_app", "start_app"} {
-		if out, err := exec.Command("rabbitmqctl", step).CombinedOutput(); err != nil {
-			t.Fatalf("rabbitmqctl %s: %v\n%s", step, err, out)
-		}
-	}
+	testkit.RestartBroker(t)
 	if _, err := chromedp.Run(within(ctx, 15*time.Second), chromedp.Poll[bool](`!document.querySelector("#survival").hidden && document.querySelector("#survival tbody").textContent.includes("transient_queue")`)); err != nil {
 		t.Fatalf("no survival table: %v", err)
 	}

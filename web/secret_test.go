@@ -1,52 +1,29 @@
 package web
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"net/url"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"rabbitboard/mq"
+
+	"rabbitboard/internal/testkit"
 )
-
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // The AMQP password never shows: not in the page, the API, the WebSocket,
 // a log line or an error, whatever the URL looks like.
 func TestPasswordNeverShows(t *testing.T) {
 	const user, password = "rabbitboard-test", "S3cret:p@ss/w%rd?"
-	ctl := func(args ...string) {
-		if out, err := exec.Command("rabbitmqctl", args...).CombinedOutput(); err != nil {
-			t.Fatalf("rabbitmqctl %v: %v\n%s", args, err, out)
-		}
-	}
 	_ = exec.Command("rabbitmqctl", "delete_user", user).Run()
-	ctl("add_user", user, password)
+	testkit.Rabbitmqctl(t, "add_user", user, password)
 	t.Cleanup(func() { _ = exec.Command("rabbitmqctl", "delete_user", user).Run() })
-	ctl("set_permissions", "-p", "/", user, ".*", ".*", ".*")
+	testkit.Rabbitmqctl(t, "set_permissions", "-p", "/", user, ".*", ".*", ".*")
 
 	u := url.URL{Scheme: "amqp", User: url.UserPassword(user, password), Host: "127.0.0.1:5672", Path: "/"}
 	forms := map[string]bool{password: true, url.QueryEscape(password): true, url.PathEscape(password): true, u.User.String(): true}
@@ -59,7 +36,7 @@ func TestPasswordNeverShows(t *testing.T) {
 		}
 	}
 
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	s := startStackWith(t, options{amqpURL: u.String(), log: logs})
 	q := s.queue(t, mq.QueueSpec{})
 	v := s.viewer(t)
@@ -76,14 +53,14 @@ func TestPasswordNeverShows(t *testing.T) {
 		_, e := s.raw(t, "POST", "/api/queues", "application/json", body, nil)
 		leaks("an error", e.Error)
 	}
-	waitFor(t, 5*time.Second, "the snapshot", func() bool { return len(v.of("snapshot", "")) == 1 })
+	testkit.WaitFor(t, 5*time.Second, "the snapshot", func() bool { return len(v.of("snapshot", "")) == 1 })
 
 	// A wrong vhost: the broker refuses the connection, and the refusal is
 	// shown to everyone and logged.
 	badVhost := u
 	badVhost.Path = "/no-such-vhost"
 	down := startStackWith(t, options{amqpURL: badVhost.String(), log: logs, skipWait: true})
-	waitFor(t, 5*time.Second, "the refusal", func() bool { return down.broker.State().Error != "" })
+	testkit.WaitFor(t, 5*time.Second, "the refusal", func() bool { return down.broker.State().Error != "" })
 	leaks("the broker state", down.broker.State().Error)
 	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(down.url, "http")+"/ws", nil)
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"rabbitboard/mq"
+
+	"rabbitboard/internal/testkit"
 )
 
 func TestHealth(t *testing.T) {
@@ -36,7 +38,7 @@ func TestRoundRobinLiveAndSnapshot(t *testing.T) {
 	if res != (mq.PublishResult{Published: 10, Confirmed: 10}) {
 		t.Fatalf("publish answered %+v", res)
 	}
-	waitFor(t, 5*time.Second, "10 deliveries at the early viewer", func() bool { return len(early.of("delivery", "")) == 10 })
+	testkit.WaitFor(t, 5*time.Second, "10 deliveries at the early viewer", func() bool { return len(early.of("delivery", "")) == 10 })
 	split := func(evs []map[string]any) map[any][]any {
 		m := map[any][]any{}
 		for _, e := range evs {
@@ -53,7 +55,7 @@ func TestRoundRobinLiveAndSnapshot(t *testing.T) {
 	}
 
 	late := s.viewer(t)
-	waitFor(t, 5*time.Second, "the late viewer's snapshot", func() bool { return len(late.of("snapshot", "")) == 1 })
+	testkit.WaitFor(t, 5*time.Second, "the late viewer's snapshot", func() bool { return len(late.of("snapshot", "")) == 1 })
 	snap := late.of("snapshot", "")[0]
 	if late.frames < 1 || late.events[0]["type"] != "snapshot" {
 		t.Fatalf("first event %v, want the snapshot", late.events[0])
@@ -95,7 +97,7 @@ func TestPublishPropertiesAndBinary(t *testing.T) {
 		"body":       `{"order":7}`,
 	}, 200, nil)
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "encoding": "base64", "body": "AAEC/w=="}, 200, nil)
-	waitFor(t, 5*time.Second, "2 deliveries", func() bool { return len(v.of("delivery", r.ID)) == 2 })
+	testkit.WaitFor(t, 5*time.Second, "2 deliveries", func() bool { return len(v.of("delivery", r.ID)) == 2 })
 	d := v.of("delivery", r.ID)
 	props := d[0]["properties"].(map[string]any)
 	headers := d[0]["headers"].(map[string]any)
@@ -165,7 +167,7 @@ connection.close()
 	if out, err := exec.Command("/usr/bin/python3", "-c", send, q).CombinedOutput(); err != nil {
 		t.Fatalf("pika sender: %v\n%s", err, out)
 	}
-	waitFor(t, 5*time.Second, "pika's message in the receiver", func() bool { return len(v.of("delivery", r.ID)) == 1 })
+	testkit.WaitFor(t, 5*time.Second, "pika's message in the receiver", func() bool { return len(v.of("delivery", r.ID)) == 1 })
 	d := v.of("delivery", r.ID)[0]
 	if d["body"] != "hello from pika" || d["properties"].(map[string]any)["delivery_mode"] != 2.0 {
 		t.Fatalf("delivery %v", d)
@@ -200,7 +202,7 @@ func TestMandatoryPublishIsReturned(t *testing.T) {
 	if res.Published != 1 || res.Confirmed != 1 || res.Returned != 1 {
 		t.Fatalf("publish answered %+v, want 1 published, confirmed and returned", res)
 	}
-	waitFor(t, 5*time.Second, "the returned event", func() bool { return len(v.of("returned", "")) == 1 })
+	testkit.WaitFor(t, 5*time.Second, "the returned event", func() bool { return len(v.of("returned", "")) == 1 })
 	e := v.of("returned", "")[0]
 	if e["message"] != "No binding of exchange 'rb-web-logs' matches key 'x', so no queue took the message." || e["body"] != "lost?" || e["reply_text"] != "NO_ROUTE" {
 		t.Fatalf("returned event %v", e)
@@ -215,13 +217,13 @@ func TestRemoveDuringLongWork(t *testing.T) {
 	q := s.queue(t, mq.QueueSpec{})
 	r := s.receiver(t, mq.ReceiverSpec{Queue: q, Prefetch: 1, Ack: mq.AckManual, WorkMS: 3000})
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "long"}, 200, nil)
-	waitFor(t, 5*time.Second, "the message in hand", func() bool { return len(v.of("delivery", r.ID)) == 1 })
+	testkit.WaitFor(t, 5*time.Second, "the message in hand", func() bool { return len(v.of("delivery", r.ID)) == 1 })
 	var info mq.ReceiverInfo
 	s.mustCall(t, "DELETE", "/api/receivers/"+r.ID, nil, http.StatusAccepted, &info)
 	if info.State != mq.StateStopping {
 		t.Fatalf("state %q, want stopping", info.State)
 	}
-	waitFor(t, 5*time.Second, "the removal", func() bool { return len(v.of("receiver_removed", "")) == 1 })
+	testkit.WaitFor(t, 5*time.Second, "the removal", func() bool { return len(v.of("receiver_removed", "")) == 1 })
 	settled := v.of("settled", r.ID)
 	if len(settled) != 1 || settled[0]["outcome"] != "ack" {
 		t.Fatalf("settled %v, want the message acked", settled)
@@ -235,7 +237,7 @@ func TestRemoveDuringLongWork(t *testing.T) {
 // exchange of the vhost, also those another program declared.
 func TestListsFromTheManagementPlugin(t *testing.T) {
 	s := startStackWith(t, options{management: true})
-	conn, err := amqp.Dial(amqpURL())
+	conn, err := amqp.Dial(testkit.AMQPURL())
 	if err != nil {
 		t.Fatal(err)
 	}

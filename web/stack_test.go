@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,17 +18,12 @@ import (
 
 	"rabbitboard/hub"
 	"rabbitboard/mq"
+
+	"rabbitboard/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-func amqpURL() string {
-	if u := os.Getenv("AMQP_URL"); u != "" {
-		return u
-	}
-	return "amqp://guest:guest@127.0.0.1:5672/"
 }
 
 // stack is the whole dashboard, wired as main wires it, on a free port
@@ -63,7 +57,7 @@ func startStackWith(t testing.TB, o options) *stack {
 		o.log = io.Discard
 	}
 	if o.amqpURL == "" {
-		o.amqpURL = amqpURL()
+		o.amqpURL = testkit.AMQPURL()
 	}
 	log := slog.New(slog.NewTextHandler(o.log, nil))
 	viewers := hub.New(hub.Options{ReadLimit: 4 << 10})
@@ -94,21 +88,10 @@ func startStackWith(t testing.TB, o options) *stack {
 	if o.skipWait {
 		return s
 	}
-	waitFor(t, 5*time.Second, "the broker connection (is RabbitMQ running?)", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "the broker connection (is RabbitMQ running?)", func() bool {
 		return broker.State().State == "connected"
 	})
 	return s
-}
-
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // call sends a JSON request and decodes the JSON answer into out (if not nil).

@@ -1,0 +1,92 @@
+// Package testkit holds what rabbitboard's tests share: the broker they
+// talk to, waiting for a condition, and driving rabbitmqctl.
+package testkit
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"os/exec"
+	"sync"
+	"testing"
+	"time"
+)
+
+// AMQPURL is the broker the tests use: AMQP_URL, or the machine's own.
+func AMQPURL() string {
+	if u := os.Getenv("AMQP_URL"); u != "" {
+		return u
+	}
+	return "amqp://guest:guest@127.0.0.1:5672/"
+}
+
+// WaitFor waits until cond holds, failing the test after the timeout.
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Rabbitmqctl runs the broker's control tool and fails the test if it fails.
+func Rabbitmqctl(t testing.TB, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("rabbitmqctl", args...).CombinedOutput(); err != nil {
+		t.Fatalf("rabbitmqctl %v: %v\n%s", args, err, out)
+	}
+}
+
+// RestartBroker stops and starts the RabbitMQ application. Whatever
+// happens, the broker runs again when the test ends: the next tests and CI
+// need it.
+func RestartBroker(t testing.TB) {
+	t.Helper()
+	StopBroker(t)
+	Rabbitmqctl(t, "start_app")
+}
+
+// StopBroker stops the RabbitMQ application; it runs again when the test
+// ends, whatever happened.
+func StopBroker(t testing.TB) {
+	t.Helper()
+	t.Cleanup(func() { ensureBrokerRunning(t) })
+	Rabbitmqctl(t, "stop_app")
+}
+
+func ensureBrokerRunning(t testing.TB) {
+	if out, err := exec.Command("rabbitmqctl", "start_app").CombinedOutput(); err != nil {
+		t.Errorf("restoring the broker: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", "127.0.0.1:5672", time.Second); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Errorf("the broker is not back on 127.0.0.1:5672")
+}
+
+// SyncBuffer collects output written from several goroutines, such as a
+// log.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
