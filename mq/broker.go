@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -71,6 +72,9 @@ type Broker struct {
 	nextID    int
 
 	pub publisher
+
+	dialURL string // the URL amqp091-go dials, through dial
+	dial    func(network, addr string) (net.Conn, error)
 }
 
 // New returns a Broker; Open starts it.
@@ -120,10 +124,12 @@ func New(cfg Config) *Broker {
 // Open starts connecting (and reconnecting for as long as the Broker is
 // open). It returns at once: a broker that is down is retried, not fatal.
 func (b *Broker) Open() error {
-	if _, err := amqp.ParseURI(b.cfg.URL); err != nil {
+	dialURL, dial, err := dialer(b.cfg.URL, 2*time.Second)
+	if err != nil {
 		// The parser's message quotes pieces of the URL, password and all.
 		return errors.New("the AMQP URL does not parse: write it as amqp://user:password@host:5672/vhost, with reserved characters (: / ? # @ %) in the user or password percent-encoded")
 	}
+	b.dialURL, b.dial = dialURL, dial
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.wg.Add(2)
 	go b.supervise()
@@ -196,13 +202,13 @@ func (b *Broker) supervise() {
 	backoff := minBackoff
 	warned := false
 	for {
-		conn, err := amqp.DialConfig(b.cfg.URL, amqp.Config{
+		conn, err := amqp.DialConfig(b.dialURL, amqp.Config{
 			Heartbeat:  b.cfg.Heartbeat,
 			Properties: amqp.Table{"connection_name": b.cfg.ConnectionName},
-			Dial:       amqp.DefaultDial(2 * time.Second),
+			Dial:       b.dial,
 		})
 		if err != nil {
-			msg := redactErr(err.Error(), b.cfg.URL)
+			msg := redactErr(redactErr(err.Error(), b.dialURL), b.cfg.URL)
 			b.setDown(msg)
 			if !warned {
 				b.log.Warn("RabbitMQ is not reachable; retrying until it is", "url", Redact(b.cfg.URL), "error", msg)
@@ -233,7 +239,7 @@ func (b *Broker) supervise() {
 		case e := <-closed:
 			msg := "connection closed"
 			if e != nil {
-				msg = redactErr(e.Reason, b.cfg.URL)
+				msg = redactErr(redactErr(e.Reason, b.dialURL), b.cfg.URL)
 			}
 			b.log.Warn("lost the RabbitMQ connection; reconnecting", "error", msg)
 			b.setDown(msg)

@@ -264,6 +264,19 @@ func TestPropertiesRoundTrip(t *testing.T) {
 func TestRefusalsKeepConnection(t *testing.T) {
 	b, _ := openBroker(t)
 	q := freshQueue(t, b, QueueSpec{Durable: false})
+	const internal = "rb-test-internal"
+	conn, err := amqp.Dial(testkit.AMQPURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.ExchangeDeclare(internal, "fanout", false, true, true, false, nil); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		do   func() error
@@ -280,6 +293,10 @@ func TestRefusalsKeepConnection(t *testing.T) {
 			_, err := b.Publish(context.Background(), Publication{Message: Message{Exchange: "rb-no-such-exchange"}, Count: 1})
 			return err
 		}, "NOT_FOUND", "There is no exchange 'rb-no-such-exchange': declare it first."},
+		{"internal exchange", func() error {
+			_, err := b.Publish(context.Background(), Publication{Message: Message{Exchange: internal}, Count: 1})
+			return err
+		}, "ACCESS_REFUSED", "RabbitMQ refused access: ACCESS_REFUSED - cannot publish to internal exchange 'rb-test-internal'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.do()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -32,6 +33,14 @@ var ErrUnavailable = &Error{CodeUnavailable, "RabbitMQ is not reachable right no
 
 func invalid(format string, args ...any) error {
 	return &Error{CodeInvalid, fmt.Sprintf(format, args...)}
+}
+
+// capitalize starts a sentence made from an error's text.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 var (

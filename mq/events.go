@@ -43,6 +43,8 @@ type Counters struct {
 	Received int64 `json:"received"`
 	Acked    int64 `json:"acked"`
 	Unacked  int64 `json:"unacked"`
+	// Undecodable counts messages whose headers could not be read.
+	Undecodable int64 `json:"undecodable,omitempty"`
 }
 
 // DeliveryEvent is one message handed to a receiver.
@@ -63,8 +65,15 @@ type DeliveryEvent struct {
 	Truncated  bool           `json:"truncated,omitempty"`
 	Properties Properties     `json:"properties"`
 	Headers    map[string]any `json:"headers"`
-	At         time.Time      `json:"at"`
-	Counters   Counters       `json:"counters"`
+	// HeadersTruncated says Headers holds only some of the message's
+	// headers: like bodies, they are cut at Config.PreviewBytes.
+	HeadersTruncated bool `json:"headers_truncated,omitempty"`
+	// Undecodable says why the message's headers could not be read at all
+	// (another program sent what AMQP clients cannot decode); its receiver
+	// rejects it unless someone settles it by hand.
+	Undecodable string    `json:"undecodable,omitempty"`
+	At          time.Time `json:"at"`
+	Counters    Counters  `json:"counters"`
 }
 
 // SettledEvent says what became of a delivery: ack, nack, reject, or

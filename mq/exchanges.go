@@ -64,7 +64,7 @@ func (b *Broker) DeclareExchange(spec ExchangeSpec) (ExchangeSpec, error) {
 	}
 	args, err := toTable(spec.Arguments)
 	if err != nil {
-		return spec, invalid("Exchange argument %v.", err)
+		return spec, invalid("Exchange arguments: %v.", err)
 	}
 	if err := b.withChannel(func(ch *amqp.Channel) error {
 		return ch.ExchangeDeclare(spec.Name, spec.Type, spec.Durable, spec.AutoDelete, false, false, args)
@@ -119,8 +119,8 @@ func checkBinding(bd BindingSpec) error {
 	if err := checkName("queue", bd.Queue); err != nil {
 		return err
 	}
-	if len(bd.RoutingKey) > 255 {
-		return invalid("The routing key is %d bytes long; RabbitMQ allows at most 255.", len(bd.RoutingKey))
+	if err := checkShortstr("routing key", bd.RoutingKey); err != nil {
+		return invalid("%s.", capitalize(err.Error()))
 	}
 	if m, ok := bd.Arguments["x-match"]; ok {
 		switch m {
@@ -151,7 +151,7 @@ func (b *Broker) binding(bd BindingSpec, bind bool) (BindingSpec, error) {
 	}
 	args, err := toTable(bd.Arguments)
 	if err != nil {
-		return bd, invalid("Binding argument %v.", err)
+		return bd, invalid("Binding arguments: %v.", err)
 	}
 	if err := b.withChannel(func(ch *amqp.Channel) error {
 		if bind {

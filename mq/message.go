@@ -131,14 +131,29 @@ func deliveryProperties(d amqp.Delivery) Properties {
 
 // toTable converts JSON-decoded values to AMQP field values. Whole numbers
 // become integers: the broker refuses a float where it expects a count or a
-// TTL, and users type 60000, not 60000.0.
+// TTL, and users type 60000, not 60000.0. It checks what amqp091-go would
+// otherwise turn into a broken connection: names longer than 255 bytes or
+// not UTF-8, and tables nested deeper or larger than any client reads.
 func toTable(m map[string]any) (amqp.Table, error) {
+	return toTableDepth(m, 0)
+}
+
+func toTableDepth(m map[string]any, depth int) (amqp.Table, error) {
 	if len(m) == 0 {
 		return nil, nil
 	}
+	if depth > maxTableDepth {
+		return nil, fmt.Errorf("tables nest deeper than %d levels, more than AMQP clients read", maxTableDepth)
+	}
+	if len(m) > maxTableEntries {
+		return nil, fmt.Errorf("a table holds %d entries, more than the %d AMQP clients read", len(m), maxTableEntries)
+	}
 	t := make(amqp.Table, len(m))
 	for k, v := range m {
-		fv, err := toFieldValue(v)
+		if err := checkShortstr("name", k); err != nil {
+			return nil, err
+		}
+		fv, err := toFieldValue(v, depth)
 		if err != nil {
 			return nil, fmt.Errorf("%q: %w", k, err)
 		}
@@ -147,7 +162,7 @@ func toTable(m map[string]any) (amqp.Table, error) {
 	return t, t.Validate()
 }
 
-func toFieldValue(v any) (any, error) {
+func toFieldValue(v any, depth int) (any, error) {
 	switch x := v.(type) {
 	case nil, bool, string, int, int8, int16, int32, int64, float32:
 		return x, nil
@@ -157,11 +172,21 @@ func toFieldValue(v any) (any, error) {
 		}
 		return x, nil
 	case map[string]any:
-		return toTable(x)
+		t, err := toTableDepth(x, depth+1)
+		if t == nil && err == nil {
+			t = amqp.Table{}
+		}
+		return t, err
 	case []any:
+		if depth+1 > maxTableDepth {
+			return nil, fmt.Errorf("tables nest deeper than %d levels, more than AMQP clients read", maxTableDepth)
+		}
+		if len(x) > maxTableEntries {
+			return nil, fmt.Errorf("a list holds %d values, more than the %d AMQP clients read", len(x), maxTableEntries)
+		}
 		out := make([]any, len(x))
 		for i, e := range x {
-			fe, err := toFieldValue(e)
+			fe, err := toFieldValue(e, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -170,6 +195,30 @@ func toFieldValue(v any) (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("a value of type %T cannot be sent in AMQP headers", v)
+}
+
+// checkShortstr checks a value AMQP carries as a short string (names,
+// routing keys, most properties): at most 255 bytes of UTF-8. The library
+// or the broker would otherwise close the whole connection.
+func checkShortstr(what, s string) error {
+	if len(s) > 255 {
+		return fmt.Errorf("the %s %q is %d bytes long; AMQP allows at most 255", what, cut(s, 24), len(s))
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("the %s %q is not valid UTF-8 text", what, cut(strings.ToValidUTF8(s, "\ufffd"), 24))
+	}
+	return nil
+}
+
+// cut shortens s for an error message, at a character boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // fromTable converts AMQP field values to values that marshal to JSON.
@@ -211,6 +260,48 @@ func fromFieldValue(v any) any {
 		}
 	}
 	return v
+}
+
+// previewHeaders converts a delivery's headers for viewers: at most about
+// max bytes of them (whole headers, in name order), as bodies are cut. It
+// also says why the headers could not be read, when guardConn replaced
+// them.
+func previewHeaders(t amqp.Table, max int) (headers map[string]any, truncated bool, undecodable string) {
+	if why, ok := t[UndecodableHeader].(string); ok && len(t) == 1 {
+		return map[string]any{}, false, why
+	}
+	headers = make(map[string]any, len(t))
+	size := 0
+	for _, k := range sortedKeys(t) {
+		v := fromFieldValue(t[k])
+		size += len(k) + 4 + approxJSONSize(v)
+		if size > max {
+			return headers, true, ""
+		}
+		headers[k] = v
+	}
+	return headers, false, ""
+}
+
+// approxJSONSize is about how many bytes v takes as JSON.
+func approxJSONSize(v any) int {
+	switch x := v.(type) {
+	case string:
+		return len(x) + 2
+	case map[string]any:
+		n := 2
+		for k, e := range x {
+			n += len(k) + 4 + approxJSONSize(e)
+		}
+		return n
+	case []any:
+		n := 2
+		for _, e := range x {
+			n += 1 + approxJSONSize(e)
+		}
+		return n
+	}
+	return 8
 }
 
 // sortedKeys is used where output order must not depend on map order.

@@ -3,6 +3,7 @@ package mq
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,8 +29,9 @@ type publisher struct {
 
 	ch      *amqp.Channel
 	conn    *amqp.Connection
-	barrier chan chan int // asks the returns drainer how many it counted
-	drained chan struct{} // closed when the drainer has ended
+	closed  <-chan *amqp.Error // why ch closed
+	barrier chan chan int      // asks the returns drainer how many it counted
+	drained chan struct{}      // closed when the drainer has ended
 }
 
 // Publish sends Count messages with publisher confirms and waits for the
@@ -43,12 +45,15 @@ func (b *Broker) Publish(ctx context.Context, p Publication) (PublishResult, err
 			return PublishResult{}, err
 		}
 	}
-	if len(p.RoutingKey) > 255 {
-		return PublishResult{}, invalid("The routing key is %d bytes long; RabbitMQ allows at most 255.", len(p.RoutingKey))
+	if internalExchange(p.Exchange) {
+		return PublishResult{}, &Error{"ACCESS_REFUSED", fmt.Sprintf("The exchange '%s' is internal: only RabbitMQ itself publishes to it (it carries the firehose's copies of messages), so choose another exchange.", p.Exchange)}
+	}
+	if err := p.checkShortstrs(); err != nil {
+		return PublishResult{}, err
 	}
 	headers, err := toTable(p.Headers)
 	if err != nil {
-		return PublishResult{}, invalid("Header %v.", err)
+		return PublishResult{}, invalid("Headers: %v.", err)
 	}
 	if p.Exchange != "" {
 		// Publishing to a missing exchange closes the channel; ask first so
@@ -60,6 +65,27 @@ func (b *Broker) Publish(ctx context.Context, p Publication) (PublishResult, err
 		}
 	}
 	return b.pub.publish(ctx, p, headers)
+}
+
+// checkShortstrs checks the routing key and the properties that AMQP
+// carries as short strings.
+func (p Publication) checkShortstrs() error {
+	pr := p.Properties
+	for _, f := range []struct{ what, value string }{
+		{"routing key", p.RoutingKey}, {"content_type", pr.ContentType}, {"message_id", pr.MessageID},
+		{"correlation_id", pr.CorrelationID}, {"reply_to", pr.ReplyTo}, {"expiration", pr.Expiration},
+		{"type", pr.Type}, {"app_id", pr.AppID},
+	} {
+		if err := checkShortstr(f.what, f.value); err != nil {
+			return invalid("%s.", capitalize(err.Error()))
+		}
+	}
+	return nil
+}
+
+// internalExchange names the exchanges only the broker publishes to.
+func internalExchange(name string) bool {
+	return strings.HasPrefix(name, "amq.rabbitmq.")
 }
 
 func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.Table) (PublishResult, error) {
@@ -131,12 +157,19 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 		res.Nacked = 0
 	}
 	res.Unconfirmed = pub.Count - res.Confirmed - res.Nacked
+	var refused error
+	if lost {
+		refused = p.refusal()
+	}
 	if res.Unconfirmed > 0 {
 		// Start afresh so late confirms cannot be counted for the next request.
 		p.reset()
 	}
 	p.b.cfg.Events(PublishedEvent{Type: "published", Exchange: pub.Exchange, RoutingKey: pub.RoutingKey,
 		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned})
+	if res.Unconfirmed > 0 && refused != nil {
+		return res, refused
+	}
 	if res.Unconfirmed > 0 {
 		why := fmt.Sprintf("RabbitMQ did not confirm them within %v", p.b.cfg.ConfirmTimeout)
 		if lost {
@@ -170,11 +203,26 @@ func (p *publisher) channel() (*amqp.Channel, error) {
 		return nil, explain(err)
 	}
 	returns := ch.NotifyReturn(make(chan amqp.Return, 64))
+	p.closed = ch.NotifyClose(make(chan *amqp.Error, 1))
 	p.ch, p.conn = ch, conn
 	p.barrier, p.drained = make(chan chan int), make(chan struct{})
 	p.b.wg.Add(1)
 	go p.drainReturns(returns, p.barrier, p.drained)
 	return ch, nil
+}
+
+// refusal is the broker's reason for closing the publishing channel (a
+// publish it refused, such as one to an internal exchange), or nil when
+// the connection itself went.
+func (p *publisher) refusal() error {
+	select {
+	case e := <-p.closed:
+		if e != nil && e.Server && p.conn != nil && !p.conn.IsClosed() {
+			return explain(e)
+		}
+	case <-time.After(100 * time.Millisecond):
+	}
+	return nil
 }
 
 func (p *publisher) reset() {

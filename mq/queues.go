@@ -44,7 +44,7 @@ func (b *Broker) DeclareQueue(spec QueueSpec) (QueueInfo, error) {
 	}
 	args, err := toTable(spec.Arguments)
 	if err != nil {
-		return QueueInfo{}, invalid("Queue argument %v.", err)
+		return QueueInfo{}, invalid("Queue arguments: %v.", err)
 	}
 	var q amqp.Queue
 	err = b.withChannel(func(ch *amqp.Channel) (err error) {

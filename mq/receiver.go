@@ -364,19 +364,25 @@ func (r *Receiver) answerWaiters(err error) {
 }
 
 // take shows a delivery. A manual receiver queues it for work; it stays
-// unacked, as the broker sees it, until its work is done.
+// unacked, as the broker sees it, until its work is done. A message whose
+// headers could not be read is one no worker could handle: a manual
+// receiver rejects it at once without requeue (to the queue's
+// dead-letter exchange, if it has one) instead of seeing it again forever.
 func (r *Receiver) take(d amqp.Delivery) {
 	body, enc, truncated := Preview(d.Body, r.b.cfg.PreviewBytes)
+	headers, headersCut, undecodable := previewHeaders(d.Headers, r.b.cfg.PreviewBytes)
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.seq++
 	r.counters.Received++
+	if undecodable != "" {
+		r.counters.Undecodable++
+	}
 	if r.spec.Ack == AckAuto {
 		r.counters.Acked++
 	} else {
 		r.s.held[d.DeliveryTag] = r.seq
 		r.counters.Unacked++
-		if r.spec.Ack == AckManual {
+		if r.spec.Ack == AckManual && undecodable == "" {
 			r.pending = append(r.pending, d.DeliveryTag)
 			r.s.bodies[d.DeliveryTag] = d.Body
 		}
@@ -386,9 +392,17 @@ func (r *Receiver) take(d amqp.Delivery) {
 		DeliveryTag: d.DeliveryTag, Redelivered: d.Redelivered,
 		Exchange: d.Exchange, RoutingKey: d.RoutingKey, Body: body, Encoding: enc,
 		BodySize: len(d.Body), Truncated: truncated,
-		Properties: deliveryProperties(d), Headers: fromTable(d.Headers),
-		At: time.Now().UTC(), Counters: r.counters,
+		Properties: deliveryProperties(d), Headers: headers, HeadersTruncated: headersCut,
+		Undecodable: undecodable, At: time.Now().UTC(), Counters: r.counters,
 	})
+	seq := r.seq
+	r.mu.Unlock()
+	if undecodable != "" {
+		r.b.log.Warn("a message's headers could not be decoded", "receiver", r.id, "queue", r.spec.Queue, "seq", seq, "reason", undecodable)
+		if r.spec.Ack == AckManual {
+			_ = r.settle(d.DeliveryTag, "reject", false) // a failure is reported as the channel's loss
+		}
+	}
 }
 
 // command carries out one command; during work it is called from work.

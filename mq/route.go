@@ -78,8 +78,8 @@ func headersMatch(args, headers map[string]any) bool {
 // sameValue compares values as the broker would after both went through
 // AMQP: JSON numbers that are whole become integers on both sides.
 func sameValue(a, b any) bool {
-	fa, err1 := toFieldValue(a)
-	fb, err2 := toFieldValue(b)
+	fa, err1 := toFieldValue(a, 0)
+	fb, err2 := toFieldValue(b, 0)
 	return err1 == nil && err2 == nil && reflect.DeepEqual(fa, fb)
 }
 

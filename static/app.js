@@ -373,7 +373,8 @@ function renderCard(r, d) {
     el("div", { class: "meta" }, el("span", { class: "seq" }, "#" + d.seq), el("span", {}, "tag " + d.delivery_tag),
       d.redelivered ? el("span", { class: "tag redelivered" }, "redelivered") : null,
       outcome ? el("span", { class: "tag outcome" }, outcome) : null),
-    el("pre", { class: "body" }, d.body + (d.truncated ? "…" : "")));
+    el("pre", { class: "body" }, d.body + (d.truncated ? "…" : "")),
+    d.undecodable ? el("p", { class: "undecodable" }, d.undecodable) : null);
   const props = el("dl", {});
   const details = el("details", {}, el("summary", {}, `exchange '${d.exchange}' · key '${d.routing_key}' · ${d.body_size} bytes ${d.encoding}`), props);
   // Properties and headers are drawn when first asked for.
@@ -381,6 +382,7 @@ function renderCard(r, d) {
     const add = (k, v) => props.append(el("dt", {}, k), el("dd", {}, typeof v === "object" ? JSON.stringify(v) : v));
     for (const [k, v] of Object.entries(d.properties || {})) if (v !== "" && v !== 0) add(k, v);
     for (const [k, v] of Object.entries(d.headers || {})) add("header " + k, v);
+    if (d.headers_truncated) add("headers", "more not shown");
   }, { once: true });
   card.append(details);
   if (PRESENTER && r.ack === "interactive" && !outcome) {

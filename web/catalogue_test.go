@@ -43,6 +43,15 @@ func (s *stack) fetch(t testing.TB, method, path, contentType, body string, head
 	return resp.StatusCode, data
 }
 
+// nestedJSON is an object nesting objects depth levels deep.
+func nestedJSON(depth int) map[string]any {
+	m := map[string]any{"leaf": "x"}
+	for range depth {
+		m = map[string]any{"n": m}
+	}
+	return m
+}
+
 func jsonOf(v any) string {
 	data, _ := json.Marshal(v)
 	return string(data)
@@ -96,6 +105,11 @@ func TestBadInputCatalogue(t *testing.T) {
 		{"request over the limit", "POST", "/api/publish", js, pub(map[string]any{"body": strings.Repeat("x", 200<<10)}), nil, 413, "too_large"},
 		{"too many headers", "POST", "/api/publish", js, pub(map[string]any{"headers": manyHeaders}), nil, 413, "too_large"},
 		{"256-byte routing key", "POST", "/api/publish", js, pub(map[string]any{"routing_key": strings.Repeat("k", 256)}), nil, 400, "invalid_input"},
+		{"256-byte header name", "POST", "/api/publish", js, pub(map[string]any{"headers": map[string]any{strings.Repeat("h", 256): "v"}}), nil, 400, "invalid_input"},
+		{"headers nested 40 deep", "POST", "/api/publish", js, pub(map[string]any{"headers": nestedJSON(40)}), nil, 400, "invalid_input"},
+		{"256-byte content type", "POST", "/api/publish", js, pub(map[string]any{"properties": map[string]any{"content_type": strings.Repeat("c", 256)}}), nil, 400, "invalid_input"},
+		{"routing key not UTF-8", "POST", "/api/publish", form, "routing_key=%FF%FE&body=x", map[string]string{"Accept": js}, 400, "invalid_input"},
+		{"publish to the firehose", "POST", "/api/publish", js, pub(map[string]any{"exchange": "amq.rabbitmq.trace"}), nil, 403, "ACCESS_REFUSED"},
 		{"form with a bad count", "POST", "/api/publish", form, "routing_key=" + q + "&count=many", map[string]string{"Accept": js}, 400, "invalid_input"},
 		{"redeclare differently", "POST", "/api/queues", js, jsonOf(map[string]any{"name": q, "durable": true}), nil, 409, "PRECONDITION_FAILED"},
 		{"amq.* name", "POST", "/api/queues", js, `{"name":"amq.mine"}`, nil, 403, "ACCESS_REFUSED"},
@@ -119,6 +133,9 @@ func TestBadInputCatalogue(t *testing.T) {
 		{"amq.* exchange", "POST", "/api/exchanges", js, `{"name":"amq.mine","type":"direct"}`, nil, 403, "ACCESS_REFUSED"},
 		{"delete a built-in exchange", "DELETE", "/api/exchanges/amq.direct", "", "", nil, 403, "ACCESS_REFUSED"},
 		{"bind to an unknown exchange", "POST", "/api/bindings", js, jsonOf(map[string]any{"exchange": "rb-nope", "queue": q}), nil, 404, "NOT_FOUND"},
+		{"binding key not UTF-8", "POST", "/api/bindings", form, "exchange=amq.direct&queue=" + q + "&routing_key=%C3%28", map[string]string{"Accept": js}, 400, "invalid_input"},
+		{"256-byte binding argument name", "POST", "/api/bindings", js, jsonOf(map[string]any{"exchange": "amq.headers", "queue": q, "arguments": map[string]any{strings.Repeat("a", 256): 1}}), nil, 400, "invalid_input"},
+		{"256-byte queue argument name", "POST", "/api/queues", js, jsonOf(map[string]any{"name": "rb-web-long-arg", "arguments": map[string]any{strings.Repeat("x", 256): 1}}), nil, 400, "invalid_input"},
 		{"bind with a bad x-match", "POST", "/api/bindings", js, jsonOf(map[string]any{"exchange": "amq.headers", "queue": q, "arguments": map[string]any{"x-match": "some"}}), nil, 400, "invalid_input"},
 		{"unknown scenario", "POST", "/api/presets/nope", "", "", nil, 404, "not_found"},
 		{"wrong method", "PUT", "/api/publish", "", "", nil, 405, "invalid_input"},

@@ -279,3 +279,54 @@ func TestListsFromTheManagementPlugin(t *testing.T) {
 		t.Errorf("GET /api/bindings lacks %s -> %s", ex, q)
 	}
 }
+
+// A pika client publishes a message whose headers nest 40 tables deep: the
+// broker takes it, and rabbitboard shows it as undecodable to every viewer,
+// rejects it to the dead-letter queue, and never loses its connection.
+func TestPikaPoisonMessage(t *testing.T) {
+	s := startStack(t, Limits{})
+	v := s.viewer(t)
+	dead := s.queue(t, mq.QueueSpec{Name: "rb-web-poison-dead"})
+	q := s.queue(t, mq.QueueSpec{Name: "rb-web-poison", Arguments: map[string]any{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead}})
+	r := s.receiver(t, mq.ReceiverSpec{Queue: q, Prefetch: 1, Ack: mq.AckManual})
+	send := `
+import pika, sys
+headers = {"leaf": "x"}
+for _ in range(40):
+    headers = {"n": headers}
+connection = pika.BlockingConnection(pika.ConnectionParameters(host="127.0.0.1"))
+channel = connection.channel()
+channel.confirm_delivery()
+channel.basic_publish(exchange="", routing_key=sys.argv[1], body="poison from pika",
+                      properties=pika.BasicProperties(headers=headers))
+channel.basic_publish(exchange="", routing_key=sys.argv[1], body="fine from pika")
+connection.close()
+`
+	if out, err := exec.Command("/usr/bin/python3", "-c", send, q).CombinedOutput(); err != nil {
+		t.Fatalf("pika sender: %v\n%s", err, out)
+	}
+	testkit.WaitFor(t, 5*time.Second, "both of pika's messages", func() bool { return len(v.of("delivery", r.ID)) == 2 })
+	ds := v.of("delivery", r.ID)
+	if ds[0]["body"] != "poison from pika" || ds[0]["undecodable"] != "Its headers cannot be decoded: tables nest deeper than 32 levels." || ds[0]["redelivered"] != false {
+		t.Fatalf("first delivery %v", ds[0])
+	}
+	if ds[1]["body"] != "fine from pika" || ds[1]["undecodable"] != nil {
+		t.Fatalf("second delivery %v", ds[1])
+	}
+	testkit.WaitFor(t, 5*time.Second, "the poison message dead-lettered and the other acked", func() bool {
+		st := v.of("settled", r.ID)
+		if len(st) != 2 || st[0]["outcome"] != "reject" || st[0]["requeue"] != false || st[1]["outcome"] != "ack" {
+			return false
+		}
+		dq, err := s.broker.InspectQueue(dead)
+		return err == nil && dq.Messages == 1
+	})
+	if n := len(v.of("broker", "")); n != 0 {
+		t.Fatalf("%d broker events: the connection dropped", n)
+	}
+	var info mq.ReceiverInfo
+	s.mustCall(t, "GET", "/api/receivers/"+r.ID, nil, http.StatusOK, &info)
+	if info.Received != 2 || info.Acked != 1 || info.Undecodable != 1 || info.Unacked != 0 {
+		t.Fatalf("receiver counters %+v", info.Counters)
+	}
+}
