@@ -34,22 +34,30 @@ func words(key string) []string {
 	return strings.Split(key, ".")
 }
 
+// topicMatch matches words against a pattern in time proportional to
+// their product: match[j] says the pattern so far can consume exactly the
+// first j words. (Backtracking would be exponential in the number of "#".)
 func topicMatch(pattern, words []string) bool {
-	if len(pattern) == 0 {
-		return len(words) == 0
-	}
-	switch pattern[0] {
-	case "#":
-		for i := 0; i <= len(words); i++ {
-			if topicMatch(pattern[1:], words[i:]) {
-				return true
+	match := make([]bool, len(words)+1)
+	next := make([]bool, len(words)+1)
+	match[0] = true
+	for _, p := range pattern {
+		switch p {
+		case "#":
+			reached := false
+			for j := range match {
+				reached = reached || match[j]
+				next[j] = reached
+			}
+		default:
+			next[0] = false
+			for j, w := range words {
+				next[j+1] = match[j] && (p == "*" || p == w)
 			}
 		}
-		return false
-	case "*":
-		return len(words) > 0 && topicMatch(pattern[1:], words[1:])
+		match, next = next, match
 	}
-	return len(words) > 0 && pattern[0] == words[0] && topicMatch(pattern[1:], words[1:])
+	return match[len(words)]
 }
 
 func headersMatch(args, headers map[string]any) bool {

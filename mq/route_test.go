@@ -3,6 +3,7 @@ package mq
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,6 +86,8 @@ func TestTopicRoutingAgreesWithTheBroker(t *testing.T) {
 		{Queue: "rb-test-topic-mid", RoutingKey: "a.#.z"},
 		{Queue: "rb-test-topic-empty", RoutingKey: ""},
 		{Queue: "rb-test-topic-star", RoutingKey: "*"},
+		{Queue: "rb-test-topic-hashes", RoutingKey: "#.#.#.#.#.#.#.z"},
+		{Queue: "rb-test-topic-hashstar", RoutingKey: "#.*.#.b"},
 	}
 	var cases []routeCase
 	for _, key := range []string{
@@ -92,6 +95,7 @@ func TestTopicRoutingAgreesWithTheBroker(t *testing.T) {
 		"quick.brown.fox", "quick.orange.new.rabbit", "lazy.orange.new.rabbit", "orange", "lazy", "lazy.",
 		"kern.critical", "kern.info", "kern", "kern.critical.disk", "a.z", "a.b.z", "a.b.c.z", "a.z.z", "z.a",
 		"", ".", "..", "quick..rabbit", "*.orange.*", "#", "a.#.z", "x.orange.y", "orange.orange.orange", "rabbit",
+		"z", "b", "x.b", "b.b", "z.z.z", strings.Repeat("a.", 9) + "a", strings.Repeat("a.", 9) + "z", strings.Repeat("a.", 8) + "b",
 	} {
 		cases = append(cases, routeCase{key: key})
 	}
@@ -189,4 +193,16 @@ func TestDirectFanoutAndAlternateExchange(t *testing.T) {
 		t.Fatalf("an unknown exchange type: %v, want invalid input before the broker sees it", err)
 	}
 	publish(t, b, Publication{Message: Message{RoutingKey: "rb-test-direct-error", Body: []byte("still connected")}, Count: 1})
+}
+
+// A pattern of many "#" against a long key: the matcher's time grows with
+// words times pattern words (the old backtracking one took seconds here).
+func BenchmarkTopicMatchManyHashes(b *testing.B) {
+	pattern := words("#.#.#.#.#.#.#.z")
+	key := words(strings.Repeat("a.", 39) + "a")
+	for b.Loop() {
+		if topicMatch(pattern, key) {
+			b.Fatal("matched")
+		}
+	}
 }
