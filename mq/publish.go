@@ -64,7 +64,13 @@ func (b *Broker) Publish(ctx context.Context, p Publication) (PublishResult, err
 			return PublishResult{}, err
 		}
 	}
-	return b.pub.publish(ctx, p, headers)
+	// Predicted before taking the publisher's turn, so a costly pattern
+	// delays only this request.
+	route := b.route(p.Exchange, p.RoutingKey, p.Headers)
+	if route == nil {
+		route = []string{}
+	}
+	return b.pub.publish(ctx, p, headers, route)
 }
 
 // checkShortstrs checks the routing key and the properties that AMQP
@@ -88,7 +94,7 @@ func internalExchange(name string) bool {
 	return strings.HasPrefix(name, "amq.rabbitmq.")
 }
 
-func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.Table) (PublishResult, error) {
+func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.Table, route []string) (PublishResult, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ch, err := p.channel()
@@ -97,10 +103,6 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 	}
 	// The route goes out before the first message, so every delivery of
 	// this publish comes after it.
-	route := p.b.route(pub.Exchange, pub.RoutingKey, pub.Headers)
-	if route == nil {
-		route = []string{}
-	}
 	p.b.cfg.Events(RouteEvent{Type: "route", Exchange: pub.Exchange, RoutingKey: pub.RoutingKey, Queues: route})
 	var res PublishResult
 	var pubErr error
