@@ -36,6 +36,8 @@ func main() {
 
 type config struct {
 	addr, amqpURL, managementURL string
+	publicURL                    string
+	allowedHosts                 []string
 	startBroker                  bool
 	heartbeat                    time.Duration
 	limits                       web.Limits
@@ -75,12 +77,27 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.IntVar(&c.maxViewerQueue, "max-viewer-queue", envInt("MAX_VIEWER_QUEUE", 4<<20), "bytes that may wait for one viewer before it is cut off (MAX_VIEWER_QUEUE)")
 	fs.Int64Var(&c.wsReadLimit, "ws-read-limit", int64(envInt("WS_READ_LIMIT", 4<<10)), "largest WebSocket frame a viewer may send, in bytes (WS_READ_LIMIT)")
 	fs.StringVar(&c.access.Token, "token", getenv("DASHBOARD_TOKEN"), "presenter token: needed to change anything; generated when --addr is not loopback (DASHBOARD_TOKEN)")
+	fs.StringVar(&c.publicURL, "public-url", getenv("PUBLIC_URL"), "the URL people open, e.g. behind a proxy; its host is served and the presenter link names it (PUBLIC_URL)")
+	hosts := env("ALLOWED_HOSTS", "")
+	fs.StringVar(&hosts, "allowed-hosts", hosts, "comma-separated host names served besides localhost, 127.0.0.1 and [::1] (ALLOWED_HOSTS); on a non-loopback --addr, without it any name is served")
 	fs.BoolVar(&c.access.Private, "private", getenv("PRIVATE") == "true", "with a token, viewers need it to read too (PRIVATE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q; see -help", fs.Arg(0))
+	}
+	for _, h := range strings.Split(hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			c.allowedHosts = append(c.allowedHosts, h)
+		}
+	}
+	if c.publicURL != "" {
+		u, err := url.Parse(c.publicURL)
+		if err != nil || u.Hostname() == "" {
+			return c, fmt.Errorf("--public-url %q is not a URL such as http://dashboard.example:8080", c.publicURL)
+		}
+		c.allowedHosts = append(c.allowedHosts, u.Hostname())
 	}
 	return c, nil
 }
@@ -111,7 +128,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		URL: c.amqpURL, Heartbeat: c.heartbeat, ManagementURL: c.managementURL,
 		MaxReceivers: c.maxReceivers, Logger: log, Events: state.Apply,
 	})
-	srv := web.New(web.Config{Addr: c.addr, Broker: broker, State: state, Limits: c.limits, Access: c.access, Logger: log})
+	srv := web.New(web.Config{Addr: c.addr, Broker: broker, State: state, Limits: c.limits, Access: c.access, AllowedHosts: c.allowedHosts, Logger: log})
 	if err := srv.Open(); err != nil {
 		return err
 	}

@@ -200,8 +200,8 @@ function actionForm(path, label, hidden) {
 function renderQueues() {
   const tbody = document.querySelector("#queues tbody");
   const rows = [...state.queues.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((q) => {
-    const p = "/api/queues/" + encodeURIComponent(q.name);
-    const del = actionForm(p + "/delete", "Delete");
+    // The name goes in the body: a browser turns a path segment ".." into a step up.
+    const del = actionForm("/api/queues/delete", "Delete", { name: q.name });
     del.setAttribute("data-confirm", "Delete this queue and its messages?");
     return el("tr", { "data-queue": q.name },
       el("td", { class: "name" }, q.name,
@@ -209,7 +209,7 @@ function renderQueues() {
         q.auto_delete ? el("span", { class: "tag" }, "auto-delete") : null),
       el("td", { class: "num" }, q.messages),
       el("td", { class: "num" }, q.consumers),
-      el("td", { class: "actions" }, PRESENTER ? actionForm(p + "/purge", "Purge") : null, PRESENTER ? del : null));
+      el("td", { class: "actions" }, PRESENTER ? actionForm("/api/queues/purge", "Purge", { name: q.name }) : null, PRESENTER ? del : null));
   });
   tbody.replaceChildren(...rows);
 }

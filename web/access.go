@@ -1,9 +1,15 @@
 package web
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
+	"maps"
+	"net"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -28,25 +34,47 @@ func (a Access) matches(given string) bool {
 	return subtle.ConstantTimeCompare(want[:], got[:]) == 1
 }
 
-// credential returns what the request offers as a token, if anything.
-func credential(r *http.Request) (string, bool) {
-	if h := r.Header.Get("Authorization"); h != "" {
-		tok, ok := strings.CutPrefix(h, "Bearer ")
-		return strings.TrimSpace(tok), ok
-	}
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		return c.Value, true
-	}
-	return "", false
+// sessionKey makes session cookies of this process only.
+var sessionKey = []byte(rand.Text())
+
+// session is the cookie's value: derived from the token with a key that
+// lives as long as the process, so the cookie (which browsers also send to
+// other servers on the same host, whatever their port) never holds the
+// token itself and stops working when the dashboard restarts.
+func (a Access) session() string {
+	m := hmac.New(sha256.New, sessionKey)
+	m.Write([]byte(a.Token))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
-// presenter says whether the request may change things.
+// presenter says whether the request may change things: it carries the
+// token as "Authorization: Bearer" or the session cookie. Another kind of
+// Authorization (a proxy's Basic, say) does not hide the cookie.
 func (a Access) presenter(r *http.Request) bool {
 	if a.Token == "" {
 		return true
 	}
-	tok, ok := credential(r)
-	return ok && a.matches(tok)
+	if tok, ok := bearer(r); ok {
+		return a.matches(tok)
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		return hmac.Equal([]byte(c.Value), []byte(a.session()))
+	}
+	return false
+}
+
+func bearer(r *http.Request) (string, bool) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return strings.TrimSpace(tok), ok
+}
+
+// offered says whether the request carries a credential at all.
+func offered(r *http.Request) bool {
+	if tok, ok := bearer(r); ok {
+		return tok != ""
+	}
+	c, err := r.Cookie(sessionCookie)
+	return err == nil && c.Value != ""
 }
 
 func safeMethod(m string) bool {
@@ -66,7 +94,7 @@ func (a Access) guard(next http.Handler) http.Handler {
 				writeJSON(w, http.StatusForbidden, errorBody{"That presenter token is not right: ask the presenter for the link again.", "forbidden"})
 				return
 			}
-			http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: a.Token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+			http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: a.session(), Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return
 		}
@@ -75,7 +103,7 @@ func (a Access) guard(next http.Handler) http.Handler {
 				next.ServeHTTP(w, r) // the refusal page may be styled; health is for monitors
 				return
 			}
-			if tok, offered := credential(r); offered && tok != "" {
+			if offered(r) {
 				writeJSON(w, http.StatusForbidden, errorBody{"That presenter token is not right, so the dashboard refused the request.", "forbidden"})
 				return
 			}
@@ -84,6 +112,54 @@ func (a Access) guard(next http.Handler) http.Handler {
 				what = "This dashboard is private"
 			}
 			writeJSON(w, http.StatusUnauthorized, errorBody{what + ": open the link with the presenter token, or send Authorization: Bearer <token>.", "unauthorized"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loopbackHosts are the names a dashboard listening on a loopback address
+// always answers to.
+var loopbackHosts = []string{"localhost", "127.0.0.1", "::1"}
+
+// allowedHosts is the set of Host names served: on a loopback listener the
+// loopback names and the configured ones, so a web page whose own name an
+// attacker pointed at 127.0.0.1 (DNS rebinding) reaches nothing; elsewhere
+// the configured ones, or any when none are configured (the token guards).
+func allowedHosts(listener net.Addr, configured []string) map[string]bool {
+	hosts := map[string]bool{}
+	if tcp, ok := listener.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+		for _, h := range loopbackHosts {
+			hosts[h] = true
+		}
+	} else if len(configured) == 0 {
+		return nil
+	}
+	for _, h := range configured {
+		hosts[strings.ToLower(strings.Trim(h, "[]"))] = true
+	}
+	return hosts
+}
+
+// hostName is the request's Host without its port, lower case.
+func hostName(r *http.Request) string {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return strings.ToLower(strings.Trim(host, "[]"))
+}
+
+// checkHost answers 421 to a request for a Host the dashboard does not
+// serve, before any handler (and any WebSocket upgrade) sees it.
+func checkHost(hosts func() map[string]bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		allowed := hosts()
+		if allowed != nil && !allowed[hostName(r)] {
+			names := slices.Sorted(maps.Keys(allowed))
+			writeJSON(w, http.StatusMisdirectedRequest, errorBody{
+				"This dashboard answers only to the names " + strings.Join(names, ", ") + ", not to '" + hostName(r) + "'. " +
+					"Open it by one of those, or start it with --allowed-hosts naming this one.", "forbidden"})
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -289,3 +289,51 @@ func TestBrowserRouteAndInteractiveAcks(t *testing.T) {
 		return err == nil && info.Messages == 0 && rc.Info().Counters == mq.Counters{Received: 2, Acked: 0, Unacked: 0}
 	})
 }
+
+// Queues named "." and "..": a browser turns such a path segment into a
+// step up, so the page names the queue in the form's body. Deleted from the
+// live page, and from the page without JavaScript.
+func TestBrowserDeletesDotNamedQueues(t *testing.T) {
+	s := startStack(t, Limits{})
+	for _, name := range []string{"..", "."} {
+		_ = s.broker.DeleteQueue(name)
+		if _, err := s.broker.DeclareQueue(mq.QueueSpec{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.broker.DeleteQueue(name) })
+	}
+	gone := func(name string) func() bool {
+		return func() bool {
+			_, err := s.broker.InspectQueue(name)
+			e, ok := err.(*mq.Error)
+			return ok && e.Code == "NOT_FOUND"
+		}
+	}
+	ctx := browser(t)
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on")),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-queue=".."] form[action="/api/queues/delete"] button`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.confirm = () => true, true)`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(within(ctx, 5*time.Second),
+		chromedp.Click(chromedp.CSS(`tr[data-queue=".."] form[action="/api/queues/delete"] button`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WaitFor(t, 5*time.Second, "queue '..' deleted from the live page", gone(".."))
+
+	noScript := tab(t, ctx)
+	if _, err := chromedp.Call(noScript, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(within(noScript, 10*time.Second), chromedp.Navigate(s.url),
+		chromedp.Click(chromedp.CSS(`tr[data-queue="."] form[action="/api/queues/delete"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#flash .flash.ok")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WaitFor(t, 5*time.Second, "queue '.' deleted from the page without JavaScript", gone("."))
+}

@@ -192,7 +192,9 @@ func TestPresenterToken(t *testing.T) {
 		{"wrong token", map[string]string{"Authorization": "Bearer guess"}, 403, "forbidden"},
 		{"wrong cookie", map[string]string{"Cookie": sessionCookie + "=guess"}, 403, "forbidden"},
 		{"right token", map[string]string{"Authorization": "Bearer " + token}, 200, ""},
-		{"right cookie", map[string]string{"Cookie": sessionCookie + "=" + token}, 200, ""},
+		{"the token as a cookie", map[string]string{"Cookie": sessionCookie + "=" + token}, 403, "forbidden"},
+		{"right cookie", map[string]string{"Cookie": sessionCookie + "=" + s.session(t, token)}, 200, ""},
+		{"right cookie beside a proxy's Basic", map[string]string{"Cookie": sessionCookie + "=" + s.session(t, token), "Authorization": "Basic dXNlcjpwYXNz"}, 200, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, e := s.raw(t, "POST", "/api/publish", js, body, tc.headers)
@@ -211,20 +213,27 @@ func TestPresenterToken(t *testing.T) {
 	if p := page(nil); strings.Contains(p, `action="/api/publish"`) || !strings.Contains(p, `data-presenter="false"`) {
 		t.Error("a viewer's page has controls")
 	}
-	if p := page(map[string]string{"Cookie": sessionCookie + "=" + token}); !strings.Contains(p, `action="/api/publish"`) {
+	if p := page(map[string]string{"Cookie": sessionCookie + "=" + s.session(t, token)}); !strings.Contains(p, `action="/api/publish"`) {
 		t.Error("the presenter's page has no publish form")
 	}
-	// Opening /?token= sets the cookie and takes the token out of the address.
+	// Viewers see how many watch; only the presenter sees the process's insides.
+	for _, tc := range []struct {
+		headers map[string]string
+		inside  bool
+	}{{nil, false}, {map[string]string{"Authorization": "Bearer " + token}, true}} {
+		_, data := s.fetch(t, "GET", "/api/stats", "", "", tc.headers)
+		var stats map[string]any
+		if err := json.Unmarshal(data, &stats); err != nil {
+			t.Fatal(err)
+		}
+		_, heap := stats["heap_bytes"]
+		_, goroutines := stats["goroutines"]
+		if _, viewers := stats["viewers"]; !viewers || heap != tc.inside || goroutines != tc.inside {
+			t.Errorf("stats %v with %v", stats, tc.headers)
+		}
+	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(s.url + "/?token=" + token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/" || len(resp.Cookies()) != 1 || resp.Cookies()[0].Value != token || !resp.Cookies()[0].HttpOnly {
-		t.Fatalf("/?token= answered %d %v %v", resp.StatusCode, resp.Header.Get("Location"), resp.Cookies())
-	}
-	resp, err = client.Get(s.url + "/?token=guess")
+	resp, err := client.Get(s.url + "/?token=guess")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,6 +241,24 @@ func TestPresenterToken(t *testing.T) {
 	if resp.StatusCode != 403 {
 		t.Fatalf("/?token=guess answered %d, want 403", resp.StatusCode)
 	}
+}
+
+// session opens /?token= as the presenter's link does: it sets the session
+// cookie, which is not the token, and takes the token out of the address.
+func (s *stack) session(t *testing.T, token string) string {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(s.url + "/?token=" + token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cs := resp.Cookies()
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/" || len(cs) != 1 || cs[0].Name != sessionCookie || !cs[0].HttpOnly ||
+		cs[0].Value == "" || strings.Contains(cs[0].Value, token) {
+		t.Fatalf("/?token= answered %d %v %v", resp.StatusCode, resp.Header.Get("Location"), cs)
+	}
+	return cs[0].Value
 }
 
 func TestPrivateDashboard(t *testing.T) {
@@ -245,4 +272,68 @@ func TestPrivateDashboard(t *testing.T) {
 			t.Errorf("GET %s with the token: %d", path, status)
 		}
 	}
+}
+
+// A page of another site whose name an attacker points at 127.0.0.1 (DNS
+// rebinding) sends its own name as Host: on a loopback listener only the
+// loopback names and the configured ones are served, /ws included.
+func TestHostAllowlist(t *testing.T) {
+	s := startStackWith(t, options{allowedHosts: []string{"dash.example"}})
+	port := s.url[strings.LastIndex(s.url, ":")+1:]
+	send := func(method, path, host string, headers map[string]string, body string) (int, errorBody) {
+		req, _ := http.NewRequest(method, s.url+path, strings.NewReader(body))
+		req.Host = host
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var e errorBody
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return resp.StatusCode, e
+	}
+	upgrade := map[string]string{"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+	declare := `{"name":"rb-web-rebinding"}`
+	t.Cleanup(func() { _ = s.broker.DeleteQueue("rb-web-rebinding") })
+	for _, tc := range []struct {
+		name, method, path, host string
+		headers                  map[string]string
+		body                     string
+		status                   int
+	}{
+		{"rebinding declare", "POST", "/api/queues", "evil.example:" + port, map[string]string{"Origin": "http://evil.example:" + port, "Content-Type": "application/json"}, declare, 421},
+		{"rebinding delete", "DELETE", "/api/queues/rb-web-rebinding", "evil.example:" + port, map[string]string{"Origin": "http://evil.example:" + port}, "", 421},
+		{"rebinding page", "GET", "/", "evil.example:" + port, nil, "", 421},
+		{"rebinding /ws", "GET", "/ws", "evil.example:" + port, mergeHeaders(upgrade, map[string]string{"Origin": "http://evil.example:" + port}), "", 421},
+		{"rebinding without a port", "GET", "/api/queues", "evil.example", nil, "", 421},
+		{"localhost", "GET", "/api/queues", "localhost:" + port, nil, "", 200},
+		{"127.0.0.1", "GET", "/api/queues", "127.0.0.1:" + port, nil, "", 200},
+		{"[::1]", "GET", "/api/queues", "[::1]:" + port, nil, "", 200},
+		{"a configured name in capitals", "GET", "/api/queues", "Dash.Example:" + port, nil, "", 200},
+		{"a configured name", "POST", "/api/queues", "dash.example:" + port, map[string]string{"Origin": "http://dash.example:" + port, "Content-Type": "application/json"}, declare, 201},
+		{"/ws by a configured name", "GET", "/ws", "dash.example:" + port, mergeHeaders(upgrade, map[string]string{"Origin": "http://dash.example:" + port}), "", 101},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, e := send(tc.method, tc.path, tc.host, tc.headers, tc.body)
+			if status != tc.status {
+				t.Fatalf("%d %+v, want %d", status, e, tc.status)
+			}
+			if status == 421 && (e.Code != "forbidden" || !strings.Contains(e.Error, "localhost")) {
+				t.Fatalf("refusal %+v", e)
+			}
+		})
+	}
+}
+
+func mergeHeaders(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range []map[string]string{a, b} {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -66,8 +66,13 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	client.Serve()
 }
 
-// stats tells operators how the dashboard itself is doing.
+// stats tells operators how the dashboard itself is doing; the process's
+// insides only to the presenter.
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
+	if !s.cfg.Access.presenter(r) {
+		writeJSON(w, http.StatusOK, s.cfg.State.viewers.Stats())
+		return
+	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	writeJSON(w, http.StatusOK, struct {
@@ -111,8 +116,28 @@ func (s *Server) declareQueue(w http.ResponseWriter, r *http.Request) {
 	respond(w, r, http.StatusCreated, q, fmt.Sprintf("Declared queue '%s' (%d messages, %d consumers).", q.Name, q.Messages, q.Consumers))
 }
 
+// queueName is the queue a request names: in its path, or for the
+// POST /api/queues/delete and /purge forms in its body, which carry any
+// name (a browser turns a path segment "." or ".." into a step up).
+func queueName(r *http.Request) (string, error) {
+	if name := r.PathValue("name"); name != "" {
+		return name, nil
+	}
+	var req struct {
+		Name string `json:"name"`
+	}
+	if err := decode(r, 4<<10, &req); err != nil {
+		return "", err
+	}
+	return req.Name, nil
+}
+
 func (s *Server) deleteQueue(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
+	name, err := queueName(r)
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
 	if err := s.cfg.Broker.DeleteQueue(name); err != nil {
 		respondError(w, r, err)
 		return
@@ -125,7 +150,11 @@ func (s *Server) deleteQueue(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) purgeQueue(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
+	name, err := queueName(r)
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
 	n, err := s.cfg.Broker.PurgeQueue(name)
 	if err != nil {
 		respondError(w, r, err)

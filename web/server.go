@@ -77,7 +77,10 @@ type Config struct {
 	State  *State
 	Limits Limits
 	Access Access
-	Logger *slog.Logger
+	// AllowedHosts are Host names served besides the loopback names; see
+	// allowedHosts.
+	AllowedHosts []string
+	Logger       *slog.Logger
 }
 
 // Server is the dashboard's HTTP server.
@@ -89,6 +92,7 @@ type Server struct {
 	upgrader websocket.Upgrader
 	served   chan error
 	presets  presets
+	hosts    map[string]bool // set by Open, before serving
 }
 
 // New returns a Server; Open starts it.
@@ -104,7 +108,11 @@ func New(cfg Config) *Server {
 	s.srv = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		// A request body arrives within a minute; a kept-alive connection
+		// idle for two is closed. (A WebSocket sets its own deadlines.)
+		ReadTimeout: time.Minute,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	return s
 }
@@ -116,6 +124,7 @@ func (s *Server) Open() error {
 		return err
 	}
 	s.ln = ln
+	s.hosts = allowedHosts(ln.Addr(), s.cfg.AllowedHosts)
 	s.served = make(chan error, 1)
 	go func() { s.served <- s.srv.Serve(ln) }()
 	return nil
@@ -153,6 +162,8 @@ func (s *Server) routes() http.Handler {
 	handle("DELETE /api/queues/{name}", s.deleteQueue)
 	handle("POST /api/queues/{name}/delete", s.deleteQueue)
 	handle("POST /api/queues/{name}/purge", s.purgeQueue)
+	handle("POST /api/queues/delete", s.deleteQueue)
+	handle("POST /api/queues/purge", s.purgeQueue)
 
 	handle("POST /api/publish", s.publish)
 
@@ -190,7 +201,7 @@ func (s *Server) routes() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{"This request came from another web site, so the dashboard refused it.", "forbidden"})
 	}))
-	return csrf.Handler(s.cfg.Access.guard(sniffJSON(mux)))
+	return checkHost(func() map[string]bool { return s.hosts }, csrf.Handler(s.cfg.Access.guard(sniffJSON(mux))))
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) {

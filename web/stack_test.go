@@ -44,6 +44,7 @@ type options struct {
 	log          io.Writer
 	skipWait     bool // the broker is not expected to be reachable
 	management   bool // list through the management plugin, as by default
+	allowedHosts []string
 }
 
 func startStack(t testing.TB, limits Limits) *stack {
@@ -67,7 +68,7 @@ func startStackWith(t testing.TB, o options) *stack {
 		mgmt = ""
 	}
 	broker := mq.New(mq.Config{URL: o.amqpURL, Logger: log, Events: state.Apply, PollInterval: 200 * time.Millisecond, ManagementURL: mgmt, MaxReceivers: o.maxReceivers})
-	srv := New(Config{Addr: "127.0.0.1:0", Broker: broker, State: state, Limits: o.limits, Access: o.access, Logger: log})
+	srv := New(Config{Addr: "127.0.0.1:0", Broker: broker, State: state, Limits: o.limits, Access: o.access, AllowedHosts: o.allowedHosts, Logger: log})
 	if err := srv.Open(); err != nil {
 		t.Fatal(err)
 	}
