@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -20,6 +17,21 @@ import (
 
 	"rabbitboard/internal/testkit"
 )
+
+// startBinary builds rabbitboard and runs it with args until the test ends.
+func startBinary(t *testing.T, args ...string) *testkit.Dashboard {
+	t.Helper()
+	bin, err := testkit.Build(".", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := testkit.Start(bin, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Cmd.Process.Kill() })
+	return d
+}
 
 func post(t *testing.T, url string, body any, out any) {
 	t.Helper()
@@ -42,45 +54,8 @@ func post(t *testing.T, url string, body any, out any) {
 // to the queue unacked, viewers get a close frame, the process exits 0
 // within 5 s.
 func TestGracefulShutdown(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "rabbitboard")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--management-url", "-")
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	serving := regexp.MustCompile(`rabbitboard is serving" url=(\S+)`)
-	found := make(chan string, 1)
-	go func() { // reads the log to its end, which keeps the pipe drained
-		lines := bufio.NewScanner(stdout)
-		for lines.Scan() {
-			if m := serving.FindStringSubmatch(lines.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
-	var base string
-	select {
-	case base = <-found:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the dashboard never said where it serves")
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil && resp.StatusCode == 200 {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("never healthy")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	d := startBinary(t, "--addr", "127.0.0.1:0", "--management-url", "-")
+	base := d.URL
 
 	q := "rb-test-graceful-shutdown"
 	conn, err := amqp.Dial("amqp://guest:guest@127.0.0.1:5672/")
@@ -121,11 +96,11 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 
 	signalled := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := d.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() { exited <- d.Cmd.Wait() }()
 	select {
 	case err := <-exited:
 		if err != nil {

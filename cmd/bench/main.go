@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -22,9 +21,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -37,6 +34,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/gorilla/websocket"
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"rabbitboard/internal/testkit"
 )
 
 var (
@@ -178,7 +177,7 @@ func browserBurst(bin string, rate int, dur time.Duration) (*result, error) {
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(alloc)
 	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate(d.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(d.URL), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
 		return nil, err
 	}
 	// One message first, so there is a card to click.
@@ -378,92 +377,27 @@ func baseline(n int) (*result, error) {
 }
 
 // dashboard is a running rabbitboard process.
-type dashboard struct {
-	cmd  *exec.Cmd
-	url  string
-	logs *bytes.Buffer
-	mu   sync.Mutex
-}
+type dashboard struct{ *testkit.Dashboard }
 
 func buildDashboard() (string, error) {
 	dir, err := os.MkdirTemp("", "rabbitboard-bench")
 	if err != nil {
 		return "", err
 	}
-	bin := filepath.Join(dir, "rabbitboard")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build (run the bench from the repository root): %v\n%s", err, out)
-	}
-	return bin, nil
+	return testkit.Build(".", dir)
 }
 
 func startDashboard(bin string, args ...string) (*dashboard, error) {
-	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--management-url", "-", "--max-count", "100000", "--amqp-url", *amqpURL}, args...)...)
-	out, err := cmd.StdoutPipe()
+	d, err := testkit.Start(bin, append([]string{"--addr", "127.0.0.1:0", "--management-url", "-", "--max-count", "100000", "--amqp-url", *amqpURL}, args...)...)
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	d := &dashboard{cmd: cmd, logs: &bytes.Buffer{}}
-	found := make(chan string, 1)
-	serving := regexp.MustCompile(`rabbitboard is serving" url=(\S+)`)
-	go func() {
-		lines := bufio.NewScanner(out)
-		for lines.Scan() {
-			d.mu.Lock()
-			d.logs.WriteString(lines.Text() + "\n")
-			d.mu.Unlock()
-			if m := serving.FindStringSubmatch(lines.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
-	select {
-	case d.url = <-found:
-	case <-time.After(10 * time.Second):
-		d.stop()
-		return nil, errors.New("the dashboard did not start")
-	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(d.url + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return d, nil
-			}
-		}
-		if time.Now().After(deadline) {
-			d.stop()
-			return nil, errors.New("the dashboard never reached the broker")
-		}
-	}
-}
-
-func (d *dashboard) stop() {
-	_ = d.cmd.Process.Signal(os.Interrupt)
-	_ = d.cmd.Wait()
-}
-
-// rss is the dashboard process's resident memory.
-func (d *dashboard) rss() int64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", d.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+	return &dashboard{d}, nil
 }
 
 func (d *dashboard) call(method, path string, body any, out any) error {
 	data, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, d.url+path, bytes.NewReader(data))
+	req, _ := http.NewRequest(method, d.URL+path, bytes.NewReader(data))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -518,7 +452,7 @@ func newScene(bin, q string, receivers []map[string]any, flags ...string) (*scen
 func (s *scene) viewers(n int) ([]*viewer, error) {
 	var vs []*viewer
 	for range n {
-		v, err := connect(s.url, true, 0)
+		v, err := connect(s.URL, true, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -529,7 +463,7 @@ func (s *scene) viewers(n int) ([]*viewer, error) {
 
 func (s *scene) close() {
 	_ = s.call("DELETE", "/api/queues/"+s.q, nil, nil)
-	s.stop() // its viewers' connections end with it
+	s.Stop() // its viewers' connections end with it
 }
 
 func auto(n int, extra map[string]any) []map[string]any {
@@ -696,11 +630,11 @@ func latency(bin string, rate int, dur time.Duration, nviewers int, withSlow boo
 	q, d := sc.q, sc.dashboard
 	var slow *viewer
 	if withSlow {
-		if slow, err = connect(d.url, false, 4096); err != nil {
+		if slow, err = connect(d.URL, false, 4096); err != nil {
 			return nil, err
 		}
 	}
-	res := &result{rssBefore: d.rss()}
+	res := &result{rssBefore: d.RSS()}
 	start := time.Now()
 	n, err := paced(q, rate, dur)
 	if err != nil {
@@ -714,7 +648,7 @@ func latency(bin string, rate int, dur time.Duration, nviewers int, withSlow boo
 	_ = d.call("GET", "/api/receivers", nil, &rs)
 	res.consumed = rs[0].Received
 	res.consumeTime = time.Since(start)
-	res.rssAfter = d.rss()
+	res.rssAfter = d.RSS()
 	for _, v := range vs {
 		res.samples = append(res.samples, v.samples...)
 	}
@@ -752,7 +686,7 @@ func fanout(bin string, nviewers, rate int, dur time.Duration) (*result, error) 
 	}
 	defer sc.close()
 	time.Sleep(500 * time.Millisecond)
-	res := &result{viewers: nviewers, rssBefore: sc.rss()}
+	res := &result{viewers: nviewers, rssBefore: sc.RSS()}
 	vs, err := sc.viewers(nviewers)
 	if err != nil {
 		return nil, err
@@ -764,7 +698,7 @@ func fanout(bin string, nviewers, rate int, dur time.Duration) (*result, error) 
 	}
 	res.want = n * nviewers
 	_ = waitAll(vs, int64(n), 30*time.Second)
-	res.rssAfter = d.rss()
+	res.rssAfter = d.RSS()
 	for _, v := range vs {
 		res.samples = append(res.samples, v.samples...)
 	}
