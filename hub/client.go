@@ -18,16 +18,16 @@ type Client struct {
 	conn *websocket.Conn
 
 	mu        sync.Mutex
+	first     [][]byte // pieces of the first event, until it is written
 	queue     [][]byte
-	bytes     int
-	first     bool // the first frame holds only the first event
-	closeCode int  // non-zero once the client is being cut off
+	bytes     int // of first and queue
+	closeCode int // non-zero once the client is being cut off
 	closeText string
 	wake      chan struct{} // signalled when the queue grows or the client is cut
 }
 
 func newClient(h *Hub, conn *websocket.Conn) *Client {
-	return &Client{hub: h, conn: conn, first: true, wake: make(chan struct{}, 1)}
+	return &Client{hub: h, conn: conn, wake: make(chan struct{}, 1)}
 }
 
 func (c *Client) enqueue(event []byte) {
@@ -36,7 +36,7 @@ func (c *Client) enqueue(event []byte) {
 		c.mu.Unlock()
 		return
 	}
-	if c.bytes+len(event) > c.hub.opts.MaxQueueBytes && len(c.queue) > 0 {
+	if c.bytes+len(event) > c.hub.opts.MaxQueueBytes && c.bytes > 0 {
 		c.mu.Unlock()
 		c.hub.noteDropLocked() // Broadcast holds the hub's lock
 		c.cut(websocket.ClosePolicyViolation, "too slow: reconnect for a fresh snapshot")
@@ -63,7 +63,7 @@ func (c *Client) cut(code int, text string) {
 	c.mu.Lock()
 	if c.closeCode == 0 {
 		c.closeCode, c.closeText = code, text
-		c.queue, c.bytes = nil, 0
+		c.first, c.queue, c.bytes = nil, nil, 0
 	}
 	c.mu.Unlock()
 	c.signal()
@@ -134,7 +134,7 @@ func (c *Client) write(readDone <-chan struct{}) {
 				return
 			}
 		}
-		batch, code, text := c.take()
+		batch, joined, code, text := c.take()
 		if code != 0 {
 			msg := websocket.FormatCloseMessage(code, text)
 			_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.hub.opts.WriteWait))
@@ -143,7 +143,7 @@ func (c *Client) write(readDone <-chan struct{}) {
 		if len(batch) == 0 {
 			continue
 		}
-		if err := c.writeFrame(batch); err != nil {
+		if err := c.writeFrame(batch, joined); err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() && !c.isCut() {
 				c.hub.noteDrop() // too slow to take a frame within WriteWait
@@ -154,30 +154,35 @@ func (c *Client) write(readDone <-chan struct{}) {
 	}
 }
 
-// take removes what is queued for the next frame.
-func (c *Client) take() (batch [][]byte, closeCode int, closeText string) {
+// take removes what is queued for the next frame: the first event's
+// pieces (joined: one event) or a batch of whole events.
+func (c *Client) take() (batch [][]byte, joined bool, closeCode int, closeText string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closeCode != 0 {
-		return nil, c.closeCode, c.closeText
+		return nil, false, c.closeCode, c.closeText
+	}
+	if c.first != nil {
+		batch, c.first = c.first, nil
+		for _, p := range batch {
+			c.bytes -= len(p)
+		}
+		return batch, true, 0, ""
 	}
 	n, size := 0, 0
 	for n < len(c.queue) && (n == 0 || size+len(c.queue[n]) <= c.hub.opts.MaxFrameBytes) {
 		size += len(c.queue[n])
 		n++
-		if c.first {
-			c.first = false
-			break
-		}
 	}
 	batch = c.queue[:n:n]
 	c.queue = c.queue[n:]
 	c.bytes -= size
-	return batch, 0, ""
+	return batch, false, 0, ""
 }
 
-// writeFrame writes events as one JSON array.
-func (c *Client) writeFrame(batch [][]byte) error {
+// writeFrame writes events as one JSON array; joined, the batch is the
+// pieces of a single event.
+func (c *Client) writeFrame(batch [][]byte, joined bool) error {
 	_ = c.conn.SetWriteDeadline(time.Now().Add(c.hub.opts.WriteWait))
 	w, err := c.conn.NextWriter(websocket.TextMessage)
 	if err != nil {
@@ -185,7 +190,7 @@ func (c *Client) writeFrame(batch [][]byte) error {
 	}
 	_, _ = w.Write([]byte{'['})
 	for i, e := range batch {
-		if i > 0 {
+		if i > 0 && !joined {
 			_, _ = w.Write([]byte{','})
 		}
 		_, _ = w.Write(e)

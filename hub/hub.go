@@ -78,12 +78,20 @@ func (h *Hub) Broadcast(event []byte) {
 	}
 }
 
-// Join adds a viewer whose first frame holds exactly first (the snapshot).
-// The caller holds whatever lock orders its snapshot against Broadcast, so
-// the viewer misses no event and sees none twice. Serve must follow.
-func (h *Hub) Join(conn *websocket.Conn, first []byte) *Client {
+// Join adds a viewer whose first frame holds exactly one event, the
+// concatenation of first's pieces (the snapshot). The pieces are shared,
+// not copied: the caller must never change them. They count against the
+// viewer's byte cap like any event; FirstFrameBudget says how much they
+// should take. The caller holds whatever lock orders its snapshot against
+// Broadcast, so the viewer misses no event and sees none twice. Serve must
+// follow.
+func (h *Hub) Join(conn *websocket.Conn, first [][]byte) *Client {
 	c := newClient(h, conn)
-	c.enqueue(first)
+	c.first = first
+	for _, p := range first {
+		c.bytes += len(p)
+	}
+	c.signal()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
@@ -103,6 +111,10 @@ func (h *Hub) leave(c *Client) {
 		h.wg.Done()
 	}
 }
+
+// FirstFrameBudget is the most a viewer's first frame should take: half its
+// byte cap, leaving the other half for the events that queue behind it.
+func (h *Hub) FirstFrameBudget() int { return h.opts.MaxQueueBytes / 2 }
 
 // Len is the number of connected viewers.
 func (h *Hub) Len() int {

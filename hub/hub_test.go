@@ -26,7 +26,7 @@ func serve(t *testing.T, h *Hub) string {
 		if err != nil {
 			return
 		}
-		h.Join(conn, []byte(`{"type":"snapshot"}`)).Serve()
+		h.Join(conn, [][]byte{[]byte(`{"type":`), []byte(`"snapshot"}`)}).Serve()
 	}))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

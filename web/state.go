@@ -15,14 +15,17 @@ import (
 // Viewers is what the state needs of the WebSocket hub.
 type Viewers interface {
 	Broadcast(event []byte)
-	Join(conn *websocket.Conn, first []byte) *hub.Client
+	Join(conn *websocket.Conn, first [][]byte) *hub.Client
+	FirstFrameBudget() int
 	Stats() hub.Stats
 }
 
-// recentDelivery is a delivery kept for late joiners, with what became of it.
+// recentDelivery is a delivery kept for late joiners, with what became of
+// it, and its event as it was broadcast: a snapshot reuses those bytes.
 type recentDelivery struct {
 	mq.DeliveryEvent
 	Settled string `json:"settled,omitempty"`
+	data    []byte
 }
 
 // State is what every viewer sees: the broker, the queues, the receivers and
@@ -80,7 +83,7 @@ func (s *State) Apply(ev mq.Event) {
 		s.order = slices.DeleteFunc(s.order, func(id string) bool { return id == e.Receiver })
 	case mq.DeliveryEvent:
 		s.updateCounters(e.Receiver, e.Counters)
-		r := append(s.recent[e.Receiver], recentDelivery{DeliveryEvent: e})
+		r := append(s.recent[e.Receiver], recentDelivery{DeliveryEvent: e, data: data})
 		if len(r) > 2*s.history {
 			// Trimmed now and then rather than on every delivery; only the
 			// last history are ever shown.
@@ -124,14 +127,15 @@ type Snapshot struct {
 	Broker    mq.BrokerEvent    `json:"broker"`
 	Queues    []mq.QueueInfo    `json:"queues"`
 	Receivers []mq.ReceiverInfo `json:"receivers"`
-	Recent    []recentDelivery  `json:"recent"`
+	Recent    []recentDelivery  `json:"recent,omitempty"` // Join writes it from the broadcast bytes
 	Survival  *mq.SurvivalEvent `json:"survival"`
 	Exchanges []mq.ExchangeSpec `json:"exchanges"`
 	Bindings  []mq.BindingSpec  `json:"bindings"`
 }
 
+// snapshotLocked is the state without its recent deliveries.
 func (s *State) snapshotLocked() Snapshot {
-	snap := Snapshot{Type: "snapshot", Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{}, Receivers: []mq.ReceiverInfo{}, Recent: []recentDelivery{},
+	snap := Snapshot{Type: "snapshot", Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{}, Receivers: []mq.ReceiverInfo{},
 		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings}
 	if snap.Exchanges == nil {
 		snap.Exchanges, snap.Bindings = []mq.ExchangeSpec{}, []mq.BindingSpec{}
@@ -146,8 +150,6 @@ func (s *State) snapshotLocked() Snapshot {
 	}
 	for _, id := range s.order {
 		snap.Receivers = append(snap.Receivers, s.receivers[id])
-		r := s.recent[id]
-		snap.Recent = append(snap.Recent, r[max(0, len(r)-s.history):]...)
 	}
 	return snap
 }
@@ -156,16 +158,67 @@ func (s *State) snapshotLocked() Snapshot {
 func (s *State) Snapshot() Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.snapshotLocked()
+	snap := s.snapshotLocked()
+	for _, id := range s.order {
+		r := s.recent[id]
+		snap.Recent = append(snap.Recent, r[max(0, len(r)-s.history):]...)
+	}
+	return snap
 }
 
 // Join adds a viewer: its first frame is the snapshot, then every event.
+// The snapshot is built under the lock but not encoded whole: its recent
+// deliveries are the bytes each was broadcast as, shared by every viewer
+// that joins, so joining costs neither an encoding of the whole state nor
+// a copy of it per viewer. Only the newest deliveries that fit the hub's
+// first-frame budget go in, shared out evenly between the receivers.
 func (s *State) Join(conn *websocket.Conn) (*hub.Client, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	data, err := json.Marshal(s.snapshotLocked())
+	snap := s.snapshotLocked()
+	head, err := json.Marshal(snap)
 	if err != nil {
 		return nil, err
 	}
-	return s.viewers.Join(conn, data), nil
+	pieces := [][]byte{head[:len(head)-1], []byte(`,"recent":[`)}
+	budget := s.viewers.FirstFrameBudget() - len(head)
+	per := budget / max(1, len(s.order))
+	n := 0
+	for _, id := range s.order {
+		r := s.recent[id]
+		r = r[max(0, len(r)-s.history):]
+		from, size := len(r), 0
+		for from > 0 && size+len(r[from-1].data)+32 <= per {
+			from--
+			size += len(r[from].data) + 32
+		}
+		for _, d := range r[from:] {
+			if n > 0 {
+				pieces = append(pieces, comma)
+			}
+			n++
+			if d.Settled == "" {
+				pieces = append(pieces, d.data)
+				continue
+			}
+			pieces = append(pieces, d.data[:len(d.data)-1], settledSuffix(d.Settled))
+		}
+	}
+	pieces = append(pieces, []byte("]}"))
+	return s.viewers.Join(conn, pieces), nil
+}
+
+var comma = []byte{','}
+
+// settledSuffixes end a recent delivery's event with what became of it.
+var settledSuffixes sync.Map
+
+func settledSuffix(outcome string) []byte {
+	if b, ok := settledSuffixes.Load(outcome); ok {
+		return b.([]byte)
+	}
+	o, _ := json.Marshal(outcome)
+	b := append(append([]byte(`,"settled":`), o...), '}')
+	settledSuffixes.Store(outcome, b)
+	return b
 }
