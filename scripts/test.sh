@@ -51,6 +51,6 @@ go test -race -count=1 -p 1 -timeout 20m "$@" ./...
 
 # A short fuzz run of each target on top of its committed corpus
 # (testdata/fuzz); FUZZTIME=2m for a longer one.
-for target in web:FuzzPublishRequest web:FuzzDecodeForm mq:FuzzPreview; do
+for target in web:FuzzPublishRequest web:FuzzDecodeForm mq:FuzzPreview mq:FuzzDeliveryHeaders; do
   go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "${FUZZTIME:-8s}" "./${target%%:*}"
 done
