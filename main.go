@@ -140,9 +140,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log.Info("rabbitboard is serving", "url", srv.URL(), "amqp", mq.Redact(c.amqpURL), "presenter_token", c.access.Token != "", "private", c.access.Private)
+	link := publicURL(srv.URL())
+	if c.publicURL != "" {
+		link = strings.TrimSuffix(c.publicURL, "/")
+	}
 	if generated {
 		// Said once, to whoever started the dashboard, never logged.
-		fmt.Fprintf(stdout, "\nThe presenter opens this link to control the dashboard; others open it without ?token= to watch:\n    %s/?token=%s\n\n", publicURL(srv.URL()), c.access.Token)
+		fmt.Fprintf(stdout, "\nThe presenter opens this link to control the dashboard; others open it without ?token= to watch:\n    %s/?token=%s\n\n", link, c.access.Token)
 	}
 
 	<-ctx.Done()

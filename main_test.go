@@ -324,3 +324,13 @@ func TestViewersThatNeverReadOverALargeState(t *testing.T) {
 	}
 	testkit.WaitFor(t, 30*time.Second, "the memory back", func() bool { return d.RSS() < before+(peak-before)/2+(8<<20) })
 }
+
+func TestAllowedHostsAndPublicURL(t *testing.T) {
+	c, err := parse([]string{"--allowed-hosts", "a.example, b.example", "--public-url", "https://dash.example:8443/"}, func(string) string { return "" }, io.Discard)
+	if err != nil || strings.Join(c.allowedHosts, ",") != "a.example,b.example,dash.example" {
+		t.Fatalf("allowed hosts %v (%v)", c.allowedHosts, err)
+	}
+	if _, err := parse([]string{"--public-url", "not a url"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Fatal("a bad --public-url was accepted")
+	}
+}
