@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -157,8 +156,6 @@ func undecodableTable(why string) []byte {
 	t = binary.BigEndian.AppendUint32(t, uint32(len(why)))
 	return append(t, why...)
 }
-
-var errTruncated = errors.New("truncated")
 
 // checkTableBytes says why amqp091-go would refuse to read an encoded field
 // table at this depth, or "" when it reads it.
