@@ -30,6 +30,8 @@ func newClient(h *Hub, conn *websocket.Conn) *Client {
 	return &Client{hub: h, conn: conn, wake: make(chan struct{}, 1)}
 }
 
+// enqueue queues an event, or cuts the viewer off when it would pass its
+// byte cap. Broadcast calls it with the hub's lock held.
 func (c *Client) enqueue(event []byte) {
 	c.mu.Lock()
 	if c.closeCode != 0 {

@@ -42,6 +42,9 @@ type Config struct {
 	Logger       *slog.Logger
 	// Events receives every event. It is called from rabbitboard's own
 	// goroutines (never the library's frame reader) and must not block.
+	// It is called with locks held, in this order: a receiver's or the
+	// Broker's own, then the sink's (web's state), then the hub's, then a
+	// viewer's. So a sink must never call back into the Broker.
 	Events func(Event)
 }
 
@@ -252,7 +255,7 @@ func (b *Broker) setConnected(conn *amqp.Connection) {
 	b.conn, b.state, b.lastErr = conn, "connected", ""
 	b.gen++
 	close(b.ready)
-	b.cfg.Events(BrokerEvent{Type: "broker", State: "connected"})
+	b.cfg.Events(BrokerEvent{Type: TypeBroker, State: "connected"})
 	b.mu.Unlock()
 }
 
@@ -267,18 +270,18 @@ func (b *Broker) setDown(msg string) {
 		return
 	}
 	b.state, b.lastErr = "down", msg
-	b.cfg.Events(BrokerEvent{Type: "broker", State: "down", Error: msg})
+	b.cfg.Events(BrokerEvent{Type: TypeBroker, State: "down", Error: msg})
 }
 
 // State returns the connection state and the last error.
 func (b *Broker) State() BrokerEvent {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return BrokerEvent{Type: "broker", State: b.state, Error: b.lastErr}
+	return BrokerEvent{Type: TypeBroker, State: b.state, Error: b.lastErr}
 }
 
-// connection returns the open connection and a channel closed when it is
-// usable again, or ErrUnavailable at once when there is none.
+// connection returns the open connection, or ErrUnavailable at once when
+// there is none (readyChan says when there is one again).
 func (b *Broker) connection() (*amqp.Connection, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -197,7 +197,7 @@ func TestKillRedelivers(t *testing.T) {
 	})
 	held := bodies(rec.deliveries(slow))
 	r, _ := b.Receiver(slow)
-	if err := r.Kill(); err != nil {
+	if err := r.Do(ActionKill); err != nil {
 		t.Fatal(err)
 	}
 	if info := r.Info(); info.State != StateKilled || info.Unacked != 0 {
@@ -280,7 +280,7 @@ func TestRefusalsKeepConnection(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		do   func() error
-		code string
+		code Code
 		msg  string
 	}{
 		{"redeclare durable", func() error { _, err := b.DeclareQueue(QueueSpec{Name: q, Durable: true}); return err },

@@ -9,20 +9,35 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// Error codes besides the broker's own reply names.
+// Code is an error's code in the contract: the broker's reply name when
+// the broker refused, else one of rabbitboard's own.
+type Code string
+
+// The contract's error codes, every one of them.
 const (
-	CodeInvalid     = "invalid_input"
-	CodeNotFound    = "not_found"
-	CodeUnavailable = "broker_unavailable"
-	CodeLimit       = "limit_reached"
-	CodeConflict    = "conflict"
+	CodeInvalid      Code = "invalid_input"
+	CodeNotFound     Code = "not_found"
+	CodeTooLarge     Code = "too_large"
+	CodeUnauthorized Code = "unauthorized"
+	CodeForbidden    Code = "forbidden"
+	CodeUnavailable  Code = "broker_unavailable"
+	CodeLimit        Code = "limit_reached"
+	CodeInternal     Code = "internal"
+	// CodeConflict is a request that does not fit the receiver's mode; it
+	// answers 409 with code invalid_input.
+	CodeConflict Code = "conflict"
+
+	CodePreconditionFailed Code = "PRECONDITION_FAILED"
+	CodeAccessRefused      Code = "ACCESS_REFUSED"
+	CodeBrokerNotFound     Code = "NOT_FOUND"
+	CodeResourceLocked     Code = "RESOURCE_LOCKED"
+	CodeNotAllowed         Code = "NOT_ALLOWED"
+	CodeCommandInvalid     Code = "COMMAND_INVALID"
 )
 
-// Error is a failure told in words a student understands. Code is the
-// broker's reply name (PRECONDITION_FAILED, ACCESS_REFUSED, NOT_FOUND,
-// RESOURCE_LOCKED) when the broker refused, else one of the Code constants.
+// Error is a failure told in words a student understands.
 type Error struct {
-	Code    string
+	Code    Code
 	Message string
 }
 
@@ -88,20 +103,20 @@ func explain(err error) error {
 	return &Error{name, msg}
 }
 
-func replyName(code int) string {
+func replyName(code int) Code {
 	switch code {
 	case amqp.PreconditionFailed:
-		return "PRECONDITION_FAILED"
+		return CodePreconditionFailed
 	case amqp.AccessRefused:
-		return "ACCESS_REFUSED"
+		return CodeAccessRefused
 	case amqp.NotFound:
-		return "NOT_FOUND"
+		return CodeBrokerNotFound
 	case amqp.ResourceLocked:
-		return "RESOURCE_LOCKED"
+		return CodeResourceLocked
 	case amqp.NotAllowed:
-		return "NOT_ALLOWED"
+		return CodeNotAllowed
 	case amqp.CommandInvalid:
-		return "COMMAND_INVALID"
+		return CodeCommandInvalid
 	}
 	return ""
 }

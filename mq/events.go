@@ -1,40 +1,66 @@
 package mq
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // Event is something that happened at the broker that viewers should see.
-// Each concrete event marshals to one JSON object of the WebSocket contract.
+// Each concrete event marshals to one JSON object of the WebSocket contract,
+// and DecodeEvent reads it back.
 type Event interface{ event() }
+
+// EventType is the "type" of an event in the WebSocket contract.
+type EventType string
+
+// The contract's event types, every one of them.
+const (
+	TypeBroker          EventType = "broker"
+	TypeQueue           EventType = "queue"
+	TypeQueueGone       EventType = "queue_gone"
+	TypeReceiver        EventType = "receiver"
+	TypeReceiverRemoved EventType = "receiver_removed"
+	TypeDelivery        EventType = "delivery"
+	TypeSettled         EventType = "settled"
+	TypePublished       EventType = "published"
+	TypeRoute           EventType = "route"
+	TypeReturned        EventType = "returned"
+	TypeSurvival        EventType = "survival"
+	TypeTopology        EventType = "topology"
+	// TypeSnapshot is the first event a viewer gets: the whole state (web's).
+	TypeSnapshot EventType = "snapshot"
+)
 
 // BrokerEvent reports the connection state: connected, connecting or down.
 type BrokerEvent struct {
-	Type  string `json:"type"`
-	State string `json:"state"`
-	Error string `json:"error,omitempty"`
+	Type  EventType `json:"type"`
+	State string    `json:"state"`
+	Error string    `json:"error,omitempty"`
 }
 
 // QueueEvent carries a queue's depth after it changed.
 type QueueEvent struct {
-	Type  string    `json:"type"`
+	Type  EventType `json:"type"`
 	Queue QueueInfo `json:"queue"`
 }
 
 // QueueGoneEvent says a queue rabbitboard showed no longer exists.
 type QueueGoneEvent struct {
-	Type  string `json:"type"`
-	Queue string `json:"queue"`
+	Type  EventType `json:"type"`
+	Queue string    `json:"queue"`
 }
 
 // ReceiverEvent carries a receiver's settings, state and counters.
 type ReceiverEvent struct {
-	Type     string       `json:"type"`
+	Type     EventType    `json:"type"`
 	Receiver ReceiverInfo `json:"receiver"`
 }
 
 // ReceiverRemovedEvent says a receiver was removed and its column can go.
 type ReceiverRemovedEvent struct {
-	Type     string `json:"type"`
-	Receiver string `json:"receiver"`
+	Type     EventType `json:"type"`
+	Receiver string    `json:"receiver"`
 }
 
 // Counters are a receiver's message counts, carried on every delivery and
@@ -49,16 +75,16 @@ type Counters struct {
 
 // DeliveryEvent is one message handed to a receiver.
 type DeliveryEvent struct {
-	Type        string `json:"type"`
-	Receiver    string `json:"receiver"`
-	Queue       string `json:"queue"`
-	Seq         int64  `json:"seq"`
-	DeliveryTag uint64 `json:"delivery_tag"`
-	Redelivered bool   `json:"redelivered"`
-	Exchange    string `json:"exchange"`
-	RoutingKey  string `json:"routing_key"`
-	Body        string `json:"body"`
-	Encoding    string `json:"encoding"`
+	Type        EventType `json:"type"`
+	Receiver    string    `json:"receiver"`
+	Queue       string    `json:"queue"`
+	Seq         int64     `json:"seq"`
+	DeliveryTag uint64    `json:"delivery_tag"`
+	Redelivered bool      `json:"redelivered"`
+	Exchange    string    `json:"exchange"`
+	RoutingKey  string    `json:"routing_key"`
+	Body        string    `json:"body"`
+	Encoding    string    `json:"encoding"`
 	// BodySize is the body's length in bytes; Truncated says Body holds
 	// only the first Config.PreviewBytes of it.
 	BodySize   int            `json:"body_size"`
@@ -79,46 +105,46 @@ type DeliveryEvent struct {
 // SettledEvent says what became of a delivery: ack, nack, reject, or
 // requeued when the broker took it back because the channel went away.
 type SettledEvent struct {
-	Type        string   `json:"type"`
-	Receiver    string   `json:"receiver"`
-	DeliveryTag uint64   `json:"delivery_tag"`
-	Seq         int64    `json:"seq"`
-	Outcome     string   `json:"outcome"`
-	Requeue     bool     `json:"requeue"`
-	Counters    Counters `json:"counters"`
+	Type        EventType `json:"type"`
+	Receiver    string    `json:"receiver"`
+	DeliveryTag uint64    `json:"delivery_tag"`
+	Seq         int64     `json:"seq"`
+	Outcome     Outcome   `json:"outcome"`
+	Requeue     bool      `json:"requeue"`
+	Counters    Counters  `json:"counters"`
 }
 
 // PublishedEvent summarises one publish request once the broker confirmed it.
 type PublishedEvent struct {
-	Type       string `json:"type"`
-	Exchange   string `json:"exchange"`
-	RoutingKey string `json:"routing_key"`
-	Count      int    `json:"count"`
-	Confirmed  int    `json:"confirmed"`
-	Nacked     int    `json:"nacked"`
-	Returned   int    `json:"returned"`
+	Type       EventType `json:"type"`
+	Exchange   string    `json:"exchange"`
+	RoutingKey string    `json:"routing_key"`
+	Count      int       `json:"count"`
+	Confirmed  int       `json:"confirmed"`
+	Nacked     int       `json:"nacked"`
+	Returned   int       `json:"returned"`
 }
 
 // RouteEvent comes before a publish: the queues its messages should reach,
 // computed from the bindings as the broker routes. The deliveries that
 // follow confirm it.
 type RouteEvent struct {
-	Type       string   `json:"type"`
-	Exchange   string   `json:"exchange"`
-	RoutingKey string   `json:"routing_key"`
-	Queues     []string `json:"queues"`
+	Type       EventType `json:"type"`
+	Exchange   string    `json:"exchange"`
+	RoutingKey string    `json:"routing_key"`
+	Queues     []string  `json:"queues"`
 }
 
 // ReturnedEvent is a mandatory message that no queue took.
 type ReturnedEvent struct {
-	Type       string `json:"type"`
-	Exchange   string `json:"exchange"`
-	RoutingKey string `json:"routing_key"`
-	ReplyCode  uint16 `json:"reply_code"`
-	ReplyText  string `json:"reply_text"`
-	Body       string `json:"body"`
-	Encoding   string `json:"encoding"`
-	Message    string `json:"message"`
+	Type       EventType `json:"type"`
+	Exchange   string    `json:"exchange"`
+	RoutingKey string    `json:"routing_key"`
+	ReplyCode  uint16    `json:"reply_code"`
+	ReplyText  string    `json:"reply_text"`
+	Body       string    `json:"body"`
+	Encoding   string    `json:"encoding"`
+	Message    string    `json:"message"`
 }
 
 // QueueSurvival is what one queue kept through a broker outage, from its
@@ -136,7 +162,7 @@ type QueueSurvival struct {
 
 // SurvivalEvent answers, after a reconnect, what survived the outage.
 type SurvivalEvent struct {
-	Type   string          `json:"type"`
+	Type   EventType       `json:"type"`
 	At     time.Time       `json:"at"`
 	Queues []QueueSurvival `json:"queues"`
 }
@@ -152,3 +178,41 @@ func (DeliveryEvent) event()        {}
 func (SettledEvent) event()         {}
 func (PublishedEvent) event()       {}
 func (ReturnedEvent) event()        {}
+
+// decoders reads each event type of mq into its struct.
+var decoders = map[EventType]func([]byte) (Event, error){
+	TypeBroker:          decodeAs[BrokerEvent],
+	TypeQueue:           decodeAs[QueueEvent],
+	TypeQueueGone:       decodeAs[QueueGoneEvent],
+	TypeReceiver:        decodeAs[ReceiverEvent],
+	TypeReceiverRemoved: decodeAs[ReceiverRemovedEvent],
+	TypeDelivery:        decodeAs[DeliveryEvent],
+	TypeSettled:         decodeAs[SettledEvent],
+	TypePublished:       decodeAs[PublishedEvent],
+	TypeRoute:           decodeAs[RouteEvent],
+	TypeReturned:        decodeAs[ReturnedEvent],
+	TypeSurvival:        decodeAs[SurvivalEvent],
+	TypeTopology:        decodeAs[TopologyEvent],
+}
+
+func decodeAs[E Event](data []byte) (Event, error) {
+	var e E
+	err := json.Unmarshal(data, &e)
+	return e, err
+}
+
+// DecodeEvent reads one event of the WebSocket contract into its struct,
+// chosen by its "type".
+func DecodeEvent(data []byte) (Event, error) {
+	var head struct {
+		Type EventType `json:"type"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, err
+	}
+	decode, ok := decoders[head.Type]
+	if !ok {
+		return nil, fmt.Errorf("unknown event type %q", head.Type)
+	}
+	return decode(data)
+}

@@ -3,7 +3,9 @@ package mq
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -33,7 +35,7 @@ func (b BindingSpec) key() string {
 
 // TopologyEvent carries the exchanges and bindings after they changed.
 type TopologyEvent struct {
-	Type      string         `json:"type"`
+	Type      EventType      `json:"type"`
 	Exchanges []ExchangeSpec `json:"exchanges"`
 	Bindings  []BindingSpec  `json:"bindings"`
 }
@@ -84,7 +86,7 @@ func (b *Broker) DeclareExchange(spec ExchangeSpec) (ExchangeSpec, error) {
 // DeleteExchange deletes an exchange and its bindings.
 func (b *Broker) DeleteExchange(name string) error {
 	if name == "" || strings.HasPrefix(name, "amq.") {
-		return &Error{"ACCESS_REFUSED", fmt.Sprintf("The exchange '%s' belongs to RabbitMQ and cannot be deleted.", name)}
+		return &Error{CodeAccessRefused, fmt.Sprintf("The exchange '%s' belongs to RabbitMQ and cannot be deleted.", name)}
 	}
 	if err := checkName("exchange", name); err != nil {
 		return err
@@ -178,7 +180,7 @@ func (b *Broker) binding(bd BindingSpec, bind bool) (BindingSpec, error) {
 // Topology lists the exchanges and bindings: rabbitboard's own, and every
 // one of the vhost when the management plugin answers.
 func (b *Broker) Topology(ctx context.Context) TopologyEvent {
-	ev := TopologyEvent{Type: "topology", Exchanges: []ExchangeSpec{}, Bindings: []BindingSpec{}}
+	ev := TopologyEvent{Type: TypeTopology, Exchanges: []ExchangeSpec{}, Bindings: []BindingSpec{}}
 	exchanges := map[string]ExchangeSpec{}
 	bindings := map[string]BindingSpec{}
 	if xs, bs, err := b.mgmt.topology(ctx); err == nil {
@@ -197,10 +199,10 @@ func (b *Broker) Topology(ctx context.Context) TopologyEvent {
 		bindings[k] = bd
 	}
 	b.mu.Unlock()
-	for _, name := range sortedKeys(exchanges) {
+	for _, name := range slices.Sorted(maps.Keys(exchanges)) {
 		ev.Exchanges = append(ev.Exchanges, exchanges[name])
 	}
-	for _, k := range sortedKeys(bindings) {
+	for _, k := range slices.Sorted(maps.Keys(bindings)) {
 		ev.Bindings = append(ev.Bindings, bindings[k])
 	}
 	return ev

@@ -172,19 +172,19 @@ func TestGuardConnStream(t *testing.T) {
 // delivered as usual.
 func TestPoisonMessageKeepsTheConnection(t *testing.T) {
 	for _, tc := range []struct {
-		ack       string
+		ack       AckMode
 		dead      int // messages dead-lettered
-		outcome   string
+		outcome   Outcome
 		remaining int
 	}{
 		{AckManual, 1, "reject", 0},
 		{AckAuto, 0, "", 0},
 		{AckInteractive, 1, "reject", 0}, // rejected by hand below
 	} {
-		t.Run(tc.ack, func(t *testing.T) {
+		t.Run(string(tc.ack), func(t *testing.T) {
 			b, rec := openBroker(t)
-			dead := freshQueue(t, b, QueueSpec{Name: "rb-test-poison-dead-" + tc.ack})
-			q := freshQueue(t, b, QueueSpec{Name: "rb-test-poison-" + tc.ack, Arguments: map[string]any{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead}})
+			dead := freshQueue(t, b, QueueSpec{Name: "rb-test-poison-dead-" + string(tc.ack)})
+			q := freshQueue(t, b, QueueSpec{Name: "rb-test-poison-" + string(tc.ack), Arguments: map[string]any{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead}})
 			id := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: 1, Ack: tc.ack})
 
 			conn, err := amqp.Dial(testkit.AMQPURL())

@@ -3,8 +3,9 @@ package mq
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -272,7 +273,7 @@ func previewHeaders(t amqp.Table, max int) (headers map[string]any, truncated bo
 	}
 	headers = make(map[string]any, len(t))
 	size := 0
-	for _, k := range sortedKeys(t) {
+	for _, k := range slices.Sorted(maps.Keys(t)) {
 		v := fromFieldValue(t[k])
 		size += len(k) + 4 + approxJSONSize(v)
 		if size > max {
@@ -302,14 +303,4 @@ func approxJSONSize(v any) int {
 		return n
 	}
 	return 8
-}
-
-// sortedKeys is used where output order must not depend on map order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -46,7 +46,7 @@ func (b *Broker) Publish(ctx context.Context, p Publication) (PublishResult, err
 		}
 	}
 	if internalExchange(p.Exchange) {
-		return PublishResult{}, &Error{"ACCESS_REFUSED", fmt.Sprintf("The exchange '%s' is internal: only RabbitMQ itself publishes to it (it carries the firehose's copies of messages), so choose another exchange.", p.Exchange)}
+		return PublishResult{}, &Error{CodeAccessRefused, fmt.Sprintf("The exchange '%s' is internal: only RabbitMQ itself publishes to it (it carries the firehose's copies of messages), so choose another exchange.", p.Exchange)}
 	}
 	if err := p.checkShortstrs(); err != nil {
 		return PublishResult{}, err
@@ -103,7 +103,7 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 	}
 	// The route goes out before the first message, so every delivery of
 	// this publish comes after it.
-	p.b.cfg.Events(RouteEvent{Type: "route", Exchange: pub.Exchange, RoutingKey: pub.RoutingKey, Queues: route})
+	p.b.cfg.Events(RouteEvent{Type: TypeRoute, Exchange: pub.Exchange, RoutingKey: pub.RoutingKey, Queues: route})
 	var res PublishResult
 	var pubErr error
 	// Confirms are awaited in a window: amqp091-go settles a multiple ack
@@ -167,7 +167,7 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 		// Start afresh so late confirms cannot be counted for the next request.
 		p.reset()
 	}
-	p.b.cfg.Events(PublishedEvent{Type: "published", Exchange: pub.Exchange, RoutingKey: pub.RoutingKey,
+	p.b.cfg.Events(PublishedEvent{Type: TypePublished, Exchange: pub.Exchange, RoutingKey: pub.RoutingKey,
 		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned})
 	if res.Unconfirmed > 0 && refused != nil {
 		return res, refused
@@ -247,7 +247,7 @@ func (p *publisher) drainReturns(returns <-chan amqp.Return, barrier <-chan chan
 		n++
 		body, enc := EncodeBody(r.Body)
 		p.b.cfg.Events(ReturnedEvent{
-			Type: "returned", Exchange: r.Exchange, RoutingKey: r.RoutingKey,
+			Type: TypeReturned, Exchange: r.Exchange, RoutingKey: r.RoutingKey,
 			ReplyCode: r.ReplyCode, ReplyText: r.ReplyText, Body: body, Encoding: enc,
 			Message: returnSentence(r.Exchange, r.RoutingKey),
 		})

@@ -3,7 +3,9 @@ package mq
 import (
 	"context"
 	"errors"
+	"maps"
 	"reflect"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -59,7 +61,7 @@ func (b *Broker) DeclareQueue(spec QueueSpec) (QueueInfo, error) {
 	}
 	b.remember(spec)
 	info := QueueInfo{QueueSpec: spec, Messages: q.Messages, Consumers: q.Consumers}
-	b.cfg.Events(QueueEvent{Type: "queue", Queue: info})
+	b.cfg.Events(QueueEvent{Type: TypeQueue, Queue: info})
 	return info, nil
 }
 
@@ -108,7 +110,7 @@ func (b *Broker) DeleteQueue(name string) error {
 	b.mu.Lock()
 	delete(b.known, name)
 	b.mu.Unlock()
-	b.cfg.Events(QueueGoneEvent{Type: "queue_gone", Queue: name})
+	b.cfg.Events(QueueGoneEvent{Type: TypeQueueGone, Queue: name})
 	return nil
 }
 
@@ -139,7 +141,7 @@ func (b *Broker) Queues(ctx context.Context) ([]QueueInfo, error) {
 		}
 	}
 	b.mu.Lock()
-	names := sortedKeys(b.known)
+	names := slices.Sorted(maps.Keys(b.known))
 	b.mu.Unlock()
 	for _, name := range names {
 		q, err := b.InspectQueue(name)
@@ -156,7 +158,7 @@ func (b *Broker) Queues(ctx context.Context) ([]QueueInfo, error) {
 		all[name] = q
 	}
 	out := make([]QueueInfo, 0, len(all))
-	for _, name := range sortedKeys(all) {
+	for _, name := range slices.Sorted(maps.Keys(all)) {
 		out = append(out, all[name])
 	}
 	return out, nil
@@ -164,7 +166,7 @@ func (b *Broker) Queues(ctx context.Context) ([]QueueInfo, error) {
 
 func (b *Broker) refreshQueue(name string) {
 	if q, err := b.InspectQueue(name); err == nil {
-		b.cfg.Events(QueueEvent{Type: "queue", Queue: q})
+		b.cfg.Events(QueueEvent{Type: TypeQueue, Queue: q})
 	}
 }
 
@@ -198,12 +200,12 @@ func (b *Broker) watchQueues() {
 		b.mu.Unlock()
 		for _, q := range qs {
 			if prev, ok := last[q.Name]; !ok || !reflect.DeepEqual(prev, q) {
-				b.cfg.Events(QueueEvent{Type: "queue", Queue: q})
+				b.cfg.Events(QueueEvent{Type: TypeQueue, Queue: q})
 			}
 		}
 		for name := range last {
 			if _, ok := seen[name]; !ok {
-				b.cfg.Events(QueueGoneEvent{Type: "queue_gone", Queue: name})
+				b.cfg.Events(QueueGoneEvent{Type: TypeQueueGone, Queue: name})
 			}
 		}
 		last = seen
@@ -218,9 +220,9 @@ func (b *Broker) reportSurvival(conn *amqp.Connection) {
 	b.mu.Lock()
 	before, held := b.lastPoll, b.lastHeld
 	b.mu.Unlock()
-	ev := SurvivalEvent{Type: "survival", At: time.Now().UTC(), Queues: []QueueSurvival{}}
+	ev := SurvivalEvent{Type: TypeSurvival, At: time.Now().UTC(), Queues: []QueueSurvival{}}
 	var ch *amqp.Channel
-	for _, name := range sortedKeys(before) {
+	for _, name := range slices.Sorted(maps.Keys(before)) {
 		q := before[name]
 		s := QueueSurvival{QueueSpec: q.QueueSpec, Before: q.Messages + held[name]}
 		if ch == nil || ch.IsClosed() {

@@ -13,38 +13,76 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// Ack modes of a receiver.
+// AckMode is how a receiver acks what it gets.
+type AckMode string
+
+// The ack modes of a receiver.
 const (
-	AckAuto        = "auto"
-	AckManual      = "manual"
-	AckInteractive = "interactive"
+	AckAuto        AckMode = "auto"
+	AckManual      AckMode = "manual"
+	AckInteractive AckMode = "interactive"
 )
 
-// Receiver states.
+// ReceiverState is what a receiver is doing.
+type ReceiverState string
+
+// The states of a receiver.
 const (
-	StateConsuming = "consuming"
-	StatePaused    = "paused"
-	StateKilled    = "killed"
-	StateWaiting   = "waiting"
-	StateStopping  = "stopping"
-	stateRemoved   = "removed"
+	StateConsuming ReceiverState = "consuming"
+	StatePaused    ReceiverState = "paused"
+	StateKilled    ReceiverState = "killed"
+	StateWaiting   ReceiverState = "waiting"
+	StateStopping  ReceiverState = "stopping"
+	stateRemoved   ReceiverState = "removed" // wanted only: it is then gone
 )
+
+// Action is something done to a receiver, as the API names it.
+type Action string
+
+// The actions on a receiver. ActionRemove finishes the message in hand.
+const (
+	ActionPause    Action = "pause"
+	ActionResume   Action = "resume"
+	ActionKill     Action = "kill"
+	ActionRemove   Action = "delete"
+	actionShutdown Action = "shutdown" // the broker closing: leave at once
+)
+
+// Actions are the actions the API offers.
+var Actions = []Action{ActionPause, ActionResume, ActionKill, ActionRemove}
+
+// Outcome is what became of a delivery.
+type Outcome string
+
+// The outcomes of a delivery; the first three are also what an
+// interactive receiver's user may choose.
+const (
+	OutcomeAck      Outcome = "ack"
+	OutcomeNack     Outcome = "nack"
+	OutcomeReject   Outcome = "reject"
+	OutcomeRequeued Outcome = "requeued" // the channel closed and the broker took it back
+)
+
+// Chosen says whether someone may settle a delivery with this outcome.
+func (o Outcome) Chosen() bool {
+	return o == OutcomeAck || o == OutcomeNack || o == OutcomeReject
+}
 
 // ReceiverSpec is what a receiver is created with.
 type ReceiverSpec struct {
-	Queue    string `json:"queue"`
-	Name     string `json:"name"`
-	Prefetch int    `json:"prefetch"`
-	Ack      string `json:"ack"`
-	WorkMS   int    `json:"work_ms"`
-	DotMS    int    `json:"dot_ms"`
+	Queue    string  `json:"queue"`
+	Name     string  `json:"name"`
+	Prefetch int     `json:"prefetch"`
+	Ack      AckMode `json:"ack"`
+	WorkMS   int     `json:"work_ms"`
+	DotMS    int     `json:"dot_ms"`
 }
 
 // ReceiverInfo is a receiver as the API and the page show it.
 type ReceiverInfo struct {
 	ID string `json:"id"`
 	ReceiverSpec
-	State string `json:"state"`
+	State ReceiverState `json:"state"`
 	Counters
 	// Error says why a waiting receiver waits.
 	Error string `json:"error,omitempty"`
@@ -74,8 +112,10 @@ func (s *ReceiverSpec) validate() error {
 	return nil
 }
 
+// command is an action, or (without one) the settling of a delivery.
 type command struct {
-	kind    string // pause, resume, kill, remove, ack, nack, reject
+	action  Action
+	outcome Outcome
 	tag     uint64
 	requeue bool
 	reply   chan error
@@ -103,14 +143,14 @@ type Receiver struct {
 
 	// Owned by the receiver's goroutine.
 	s        *session
-	want     string
+	want     ReceiverState
 	consumes int
 	waiters  []chan error // answered after the next consume attempt
 	pending  []uint64     // manual mode: held deliveries in arrival order
 	working  *time.Timer  // runs while the first pending delivery is worked on
 
 	mu       sync.Mutex // guards the fields below
-	state    string
+	state    ReceiverState
 	errText  string
 	counters Counters
 	seq      int64
@@ -193,32 +233,30 @@ func (r *Receiver) infoLocked() ReceiverInfo {
 	return ReceiverInfo{ID: r.id, ReceiverSpec: r.spec, State: r.state, Counters: r.counters, Error: r.errText}
 }
 
-// Pause cancels the consumer: the receiver takes no new messages.
-func (r *Receiver) Pause() error { return r.do(command{kind: "pause"}) }
-
-// Resume consumes again, after a pause or a kill.
-func (r *Receiver) Resume() error { return r.do(command{kind: "resume"}) }
-
-// Kill closes the receiver's channel at once without acking, as a crashed
-// worker would; the broker requeues what it held.
-func (r *Receiver) Kill() error { return r.do(command{kind: "kill"}) }
-
-// Remove starts removing the receiver: it cancels its consumer, finishes
-// and acks the message in hand, gives back the rest and is gone; Done
-// says when. Meanwhile its state is stopping.
-func (r *Receiver) Remove() error { return r.do(command{kind: "remove"}) }
+// Do carries out an action:
+//   - pause cancels the consumer: the receiver takes no new messages;
+//   - resume consumes again, after a pause or a kill;
+//   - kill closes the receiver's channel at once without acking, as a
+//     crashed worker would; the broker requeues what it held;
+//   - delete starts removing the receiver: it cancels its consumer,
+//     finishes and acks the message in hand, gives back the rest and is
+//     gone (Done says when); meanwhile its state is stopping.
+func (r *Receiver) Do(a Action) error {
+	if !slices.Contains(Actions, a) {
+		return invalid("A receiver can be paused, resumed, killed or deleted, not %q.", a)
+	}
+	return r.do(command{action: a})
+}
 
 // Done is closed once the receiver is gone.
 func (r *Receiver) Done() <-chan struct{} { return r.done }
 
 // Settle acks, nacks or rejects a delivery of an interactive receiver.
-func (r *Receiver) Settle(tag uint64, outcome string, requeue bool) error {
-	switch outcome {
-	case "ack", "nack", "reject":
-	default:
+func (r *Receiver) Settle(tag uint64, outcome Outcome, requeue bool) error {
+	if !outcome.Chosen() {
 		return invalid("The outcome must be ack, nack or reject.")
 	}
-	return r.do(command{kind: outcome, tag: tag, requeue: requeue})
+	return r.do(command{outcome: outcome, tag: tag, requeue: requeue})
 }
 
 func (r *Receiver) do(c command) error {
@@ -240,7 +278,7 @@ func (r *Receiver) do(c command) error {
 // held goes back to the queue unacked.
 func (r *Receiver) stop() {
 	select {
-	case r.cmds <- command{kind: "shutdown", reply: make(chan error, 1)}:
+	case r.cmds <- command{action: actionShutdown, reply: make(chan error, 1)}:
 	case <-r.done:
 	}
 }
@@ -294,7 +332,7 @@ func (r *Receiver) run() {
 		case <-worked:
 			tag := r.pending[0]
 			r.working, r.pending = nil, r.pending[1:]
-			_ = r.settle(tag, "ack", false) // a failure is reported as the channel's loss
+			_ = r.settle(tag, OutcomeAck, false) // a failure is reported as the channel's loss
 		case d, ok := <-deliveries:
 			if ok {
 				r.take(d)
@@ -388,7 +426,7 @@ func (r *Receiver) take(d amqp.Delivery) {
 		}
 	}
 	r.b.cfg.Events(DeliveryEvent{
-		Type: "delivery", Receiver: r.id, Queue: r.spec.Queue, Seq: r.seq,
+		Type: TypeDelivery, Receiver: r.id, Queue: r.spec.Queue, Seq: r.seq,
 		DeliveryTag: d.DeliveryTag, Redelivered: d.Redelivered,
 		Exchange: d.Exchange, RoutingKey: d.RoutingKey, Body: body, Encoding: enc,
 		BodySize: len(d.Body), Truncated: truncated,
@@ -400,16 +438,18 @@ func (r *Receiver) take(d amqp.Delivery) {
 	if undecodable != "" {
 		r.b.log.Warn("a message's headers could not be decoded", "receiver", r.id, "queue", r.spec.Queue, "seq", seq, "reason", undecodable)
 		if r.spec.Ack == AckManual {
-			_ = r.settle(d.DeliveryTag, "reject", false) // a failure is reported as the channel's loss
+			_ = r.settle(d.DeliveryTag, OutcomeReject, false) // a failure is reported as the channel's loss
 		}
 	}
 }
 
-// command carries out one command; during work it is called from work.
+// command carries out one command, on the receiver's goroutine; commands
+// that arrive during simulated work are carried out at once, the work
+// timer keeps running.
 func (r *Receiver) command(c command) {
 	var err error
-	switch c.kind {
-	case "pause":
+	switch c.action {
+	case ActionPause:
 		r.want = StatePaused
 		if r.s != nil && r.s.deliveries != nil && !r.s.canceled {
 			r.s.canceled = true
@@ -418,17 +458,17 @@ func (r *Receiver) command(c command) {
 			}
 		}
 		r.setState(StatePaused, "")
-	case "resume":
+	case ActionResume:
 		if r.want != StateConsuming {
 			r.want = StateConsuming
 			r.waiters = append(r.waiters, c.reply)
 			return // answered after the consume attempt
 		}
-	case "kill":
+	case ActionKill:
 		r.want = StateKilled
 		r.closeSession()
 		r.setState(StateKilled, "")
-	case "remove":
+	case ActionRemove:
 		// Finish the message in hand; the channel's close gives back the rest.
 		r.want = stateRemoved
 		if r.s != nil && r.s.deliveries != nil && !r.s.canceled {
@@ -436,7 +476,7 @@ func (r *Receiver) command(c command) {
 			_ = r.s.ch.Cancel(r.s.tag, false)
 		}
 		r.setState(StateStopping, "")
-	case "shutdown":
+	case actionShutdown:
 		r.want = stateRemoved
 		r.closeSession()
 	default:
@@ -455,18 +495,18 @@ func (r *Receiver) settleInteractive(c command) error {
 	if _, ok := r.s.held[c.tag]; !ok {
 		return &Error{CodeNotFound, fmt.Sprintf("Receiver %s holds no delivery %d: it was settled already or went back to the queue.", r.id, c.tag)}
 	}
-	return r.settle(c.tag, c.kind, c.requeue)
+	return r.settle(c.tag, c.outcome, c.requeue)
 }
 
 // settle acks, nacks or rejects a held delivery and reports it.
-func (r *Receiver) settle(tag uint64, outcome string, requeue bool) error {
+func (r *Receiver) settle(tag uint64, outcome Outcome, requeue bool) error {
 	var err error
 	switch outcome {
-	case "ack":
+	case OutcomeAck:
 		err = r.s.ch.Ack(tag, false)
-	case "nack":
+	case OutcomeNack:
 		err = r.s.ch.Nack(tag, false, requeue)
-	case "reject":
+	case OutcomeReject:
 		err = r.s.ch.Reject(tag, requeue)
 	}
 	if err != nil {
@@ -479,10 +519,10 @@ func (r *Receiver) settle(tag uint64, outcome string, requeue bool) error {
 	delete(r.s.held, tag)
 	delete(r.s.bodies, tag)
 	r.counters.Unacked--
-	if outcome == "ack" {
+	if outcome == OutcomeAck {
 		r.counters.Acked++
 	}
-	r.b.cfg.Events(SettledEvent{Type: "settled", Receiver: r.id, DeliveryTag: tag, Seq: seq,
+	r.b.cfg.Events(SettledEvent{Type: TypeSettled, Receiver: r.id, DeliveryTag: tag, Seq: seq,
 		Outcome: outcome, Requeue: requeue, Counters: r.counters})
 	return nil
 }
@@ -518,19 +558,19 @@ func (r *Receiver) sessionLost() {
 	defer r.mu.Unlock()
 	for _, tag := range tags {
 		r.counters.Unacked--
-		r.b.cfg.Events(SettledEvent{Type: "settled", Receiver: r.id, DeliveryTag: tag, Seq: s.held[tag],
-			Outcome: "requeued", Requeue: true, Counters: r.counters})
+		r.b.cfg.Events(SettledEvent{Type: TypeSettled, Receiver: r.id, DeliveryTag: tag, Seq: s.held[tag],
+			Outcome: OutcomeRequeued, Requeue: true, Counters: r.counters})
 	}
 }
 
-func (r *Receiver) setState(state, errText string) {
+func (r *Receiver) setState(state ReceiverState, errText string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.state == state && r.errText == errText {
 		return
 	}
 	r.state, r.errText = state, errText
-	r.b.cfg.Events(ReceiverEvent{Type: "receiver", Receiver: r.infoLocked()})
+	r.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: r.infoLocked()})
 }
 
 func (b *Broker) forget(id string) {
@@ -538,5 +578,5 @@ func (b *Broker) forget(id string) {
 	delete(b.receivers, id)
 	b.order = slices.DeleteFunc(b.order, func(s string) bool { return s == id })
 	b.mu.Unlock()
-	b.cfg.Events(ReceiverRemovedEvent{Type: "receiver_removed", Receiver: id})
+	b.cfg.Events(ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: id})
 }

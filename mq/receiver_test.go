@@ -21,7 +21,7 @@ func TestPauseTakesNoNewMessagesAndResumeDoes(t *testing.T) {
 	q := freshQueue(t, b, QueueSpec{})
 	id := addReceiver(t, b, ReceiverSpec{Queue: q})
 	r := receiver(t, b, id)
-	if err := r.Pause(); err != nil {
+	if err := r.Do(ActionPause); err != nil {
 		t.Fatal(err)
 	}
 	if s := r.Info().State; s != StatePaused {
@@ -35,7 +35,7 @@ func TestPauseTakesNoNewMessagesAndResumeDoes(t *testing.T) {
 	if n := len(rec.deliveries(id)); n != 0 {
 		t.Fatalf("paused receiver got %d deliveries", n)
 	}
-	if err := r.Resume(); err != nil {
+	if err := r.Do(ActionResume); err != nil {
 		t.Fatal(err)
 	}
 	if s := r.Info().State; s != StateConsuming {
@@ -51,7 +51,7 @@ func TestRemoveFinishesTheMessageInHand(t *testing.T) {
 	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 2})
 	testkit.WaitFor(t, 5*time.Second, "2 held", func() bool { return receiver(t, b, id).Info().Unacked == 2 })
 	r := receiver(t, b, id)
-	if err := r.Remove(); err != nil {
+	if err := r.Do(ActionRemove); err != nil {
 		t.Fatal(err)
 	}
 	<-r.Done()
@@ -105,7 +105,7 @@ func TestInteractiveAckNackReject(t *testing.T) {
 	if c := r.Info().Counters; c != (Counters{Received: 3, Acked: 1, Unacked: 0}) {
 		t.Fatalf("counters %+v, want 3 received, 1 acked, 0 unacked", c)
 	}
-	outcomes := []string{}
+	outcomes := []Outcome{}
 	for _, s := range rec.settled(id) {
 		outcomes = append(outcomes, s.Outcome)
 	}

@@ -59,12 +59,12 @@ func TestBrokerRestart(t *testing.T) {
 	onDurable := addReceiver(t, b, ReceiverSpec{Queue: durable, Prefetch: 1, Ack: AckManual, WorkMS: 60000})
 	onTransient := addReceiver(t, b, ReceiverSpec{Queue: transient, Prefetch: 1, Ack: AckManual, WorkMS: 60000})
 	paused := addReceiver(t, b, ReceiverSpec{Queue: idle})
-	if err := receiver(t, b, paused).Pause(); err != nil {
+	if err := receiver(t, b, paused).Do(ActionPause); err != nil {
 		t.Fatal(err)
 	}
 	removed := addReceiver(t, b, ReceiverSpec{Queue: idle})
 	gone := receiver(t, b, removed)
-	if err := gone.Remove(); err != nil {
+	if err := gone.Do(ActionRemove); err != nil {
 		t.Fatal(err)
 	}
 	<-gone.Done()

@@ -84,7 +84,7 @@ func TestBadInputCatalogue(t *testing.T) {
 		name, method, path, ct, body string
 		headers                      map[string]string
 		status                       int
-		code                         string
+		code                         mq.Code
 	}{
 		{"malformed JSON", "POST", "/api/publish", js, `{"routing_key":`, nil, 400, "invalid_input"},
 		{"not an object", "POST", "/api/publish", js, `[1,2]`, nil, 400, "invalid_input"},
@@ -186,7 +186,7 @@ func TestPresenterToken(t *testing.T) {
 		name    string
 		headers map[string]string
 		status  int
-		code    string
+		code    mq.Code
 	}{
 		{"no token", nil, 401, "unauthorized"},
 		{"wrong token", map[string]string{"Authorization": "Bearer guess"}, 403, "forbidden"},

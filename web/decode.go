@@ -19,7 +19,7 @@ import (
 // requestError is a request the dashboard refuses before asking the broker.
 type requestError struct {
 	status int
-	code   string
+	code   mq.Code
 	msg    string
 }
 
@@ -30,7 +30,7 @@ func badRequest(format string, args ...any) error {
 }
 
 func tooLarge(format string, args ...any) error {
-	return &requestError{http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf(format, args...)}
+	return &requestError{http.StatusRequestEntityTooLarge, mq.CodeTooLarge, fmt.Sprintf(format, args...)}
 }
 
 // sniffJSON treats a body that starts with '{' as JSON whatever its
@@ -104,6 +104,7 @@ func jsonError(err error) error {
 		return badRequest("The request is not valid JSON (at byte %d): %v.", syn.Offset, err)
 	case errors.As(err, &typ):
 		return badRequest("The field %q must be %s, not a JSON %s.", typ.Field, kindName(typ.Type), typ.Value)
+	// encoding/json reports an unknown field with no error type of its own.
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return badRequest("The request has a field this dashboard does not know: %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -127,6 +128,11 @@ func kindName(t reflect.Type) string {
 }
 
 // decodeForm fills dst's fields from form values named by their JSON tags.
+// It is kept rather than replaced by gorilla/schema because the page's
+// forms need what that library does not do: maps of mixed values from
+// "arguments.x-message-ttl" fields and from a textarea of "name: value"
+// lines (numbers becoming numbers, as JSON would give them), checkbox "on"
+// as true, and an empty number field meaning "not given".
 func decodeForm(form url.Values, dst any) error {
 	return decodeFormStruct(form, "", reflect.ValueOf(dst).Elem())
 }

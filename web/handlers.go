@@ -22,7 +22,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	settled := map[string]string{}
 	for _, d := range snap.Recent {
 		recent[d.Receiver] = append(recent[d.Receiver], d.DeliveryEvent)
-		settled[d.Receiver+"/"+strconv.FormatInt(d.Seq, 10)] = d.Settled
+		settled[d.Receiver+"/"+strconv.FormatInt(d.Seq, 10)] = string(d.Settled)
 	}
 	page := templates.Page{
 		Broker: snap.Broker, Queues: snap.Queues, Receivers: snap.Receivers,
@@ -312,33 +312,20 @@ func (s *Server) addReceiver(w http.ResponseWriter, r *http.Request) {
 	respond(w, r, http.StatusCreated, info, fmt.Sprintf("Added %s on queue '%s' (prefetch %d, ack %s).", info.Name, info.Queue, info.Prefetch, info.Ack))
 }
 
-func (s *Server) receiverAction(action string) http.HandlerFunc {
+func (s *Server) receiverAction(action mq.Action) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rc, err := s.cfg.Broker.Receiver(r.PathValue("id"))
 		if err != nil {
 			respondError(w, r, err)
 			return
 		}
-		switch action {
-		case "pause":
-			err = rc.Pause()
-		case "resume":
-			err = rc.Resume()
-		case "kill":
-			err = rc.Kill()
-		case "delete":
-			err = rc.Remove()
-		}
-		if err != nil {
-			respondError(w, r, err)
-			return
-		}
-		if action == "delete" {
-			// A receiver in the middle of long work finishes it first: wait
-			// a little, then answer 202 and let the events tell the rest.
-			select {
-			case <-rc.Done():
-			case <-time.After(2 * time.Second):
+		if action == mq.ActionRemove {
+			gone, err := removeWithin(rc)
+			if err != nil {
+				respondError(w, r, err)
+				return
+			}
+			if !gone {
 				respond(w, r, http.StatusAccepted, rc.Info(), fmt.Sprintf("%s finishes the message in hand, then goes.", rc.Info().Name))
 				return
 			}
@@ -349,8 +336,30 @@ func (s *Server) receiverAction(action string) http.HandlerFunc {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
+		if err := rc.Do(action); err != nil {
+			respondError(w, r, err)
+			return
+		}
 		info := rc.Info()
 		respond(w, r, http.StatusOK, info, fmt.Sprintf("%s is %s.", info.Name, info.State))
+	}
+}
+
+// removeWait is how long a removal waits for a receiver in the middle of
+// long work to finish it.
+const removeWait = 2 * time.Second
+
+// removeWithin removes a receiver and says whether it is gone within
+// removeWait; if not, it is stopping and goes once its work is done.
+func removeWithin(rc *mq.Receiver) (gone bool, err error) {
+	if err := rc.Do(mq.ActionRemove); err != nil {
+		return false, err
+	}
+	select {
+	case <-rc.Done():
+		return true, nil
+	case <-time.After(removeWait):
+		return false, nil
 	}
 }
 
@@ -360,9 +369,9 @@ func (s *Server) settle(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, badRequest("The delivery tag must be a positive whole number, not %q.", r.PathValue("tag")))
 		return
 	}
-	outcome := r.PathValue("outcome")
-	if outcome != "ack" && outcome != "nack" && outcome != "reject" {
-		respondError(w, r, &mq.Error{Code: mq.CodeNotFound, Message: "A delivery can be acked, nacked or rejected; " + outcome + " is none of these."})
+	outcome := mq.Outcome(r.PathValue("outcome"))
+	if !outcome.Chosen() {
+		respondError(w, r, &mq.Error{Code: mq.CodeNotFound, Message: "A delivery can be acked, nacked or rejected; " + string(outcome) + " is none of these."})
 		return
 	}
 	req := struct {
@@ -375,14 +384,14 @@ func (s *Server) settle(w http.ResponseWriter, r *http.Request) {
 	requeue := req.Requeue == nil || *req.Requeue
 	rc, err := s.cfg.Broker.Receiver(r.PathValue("id"))
 	if err == nil {
-		err = rc.Settle(tag, outcome, requeue && outcome != "ack")
+		err = rc.Settle(tag, outcome, requeue && outcome != mq.OutcomeAck)
 	}
 	if err != nil {
 		respondError(w, r, err)
 		return
 	}
 	info := rc.Info()
-	respond(w, r, http.StatusOK, info, fmt.Sprintf("%s: delivery %d %sed.", info.Name, tag, strings.TrimSuffix(outcome, "e")))
+	respond(w, r, http.StatusOK, info, fmt.Sprintf("%s: delivery %d %sed.", info.Name, tag, strings.TrimSuffix(string(outcome), "e")))
 }
 
 // Exchanges and bindings

@@ -193,10 +193,10 @@ func (s *Server) tearDown(p Preset, everything bool) error {
 	s.presets.mu.Unlock()
 	for _, id := range ids {
 		if rc, err := s.cfg.Broker.Receiver(id); err == nil {
-			if err := rc.Remove(); err != nil {
+			// One still finishing long work goes when its queue does.
+			if _, err := removeWithin(rc); err != nil {
 				return err
 			}
-			<-rc.Done()
 		}
 	}
 	if !everything {
@@ -218,7 +218,7 @@ func (s *Server) tearDown(p Preset, everything bool) error {
 
 func isNotFound(err error) bool {
 	var me *mq.Error
-	return errors.As(err, &me) && (me.Code == "NOT_FOUND" || me.Code == mq.CodeNotFound)
+	return errors.As(err, &me) && (me.Code == mq.CodeBrokerNotFound || me.Code == mq.CodeNotFound)
 }
 
 func (s *Server) resetPreset(w http.ResponseWriter, r *http.Request) {

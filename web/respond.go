@@ -12,8 +12,8 @@ import (
 
 // errorBody is the contract's error object.
 type errorBody struct {
-	Error string `json:"error"`
-	Code  string `json:"code"`
+	Error string  `json:"error"`
+	Code  mq.Code `json:"code"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -34,13 +34,13 @@ func errorStatus(err error) (int, errorBody) {
 	if errors.As(err, &me) {
 		status, code := http.StatusInternalServerError, me.Code
 		switch me.Code {
-		case "PRECONDITION_FAILED", "RESOURCE_LOCKED":
+		case mq.CodePreconditionFailed, mq.CodeResourceLocked:
 			status = http.StatusConflict
-		case "ACCESS_REFUSED":
+		case mq.CodeAccessRefused:
 			status = http.StatusForbidden
-		case "NOT_FOUND", mq.CodeNotFound:
+		case mq.CodeBrokerNotFound, mq.CodeNotFound:
 			status = http.StatusNotFound
-		case mq.CodeInvalid, "COMMAND_INVALID", "NOT_ALLOWED":
+		case mq.CodeInvalid, mq.CodeCommandInvalid, mq.CodeNotAllowed:
 			status = http.StatusBadRequest
 		case mq.CodeUnavailable:
 			status = http.StatusServiceUnavailable
@@ -51,7 +51,7 @@ func errorStatus(err error) (int, errorBody) {
 		}
 		return status, errorBody{me.Message, code}
 	}
-	return http.StatusInternalServerError, errorBody{"Something went wrong inside rabbitboard: " + err.Error(), "internal"}
+	return http.StatusInternalServerError, errorBody{"Something went wrong inside rabbitboard: " + err.Error(), mq.CodeInternal}
 }
 
 // wantsRedirect says whether to answer a plain form post with 303 back to

@@ -183,9 +183,9 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/receivers", s.listReceivers)
 	handle("POST /api/receivers", s.addReceiver)
 	handle("GET /api/receivers/{id}", s.getReceiver)
-	handle("DELETE /api/receivers/{id}", s.receiverAction("delete"))
-	for _, action := range []string{"pause", "resume", "kill", "delete"} {
-		handle("POST /api/receivers/{id}/"+action, s.receiverAction(action))
+	handle("DELETE /api/receivers/{id}", s.receiverAction(mq.ActionRemove))
+	for _, action := range mq.Actions {
+		handle("POST /api/receivers/{id}/"+string(action), s.receiverAction(action))
 	}
 	handle("POST /api/receivers/{id}/deliveries/{tag}/{outcome}", s.settle)
 
@@ -199,7 +199,7 @@ func (s *Server) routes() http.Handler {
 
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusForbidden, errorBody{"This request came from another web site, so the dashboard refused it.", "forbidden"})
+		writeJSON(w, http.StatusForbidden, errorBody{"This request came from another web site, so the dashboard refused it.", mq.CodeForbidden})
 	}))
 	return checkHost(func() map[string]bool { return s.hosts }, csrf.Handler(s.cfg.Access.guard(sniffJSON(mux))))
 }

@@ -24,7 +24,7 @@ type Viewers interface {
 // it, and its event as it was broadcast: a snapshot reuses those bytes.
 type recentDelivery struct {
 	mq.DeliveryEvent
-	Settled string `json:"settled,omitempty"`
+	Settled mq.Outcome `json:"settled,omitempty"`
 	data    []byte
 }
 
@@ -51,7 +51,7 @@ type State struct {
 func NewState(viewers Viewers, history int, log *slog.Logger) *State {
 	return &State{
 		viewers: viewers, history: history, log: log,
-		broker:    mq.BrokerEvent{Type: "broker", State: "connecting"},
+		broker:    mq.BrokerEvent{Type: mq.TypeBroker, State: "connecting"},
 		queues:    map[string]mq.QueueInfo{},
 		receivers: map[string]mq.ReceiverInfo{},
 		recent:    map[string][]recentDelivery{},
@@ -123,7 +123,7 @@ func (s *State) updateCounters(id string, c mq.Counters) {
 
 // Snapshot is the state as one event, the first a viewer gets.
 type Snapshot struct {
-	Type      string            `json:"type"`
+	Type      mq.EventType      `json:"type"`
 	Broker    mq.BrokerEvent    `json:"broker"`
 	Queues    []mq.QueueInfo    `json:"queues"`
 	Receivers []mq.ReceiverInfo `json:"receivers"`
@@ -135,7 +135,7 @@ type Snapshot struct {
 
 // snapshotLocked is the state without its recent deliveries.
 func (s *State) snapshotLocked() Snapshot {
-	snap := Snapshot{Type: "snapshot", Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{}, Receivers: []mq.ReceiverInfo{},
+	snap := Snapshot{Type: mq.TypeSnapshot, Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{}, Receivers: []mq.ReceiverInfo{},
 		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings}
 	if snap.Exchanges == nil {
 		snap.Exchanges, snap.Bindings = []mq.ExchangeSpec{}, []mq.BindingSpec{}
@@ -213,7 +213,7 @@ var comma = []byte{','}
 // settledSuffixes end a recent delivery's event with what became of it.
 var settledSuffixes sync.Map
 
-func settledSuffix(outcome string) []byte {
+func settledSuffix(outcome mq.Outcome) []byte {
 	if b, ok := settledSuffixes.Load(outcome); ok {
 		return b.([]byte)
 	}

@@ -1,0 +1,55 @@
+package mq
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// Every event of the contract decodes back to what was encoded, by its type.
+func TestEventsRoundTrip(t *testing.T) {
+	at := time.Date(2026, 11, 26, 3, 4, 5, 6, time.UTC)
+	counters := Counters{Received: 3, Acked: 1, Unacked: 2, Undecodable: 1}
+	spec := QueueSpec{Name: "q", Durable: true, AutoDelete: true, Arguments: map[string]any{"x-queue-type": "quorum"}}
+	events := []Event{
+		BrokerEvent{Type: TypeBroker, State: "down", Error: "gone"},
+		QueueEvent{Type: TypeQueue, Queue: QueueInfo{QueueSpec: spec, Messages: 4, Consumers: 2}},
+		QueueGoneEvent{Type: TypeQueueGone, Queue: "q"},
+		ReceiverEvent{Type: TypeReceiver, Receiver: ReceiverInfo{ID: "r1", ReceiverSpec: ReceiverSpec{Queue: "q", Name: "worker A", Prefetch: 1, Ack: AckManual, WorkMS: 5, DotMS: 6}, State: StateWaiting, Counters: counters, Error: "no queue"}},
+		ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: "r1"},
+		DeliveryEvent{Type: TypeDelivery, Receiver: "r1", Queue: "q", Seq: 3, DeliveryTag: 9, Redelivered: true, Exchange: "x", RoutingKey: "k",
+			Body: "Task 3...", Encoding: "text", BodySize: 9, Truncated: true,
+			Properties: Properties{PublishProperties: PublishProperties{ContentType: "text/plain", MessageID: "m", CorrelationID: "c", ReplyTo: "r", Expiration: "60000", Priority: 5, Type: "t", AppID: "a"},
+				ContentEncoding: "gzip", DeliveryMode: 2, UserID: "guest", Timestamp: "2026-11-26T03:04:05Z"},
+			Headers: map[string]any{"tenant": "acme", "nested": map[string]any{"ok": true}}, HeadersTruncated: true, Undecodable: "why", At: at, Counters: counters},
+		SettledEvent{Type: TypeSettled, Receiver: "r1", DeliveryTag: 9, Seq: 3, Outcome: OutcomeNack, Requeue: true, Counters: counters},
+		PublishedEvent{Type: TypePublished, Exchange: "x", RoutingKey: "k", Count: 10, Confirmed: 8, Nacked: 1, Returned: 1},
+		RouteEvent{Type: TypeRoute, Exchange: "x", RoutingKey: "k", Queues: []string{"a", "b"}},
+		ReturnedEvent{Type: TypeReturned, Exchange: "x", RoutingKey: "k", ReplyCode: 312, ReplyText: "NO_ROUTE", Body: "b", Encoding: "text", Message: "none took it"},
+		SurvivalEvent{Type: TypeSurvival, At: at, Queues: []QueueSurvival{{QueueSpec: spec, Before: 5, After: 3, Kept: 3, Lost: 2, Missing: true}}},
+		TopologyEvent{Type: TypeTopology, Exchanges: []ExchangeSpec{{Name: "x", Type: "topic", Durable: true, AutoDelete: true, Arguments: map[string]any{"alternate-exchange": "ae"}}},
+			Bindings: []BindingSpec{{Exchange: "x", Queue: "q", RoutingKey: "*.k", Arguments: map[string]any{"x-match": "any"}}}},
+	}
+	if len(events) != len(decoders) {
+		t.Fatalf("%d sample events for %d event types", len(events), len(decoders))
+	}
+	for _, want := range events {
+		data, err := json.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(reflect.TypeOf(want).Name(), func(t *testing.T) {
+			got, err := DecodeEvent(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("decoded\n%#v\nwant\n%#v", got, want)
+			}
+		})
+	}
+	if _, err := DecodeEvent([]byte(`{"type":"gossip"}`)); err == nil {
+		t.Fatal("an unknown type decoded")
+	}
+}
