@@ -59,12 +59,7 @@ func TestGracefulShutdown(t *testing.T) {
 	base := d.URL
 
 	q := "rb-test-graceful-shutdown"
-	conn, err := amqp.Dial("amqp://guest:guest@127.0.0.1:5672/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, _ := conn.Channel()
+	ch := testkit.Channel(t)
 	_, _ = ch.QueueDelete(q, false, false, false)
 	defer ch.QueueDelete(q, false, false, false)
 	post(t, base+"/api/queues", map[string]any{"name": q}, nil)
@@ -204,12 +199,7 @@ func TestViewersThatNeverReadOverALargeState(t *testing.T) {
 	const capBytes = 1 << 20
 	d := startBinary(t, "--addr", "127.0.0.1:0", "--management-url", "-", "--history", "200", "--max-viewer-queue", fmt.Sprint(capBytes))
 	q := "rb-test-large-state"
-	conn, err := amqp.Dial(testkit.AMQPURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, _ := conn.Channel()
+	ch := testkit.Channel(t)
 	_, _ = ch.QueueDelete(q, false, false, false)
 	defer ch.QueueDelete(q, false, false, false)
 	post(t, d.URL+"/api/queues", map[string]any{"name": q}, nil)

@@ -61,7 +61,7 @@ type Broker struct {
 	mu        sync.Mutex
 	conn      *amqp.Connection
 	ready     chan struct{} // closed while conn is usable
-	state     string
+	state     BrokerState
 	lastErr   string
 	gen       int                  // counts connections made, so watchers notice a reconnect
 	lastPoll  map[string]QueueInfo // the watcher's last poll, the "before" of a survival report
@@ -113,7 +113,7 @@ func New(cfg Config) *Broker {
 		cfg:       cfg,
 		log:       cfg.Logger,
 		ready:     make(chan struct{}),
-		state:     "connecting",
+		state:     BrokerConnecting,
 		known:     map[string]QueueSpec{},
 		exchanges: map[string]ExchangeSpec{},
 		bindings:  map[string]BindingSpec{},
@@ -252,10 +252,10 @@ func (b *Broker) supervise() {
 
 func (b *Broker) setConnected(conn *amqp.Connection) {
 	b.mu.Lock()
-	b.conn, b.state, b.lastErr = conn, "connected", ""
+	b.conn, b.state, b.lastErr = conn, BrokerConnected, ""
 	b.gen++
 	close(b.ready)
-	b.cfg.Events(BrokerEvent{Type: TypeBroker, State: "connected"})
+	b.cfg.Events(BrokerEvent{Type: TypeBroker, State: BrokerConnected})
 	b.mu.Unlock()
 }
 
@@ -266,11 +266,11 @@ func (b *Broker) setDown(msg string) {
 		b.ready = make(chan struct{})
 		b.conn = nil
 	}
-	if b.state == "down" && b.lastErr == msg {
+	if b.state == BrokerDown && b.lastErr == msg {
 		return
 	}
-	b.state, b.lastErr = "down", msg
-	b.cfg.Events(BrokerEvent{Type: TypeBroker, State: "down", Error: msg})
+	b.state, b.lastErr = BrokerDown, msg
+	b.cfg.Events(BrokerEvent{Type: TypeBroker, State: BrokerDown, Error: msg})
 }
 
 // State returns the connection state and the last error.

@@ -265,15 +265,7 @@ func TestRefusalsKeepConnection(t *testing.T) {
 	b, _ := openBroker(t)
 	q := freshQueue(t, b, QueueSpec{Durable: false})
 	const internal = "rb-test-internal"
-	conn, err := amqp.Dial(testkit.AMQPURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := testkit.Channel(t)
 	if err := ch.ExchangeDeclare(internal, "fanout", false, true, true, false, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -339,15 +331,7 @@ func TestMandatoryReturn(t *testing.T) {
 func TestOtherClients(t *testing.T) {
 	b, rec := openBroker(t)
 	q := freshQueue(t, b, QueueSpec{})
-	conn, err := amqp.Dial(testkit.AMQPURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := testkit.Channel(t)
 	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("to outside")}, Count: 1})
 	got, ok, err := ch.Get(q, true)
 	if err != nil || !ok || string(got.Body) != "to outside" {

@@ -32,11 +32,21 @@ const (
 	TypeSnapshot EventType = "snapshot"
 )
 
-// BrokerEvent reports the connection state: connected, connecting or down.
+// BrokerState is the state of rabbitboard's connection to RabbitMQ.
+type BrokerState string
+
+// The states of the connection.
+const (
+	BrokerConnected  BrokerState = "connected"
+	BrokerConnecting BrokerState = "connecting"
+	BrokerDown       BrokerState = "down"
+)
+
+// BrokerEvent reports the connection state.
 type BrokerEvent struct {
-	Type  EventType `json:"type"`
-	State string    `json:"state"`
-	Error string    `json:"error,omitempty"`
+	Type  EventType   `json:"type"`
+	State BrokerState `json:"state"`
+	Error string      `json:"error,omitempty"`
 }
 
 // QueueEvent carries a queue's depth after it changed.
@@ -158,6 +168,21 @@ type QueueSurvival struct {
 	Lost   int `json:"lost"`
 	// Missing says the queue itself did not survive (it was not durable).
 	Missing bool `json:"missing"`
+	// Verdict says it in words.
+	Verdict string `json:"verdict"`
+}
+
+// verdict says in words what a restart did to one queue.
+func (s QueueSurvival) verdict() string {
+	switch {
+	case s.Missing:
+		return fmt.Sprintf("lost in the restart: the queue was not durable, %d messages went with it", s.Lost)
+	case s.Lost > 0:
+		return fmt.Sprintf("kept %d, lost %d: the queue is durable, but only persistent messages survive", s.Kept, s.Lost)
+	case s.Before > 0:
+		return fmt.Sprintf("kept all %d: durable queue, persistent messages", s.Kept)
+	}
+	return "durable queue, nothing to lose"
 }
 
 // SurvivalEvent answers, after a reconnect, what survived the outage.

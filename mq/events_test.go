@@ -16,7 +16,7 @@ func TestEventsRoundTrip(t *testing.T) {
 		BrokerEvent{Type: TypeBroker, State: "down", Error: "gone"},
 		QueueEvent{Type: TypeQueue, Queue: QueueInfo{QueueSpec: spec, Messages: 4, Consumers: 2}},
 		QueueGoneEvent{Type: TypeQueueGone, Queue: "q"},
-		ReceiverEvent{Type: TypeReceiver, Receiver: ReceiverInfo{ID: "r1", ReceiverSpec: ReceiverSpec{Queue: "q", Name: "worker A", Prefetch: 1, Ack: AckManual, WorkMS: 5, DotMS: 6}, State: StateWaiting, Counters: counters, Error: "no queue"}},
+		ReceiverEvent{Type: TypeReceiver, Receiver: ReceiverInfo{ID: "r1", ReceiverSpec: ReceiverSpec{Queue: "q", Name: "worker A", Prefetch: 1, Ack: AckManual, WorkMS: 5, DotMS: 6}, Colour: 3, State: StateWaiting, Counters: counters, Error: "no queue"}},
 		ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: "r1"},
 		DeliveryEvent{Type: TypeDelivery, Receiver: "r1", Queue: "q", Seq: 3, DeliveryTag: 9, Redelivered: true, Exchange: "x", RoutingKey: "k",
 			Body: "Task 3...", Encoding: "text", BodySize: 9, Truncated: true,
@@ -27,9 +27,9 @@ func TestEventsRoundTrip(t *testing.T) {
 		PublishedEvent{Type: TypePublished, Exchange: "x", RoutingKey: "k", Count: 10, Confirmed: 8, Nacked: 1, Returned: 1},
 		RouteEvent{Type: TypeRoute, Exchange: "x", RoutingKey: "k", Queues: []string{"a", "b"}},
 		ReturnedEvent{Type: TypeReturned, Exchange: "x", RoutingKey: "k", ReplyCode: 312, ReplyText: "NO_ROUTE", Body: "b", Encoding: "text", Message: "none took it"},
-		SurvivalEvent{Type: TypeSurvival, At: at, Queues: []QueueSurvival{{QueueSpec: spec, Before: 5, After: 3, Kept: 3, Lost: 2, Missing: true}}},
+		SurvivalEvent{Type: TypeSurvival, At: at, Queues: []QueueSurvival{{QueueSpec: spec, Before: 5, After: 3, Kept: 3, Lost: 2, Missing: true, Verdict: "lost"}}},
 		TopologyEvent{Type: TypeTopology, Exchanges: []ExchangeSpec{{Name: "x", Type: "topic", Durable: true, AutoDelete: true, Arguments: map[string]any{"alternate-exchange": "ae"}}},
-			Bindings: []BindingSpec{{Exchange: "x", Queue: "q", RoutingKey: "*.k", Arguments: map[string]any{"x-match": "any"}}}},
+			Bindings: []BindingSpec{{Exchange: "x", Queue: "q", RoutingKey: "*.k", Arguments: map[string]any{"x-match": "any"}, Label: "x-match=any"}}},
 	}
 	if len(events) != len(decoders) {
 		t.Fatalf("%d sample events for %d event types", len(events), len(decoders))

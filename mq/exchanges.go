@@ -2,6 +2,7 @@ package mq
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"reflect"
@@ -27,6 +28,27 @@ type BindingSpec struct {
 	Queue      string         `json:"queue"`
 	RoutingKey string         `json:"routing_key"`
 	Arguments  map[string]any `json:"arguments"`
+	// Label is how the page names the binding: its key, or for a headers
+	// exchange its arguments. It is ignored in requests.
+	Label string `json:"label,omitempty"`
+}
+
+// label names a binding by its key or its header arguments.
+func (b BindingSpec) label() string {
+	if len(b.Arguments) == 0 {
+		return b.RoutingKey
+	}
+	parts := make([]string, 0, len(b.Arguments))
+	for _, k := range slices.Sorted(maps.Keys(b.Arguments)) {
+		v := b.Arguments[k]
+		if s, ok := v.(string); ok {
+			parts = append(parts, k+"="+s)
+			continue
+		}
+		j, _ := json.Marshal(v)
+		parts = append(parts, k+"="+string(j))
+	}
+	return strings.Join(parts, " ")
 }
 
 func (b BindingSpec) key() string {
@@ -203,7 +225,9 @@ func (b *Broker) Topology(ctx context.Context) TopologyEvent {
 		ev.Exchanges = append(ev.Exchanges, exchanges[name])
 	}
 	for _, k := range slices.Sorted(maps.Keys(bindings)) {
-		ev.Bindings = append(ev.Bindings, bindings[k])
+		bd := bindings[k]
+		bd.Label = bd.label()
+		ev.Bindings = append(ev.Bindings, bd)
 	}
 	return ev
 }

@@ -187,15 +187,7 @@ func TestPoisonMessageKeepsTheConnection(t *testing.T) {
 			q := freshQueue(t, b, QueueSpec{Name: "rb-test-poison-" + string(tc.ack), Arguments: map[string]any{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead}})
 			id := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: 1, Ack: tc.ack})
 
-			conn, err := amqp.Dial(testkit.AMQPURL())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			ch, err := conn.Channel()
-			if err != nil {
-				t.Fatal(err)
-			}
+			ch := testkit.Channel(t)
 			if err := ch.Publish("", q, false, false, amqp.Publishing{Headers: nested(40), Body: []byte("poison")}); err != nil {
 				t.Fatal(err)
 			}

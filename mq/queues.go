@@ -238,6 +238,7 @@ func (b *Broker) reportSurvival(conn *amqp.Connection) {
 			s.Missing = true
 		}
 		s.Lost = s.Before - s.Kept
+		s.Verdict = s.verdict()
 		ev.Queues = append(ev.Queues, s)
 	}
 	if ch != nil {

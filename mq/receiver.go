@@ -82,7 +82,9 @@ type ReceiverSpec struct {
 type ReceiverInfo struct {
 	ID string `json:"id"`
 	ReceiverSpec
-	State ReceiverState `json:"state"`
+	// Colour is which of the page's eight colours marks the receiver.
+	Colour int           `json:"colour"`
+	State  ReceiverState `json:"state"`
 	Counters
 	// Error says why a waiting receiver waits.
 	Error string `json:"error,omitempty"`
@@ -135,11 +137,12 @@ type session struct {
 // Receiver consumes from one queue on a channel of its own, as a separate
 // worker process would, and reports each delivery as an event.
 type Receiver struct {
-	b    *Broker
-	id   string
-	spec ReceiverSpec
-	cmds chan command
-	done chan struct{}
+	b      *Broker
+	id     string
+	colour int
+	spec   ReceiverSpec
+	cmds   chan command
+	done   chan struct{}
 
 	// Owned by the receiver's goroutine.
 	s        *session
@@ -180,7 +183,7 @@ func (b *Broker) AddReceiver(spec ReceiverSpec) (ReceiverInfo, error) {
 		spec.Name = "receiver " + id
 	}
 	r := &Receiver{
-		b: b, id: id, spec: spec, cmds: make(chan command), done: make(chan struct{}),
+		b: b, id: id, colour: b.nextID % 8, spec: spec, cmds: make(chan command), done: make(chan struct{}),
 		want: StateConsuming, state: StateWaiting,
 	}
 	started := make(chan error, 1)
@@ -230,7 +233,7 @@ func (r *Receiver) Info() ReceiverInfo {
 }
 
 func (r *Receiver) infoLocked() ReceiverInfo {
-	return ReceiverInfo{ID: r.id, ReceiverSpec: r.spec, State: r.state, Counters: r.counters, Error: r.errText}
+	return ReceiverInfo{ID: r.id, ReceiverSpec: r.spec, Colour: r.colour, State: r.state, Counters: r.counters, Error: r.errText}
 }
 
 // Do carries out an action:

@@ -39,7 +39,7 @@ func (r *recorder) lastIndexOf(match func(Event) bool) int {
 	return -1
 }
 
-func brokerState(state string) func(Event) bool {
+func brokerState(state BrokerState) func(Event) bool {
 	return func(e Event) bool { b, ok := e.(BrokerEvent); return ok && b.State == state }
 }
 

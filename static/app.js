@@ -5,7 +5,7 @@
 
 const PRESENTER = document.body.dataset.presenter === "true"; // viewers get no controls
 const MAX_CARDS = 50; // cards drawn per receiver; older ones are counted
-const COLOURS = 8;
+const TEXT = JSON.parse(document.body.dataset.text); // the page's sentences, from the server
 
 const state = {
   broker: { state: "connecting" },
@@ -27,18 +27,39 @@ const dirtyReceivers = new Set();
 let frameRequested = false;
 window.rabbitboard = { state, events: 0 }; // for tests and the curious
 
-function el(tag, attrs, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "class") e.className = v;
-    else if (k.startsWith("data-")) e.setAttribute(k, v);
-    else e[k] = v;
+// t returns a sentence of the server's catalogue with its {values} filled in.
+function t(key, values) {
+  let s = TEXT[key] ?? key;
+  for (const [k, v] of Object.entries(values || {})) s = s.replaceAll("{" + k + "}", String(v));
+  return s;
+}
+
+// The page's markup is the server's: clone copies one of the <template>
+// elements it rendered, fill sets what the markup marks (data-f: text,
+// data-show: shown or hidden, data-v: an input's value, data-enable: an
+// input's use), and paths puts ids in place of a form's {placeholders}.
+function clone(id) {
+  return document.getElementById(id).content.firstElementChild.cloneNode(true);
+}
+
+function fill(root, values) {
+  for (const e of [root, ...root.querySelectorAll("[data-f], [data-show], [data-v], [data-enable]")]) {
+    const { f, show, v, enable } = e.dataset;
+    if (f in values) e.textContent = values[f];
+    if (show in values) e.hidden = !values[show];
+    if (v in values) e.value = values[v];
+    if (enable in values) e.disabled = !values[enable];
   }
-  for (const c of children) {
-    if (c === null || c === undefined || c === false) continue;
-    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return root;
+}
+
+function paths(root, values) {
+  for (const f of root.querySelectorAll("form[action]")) {
+    let a = f.getAttribute("action");
+    for (const [k, v] of Object.entries(values)) a = a.replaceAll("%7B" + k + "%7D", encodeURIComponent(v));
+    f.setAttribute("action", a);
   }
-  return e;
+  return root;
 }
 
 function schedule() {
@@ -46,11 +67,6 @@ function schedule() {
     frameRequested = true;
     requestAnimationFrame(render);
   }
-}
-
-function colourOf(id) {
-  const n = parseInt(String(id).replace(/^r/, ""), 10) || 0;
-  return "c" + (n % COLOURS);
 }
 
 // ---- events ----
@@ -132,7 +148,7 @@ function apply(ev) {
       dirtyQueues = true;
       break;
     case "returned":
-      showFlash(false, `Returned: ${ev.message}`);
+      showFlash(false, t("flash.returned", { message: ev.message }));
       break;
   }
   schedule();
@@ -155,6 +171,7 @@ function setCounters(id, c) {
   r.received = c.received;
   r.acked = c.acked;
   r.unacked = c.unacked;
+  r.undecodable = c.undecodable || 0;
   dirtyReceivers.add(id);
 }
 
@@ -165,7 +182,7 @@ function render() {
   if (dirtyBroker) {
     const b = document.getElementById("broker");
     b.className = "broker " + state.broker.state;
-    b.textContent = state.broker.state === "down" ? "RabbitMQ down, reconnecting" : "RabbitMQ " + state.broker.state;
+    b.textContent = t("broker." + state.broker.state);
     b.title = state.broker.error || "";
     dirtyBroker = false;
   }
@@ -182,7 +199,8 @@ function render() {
   if (dirtyOrder) {
     for (const id of columns.keys()) if (!state.receivers.has(id)) columns.delete(id);
     const roots = state.order.map((id) => renderReceiver(id));
-    section.replaceChildren(...(roots.length ? roots : [el("p", { class: "empty" }, "No receivers yet. Declare a queue, add two receivers to it, and publish a few messages to see how RabbitMQ shares them out.")]));
+    noReceivers.hidden = roots.length > 0;
+    section.replaceChildren(noReceivers, ...roots);
     dirtyOrder = false;
   } else {
     for (const id of dirtyReceivers) if (state.receivers.has(id)) renderReceiver(id);
@@ -190,35 +208,15 @@ function render() {
   dirtyReceivers.clear();
 }
 
-function actionForm(path, label, hidden) {
-  const f = el("form", { method: "post", action: path, "data-api": "" });
-  for (const [k, v] of Object.entries(hidden || {})) f.append(el("input", { type: "hidden", name: k, value: v }));
-  f.append(el("button", {}, label));
-  return f;
-}
+const noReceivers = document.querySelector("#receivers .empty");
 
 function renderQueues() {
-  const tbody = document.querySelector("#queues tbody");
   const rows = [...state.queues.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((q) => {
-    // The name goes in the body: a browser turns a path segment ".." into a step up.
-    const del = actionForm("/api/queues/delete", "Delete", { name: q.name });
-    del.setAttribute("data-confirm", "Delete this queue and its messages?");
-    return el("tr", { "data-queue": q.name },
-      el("td", { class: "name" }, q.name,
-        q.durable ? el("span", { class: "tag" }, "durable") : null,
-        q.auto_delete ? el("span", { class: "tag" }, "auto-delete") : null),
-      el("td", { class: "num" }, q.messages),
-      el("td", { class: "num" }, q.consumers),
-      el("td", { class: "actions" }, PRESENTER ? actionForm("/api/queues/purge", "Purge", { name: q.name }) : null, PRESENTER ? del : null));
+    const row = fill(clone("tpl-queue"), q);
+    row.dataset.queue = q.name;
+    return row;
   });
-  tbody.replaceChildren(...rows);
-}
-
-function verdict(s) {
-  if (s.missing) return `lost in the restart: the queue was not durable, ${s.lost} messages went with it`;
-  if (s.lost > 0) return `kept ${s.kept}, lost ${s.lost}: the queue is durable, but only persistent messages survive`;
-  if (s.before > 0) return `kept all ${s.kept}: durable queue, persistent messages`;
-  return "durable queue, nothing to lose";
+  document.querySelector("#queues tbody").replaceChildren(...rows);
 }
 
 function renderSurvival() {
@@ -226,19 +224,19 @@ function renderSurvival() {
   if (!state.survival) return;
   panel.hidden = false;
   const rows = state.survival.queues.map((s) => {
-    const outcome = el("td", {}, verdict(s));
-    if (PRESENTER && s.missing && !state.queues.has(s.name)) {
-      // Declare the lost queue again, as it was, in one click.
-      const f = el("form", { method: "post", action: "/api/queues", "data-api": "", class: "inline" },
-        el("input", { type: "hidden", name: "name", value: s.name }));
-      if (s.durable) f.append(el("input", { type: "hidden", name: "durable", value: "true" }));
-      if (s.auto_delete) f.append(el("input", { type: "hidden", name: "auto_delete", value: "true" }));
-      for (const [k, v] of Object.entries(s.arguments || {})) f.append(el("input", { type: "hidden", name: "arguments." + k, value: String(v) }));
-      f.append(el("button", {}, "Declare again"));
-      outcome.append(f);
+    const row = fill(clone("tpl-survival"), { ...s, redeclare: s.missing && !state.queues.has(s.name) });
+    row.classList.toggle("lost", s.lost > 0);
+    const arg = row.querySelector("[data-arg]");
+    if (arg) {
+      for (const [k, v] of Object.entries(s.arguments || {})) {
+        const input = arg.cloneNode();
+        input.name = "arguments." + k;
+        input.value = String(v);
+        arg.before(input);
+      }
+      arg.remove();
     }
-    return el("tr", { class: s.lost > 0 ? "lost" : "" }, el("td", { class: "name" }, s.name),
-      el("td", { class: "num" }, s.before), el("td", { class: "num" }, s.after), outcome);
+    return row;
   });
   panel.querySelector("tbody").replaceChildren(...rows);
 }
@@ -255,11 +253,6 @@ function svg(tag, attrs, text) {
 
 function short(s, n) {
   return s.length > n ? s.slice(0, n - 1) + "…" : s;
-}
-
-function bindingLabel(b) {
-  const args = Object.entries(b.arguments || {});
-  return args.length ? args.map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`).join(" ") : b.routing_key;
 }
 
 function renderTopology() {
@@ -287,7 +280,7 @@ function renderTopology() {
   const lit = (ex, q) => (route && route.exchange === ex && route.queues.has(q) ? route.queues.get(q) : "");
   for (const b of state.bindings) {
     const i = exchanges.indexOf(b.exchange), j = queues.indexOf(b.queue);
-    if (i >= 0 && j >= 0) edge(colX[0] + w, y(i) + h / 2, colX[1], y(j) + h / 2, bindingLabel(b), lit(b.exchange, b.queue));
+    if (i >= 0 && j >= 0) edge(colX[0] + w, y(i) + h / 2, colX[1], y(j) + h / 2, b.label || "", lit(b.exchange, b.queue));
   }
   // The default exchange reaches every queue by its name; only the route
   // of the last publish through it is drawn.
@@ -306,36 +299,38 @@ function renderTopology() {
     const q = state.queues.get(name);
     node(colX[1], y(j), `${name}  ${q.messages} ready`, `${name}: ${q.messages} ready, ${q.consumers} consumers`, "queue " + lit(route ? route.exchange : null, name));
   });
-  receivers.forEach((r, k) => node(colX[2], y(k), r.name, `${r.name} on ${r.queue}`, `receiver ${colourOf(r.id)}`));
+  receivers.forEach((r, k) => node(colX[2], y(k), r.name, `${r.name} on ${r.queue}`, `receiver c${r.colour}`));
   box.replaceChildren(drawing);
 }
 
 // Each receiver's column is kept and updated in place: its head is
-// redrawn, its cards are made once and reused until their outcome changes,
-// so a burst of messages costs little more than the new cards.
+// filled again, its cards are made once and reused until their outcome
+// changes, so a burst of messages costs little more than the new cards.
 const columns = new Map(); // receiver id -> { root, head, list, older }
+
+// displayState is the receiver's state as the column says it, as the
+// server's displayState does: a manual receiver holding messages while
+// consuming is working on them.
+function displayState(r) {
+  return r.ack === "manual" && r.unacked > 0 && r.state === "consuming" ? "working" : r.state;
+}
 
 function renderReceiver(id) {
   let c = columns.get(id);
   if (!c) {
-    c = { root: el("article", { "data-receiver": id }), head: el("div", {}), list: el("ol", { class: "cards" }), older: el("p", { class: "older" }) };
-    c.root.append(c.head, c.list, c.older);
+    const root = paths(clone("tpl-column"), { id });
+    root.dataset.receiver = id;
+    c = { root, head: root.querySelector(".head"), list: root.querySelector(".cards"), older: root.querySelector(".older") };
     columns.set(id, c);
   }
   const r = state.receivers.get(id);
-  const p = "/api/receivers/" + encodeURIComponent(id);
-  const working = r.ack === "manual" && r.unacked > 0 && r.state === "consuming";
-  c.root.className = `receiver ${colourOf(id)} ${r.state}`;
-  c.head.replaceChildren(
-    el("header", {}, el("h3", {}, r.name), el("span", { class: "state" }, working ? "working" : r.state)),
-    el("p", { class: "settings" }, "queue ", el("b", {}, r.queue),
-      ` · prefetch ${r.prefetch} · ack ${r.ack} · work ${r.work_ms} ms + ${r.dot_ms} ms/dot`),
-    r.error ? el("p", { class: "why" }, r.error) : "",
-    el("p", { class: "counters" }, "received ", el("b", { class: "received" }, r.received),
-      " · acked ", el("b", { class: "acked" }, r.acked), " · unacked ", el("b", { class: "unacked" }, r.unacked)),
-    !PRESENTER ? "" : el("div", { class: "controls" },
-      r.state === "paused" || r.state === "killed" ? actionForm(p + "/resume", "Resume") : actionForm(p + "/pause", "Pause"),
-      actionForm(p + "/kill", "Kill"), actionForm(p + "/delete", "Remove")));
+  c.root.className = `receiver c${r.colour} ${r.state}`;
+  const resumable = r.state === "paused" || r.state === "killed";
+  fill(c.head, {
+    name: r.name, state: t("state." + displayState(r)), queue: r.queue, error: r.error || "",
+    settings: t("receiver.settings", r), received: r.received, acked: r.acked, unacked: r.unacked,
+    undecodable_count: r.undecodable || 0, resumable, pausable: !resumable,
+  });
   const cards = state.cards.get(id) || [];
   const els = [];
   for (let i = cards.length - 1; i >= 0; i--) {
@@ -349,7 +344,7 @@ function renderReceiver(id) {
   syncList(c.list, els);
   const older = state.older.get(id) || 0;
   c.older.hidden = older === 0;
-  c.older.textContent = `${older} older messages not shown`;
+  c.older.textContent = t("receiver.older", { n: older });
   return c.root;
 }
 
@@ -369,27 +364,26 @@ function syncList(list, els) {
 
 function renderCard(r, d) {
   const outcome = d.settled || "";
-  const card = el("li", { class: `card${d.redelivered ? " redelivered" : ""} settled-${outcome}`, "data-seq": String(d.seq) },
-    el("div", { class: "meta" }, el("span", { class: "seq" }, "#" + d.seq), el("span", {}, "tag " + d.delivery_tag),
-      d.redelivered ? el("span", { class: "tag redelivered" }, "redelivered") : null,
-      outcome ? el("span", { class: "tag outcome" }, outcome) : null),
-    el("pre", { class: "body" }, d.body + (d.truncated ? "…" : "")),
-    d.undecodable ? el("p", { class: "undecodable" }, d.undecodable) : null);
-  const props = el("dl", {});
-  const details = el("details", {}, el("summary", {}, `exchange '${d.exchange}' · key '${d.routing_key}' · ${d.body_size} bytes ${d.encoding}`), props);
-  // Properties and headers are drawn when first asked for.
+  const card = paths(clone("tpl-card"), { id: r.id, tag: d.delivery_tag });
+  card.dataset.seq = String(d.seq);
+  card.classList.toggle("redelivered", d.redelivered);
+  card.classList.replace("settled-", "settled-" + outcome);
+  fill(card, {
+    seq: t("card.seq", { seq: d.seq }), tag: t("card.tag", { tag: d.delivery_tag }),
+    redelivered: d.redelivered, outcome, body: d.body + (d.truncated ? "…" : ""),
+    undecodable: d.undecodable || "", summary: t("card.summary", d),
+    controls: r.ack === "interactive" && !outcome,
+  });
+  // Properties and headers are drawn when first asked for, in the order
+  // the server's page lists them.
+  const details = card.querySelector("details");
   details.addEventListener("toggle", () => {
-    const add = (k, v) => props.append(el("dt", {}, k), el("dd", {}, typeof v === "object" ? JSON.stringify(v) : v));
+    const dl = details.querySelector("dl");
+    const add = (name, value) => dl.append(fill(clone("tpl-prop"), { name, value }));
     for (const [k, v] of Object.entries(d.properties || {})) if (v !== "" && v !== 0) add(k, v);
-    for (const [k, v] of Object.entries(d.headers || {})) add("header " + k, v);
-    if (d.headers_truncated) add("headers", "more not shown");
+    for (const [k, v] of Object.entries(d.headers || {})) add(t("card.header", { name: k }), typeof v === "object" ? JSON.stringify(v) : v);
+    if (d.headers_truncated) add(t("card.headers"), t("card.more_headers"));
   }, { once: true });
-  card.append(details);
-  if (PRESENTER && r.ack === "interactive" && !outcome) {
-    const p = `/api/receivers/${encodeURIComponent(r.id)}/deliveries/${d.delivery_tag}/`;
-    card.append(el("div", { class: "controls" }, actionForm(p + "ack", "Ack"),
-      actionForm(p + "nack", "Nack + requeue", { requeue: "true" }), actionForm(p + "reject", "Reject", { requeue: "false" })));
-  }
   return card;
 }
 
@@ -401,21 +395,13 @@ function presetReady(p) {
   f.elements.body.value = p.try.body;
   f.elements.count.value = p.try.count;
   f.elements.persistent.checked = p.try.persistent;
-  showFlash(true, `${p.title} is ready: press Publish. ${p.watch}`);
-}
-
-function publishSentence(r) {
-  let s = `Published ${r.published}: ${r.confirmed} confirmed by the broker`;
-  if (r.nacked) s += `, ${r.nacked} refused (nacked)`;
-  const missing = r.published - r.confirmed - r.nacked;
-  if (missing > 0) s += `, ${missing} not confirmed in time`;
-  if (r.returned) s += `, ${r.returned} returned because no queue took them`;
-  return s + ".";
 }
 
 function showFlash(ok, text) {
-  const box = document.getElementById("flash");
-  box.replaceChildren(el("p", { class: "flash " + (ok ? "ok" : "error") }, text));
+  const line = fill(clone("tpl-flash"), { text });
+  line.classList.toggle("ok", ok);
+  line.classList.toggle("error", !ok);
+  document.getElementById("flash").replaceChildren(line);
 }
 
 // ---- forms ----
@@ -435,12 +421,15 @@ document.addEventListener("submit", async (e) => {
     });
     const text = await resp.text();
     const data = text ? JSON.parse(text) : {};
+    // The server says the outcome in the words a plain form would show.
+    const said = resp.headers.get("X-Rabbitboard-Flash");
     if (!resp.ok) showFlash(false, data.error || resp.statusText);
-    else if (form.action.endsWith("/api/publish")) showFlash(data.confirmed === data.published && data.returned === 0, publishSentence(data));
-    else if (data.try) presetReady(data);
-    else showFlash(true, (form.querySelector("h2, button")?.textContent || "Done") + ": done.");
+    else {
+      if (data.try) presetReady(data);
+      showFlash(resp.headers.get("X-Rabbitboard-Flash-Ok") !== "false", said ? decodeURIComponent(said) : t("flash.done", { what: form.querySelector("h2, button")?.textContent }));
+    }
   } catch (err) {
-    showFlash(false, "The dashboard did not answer: " + err.message);
+    showFlash(false, t("flash.no_answer", { error: err.message }));
   } finally {
     if (button) button.disabled = false;
   }
@@ -454,14 +443,14 @@ function connect() {
   const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
   ws.onopen = () => {
     backoff = 500;
-    live.textContent = "live";
+    live.textContent = t("live.on");
     live.className = "live on";
   };
   ws.onmessage = (m) => {
     for (const ev of JSON.parse(m.data)) apply(ev);
   };
   ws.onclose = () => {
-    live.textContent = "reconnecting…";
+    live.textContent = t("live.reconnecting");
     live.className = "live off";
     setTimeout(connect, backoff);
     backoff = Math.min(backoff * 2, 5000);

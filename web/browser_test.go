@@ -337,3 +337,61 @@ func TestBrowserDeletesDotNamedQueues(t *testing.T) {
 	}
 	testkit.WaitFor(t, 5*time.Second, "queue '.' deleted from the page without JavaScript", gone("."))
 }
+
+// One delivery drawn both ways, by the server (JavaScript off) and by the
+// live page's script from the stream: the same markup, text and classes,
+// hidden parts and form actions alike.
+func TestBrowserCardIsOneMarkup(t *testing.T) {
+	s := startStack(t, Limits{})
+	q := s.queue(t, mq.QueueSpec{})
+	r := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "hands-on", Ack: mq.AckInteractive})
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "one markup", "persistent": true,
+		"properties": map[string]any{"content_type": "text/plain", "message_id": "m-1", "priority": 3},
+		"headers":    map[string]any{"tenant": "acme", "nested": map[string]any{"ok": true}, "n": 42}}, 200, nil)
+	testkit.WaitFor(t, 5*time.Second, "the delivery", func() bool {
+		rc, _ := s.broker.Receiver(r.ID)
+		return rc.Info().Received == 1
+	})
+	const open = `(() => { document.querySelector('[data-receiver=%q] .card details').open = true; return true; })()`
+	const signature = `[...(c => [c, ...c.querySelectorAll("*")])(document.querySelector('[data-receiver=%q] .card'))].map((e) =>
+    e.tagName + "." + [...e.classList].sort().join(".") + (e.hidden ? "[hidden]" : "") + (e.getAttribute("action") ? " " + e.getAttribute("action") : "") +
+    ([...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()) ? " " + JSON.stringify(e.textContent.replace(/\s+/g, " ").trim()) : "")
+  ).join("\n")`
+	ctx := browser(t)
+	noScript := tab(t, ctx)
+	if _, err := chromedp.Call(noScript, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(within(noScript, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS(".card"))); err != nil {
+		t.Fatal(err)
+	}
+	// The signature is read with script run through the debugger, which
+	// works while the page's own scripts are off.
+	server, err := chromedp.Run(within(noScript, 5*time.Second), chromedp.Evaluate[string](fmt.Sprintf(signature, r.ID)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on")), chromedp.WaitVisible(chromedp.CSS(".card"))); err != nil {
+		t.Fatal(err)
+	}
+	// The live page draws properties when they are first opened.
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Evaluate[bool](fmt.Sprintf(open, r.ID))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](fmt.Sprintf(`document.querySelector('[data-receiver=%q] .card dl').children.length > 0`, r.ID))); err != nil {
+		t.Fatal(err)
+	}
+	live, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Evaluate[string](fmt.Sprintf(signature, r.ID)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if server != live {
+		t.Fatalf("the server's card:\n%s\n\nthe live page's card:\n%s", server, live)
+	}
+	for _, want := range []string{`"one markup"`, `"#1"`, `"content_type"`, `"text/plain"`, `"header nested"`, `"{\"ok\":true}"`, `"header n"`, `"42"`, "/deliveries/1/ack", `"exchange '' · key '` + q + `' · 10 bytes text"`} {
+		if !strings.Contains(live, want) {
+			t.Errorf("the card lacks %s:\n%s", want, live)
+		}
+	}
+	t.Logf("one card, both ways:\n%s", live)
+}

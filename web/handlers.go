@@ -19,10 +19,10 @@ import (
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	snap := s.cfg.State.Snapshot()
 	recent := map[string][]mq.DeliveryEvent{}
-	settled := map[string]string{}
+	settled := map[string]mq.Outcome{}
 	for _, d := range snap.Recent {
 		recent[d.Receiver] = append(recent[d.Receiver], d.DeliveryEvent)
-		settled[d.Receiver+"/"+strconv.FormatInt(d.Seq, 10)] = string(d.Settled)
+		settled[d.Receiver+"/"+strconv.FormatInt(d.Seq, 10)] = d.Settled
 	}
 	page := templates.Page{
 		Broker: snap.Broker, Queues: snap.Queues, Receivers: snap.Receivers,
@@ -44,11 +44,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Broker.State().State == "connected" {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "broker": "connected"})
+	if s.cfg.Broker.State().State == mq.BrokerConnected {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "broker": mq.BrokerConnected})
 		return
 	}
-	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "degraded", "broker": "down"})
+	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "degraded", "broker": mq.BrokerDown})
 }
 
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
@@ -257,12 +257,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		}{body, res})
 		return
 	}
-	if wantsRedirect(r) {
-		f := flash{OK: res.Confirmed == res.Published && res.Returned == 0, Text: publishSentence(pub, res)}
-		redirectWithFlash(w, r, f)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	respondFlash(w, r, http.StatusOK, res, flash{OK: res.Confirmed == res.Published && res.Returned == 0, Text: publishSentence(pub, res)})
 }
 
 func publishSentence(p mq.Publication, res mq.PublishResult) string {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"rabbitboard/mq"
@@ -68,13 +70,25 @@ type flash struct {
 
 const flashCookie = "rabbitboard_flash"
 
-// respond answers a state-changing request: JSON for scripts and the page's
-// JavaScript, or 303 back to the page with the outcome for a plain form.
+// respond answers a state-changing request that succeeded: JSON for
+// scripts and the page's JavaScript, or 303 back to the page with the
+// outcome for a plain form.
 func respond(w http.ResponseWriter, r *http.Request, status int, v any, done string) {
+	respondFlash(w, r, status, v, flash{OK: true, Text: done})
+}
+
+// flashHeader carries the outcome's sentence with a JSON answer, so the
+// page's script shows the same words a plain form gets (percent-encoded:
+// a header holds no other text safely).
+const flashHeader, flashOKHeader = "X-Rabbitboard-Flash", "X-Rabbitboard-Flash-Ok"
+
+func respondFlash(w http.ResponseWriter, r *http.Request, status int, v any, f flash) {
 	if wantsRedirect(r) {
-		redirectWithFlash(w, r, flash{OK: true, Text: done})
+		redirectWithFlash(w, r, f)
 		return
 	}
+	w.Header().Set(flashHeader, url.PathEscape(f.Text))
+	w.Header().Set(flashOKHeader, strconv.FormatBool(f.OK))
 	writeJSON(w, status, v)
 }
 

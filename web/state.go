@@ -51,7 +51,7 @@ type State struct {
 func NewState(viewers Viewers, history int, log *slog.Logger) *State {
 	return &State{
 		viewers: viewers, history: history, log: log,
-		broker:    mq.BrokerEvent{Type: mq.TypeBroker, State: "connecting"},
+		broker:    mq.BrokerEvent{Type: mq.TypeBroker, State: mq.BrokerConnecting},
 		queues:    map[string]mq.QueueInfo{},
 		receivers: map[string]mq.ReceiverInfo{},
 		recent:    map[string][]recentDelivery{},

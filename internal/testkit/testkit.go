@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // AMQPURL is the broker the tests use: AMQP_URL, or the machine's own.
@@ -89,4 +91,21 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Channel opens a connection of its own to the test broker, as another
+// program would, and returns a channel on it; both close when the test
+// ends.
+func Channel(t testing.TB) *amqp.Channel {
+	t.Helper()
+	conn, err := amqp.Dial(AMQPURL())
+	if err != nil {
+		t.Fatalf("connecting to %s: %v", AMQPURL(), err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
 }

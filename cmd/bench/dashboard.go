@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"rabbitboard/internal/testkit"
+	"rabbitboard/mq"
+)
+
+// dashboard is a running rabbitboard process.
+type dashboard struct{ *testkit.Dashboard }
+
+func buildDashboard() (string, error) {
+	dir, err := os.MkdirTemp("", "rabbitboard-bench")
+	if err != nil {
+		return "", err
+	}
+	return testkit.Build(".", dir)
+}
+
+func startDashboard(bin string, args ...string) (*dashboard, error) {
+	d, err := testkit.Start(bin, append([]string{"--addr", "127.0.0.1:0", "--management-url", "-", "--max-count", "100000", "--amqp-url", *amqpURL}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	return &dashboard{d}, nil
+}
+
+func (d *dashboard) call(method, path string, body any, out any) error {
+	data, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, d.URL+path, bytes.NewReader(data))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	if out != nil {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
+}
+
+// queue declares a fresh queue through the dashboard.
+func (d *dashboard) queue(name string) error {
+	_ = d.call("DELETE", "/api/queues/"+name, nil, nil)
+	return d.call("POST", "/api/queues", map[string]any{"name": name}, nil)
+}
+
+// scene is a dashboard with a fresh queue and receivers on it.
+type scene struct {
+	*dashboard
+	q string
+}
+
+// newScene starts a dashboard with the flags given, declares q and adds
+// one receiver per spec to it.
+func newScene(bin, q string, receivers []map[string]any, flags ...string) (*scene, error) {
+	d, err := startDashboard(bin, flags...)
+	if err != nil {
+		return nil, err
+	}
+	s := &scene{dashboard: d, q: q}
+	if err := d.queue(q); err != nil {
+		s.close()
+		return nil, err
+	}
+	for _, spec := range receivers {
+		spec["queue"] = q
+		if err := d.call("POST", "/api/receivers", spec, nil); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// viewers connects n reading viewers.
+func (s *scene) viewers(n int) ([]*viewer, error) {
+	var vs []*viewer
+	for range n {
+		v, err := connect(s.URL, true, 0)
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+	return vs, nil
+}
+
+func (s *scene) close() {
+	_ = s.call("DELETE", "/api/queues/"+s.q, nil, nil)
+	s.Stop() // its viewers' connections end with it
+}
+
+func auto(n int, extra map[string]any) []map[string]any {
+	var specs []map[string]any
+	for range n {
+		spec := map[string]any{"ack": "auto"}
+		for k, v := range extra {
+			spec[k] = v
+		}
+		specs = append(specs, spec)
+	}
+	return specs
+}
+
+// viewer is a WebSocket client that counts delivery events and, for those
+// whose body carries a publish time, how long they took to arrive.
+type viewer struct {
+	conn       *websocket.Conn
+	deliveries atomic.Int64
+	mu         sync.Mutex
+	samples    []time.Duration
+	ended      chan error
+	endedAt    time.Time
+}
+
+var deliveryMark = []byte(`"type":"` + string(mq.TypeDelivery) + `"`)
+var bodyMark = []byte(`"body":"`)
+
+// connect opens a viewer; readBuffer > 0 shrinks its socket's receive
+// buffer, and a viewer that does not read never reads past the snapshot.
+func connect(url string, reading bool, readBuffer int) (*viewer, error) {
+	dialer := *websocket.DefaultDialer
+	if readBuffer > 0 {
+		dialer.NetDial = func(network, addr string) (net.Conn, error) {
+			c, err := net.Dial(network, addr)
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetReadBuffer(readBuffer)
+			}
+			return c, err
+		}
+	}
+	conn, _, err := dialer.Dial("ws"+strings.TrimPrefix(url, "http")+"/ws", nil)
+	if err != nil {
+		return nil, err
+	}
+	v := &viewer{conn: conn, ended: make(chan error, 1)}
+	if _, _, err := conn.ReadMessage(); err != nil { // the snapshot
+		return nil, err
+	}
+	if !reading {
+		return v, nil
+	}
+	go func() {
+		for {
+			_, frame, err := conn.ReadMessage()
+			if err != nil {
+				v.endedAt = time.Now()
+				v.ended <- err
+				return
+			}
+			now := time.Now()
+			// Scan the frame instead of decoding it: a thousand viewers in
+			// this process must cost less than the dashboard they measure.
+			for i := bytes.Index(frame, deliveryMark); i >= 0; {
+				v.deliveries.Add(1)
+				rest := frame[i+len(deliveryMark):]
+				if j := bytes.Index(rest, bodyMark); j >= 0 {
+					if at, ok := sent(rest[j+len(bodyMark):]); ok {
+						v.mu.Lock()
+						v.samples = append(v.samples, now.Sub(at))
+						v.mu.Unlock()
+					}
+				}
+				next := bytes.Index(rest, deliveryMark)
+				if next < 0 {
+					break
+				}
+				frame = rest
+				i = next
+			}
+		}
+	}()
+	return v, nil
+}
+
+func waitAll(vs []*viewer, n int64, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for _, v := range vs {
+		for v.deliveries.Load() < n {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("a viewer has %d of %d deliveries", v.deliveries.Load(), n)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	return nil
+}

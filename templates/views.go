@@ -1,0 +1,145 @@
+package templates
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/a-h/templ"
+
+	"rabbitboard/mq"
+)
+
+// The page's script fills the same components it gets as <template>
+// elements: fields marked data-f take text, data-show toggles hidden,
+// data-v sets an input's value, data-enable enables an input, and the
+// placeholders below in a form's action are replaced by the values they
+// name.
+const (
+	idPlaceholder  = "{id}"
+	tagPlaceholder = "{tag}"
+)
+
+func receiverPath(id string, action mq.Action) templ.SafeURL {
+	return templ.URL("/api/receivers/" + url.PathEscape(id) + "/" + string(action))
+}
+
+func settlePath(id, tag string, outcome mq.Outcome) templ.SafeURL {
+	return templ.URL("/api/receivers/" + url.PathEscape(id) + "/deliveries/" + url.PathEscape(tag) + "/" + string(outcome))
+}
+
+func itoa[T ~int | ~int64 | ~uint64 | ~uint8](n T) string { return fmt.Sprint(n) }
+
+// ColumnView is a receiver's column head.
+type ColumnView struct {
+	ID, Name, Queue, Settings, Error string
+	Colour                           int
+	State                            mq.ReceiverState
+	StateLabel                       string
+	Received, Acked, Unacked         int64
+	Undecodable                      int64
+	// Resumable: paused or killed, so it offers Resume instead of Pause.
+	Resumable bool
+	Controls  bool
+}
+
+func columnView(r mq.ReceiverInfo, presenter bool) ColumnView {
+	return ColumnView{
+		ID: r.ID, Name: r.Name, Queue: r.Queue, Error: r.Error, Colour: r.Colour, State: r.State,
+		Settings:   T("receiver.settings", "prefetch", r.Prefetch, "ack", r.Ack, "work_ms", r.WorkMS, "dot_ms", r.DotMS),
+		StateLabel: T("state." + string(displayState(r))),
+		Received:   r.Received, Acked: r.Acked, Unacked: r.Unacked, Undecodable: r.Undecodable,
+		Resumable: r.State == mq.StatePaused || r.State == mq.StateKilled,
+		Controls:  presenter,
+	}
+}
+
+// displayState is the receiver's state as the column says it: a manual
+// receiver holding messages while consuming is working on them. (The
+// page's script says it the same way, in displayState.)
+func displayState(r mq.ReceiverInfo) string {
+	if r.Ack == mq.AckManual && r.Unacked > 0 && r.State == mq.StateConsuming {
+		return "working"
+	}
+	return string(r.State)
+}
+
+// CardView is one delivery's card.
+type CardView struct {
+	ID, Tag     string // the receiver's id and the delivery tag, for paths
+	Seq         string
+	Body        string
+	Undecodable string
+	Summary     string
+	Redelivered bool
+	Outcome     mq.Outcome
+	Props       [][2]string
+	// Controls offers Ack, Nack and Reject (interactive, unsettled, and
+	// shown to the presenter).
+	Controls bool
+}
+
+func cardView(r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome, presenter bool) CardView {
+	return CardView{
+		ID: r.ID, Tag: itoa(d.DeliveryTag), Seq: itoa(d.Seq), Body: cardBody(d), Undecodable: d.Undecodable,
+		Summary:     T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", d.Encoding),
+		Redelivered: d.Redelivered, Outcome: outcome, Props: props(d),
+		Controls: presenter && r.Ack == mq.AckInteractive && outcome == "",
+	}
+}
+
+// cardBody marks a body cut short with "…", as the script does.
+func cardBody(d mq.DeliveryEvent) string {
+	if d.Truncated {
+		return d.Body + "…"
+	}
+	return d.Body
+}
+
+// props lists a delivery's properties that are set, in the order of the
+// event's fields, then its headers by name: the order the page's script
+// draws them in.
+func props(d mq.DeliveryEvent) [][2]string {
+	var out [][2]string
+	add := func(v reflect.Value, t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Anonymous || name == "" || v.Field(i).IsZero() {
+				continue
+			}
+			out = append(out, [2]string{name, fmt.Sprint(v.Field(i).Interface())})
+		}
+	}
+	add(reflect.ValueOf(d.Properties.PublishProperties), reflect.TypeFor[mq.PublishProperties]())
+	add(reflect.ValueOf(d.Properties), reflect.TypeFor[mq.Properties]())
+	for _, k := range slices.Sorted(maps.Keys(d.Headers)) {
+		out = append(out, [2]string{T("card.header", "name", k), headerText(d.Headers[k])})
+	}
+	if d.HeadersTruncated {
+		out = append(out, [2]string{T("card.headers"), T("card.more_headers")})
+	}
+	return out
+}
+
+// headerText shows a header value: lists and tables as JSON.
+func headerText(v any) string {
+	switch v.(type) {
+	case map[string]any, []any:
+		data, _ := json.Marshal(v)
+		return string(data)
+	case nil:
+		return "null"
+	}
+	return fmt.Sprint(v)
+}
+
+// redeclarable says whether the survival table offers to declare a lost
+// queue again: it is gone and not declared since.
+func redeclarable(s mq.QueueSurvival, queues []mq.QueueInfo) bool {
+	return s.Missing && !slices.ContainsFunc(queues, func(q mq.QueueInfo) bool { return q.Name == s.Name })
+}
