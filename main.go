@@ -38,7 +38,7 @@ type config struct {
 	addr, amqpURL, managementURL string
 	publicURL                    string
 	allowedHosts                 []string
-	startBroker                  bool
+	startBroker, observe         bool
 	heartbeat                    time.Duration
 	limits                       web.Limits
 	maxReceivers, history        int
@@ -66,6 +66,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address (ADDR)")
 	fs.StringVar(&c.amqpURL, "amqp-url", env("AMQP_URL", "amqp://guest:guest@localhost:5672/"), "RabbitMQ URL (AMQP_URL)")
 	fs.StringVar(&c.managementURL, "management-url", env("MANAGEMENT_URL", ""), `management plugin URL for listing every queue (MANAGEMENT_URL); default: the broker's host, port 15672; "-" turns it off`)
+	fs.BoolVar(&c.observe, "observe", getenv("OBSERVE") == "true", "watch other programs' consumers and publishes through RabbitMQ's firehose, switching it on if needed (OBSERVE)")
 	fs.BoolVar(&c.startBroker, "start-broker", getenv("START_BROKER") != "false", "start the local RabbitMQ (rabbitmq-server -detached) when none answers on a loopback URL (START_BROKER)")
 	fs.DurationVar(&c.heartbeat, "heartbeat", 2*time.Second, "AMQP heartbeat: how soon a silent network cut is noticed")
 	fs.IntVar(&c.limits.MaxBody, "max-body", envInt("MAX_BODY", 1<<20), "largest message body in bytes (MAX_BODY)")
@@ -149,11 +150,43 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		fmt.Fprintf(stdout, "\nThe presenter opens this link to control the dashboard; others open it without ?token= to watch:\n    %s/?token=%s\n\n", link, c.access.Token)
 	}
 
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		if c.observe {
+			observeWhenConnected(ctx, broker, log)
+		}
+	}()
+
 	<-ctx.Done()
+	<-watching
 	log.Info("shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
 	return errors.Join(srv.Close(shutdown), viewers.Close(shutdown), broker.Close(shutdown))
+}
+
+// observeWhenConnected starts watching other programs once the broker
+// answers; it gives up when the broker's user may not switch tracing on.
+func observeWhenConnected(ctx context.Context, broker *mq.Broker, log *slog.Logger) {
+	for ctx.Err() == nil {
+		if broker.State().State == mq.BrokerConnected {
+			_, err := broker.Observe(ctx, true)
+			if err == nil {
+				log.Info("watching other programs through the firehose")
+				return
+			}
+			var me *mq.Error
+			if errors.As(err, &me) && me.Code == mq.CodeAccessRefused {
+				log.Warn("cannot watch other programs", "error", err)
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // loopback says whether a listen address is reachable from this machine only.

@@ -75,6 +75,7 @@ type Broker struct {
 	nextID    int
 
 	pub publisher
+	obs observer
 
 	dialURL string // the URL amqp091-go dials, through dial
 	dial    func(network, addr string) (net.Conn, error)
@@ -120,7 +121,7 @@ func New(cfg Config) *Broker {
 		receivers: map[string]*Receiver{},
 	}
 	b.mgmt = newManagement(cfg.URL, cfg.ManagementURL)
-	b.pub.b = b
+	b.pub.b, b.obs.b = b, b
 	return b
 }
 
@@ -146,6 +147,8 @@ func (b *Broker) Close(ctx context.Context) error {
 	if b.cancel == nil {
 		return nil
 	}
+	// Tracing is left as rabbitboard found it.
+	b.obs.halt(ctx, false)
 	b.mu.Lock()
 	rs := make([]*Receiver, 0, len(b.receivers))
 	for _, r := range b.receivers {
@@ -207,7 +210,7 @@ func (b *Broker) supervise() {
 	for {
 		conn, err := amqp.DialConfig(b.dialURL, amqp.Config{
 			Heartbeat:  b.cfg.Heartbeat,
-			Properties: amqp.Table{"connection_name": b.cfg.ConnectionName},
+			Properties: amqp.Table{"connection_name": b.cfg.ConnectionName, "product": Product, "platform": "Go"},
 			Dial:       b.dial,
 		})
 		if err != nil {

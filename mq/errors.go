@@ -23,6 +23,8 @@ const (
 	CodeUnavailable  Code = "broker_unavailable"
 	CodeLimit        Code = "limit_reached"
 	CodeInternal     Code = "internal"
+	// CodeNotOwned: a control call for another program's consumer.
+	CodeNotOwned Code = "not_owned"
 	// CodeConflict is a request that does not fit the receiver's mode; it
 	// answers 409 with code invalid_input.
 	CodeConflict Code = "conflict"

@@ -28,6 +28,8 @@ const (
 	TypeReturned        EventType = "returned"
 	TypeSurvival        EventType = "survival"
 	TypeTopology        EventType = "topology"
+	TypeObserve         EventType = "observe"
+	TypeObservedPublish EventType = "observed_publish"
 	// TypeSnapshot is the first event a viewer gets: the whole state (web's).
 	TypeSnapshot EventType = "snapshot"
 )
@@ -107,9 +109,12 @@ type DeliveryEvent struct {
 	// Undecodable says why the message's headers could not be read at all
 	// (another program sent what AMQP clients cannot decode); its receiver
 	// rejects it unless someone settles it by hand.
-	Undecodable string    `json:"undecodable,omitempty"`
-	At          time.Time `json:"at"`
-	Counters    Counters  `json:"counters"`
+	Undecodable string `json:"undecodable,omitempty"`
+	// Get: another program took the message with basic.get (or with a
+	// consumer the broker did not list yet: the trace cannot tell).
+	Get      bool      `json:"get,omitempty"`
+	At       time.Time `json:"at"`
+	Counters Counters  `json:"counters"`
 }
 
 // SettledEvent says what became of a delivery: ack, nack, reject, or
@@ -218,6 +223,8 @@ var decoders = map[EventType]func([]byte) (Event, error){
 	TypeReturned:        decodeAs[ReturnedEvent],
 	TypeSurvival:        decodeAs[SurvivalEvent],
 	TypeTopology:        decodeAs[TopologyEvent],
+	TypeObserve:         decodeAs[ObserveEvent],
+	TypeObservedPublish: decodeAs[ObservedPublishEvent],
 }
 
 func decodeAs[E Event](data []byte) (Event, error) {

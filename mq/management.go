@@ -1,9 +1,11 @@
 package mq
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -50,6 +52,9 @@ func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
 	}
 	out := make([]QueueInfo, 0, len(listed))
 	for _, q := range listed {
+		if strings.HasPrefix(q.Name, traceQueuePrefix) {
+			continue // rabbitboard's own firehose queues
+		}
 		if q.Arguments == nil {
 			q.Arguments = map[string]any{}
 		}
@@ -63,24 +68,56 @@ func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
 
 // get fetches one management API listing of the vhost into out.
 func (m *management) get(ctx context.Context, what, columns string, out any) error {
+	return m.do(ctx, http.MethodGet, "/api/"+what+"/"+url.PathEscape(m.vhost)+"?columns="+columns, nil, out)
+}
+
+// statusError is a management API answer other than success.
+type statusError struct{ status int }
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("management API answered %d %s", e.status, http.StatusText(e.status))
+}
+
+// do sends one management API request with a JSON body (if any) and
+// decodes a JSON answer into out (if not nil).
+func (m *management) do(ctx context.Context, method, path string, body, out any) error {
 	if m == nil || m.base == "-" {
 		return fmt.Errorf("management API disabled")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-		m.base+"/api/"+what+"/"+url.PathEscape(m.vhost)+"?columns="+columns, nil)
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, m.base+path, rd)
 	if err != nil {
 		return err
 	}
 	req.SetBasicAuth(m.user, m.password)
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := m.client.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("management API answered %s", resp.Status)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return &statusError{resp.StatusCode}
+	}
+	if out == nil {
+		return nil
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+type mgmtBinding struct {
+	Source          string         `json:"source"`
+	Destination     string         `json:"destination"`
+	DestinationType string         `json:"destination_type"`
+	RoutingKey      string         `json:"routing_key"`
+	Arguments       map[string]any `json:"arguments"`
 }
 
 // topology lists the vhost's exchanges (but the default and amq.* ones)
@@ -90,17 +127,13 @@ func (m *management) topology(ctx context.Context) ([]ExchangeSpec, []BindingSpe
 	if err := m.get(ctx, "exchanges", "name,type,durable,auto_delete,arguments", &xs); err != nil {
 		return nil, nil, err
 	}
-	var listed []struct {
-		Source          string         `json:"source"`
-		Destination     string         `json:"destination"`
-		DestinationType string         `json:"destination_type"`
-		RoutingKey      string         `json:"routing_key"`
-		Arguments       map[string]any `json:"arguments"`
-	}
+	var listed []mgmtBinding
 	if err := m.get(ctx, "bindings", "source,destination,destination_type,routing_key,arguments", &listed); err != nil {
 		return nil, nil, err
 	}
 	xs = slices.DeleteFunc(xs, func(x ExchangeSpec) bool { return x.Name == "" || strings.HasPrefix(x.Name, "amq.") })
+	// rabbitboard's own firehose queues are its business, not the lesson's.
+	listed = slices.DeleteFunc(listed, func(l mgmtBinding) bool { return strings.HasPrefix(l.Destination, traceQueuePrefix) })
 	for i := range xs {
 		if xs[i].Arguments == nil {
 			xs[i].Arguments = map[string]any{}

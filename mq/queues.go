@@ -257,7 +257,7 @@ func (b *Broker) generation() int {
 // queue: they are not ready, but they are in the queue for the broker.
 func (b *Broker) heldByQueue() map[string]int {
 	held := map[string]int{}
-	for _, r := range b.Receivers() {
+	for _, r := range b.ownReceivers() {
 		held[r.Queue] += int(r.Unacked)
 	}
 	return held

@@ -33,7 +33,9 @@ const (
 	StateKilled    ReceiverState = "killed"
 	StateWaiting   ReceiverState = "waiting"
 	StateStopping  ReceiverState = "stopping"
-	stateRemoved   ReceiverState = "removed" // wanted only: it is then gone
+	// StateGone: another program's consumer that left the broker.
+	StateGone    ReceiverState = "gone"
+	stateRemoved ReceiverState = "removed" // wanted only: it is then gone
 )
 
 // Action is something done to a receiver, as the API names it.
@@ -88,6 +90,15 @@ type ReceiverInfo struct {
 	Counters
 	// Error says why a waiting receiver waits.
 	Error string `json:"error,omitempty"`
+	// Kind is KindOwn for rabbitboard's receivers, KindOutside for the
+	// consumers of other programs it watches, which also say whose they
+	// are: the client's product, the broker's name of the connection, the
+	// channel and the consumer tags.
+	Kind        string `json:"kind"`
+	Client      string `json:"client,omitempty"`
+	Connection  string `json:"connection,omitempty"`
+	Channel     int    `json:"channel,omitempty"`
+	ConsumerTag string `json:"consumer_tag,omitempty"`
 }
 
 func (s *ReceiverSpec) validate() error {
@@ -204,14 +215,22 @@ func (b *Broker) Receiver(id string) (*Receiver, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	r, ok := b.receivers[id]
+	if !ok && b.obs.isOutside(id) {
+		return nil, &Error{CodeNotOwned, fmt.Sprintf("Receiver %q is another program's consumer: rabbitboard only watches it.", id)}
+	}
 	if !ok {
 		return nil, &Error{CodeNotFound, fmt.Sprintf("There is no receiver %q.", id)}
 	}
 	return r, nil
 }
 
-// Receivers lists the receivers in the order they were added.
+// Receivers lists rabbitboard's receivers in the order they were added,
+// then the outside ones it watches.
 func (b *Broker) Receivers() []ReceiverInfo {
+	return append(b.ownReceivers(), b.obs.outsideInfos()...)
+}
+
+func (b *Broker) ownReceivers() []ReceiverInfo {
 	b.mu.Lock()
 	rs := make([]*Receiver, 0, len(b.order))
 	for _, id := range b.order {
@@ -233,7 +252,7 @@ func (r *Receiver) Info() ReceiverInfo {
 }
 
 func (r *Receiver) infoLocked() ReceiverInfo {
-	return ReceiverInfo{ID: r.id, ReceiverSpec: r.spec, Colour: r.colour, State: r.state, Counters: r.counters, Error: r.errText}
+	return ReceiverInfo{ID: r.id, Kind: KindOwn, ReceiverSpec: r.spec, Colour: r.colour, State: r.state, Counters: r.counters, Error: r.errText}
 }
 
 // Do carries out an action:

@@ -469,3 +469,33 @@ func (s *Server) unbind(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// Watching other programs
+
+func (s *Server) observeStatus(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.cfg.Broker.ObserveStatus())
+}
+
+func (s *Server) observe(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Enabled *bool `json:"enabled"`
+	}
+	if err := decode(r, 4<<10, &req); err != nil {
+		respondError(w, r, err)
+		return
+	}
+	if req.Enabled == nil {
+		respondError(w, r, badRequest(`Say {"enabled": true} to watch other programs, or false to stop.`))
+		return
+	}
+	st, err := s.cfg.Broker.Observe(r.Context(), *req.Enabled)
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	done := "Stopped watching other programs."
+	if st.Enabled {
+		done = "Watching other programs: their consumers appear as columns as they take messages."
+	}
+	respond(w, r, http.StatusOK, st, done)
+}

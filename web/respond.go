@@ -50,6 +50,8 @@ func errorStatus(err error) (int, errorBody) {
 			status = http.StatusTooManyRequests
 		case mq.CodeConflict:
 			status, code = http.StatusConflict, mq.CodeInvalid
+		case mq.CodeNotOwned:
+			status = http.StatusConflict
 		}
 		return status, errorBody{me.Message, code}
 	}

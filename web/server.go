@@ -35,6 +35,8 @@ type Broker interface {
 	Bind(mq.BindingSpec) (mq.BindingSpec, error)
 	Unbind(mq.BindingSpec) error
 	Topology(context.Context) mq.TopologyEvent
+	Observe(ctx context.Context, enabled bool) (mq.ObserveEvent, error)
+	ObserveStatus() mq.ObserveEvent
 }
 
 // Limits bound what one request may ask for.
@@ -167,6 +169,9 @@ func (s *Server) routes() http.Handler {
 
 	handle("POST /api/publish", s.publish)
 
+	handle("GET /api/observe", s.observeStatus)
+	handle("POST /api/observe", s.observe)
+
 	handle("GET /api/presets", s.listPresets)
 	handle("POST /api/presets/{name}", s.runPreset)
 	handle("POST /api/presets/{name}/reset", s.resetPreset)
@@ -193,7 +198,7 @@ func (s *Server) routes() http.Handler {
 	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{"There is no API endpoint " + r.Method + " " + r.URL.Path + ".", mq.CodeNotFound})
 	})
-	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/healthz"} {
+	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/api/observe", "/healthz"} {
 		handle(p, methodNotAllowed)
 	}
 

@@ -45,6 +45,8 @@ type State struct {
 	recent    map[string][]recentDelivery // per receiver, oldest first
 	survival  *mq.SurvivalEvent           // what the last broker outage kept and lost
 	topology  mq.TopologyEvent
+	observe   mq.ObserveEvent
+	observed  []mq.ObservedPublishEvent // the latest publishes of other programs
 }
 
 // NewState returns an empty State that keeps history deliveries per receiver.
@@ -52,6 +54,7 @@ func NewState(viewers Viewers, history int, log *slog.Logger) *State {
 	return &State{
 		viewers: viewers, history: history, log: log,
 		broker:    mq.BrokerEvent{Type: mq.TypeBroker, State: mq.BrokerConnecting},
+		observe:   mq.ObserveEvent{Type: mq.TypeObserve, Tracing: mq.TracingUnknown},
 		queues:    map[string]mq.QueueInfo{},
 		receivers: map[string]mq.ReceiverInfo{},
 		recent:    map[string][]recentDelivery{},
@@ -94,6 +97,13 @@ func (s *State) Apply(ev mq.Event) {
 		s.survival = &e
 	case mq.TopologyEvent:
 		s.topology = e
+	case mq.ObserveEvent:
+		s.observe = e
+	case mq.ObservedPublishEvent:
+		s.observed = append(s.observed, e)
+		if len(s.observed) > 2*observedKept {
+			s.observed = append(s.observed[:0:0], s.observed[len(s.observed)-observedKept:]...)
+		}
 	case mq.SettledEvent:
 		s.updateCounters(e.Receiver, e.Counters)
 		r := s.recent[e.Receiver]
@@ -131,12 +141,19 @@ type Snapshot struct {
 	Survival  *mq.SurvivalEvent `json:"survival"`
 	Exchanges []mq.ExchangeSpec `json:"exchanges"`
 	Bindings  []mq.BindingSpec  `json:"bindings"`
+	Observe   mq.ObserveEvent   `json:"observe"`
+	// Observed are the latest publishes of other programs, oldest first.
+	Observed []mq.ObservedPublishEvent `json:"observed"`
 }
+
+// observedKept is how many publishes of other programs a late joiner sees.
+const observedKept = 10
 
 // snapshotLocked is the state without its recent deliveries.
 func (s *State) snapshotLocked() Snapshot {
 	snap := Snapshot{Type: mq.TypeSnapshot, Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{}, Receivers: []mq.ReceiverInfo{},
-		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings}
+		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings, Observe: s.observe,
+		Observed: append([]mq.ObservedPublishEvent{}, s.observed[max(0, len(s.observed)-observedKept):]...)}
 	if snap.Exchanges == nil {
 		snap.Exchanges, snap.Bindings = []mq.ExchangeSpec{}, []mq.BindingSpec{}
 	}

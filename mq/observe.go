@@ -1,0 +1,762 @@
+package mq
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Watching other programs: RabbitMQ's firehose copies every publish and
+// every delivery of a vhost to the exchange amq.rabbitmq.trace. rabbitboard
+// reads those copies through a queue of its own (bounded: when it cannot
+// keep up the oldest copies go, and it counts them), and attributes each
+// delivery to a consumer of the broker's consumer list. It takes nothing
+// from anyone: the watched queues keep their messages and consumers.
+
+const (
+	// TraceExchange is the firehose's exchange.
+	TraceExchange = "amq.rabbitmq.trace"
+	// traceQueuePrefix names the queue each rabbitboard reads the firehose
+	// through; the queue and topology lists leave such queues out.
+	traceQueuePrefix = "rabbitboard.observe."
+	// traceQueueLength bounds the copies waiting for rabbitboard.
+	traceQueueLength = 10000
+	// Product is how rabbitboard introduces itself to the broker, so that
+	// one rabbitboard never shows another as an outside program.
+	Product = "rabbitboard"
+)
+
+// Tracing states of a vhost's firehose.
+const (
+	TracingOn      = "on"
+	TracingOff     = "off"
+	TracingUnknown = "unknown"
+)
+
+// ObserveEvent says whether rabbitboard watches other programs, whether
+// the vhost's firehose is on, and how many traced messages it could not
+// show (its queue dropped them while it fell behind).
+type ObserveEvent struct {
+	Type    EventType `json:"type"`
+	Enabled bool      `json:"enabled"`
+	Tracing string    `json:"tracing"`
+	Error   string    `json:"error,omitempty"`
+	Skipped int64     `json:"skipped"`
+}
+
+// ObservedPublishEvent is a message another program published.
+type ObservedPublishEvent struct {
+	Type         EventType      `json:"type"`
+	Exchange     string         `json:"exchange"`
+	RoutingKey   string         `json:"routing_key"`
+	RoutedQueues []string       `json:"routed_queues"`
+	Body         string         `json:"body"`
+	Encoding     string         `json:"encoding"`
+	BodySize     int            `json:"body_size"`
+	Truncated    bool           `json:"truncated,omitempty"`
+	Properties   Properties     `json:"properties"`
+	Headers      map[string]any `json:"headers"`
+	Connection   string         `json:"connection"`
+	Name         string         `json:"name"`
+	At           time.Time      `json:"at"`
+}
+
+func (ObserveEvent) event()         {}
+func (ObservedPublishEvent) event() {}
+
+// Kinds of receiver.
+const (
+	KindOwn     = "own"
+	KindOutside = "outside"
+)
+
+// consumerKey is what a traced delivery says of its consumer. Several
+// consumers of one queue on one channel cannot be told apart: they are
+// one outside receiver.
+type consumerKey struct {
+	Connection string
+	Channel    int
+	Queue      string
+}
+
+// outsideConsumer is a consumer of another program, as the management API
+// lists it.
+type outsideConsumer struct {
+	Key         consumerKey
+	Tags        []string
+	Prefetch    int
+	AckRequired bool
+	Name        string // the connection's name for people
+	Client      string // product and version
+	Unacked     int64  // the channel's, from its statistics
+}
+
+// The management API's lists, as far as watching needs them.
+type (
+	mgmtConsumer struct {
+		Tag         string                `json:"consumer_tag"`
+		Channel     json.RawMessage       `json:"channel_details"` // [] for a consumer's first moments
+		Queue       struct{ Name string } `json:"queue"`
+		AckRequired bool                  `json:"ack_required"`
+		Prefetch    int                   `json:"prefetch_count"`
+	}
+	mgmtChannelDetails struct {
+		ConnectionName string `json:"connection_name"`
+		Number         int    `json:"number"`
+		PeerHost       string `json:"peer_host"`
+		PeerPort       int    `json:"peer_port"`
+	}
+	mgmtConnection struct {
+		Name             string         `json:"name"`
+		ClientProperties map[string]any `json:"client_properties"`
+		PeerHost         string         `json:"peer_host"`
+		PeerPort         int            `json:"peer_port"`
+	}
+	mgmtChannel struct {
+		Number            int   `json:"number"`
+		Unacked           int64 `json:"messages_unacknowledged"`
+		ConnectionDetails struct {
+			Name string `json:"name"`
+		} `json:"connection_details"`
+	}
+)
+
+// outsideConsumers groups the broker's consumers by what a trace can tell
+// apart, names them for people, and leaves out every rabbitboard's own.
+// own lists the connections of rabbitboard processes.
+func outsideConsumers(consumers []mgmtConsumer, conns []mgmtConnection, channels []mgmtChannel) (outside map[consumerKey]outsideConsumer, own map[string]bool) {
+	byName := map[string]mgmtConnection{}
+	own = map[string]bool{}
+	for _, c := range conns {
+		byName[c.Name] = c
+		if c.ClientProperties["product"] == Product {
+			own[c.Name] = true
+		}
+	}
+	unacked := map[consumerKey]int64{}
+	for _, ch := range channels {
+		unacked[consumerKey{Connection: ch.ConnectionDetails.Name, Channel: ch.Number}] = ch.Unacked
+	}
+	outside = map[consumerKey]outsideConsumer{}
+	for _, c := range consumers {
+		var ch mgmtChannelDetails
+		if json.Unmarshal(c.Channel, &ch) != nil || ch.ConnectionName == "" || own[ch.ConnectionName] {
+			continue
+		}
+		key := consumerKey{Connection: ch.ConnectionName, Channel: ch.Number, Queue: c.Queue.Name}
+		oc, ok := outside[key]
+		if !ok {
+			conn := byName[ch.ConnectionName]
+			oc = outsideConsumer{Key: key, Prefetch: c.Prefetch, AckRequired: c.AckRequired,
+				Name: connectionLabel(conn, ch), Client: clientLabel(conn),
+				Unacked: unacked[consumerKey{Connection: ch.ConnectionName, Channel: ch.Number}]}
+		}
+		oc.Tags = append(oc.Tags, c.Tag)
+		slices.Sort(oc.Tags)
+		outside[key] = oc
+	}
+	return outside, own
+}
+
+// connectionLabel is the name a client gave its connection, else its
+// product's first word in lower case and its address.
+func connectionLabel(c mgmtConnection, ch mgmtChannelDetails) string {
+	if name, ok := c.ClientProperties["connection_name"].(string); ok && name != "" {
+		return name
+	}
+	product, _ := c.ClientProperties["product"].(string)
+	word, _, _ := strings.Cut(strings.TrimSpace(product), " ")
+	if word == "" {
+		word = "client"
+	}
+	host, port := c.PeerHost, c.PeerPort
+	if host == "" {
+		host, port = ch.PeerHost, ch.PeerPort
+	}
+	return strings.ToLower(word) + " " + host + ":" + strconv.Itoa(port)
+}
+
+func clientLabel(c mgmtConnection) string {
+	product, _ := c.ClientProperties["product"].(string)
+	version, _ := c.ClientProperties["version"].(string)
+	return strings.TrimSpace(product + " " + version)
+}
+
+// trace is what a firehose copy says about the message it copies.
+type trace struct {
+	Deliver      bool   // a delivery (or basic.get); else a publish
+	Queue        string // deliver.<queue>
+	Exchange     string
+	RoutingKey   string
+	RoutedQueues []string
+	Connection   string
+	Channel      int
+	Redelivered  bool
+	Properties   amqp.Table
+}
+
+// readTrace reads a firehose copy's routing key and headers.
+func readTrace(d amqp.Delivery) (trace, bool) {
+	t := trace{}
+	switch {
+	case strings.HasPrefix(d.RoutingKey, "deliver."):
+		t.Deliver, t.Queue = true, strings.TrimPrefix(d.RoutingKey, "deliver.")
+	case strings.HasPrefix(d.RoutingKey, "publish."):
+	default:
+		return t, false
+	}
+	h := d.Headers
+	t.Exchange, _ = h["exchange_name"].(string)
+	if keys, ok := h["routing_keys"].([]any); ok && len(keys) > 0 {
+		t.RoutingKey, _ = keys[0].(string)
+	}
+	if qs, ok := h["routed_queues"].([]any); ok {
+		for _, q := range qs {
+			if s, ok := q.(string); ok {
+				t.RoutedQueues = append(t.RoutedQueues, s)
+			}
+		}
+	}
+	t.Connection, _ = h["connection"].(string)
+	t.Channel = int(intField(h["channel"]))
+	t.Redelivered = intField(h["redelivered"]) != 0
+	t.Properties, _ = h["properties"].(amqp.Table)
+	return t, t.Connection != ""
+}
+
+func intField(v any) int64 {
+	switch x := v.(type) {
+	case int8:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case int64:
+		return x
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case bool:
+		if x {
+			return 1
+		}
+	}
+	return 0
+}
+
+// traceProperties turns a trace's properties table into a delivery's.
+func traceProperties(p amqp.Table) (Properties, amqp.Table) {
+	str := func(k string) string { s, _ := p[k].(string); return s }
+	props := Properties{
+		PublishProperties: PublishProperties{
+			ContentType: str("content_type"), MessageID: str("message_id"), CorrelationID: str("correlation_id"),
+			ReplyTo: str("reply_to"), Expiration: str("expiration"), Priority: uint8(intField(p["priority"])),
+			Type: str("type"), AppID: str("app_id"),
+		},
+		ContentEncoding: str("content_encoding"), DeliveryMode: uint8(intField(p["delivery_mode"])), UserID: str("user_id"),
+	}
+	if ts := intField(p["timestamp"]); ts != 0 {
+		props.Timestamp = time.Unix(ts, 0).UTC().Format(time.RFC3339)
+	}
+	headers, _ := p["headers"].(amqp.Table)
+	return props, headers
+}
+
+// outsideReceiver is a consumer of another program, shown as a column.
+type outsideReceiver struct {
+	id       string
+	colour   int
+	consumer outsideConsumer
+	state    ReceiverState
+	counters Counters
+	seq      int64
+}
+
+func (o *outsideReceiver) info() ReceiverInfo {
+	ack := AckAuto
+	if o.consumer.AckRequired {
+		ack = AckManual
+	}
+	c := o.counters
+	c.Unacked = o.consumer.Unacked
+	return ReceiverInfo{
+		ID: o.id, Kind: KindOutside, Colour: o.colour, State: o.state, Counters: c,
+		ReceiverSpec: ReceiverSpec{Queue: o.consumer.Key.Queue, Name: o.consumer.Name, Prefetch: o.consumer.Prefetch, Ack: ack},
+		Client:       o.consumer.Client, Connection: o.consumer.Key.Connection, Channel: o.consumer.Key.Channel,
+		ConsumerTag: strings.Join(o.consumer.Tags, " "),
+	}
+}
+
+// observer watches other programs while it is enabled.
+type observer struct {
+	b *Broker
+
+	mu       sync.Mutex // guards the fields below
+	enabled  bool
+	turnedOn bool // rabbitboard switched the vhost's tracing on
+	tracing  string
+	errText  string
+	skipped  int64
+	stop     context.CancelFunc
+	done     chan struct{}
+	outside  map[consumerKey]*outsideReceiver
+	order    []consumerKey
+	own      map[string]bool   // connections of rabbitboard processes
+	names    map[string]string // connection -> its name for people
+	nextID   int
+	refresh  chan struct{} // asks the poller for the consumer list now
+}
+
+// Observe starts or stops watching other programs.
+func (b *Broker) Observe(ctx context.Context, enabled bool) (ObserveEvent, error) {
+	o := &b.obs
+	if !enabled {
+		o.halt(ctx, true)
+		return o.status(), nil
+	}
+	o.mu.Lock()
+	running := o.enabled
+	o.mu.Unlock()
+	if running {
+		return o.status(), nil
+	}
+	if err := o.switchTracing(ctx); err != nil {
+		o.report()
+		return o.status(), err
+	}
+	o.mu.Lock()
+	o.enabled, o.errText = true, ""
+	runCtx, stop := context.WithCancel(b.ctx)
+	o.stop, o.done, o.refresh = stop, make(chan struct{}), make(chan struct{}, 1)
+	if o.outside == nil {
+		o.outside, o.own = map[consumerKey]*outsideReceiver{}, map[string]bool{}
+	}
+	o.mu.Unlock()
+	// The lists come first, so rabbitboard's own connections are known
+	// before the first copy arrives.
+	o.poll(ctx)
+	go o.run(runCtx)
+	o.report()
+	return o.status(), nil
+}
+
+// ObserveStatus says whether rabbitboard watches other programs.
+func (b *Broker) ObserveStatus() ObserveEvent { return b.obs.status() }
+
+func (o *observer) status() ObserveEvent {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	t := o.tracing
+	if t == "" {
+		t = TracingUnknown
+	}
+	return ObserveEvent{Type: TypeObserve, Enabled: o.enabled, Tracing: t, Error: o.errText, Skipped: o.skipped}
+}
+
+func (o *observer) report() { o.b.cfg.Events(o.status()) }
+
+// vhost is the management API's view of the vhost: what a PUT must send
+// back (a PUT of tracing alone wipes the description and tags).
+type vhost struct {
+	Description string `json:"description"`
+	Tags        any    `json:"tags"`
+	Tracing     bool   `json:"tracing"`
+}
+
+func (o *observer) vhostPath() string { return "/api/vhosts/" + url.PathEscape(o.b.mgmt.vhost) }
+
+// switchTracing makes sure the vhost's firehose is on, switching it on
+// through the management API when it is off.
+func (o *observer) switchTracing(ctx context.Context) error {
+	m := o.b.mgmt
+	var v vhost
+	if err := m.do(ctx, http.MethodGet, o.vhostPath(), nil, &v); err != nil {
+		o.setTracing(TracingUnknown, "")
+		return &Error{CodeUnavailable, "rabbitboard reads other programs' messages through RabbitMQ's firehose, which it switches on through the management plugin; that did not answer (" + err.Error() + ")."}
+	}
+	if v.Tracing {
+		o.setTracing(TracingOn, "")
+		return nil
+	}
+	v.Tracing = true
+	if err := m.do(ctx, http.MethodPut, o.vhostPath(), v, nil); err != nil {
+		var se *statusError
+		msg := fmt.Sprintf("Watching other programs needs RabbitMQ's firehose on vhost '%s', and rabbitboard's user may not switch it on. An operator can: rabbitmqctl trace_on -p %s", m.vhost, m.vhost)
+		o.setTracing(TracingOff, msg)
+		if errors.As(err, &se) && (se.status == http.StatusUnauthorized || se.status == http.StatusForbidden) {
+			return &Error{CodeAccessRefused, msg}
+		}
+		return &Error{CodeUnavailable, msg + " (" + err.Error() + ")"}
+	}
+	o.mu.Lock()
+	o.turnedOn = true
+	o.mu.Unlock()
+	o.setTracing(TracingOn, "")
+	return nil
+}
+
+func (o *observer) setTracing(state, errText string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.tracing, o.errText = state, errText
+}
+
+// halt stops watching: the outside receivers leave the view and, when
+// rabbitboard switched tracing on and no other rabbitboard still watches
+// the vhost, tracing is switched off again.
+func (o *observer) halt(ctx context.Context, report bool) {
+	o.mu.Lock()
+	stop, done, turnedOn := o.stop, o.done, o.turnedOn
+	o.enabled, o.stop, o.turnedOn = false, nil, false
+	var gone []string
+	for _, key := range o.order {
+		gone = append(gone, o.outside[key].id)
+	}
+	o.outside, o.order = nil, nil
+	o.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-done
+	}
+	for _, id := range gone {
+		o.b.cfg.Events(ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: id})
+	}
+	if turnedOn && !o.othersWatch(ctx) {
+		var v vhost
+		m := o.b.mgmt
+		if err := m.do(ctx, http.MethodGet, o.vhostPath(), nil, &v); err == nil && v.Tracing {
+			v.Tracing = false
+			if err := m.do(ctx, http.MethodPut, o.vhostPath(), v, nil); err == nil {
+				o.setTracing(TracingOff, "")
+			}
+		}
+	}
+	if report {
+		o.report()
+	}
+}
+
+// othersWatch says whether another rabbitboard reads the vhost's firehose.
+func (o *observer) othersWatch(ctx context.Context) bool {
+	var qs []struct {
+		Name string `json:"name"`
+	}
+	if err := o.b.mgmt.get(ctx, "queues", "name", &qs); err != nil {
+		return true // not knowing, leave it on
+	}
+	return slices.ContainsFunc(qs, func(q struct {
+		Name string `json:"name"`
+	}) bool {
+		return strings.HasPrefix(q.Name, traceQueuePrefix)
+	})
+}
+
+// run reads the firehose while watching is on, through every reconnect.
+func (o *observer) run(ctx context.Context) {
+	defer close(o.done)
+	for ctx.Err() == nil {
+		conn, err := o.b.connection()
+		if err != nil {
+			select {
+			case <-ctx.Done():
+			case <-o.b.readyChan():
+			}
+			continue
+		}
+		o.poll(ctx) // this connection's name, after a reconnect
+		if err := o.read(ctx, conn); err != nil {
+			o.mu.Lock()
+			o.errText = err.Error()
+			o.mu.Unlock()
+			o.report()
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+// read declares the bounded queue of firehose copies and reads it until
+// watching stops or the channel goes.
+func (o *observer) read(ctx context.Context, conn *amqp.Connection) error {
+	ch, err := conn.Channel()
+	if err != nil {
+		return explain(err)
+	}
+	defer ch.Close()
+	name := traceQueuePrefix + rand.Text()[:12]
+	if _, err := ch.QueueDeclare(name, false, true, true, false, amqp.Table{"x-max-length": int32(traceQueueLength), "x-overflow": "drop-head"}); err != nil {
+		return explain(err)
+	}
+	defer func() {
+		if ctx.Err() != nil && !ch.IsClosed() {
+			_, _ = ch.QueueDelete(name, false, false, false)
+		}
+	}()
+	for _, key := range []string{"publish.#", "deliver.#"} {
+		if err := ch.QueueBind(name, key, TraceExchange, false, nil); err != nil {
+			return explain(err)
+		}
+	}
+	// Acked in batches with a window, so the copies wait in the bounded
+	// queue (and drop there) rather than in this process's memory.
+	if err := ch.Qos(1000, 0, false); err != nil {
+		return explain(err)
+	}
+	deliveries, err := ch.Consume(name, "", false, true, false, false, nil)
+	if err != nil {
+		return explain(err)
+	}
+	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var last uint64
+	pending := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case e := <-closed:
+			if e != nil {
+				return explain(e)
+			}
+			return ErrUnavailable
+		case <-tick.C:
+			o.poll(ctx)
+			o.countSkipped(ctx, name)
+		case <-o.refresh:
+			o.poll(ctx)
+		case d, ok := <-deliveries:
+			if !ok {
+				return ErrUnavailable
+			}
+			o.take(ctx, d)
+			last, pending = d.DeliveryTag, pending+1
+			if pending >= 200 || len(deliveries) == 0 {
+				_ = ch.Ack(last, true)
+				pending = 0
+			}
+		}
+	}
+}
+
+// poll reads the broker's consumer, connection and channel lists and
+// updates the outside receivers: new ones appear, ones that left are gone.
+func (o *observer) poll(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, o.b.cfg.OpTimeout)
+	defer cancel()
+	m := o.b.mgmt
+	var consumers []mgmtConsumer
+	var conns []mgmtConnection
+	var channels []mgmtChannel
+	vpath := url.PathEscape(m.vhost)
+	if m.do(ctx, http.MethodGet, "/api/consumers/"+vpath, nil, &consumers) != nil ||
+		m.do(ctx, http.MethodGet, "/api/vhosts/"+vpath+"/connections?columns=name,client_properties,peer_host,peer_port", nil, &conns) != nil ||
+		m.do(ctx, http.MethodGet, "/api/vhosts/"+vpath+"/channels?columns=number,messages_unacknowledged,connection_details", nil, &channels) != nil {
+		return
+	}
+	outside, own := outsideConsumers(consumers, conns, channels)
+	names := map[string]string{}
+	for _, c := range conns {
+		names[c.Name] = connectionLabel(c, mgmtChannelDetails{})
+	}
+	var changed []ReceiverInfo
+	o.mu.Lock()
+	if !o.enabled {
+		o.mu.Unlock()
+		return
+	}
+	o.own, o.names = own, names
+	for key, oc := range outside {
+		r, ok := o.outside[key]
+		if !ok {
+			r = o.addLocked(key)
+		}
+		if r.state != StateConsuming || !reflect.DeepEqual(r.consumer, oc) {
+			r.consumer, r.state = oc, StateConsuming
+			changed = append(changed, r.info())
+		}
+	}
+	for key, r := range o.outside {
+		if _, ok := outside[key]; !ok && r.state == StateConsuming && !r.provisional() {
+			r.state = StateGone
+			r.consumer.Unacked = 0
+			changed = append(changed, r.info())
+		}
+	}
+	o.mu.Unlock()
+	for _, info := range changed {
+		o.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: info})
+	}
+}
+
+// addLocked makes a column for a consumer the trace or the lists named.
+func (o *observer) addLocked(key consumerKey) *outsideReceiver {
+	o.nextID++
+	r := &outsideReceiver{id: "o" + strconv.Itoa(o.nextID), colour: o.nextID % 8, state: StateConsuming,
+		consumer: outsideConsumer{Key: key, Name: o.names[key.Connection]}}
+	if r.consumer.Name == "" {
+		r.consumer.Name = addressLabel(key.Connection)
+	}
+	o.outside[key] = r
+	o.order = append(o.order, key)
+	return r
+}
+
+// take shows one firehose copy: a delivery in its consumer's column, a
+// publish as an observed publish. rabbitboard's own are shown already.
+func (o *observer) take(ctx context.Context, d amqp.Delivery) {
+	t, ok := readTrace(d)
+	if !ok {
+		o.mu.Lock()
+		o.skipped++
+		o.mu.Unlock()
+		return
+	}
+	o.mu.Lock()
+	own, known := o.own[t.Connection], o.outside[consumerKey{t.Connection, t.Channel, t.Queue}] != nil
+	o.mu.Unlock()
+	if own {
+		return
+	}
+	props, theirHeaders := traceProperties(t.Properties)
+	body, enc, truncated := Preview(d.Body, o.b.cfg.PreviewBytes)
+	headers, headersCut, _ := previewHeaders(theirHeaders, o.b.cfg.PreviewBytes)
+	if !t.Deliver {
+		name := o.nameOf(ctx, t.Connection)
+		routed := t.RoutedQueues
+		if routed == nil {
+			routed = []string{}
+		}
+		o.b.cfg.Events(ObservedPublishEvent{Type: TypeObservedPublish, Exchange: t.Exchange, RoutingKey: t.RoutingKey, RoutedQueues: routed,
+			Body: body, Encoding: enc, BodySize: len(d.Body), Truncated: truncated, Properties: props, Headers: headers,
+			Connection: t.Connection, Name: name, At: time.Now().UTC()})
+		return
+	}
+	key := consumerKey{t.Connection, t.Channel, t.Queue}
+	if !known {
+		o.poll(ctx) // a consumer the lists did not show yet
+	}
+	o.mu.Lock()
+	r, listed := o.outside[key]
+	if !listed {
+		r = o.addLocked(key) // not a listed consumer (yet): a basic.get, or one too new
+	}
+	r.seq++
+	r.counters.Received++
+	if !r.consumer.AckRequired && !r.provisional() {
+		r.counters.Acked++
+	}
+	info := r.info()
+	ev := DeliveryEvent{Type: TypeDelivery, Receiver: r.id, Queue: t.Queue, Seq: r.seq, Redelivered: t.Redelivered,
+		Exchange: t.Exchange, RoutingKey: t.RoutingKey, Body: body, Encoding: enc, BodySize: len(d.Body), Truncated: truncated,
+		Properties: props, Headers: headers, HeadersTruncated: headersCut, Get: r.provisional(), At: time.Now().UTC(), Counters: info.Counters}
+	o.mu.Unlock()
+	if !listed {
+		o.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: info})
+	}
+	o.b.cfg.Events(ev)
+}
+
+// nameOf names a connection for people. One the last lists did not hold
+// (a short-lived publisher, say) is asked for at once; one already closed
+// is named by its address.
+func (o *observer) nameOf(ctx context.Context, connection string) string {
+	o.mu.Lock()
+	name, ok := o.names[connection]
+	o.mu.Unlock()
+	if ok {
+		return name
+	}
+	var c mgmtConnection
+	m := o.b.mgmt
+	ctx, cancel := context.WithTimeout(ctx, o.b.cfg.OpTimeout)
+	defer cancel()
+	if err := m.do(ctx, http.MethodGet, "/api/connections/"+url.PathEscape(connection), nil, &c); err != nil {
+		name = addressLabel(connection)
+	} else {
+		name = connectionLabel(c, mgmtChannelDetails{})
+	}
+	o.mu.Lock()
+	if o.names != nil {
+		o.names[connection] = name
+	}
+	o.mu.Unlock()
+	return name
+}
+
+// addressLabel names a connection known only by the broker's name for it
+// ("127.0.0.1:52384 -> 127.0.0.1:5672") by the client's address.
+func addressLabel(connection string) string {
+	client, _, _ := strings.Cut(connection, " -> ")
+	return "client " + client
+}
+
+// provisional: traced, but not (yet) in the broker's consumer list.
+func (r *outsideReceiver) provisional() bool { return len(r.consumer.Tags) == 0 }
+
+// countSkipped reads how many copies the trace queue dropped because
+// rabbitboard fell behind: what came in, less what it got and what waits.
+func (o *observer) countSkipped(ctx context.Context, queue string) {
+	var q struct {
+		Ready int64 `json:"messages_ready"`
+		Stats struct {
+			Publish    int64 `json:"publish"`
+			DeliverGet int64 `json:"deliver_get"`
+		} `json:"message_stats"`
+	}
+	m := o.b.mgmt
+	if m.do(ctx, http.MethodGet, "/api/queues/"+url.PathEscape(m.vhost)+"/"+url.PathEscape(queue), nil, &q) != nil {
+		return
+	}
+	dropped := q.Stats.Publish - q.Stats.DeliverGet - q.Ready
+	o.mu.Lock()
+	more := dropped > o.skipped
+	if more {
+		o.skipped = dropped
+	}
+	o.mu.Unlock()
+	if more {
+		o.report()
+	}
+}
+
+// outsideInfos lists the outside receivers in the order they appeared.
+func (o *observer) outsideInfos() []ReceiverInfo {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make([]ReceiverInfo, 0, len(o.order))
+	for _, key := range o.order {
+		out = append(out, o.outside[key].info())
+	}
+	return out
+}
+
+// isOutside says whether an id names an outside receiver.
+func (o *observer) isOutside(id string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, r := range o.outside {
+		if r.id == id {
+			return true
+		}
+	}
+	return false
+}
