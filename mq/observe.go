@@ -385,8 +385,13 @@ func (o *observer) vhostPath() string { return "/api/vhosts/" + url.PathEscape(o
 // through the management API when it is off.
 func (o *observer) switchTracing(ctx context.Context) error {
 	m := o.b.mgmt
+	refused := fmt.Sprintf("Watching other programs needs RabbitMQ's firehose on vhost '%s', and rabbitboard's user may not switch it on. An operator can: rabbitmqctl trace_on -p %s", m.vhost, m.vhost)
 	var v vhost
 	if err := m.do(ctx, http.MethodGet, o.vhostPath(), nil, &v); err != nil {
+		if isRefusal(err) {
+			o.setTracing(TracingUnknown, refused)
+			return &Error{CodeAccessRefused, refused}
+		}
 		o.setTracing(TracingUnknown, "")
 		return &Error{CodeUnavailable, "rabbitboard reads other programs' messages through RabbitMQ's firehose, which it switches on through the management plugin; that did not answer (" + err.Error() + ")."}
 	}
@@ -396,19 +401,23 @@ func (o *observer) switchTracing(ctx context.Context) error {
 	}
 	v.Tracing = true
 	if err := m.do(ctx, http.MethodPut, o.vhostPath(), v, nil); err != nil {
-		var se *statusError
-		msg := fmt.Sprintf("Watching other programs needs RabbitMQ's firehose on vhost '%s', and rabbitboard's user may not switch it on. An operator can: rabbitmqctl trace_on -p %s", m.vhost, m.vhost)
-		o.setTracing(TracingOff, msg)
-		if errors.As(err, &se) && (se.status == http.StatusUnauthorized || se.status == http.StatusForbidden) {
-			return &Error{CodeAccessRefused, msg}
+		o.setTracing(TracingOff, refused)
+		if isRefusal(err) {
+			return &Error{CodeAccessRefused, refused}
 		}
-		return &Error{CodeUnavailable, msg + " (" + err.Error() + ")"}
+		return &Error{CodeUnavailable, refused + " (" + err.Error() + ")"}
 	}
 	o.mu.Lock()
 	o.turnedOn = true
 	o.mu.Unlock()
 	o.setTracing(TracingOn, "")
 	return nil
+}
+
+// isRefusal says whether the management API refused rabbitboard's user.
+func isRefusal(err error) bool {
+	var se *statusError
+	return errors.As(err, &se) && (se.status == http.StatusUnauthorized || se.status == http.StatusForbidden)
 }
 
 func (o *observer) setTracing(state, errText string) {

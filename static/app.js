@@ -18,7 +18,11 @@ const state = {
   exchanges: [],
   bindings: [],
   route: null, // the last publish: { exchange, queues: Map(queue -> "predicted" | "confirmed"), until }
+  observe: { enabled: false, tracing: "unknown", skipped: 0 }, // watching other programs
+  observed: [], // their latest publishes, oldest first
 };
+const OBSERVED_KEPT = 10;
+let dirtyObserve = true;
 let dirtyTopology = true;
 let dirtyQueues = true;
 let dirtyBroker = true;
@@ -84,7 +88,9 @@ function apply(ev) {
       state.survival = ev.survival;
       state.exchanges = ev.exchanges;
       state.bindings = ev.bindings;
-      dirtyTopology = true;
+      state.observe = ev.observe;
+      state.observed = ev.observed || [];
+      dirtyTopology = dirtyObserve = true;
       for (const d of ev.recent) addCard(d);
       dirtyQueues = dirtyBroker = dirtyOrder = true;
       state.order.forEach((id) => dirtyReceivers.add(id));
@@ -150,6 +156,18 @@ function apply(ev) {
     case "returned":
       showFlash(false, t("flash.returned", { message: ev.message }));
       break;
+    case "observe":
+      state.observe = ev;
+      dirtyObserve = true;
+      break;
+    case "observed_publish":
+      state.observed.push(ev);
+      if (state.observed.length > OBSERVED_KEPT) state.observed.shift();
+      // Light its route as for the page's own publishes; deliveries confirm it.
+      state.route = { exchange: ev.exchange, queues: new Map(ev.routed_queues.map((q) => [q, "predicted"])), until: Date.now() + 4000 };
+      setTimeout(() => { dirtyTopology = true; schedule(); }, 4100);
+      dirtyTopology = dirtyObserve = true;
+      break;
   }
   schedule();
 }
@@ -186,6 +204,10 @@ function render() {
     b.title = state.broker.error || "";
     dirtyBroker = false;
   }
+  if (dirtyObserve) {
+    renderObserve();
+    dirtyObserve = false;
+  }
   if (dirtyQueues) {
     renderQueues();
     renderSurvival();
@@ -217,6 +239,27 @@ function renderQueues() {
     return row;
   });
   document.querySelector("#queues tbody").replaceChildren(...rows);
+}
+
+function renderObserve() {
+  const o = state.observe;
+  const panel = document.getElementById("observe");
+  panel.dataset.enabled = String(o.enabled);
+  fill(panel, {
+    status: t(o.enabled ? "observe.on" : "observe.off"), error: o.error || "",
+    skipped: o.skipped ? t("observe.skipped", { n: o.skipped }) : "",
+    button: t(o.enabled ? "observe.stop" : "observe.start"), want: String(!o.enabled),
+  });
+  const lines = state.observed.map((p) => fill(clone("tpl-observed"), { line: observedLine(p) })).reverse();
+  panel.querySelector(".observed").replaceChildren(...lines);
+}
+
+// observedLine says what another program published, as the server's
+// ObservedLine does.
+function observedLine(p) {
+  const to = p.exchange === "" ? t("observed.default", p) : t("observed.to", p);
+  const queues = p.routed_queues.length ? p.routed_queues.join(", ") : t("observed.nowhere");
+  return t("observed.line", { name: p.name, body: p.body, to, queues });
 }
 
 function renderSurvival() {
@@ -326,10 +369,12 @@ function renderReceiver(id) {
   const r = state.receivers.get(id);
   c.root.className = `receiver c${r.colour} ${r.state}`;
   const resumable = r.state === "paused" || r.state === "killed";
+  const outside = r.kind === "outside";
   fill(c.head, {
     name: r.name, state: t("state." + displayState(r)), queue: r.queue, error: r.error || "",
-    settings: t("receiver.settings", r), received: r.received, acked: r.acked, unacked: r.unacked,
+    settings: t(outside ? "receiver.outside" : "receiver.settings", r), received: r.received, acked: r.acked, unacked: r.unacked,
     undecodable_count: r.undecodable || 0, resumable, pausable: !resumable,
+    outside, client: outside ? t("receiver.client", r) : "", controls: !outside,
   });
   const cards = state.cards.get(id) || [];
   const els = [];
@@ -369,7 +414,7 @@ function renderCard(r, d) {
   card.classList.toggle("redelivered", d.redelivered);
   card.classList.replace("settled-", "settled-" + outcome);
   fill(card, {
-    seq: t("card.seq", { seq: d.seq }), tag: t("card.tag", { tag: d.delivery_tag }),
+    seq: t("card.seq", { seq: d.seq }), tag: d.delivery_tag ? t("card.tag", { tag: d.delivery_tag }) : "", get: !!d.get,
     redelivered: d.redelivered, outcome, body: d.body + (d.truncated ? "…" : ""),
     undecodable: d.undecodable || "", summary: t("card.summary", d),
     controls: r.ack === "interactive" && !outcome,

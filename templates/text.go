@@ -26,6 +26,22 @@ var Text = map[string]string{
 	"state.killed":      "killed",
 	"state.waiting":     "waiting",
 	"state.stopping":    "stopping",
+	"state.gone":        "gone",
+
+	"receiver.outside":     "prefetch {prefetch} · ack {ack}",
+	"receiver.client":      "{client} · {connection} · channel {channel}",
+	"receiver.outside_tag": "outside program",
+
+	"observe.off":      "Not watching other programs.",
+	"observe.on":       "Watching other programs through RabbitMQ's firehose: their consumers appear as columns marked \"outside program\".",
+	"observe.start":    "Watch other programs",
+	"observe.stop":     "Stop watching",
+	"observe.skipped":  "{n} trace events skipped: rabbitboard fell behind and the firehose queue dropped the oldest copies.",
+	"observe.help":     "rabbitboard reads copies of every publish and every delivery of this vhost from RabbitMQ's firehose (amq.rabbitmq.trace), so it takes nothing from anyone. It sees which consumer got which message, but not acks themselves: a column's unacked count comes from the broker's channel statistics, which lag by up to about 10 seconds. Several consumers on one channel of one queue look the same to the firehose and share a column.",
+	"observed.line":    "{name} published “{body}” to {to}: {queues}",
+	"observed.to":      "exchange '{exchange}' with key '{routing_key}'",
+	"observed.default": "queue '{routing_key}' through the default exchange",
+	"observed.nowhere": "no queue took it",
 
 	"card.seq":          "#{seq}",
 	"card.tag":          "tag {tag}",

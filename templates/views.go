@@ -45,10 +45,13 @@ type ColumnView struct {
 	// Resumable: paused or killed, so it offers Resume instead of Pause.
 	Resumable bool
 	Controls  bool
+	// Outside: another program's consumer, watched; Client says whose.
+	Outside bool
+	Client  string
 }
 
 func columnView(r mq.ReceiverInfo, presenter bool) ColumnView {
-	return ColumnView{
+	v := ColumnView{
 		ID: r.ID, Name: r.Name, Queue: r.Queue, Error: r.Error, Colour: r.Colour, State: r.State,
 		Settings:   T("receiver.settings", "prefetch", r.Prefetch, "ack", r.Ack, "work_ms", r.WorkMS, "dot_ms", r.DotMS),
 		StateLabel: T("state." + string(displayState(r))),
@@ -56,6 +59,12 @@ func columnView(r mq.ReceiverInfo, presenter bool) ColumnView {
 		Resumable: r.State == mq.StatePaused || r.State == mq.StateKilled,
 		Controls:  presenter,
 	}
+	if r.Kind == mq.KindOutside {
+		v.Outside = true
+		v.Settings = T("receiver.outside", "prefetch", r.Prefetch, "ack", r.Ack)
+		v.Client = T("receiver.client", "client", r.Client, "connection", r.Connection, "channel", r.Channel)
+	}
+	return v
 }
 
 // displayState is the receiver's state as the column says it: a manual
@@ -76,6 +85,7 @@ type CardView struct {
 	Undecodable string
 	Summary     string
 	Redelivered bool
+	Get         bool
 	Outcome     mq.Outcome
 	Props       [][2]string
 	// Controls offers Ack, Nack and Reject (interactive, unsettled, and
@@ -87,7 +97,7 @@ func cardView(r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome, present
 	return CardView{
 		ID: r.ID, Tag: itoa(d.DeliveryTag), Seq: itoa(d.Seq), Body: cardBody(d), Undecodable: d.Undecodable,
 		Summary:     T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", d.Encoding),
-		Redelivered: d.Redelivered, Outcome: outcome, Props: props(d),
+		Redelivered: d.Redelivered, Get: d.Get, Outcome: outcome, Props: props(d),
 		Controls: presenter && r.Ack == mq.AckInteractive && outcome == "",
 	}
 }
@@ -142,4 +152,18 @@ func headerText(v any) string {
 // queue again: it is gone and not declared since.
 func redeclarable(s mq.QueueSurvival, queues []mq.QueueInfo) bool {
 	return s.Missing && !slices.ContainsFunc(queues, func(q mq.QueueInfo) bool { return q.Name == s.Name })
+}
+
+// ObservedLine says in words what another program published and where it
+// went.
+func ObservedLine(p mq.ObservedPublishEvent) string {
+	to := T("observed.to", "exchange", p.Exchange, "routing_key", p.RoutingKey)
+	if p.Exchange == "" {
+		to = T("observed.default", "routing_key", p.RoutingKey)
+	}
+	queues := strings.Join(p.RoutedQueues, ", ")
+	if queues == "" {
+		queues = T("observed.nowhere")
+	}
+	return T("observed.line", "name", p.Name, "body", p.Body, "to", to, "queues", queues)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os/exec"
 	"slices"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"rabbitboard/internal/testkit"
 	"rabbitboard/mq"
@@ -245,5 +248,92 @@ func TestObserveTutorialWorkers(t *testing.T) {
 	tgJSON, _ := json.Marshal(tg)
 	if on || d != description || string(tagsJSON) != string(tgJSON) {
 		t.Fatalf("vhost after: tracing %v, description %q, tags %s; want off, %q, %s", on, d, tgJSON, description, tagsJSON)
+	}
+}
+
+// A consumer with auto_ack shows as ack auto; watching a vhost whose
+// tracing was on leaves it on.
+func TestObserveAutoAckAndTracingLeftOn(t *testing.T) {
+	testkit.Rabbitmqctl(t, "trace_on", "-p", "/")
+	t.Cleanup(func() { testkit.Rabbitmqctl(t, "trace_off", "-p", "/") })
+	s := startStackWith(t, options{management: true})
+	q := s.queue(t, mq.QueueSpec{Name: "rb-web-observe-auto", Durable: true})
+	s.mustCall(t, "POST", "/api/observe", map[string]any{"enabled": true}, http.StatusOK, nil)
+	startWorker(t, q, "auto")
+	if c := s.outsideOn(t, q, 1)[0]; c.Ack != mq.AckAuto || c.Prefetch != 0 {
+		t.Fatalf("auto-ack consumer shown as %+v", c)
+	}
+	newTask(t, q, "Task auto.")
+	testkit.WaitFor(t, 5*time.Second, "the delivery counted, acked by the broker", func() bool {
+		c := s.outsideOn(t, q, 1)[0]
+		return c.Received == 1 && c.Acked == 1
+	})
+	s.mustCall(t, "POST", "/api/observe", map[string]any{"enabled": false}, http.StatusOK, nil)
+	if on, _, _ := vhostNow(t); !on {
+		t.Fatal("tracing that was on before is off after")
+	}
+}
+
+// A broker user that may not switch tracing on gets a 403 that names the
+// command an operator runs, and the dashboard keeps working.
+func TestObserveWithoutPermission(t *testing.T) {
+	tracingOff(t)
+	const user, password = "rb-observer", "rb-observer-pass"
+	testkit.Rabbitmqctl(t, "add_user", user, password)
+	t.Cleanup(func() { testkit.Rabbitmqctl(t, "delete_user", user) })
+	testkit.Rabbitmqctl(t, "set_permissions", "-p", "/", user, ".*", ".*", ".*")
+	testkit.Rabbitmqctl(t, "set_user_tags", user, "monitoring") // may watch, not administer: it cannot even read the vhost
+	s := startStackWith(t, options{management: true, amqpURL: "amqp://" + user + ":" + password + "@127.0.0.1:5672/"})
+	status, e := s.raw(t, "POST", "/api/observe", "application/json", `{"enabled":true}`, nil)
+	if status != http.StatusForbidden || e.Code != mq.CodeAccessRefused || !strings.Contains(e.Error, "rabbitmqctl trace_on -p /") {
+		t.Fatalf("%d %+v, want 403 ACCESS_REFUSED naming the command", status, e)
+	}
+	var st mq.ObserveEvent
+	s.mustCall(t, "GET", "/api/observe", nil, http.StatusOK, &st)
+	if st.Enabled || st.Tracing != mq.TracingUnknown || !strings.Contains(st.Error, "rabbitmqctl trace_on -p /") {
+		t.Fatalf("observe status %+v", st)
+	}
+	if on, _, _ := vhostNow(t); on {
+		t.Fatal("tracing went on")
+	}
+	q := s.queue(t, mq.QueueSpec{})
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "still working"}, http.StatusOK, nil)
+}
+
+// In Chromium: the presenter presses "Watch other programs"; a tutorial
+// worker's column appears, marked as an outside program, and fills live;
+// the help text says what cannot be seen.
+func TestBrowserObserve(t *testing.T) {
+	tracingOff(t)
+	s := startStackWith(t, options{management: true})
+	q := s.queue(t, mq.QueueSpec{Name: "rb-web-observe-browser", Durable: true})
+	ctx := browser(t)
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on")),
+		chromedp.Click(chromedp.CSS(`#observe form[action="/api/observe"] button`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](`document.querySelector("#observe").dataset.enabled === "true"`)); err != nil {
+		t.Fatalf("watching did not start: %v", err)
+	}
+	startWorker(t, q)
+	c := s.outsideOn(t, q, 1)[0]
+	column := fmt.Sprintf(`[data-receiver=%q]`, c.ID)
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](fmt.Sprintf(`(() => { const c = document.querySelector('%s'); return !!c && !c.querySelector(".outside").hidden && c.querySelector(".controls").hidden; })()`, column))); err != nil {
+		t.Fatalf("no outside column: %v", err)
+	}
+	newTask(t, q, "Task seen.")
+	newTask(t, q, "Task also seen.")
+	if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](fmt.Sprintf(`[...document.querySelectorAll('%s .card .body')].map(e => e.textContent).join("|") === "Task also seen.|Task seen."`, column))); err != nil {
+		shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('%s').textContent`, column)))
+		t.Fatalf("the column does not fill live (%v): %s", err, shown)
+	}
+	help, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#observe .hint").textContent`))
+	if err != nil || !strings.Contains(help, "not acks themselves") || !strings.Contains(help, "lag") {
+		t.Fatalf("help text %q (%v)", help, err)
+	}
+	lines, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#observe .observed").textContent`))
+	if !strings.Contains(lines, "published “Task seen.” to queue '"+q+"' through the default exchange: "+q) {
+		t.Fatalf("observed publishes read %q", lines)
 	}
 }
