@@ -42,7 +42,7 @@ type config struct {
 	heartbeat                    time.Duration
 	limits                       web.Limits
 	maxReceivers, history        int
-	maxViewerQueue               int
+	maxViewerQueue, observeQueue int
 	wsReadLimit                  int64
 	access                       web.Access
 }
@@ -67,6 +67,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.amqpURL, "amqp-url", env("AMQP_URL", "amqp://guest:guest@localhost:5672/"), "RabbitMQ URL (AMQP_URL)")
 	fs.StringVar(&c.managementURL, "management-url", env("MANAGEMENT_URL", ""), `management plugin URL for listing every queue (MANAGEMENT_URL); default: the broker's host, port 15672; "-" turns it off`)
 	fs.BoolVar(&c.observe, "observe", getenv("OBSERVE") == "true", "watch other programs' consumers and publishes through RabbitMQ's firehose, switching it on if needed (OBSERVE)")
+	fs.IntVar(&c.observeQueue, "observe-queue", envInt("OBSERVE_QUEUE", 10000), "firehose copies that may wait for rabbitboard while it watches; beyond, the oldest are dropped and counted (OBSERVE_QUEUE)")
 	fs.BoolVar(&c.startBroker, "start-broker", getenv("START_BROKER") != "false", "start the local RabbitMQ (rabbitmq-server -detached) when none answers on a loopback URL (START_BROKER)")
 	fs.DurationVar(&c.heartbeat, "heartbeat", 2*time.Second, "AMQP heartbeat: how soon a silent network cut is noticed")
 	fs.IntVar(&c.limits.MaxBody, "max-body", envInt("MAX_BODY", 1<<20), "largest message body in bytes (MAX_BODY)")
@@ -127,7 +128,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	state := web.NewState(viewers, c.history, log)
 	broker := mq.New(mq.Config{
 		URL: c.amqpURL, Heartbeat: c.heartbeat, ManagementURL: c.managementURL,
-		MaxReceivers: c.maxReceivers, Logger: log, Events: state.Apply,
+		MaxReceivers: c.maxReceivers, ObserveQueueLength: c.observeQueue, Logger: log, Events: state.Apply,
 	})
 	srv := web.New(web.Config{Addr: c.addr, Broker: broker, State: state, Limits: c.limits, Access: c.access, AllowedHosts: c.allowedHosts, Logger: log})
 	if err := srv.Open(); err != nil {

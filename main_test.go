@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -319,5 +320,110 @@ func TestAllowedHostsAndPublicURL(t *testing.T) {
 	}
 	if _, err := parse([]string{"--public-url", "not a url"}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Fatal("a bad --public-url was accepted")
+	}
+}
+
+// 5,000 messages a second from another program for 10 s, watched through
+// the firehose: the queue of copies rabbitboard reads stays within its
+// bound (here 1,000, dropping the oldest), rabbitboard's memory stays flat,
+// and every copy is either shown to a viewer or counted as skipped.
+func TestObserveUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 10 s load run; skipped with -short")
+	}
+	testkit.Rabbitmqctl(t, "trace_off", "-p", "/")
+	t.Cleanup(func() { testkit.Rabbitmqctl(t, "trace_off", "-p", "/") })
+	d := startBinary(t, "--addr", "127.0.0.1:0", "--observe", "--observe-queue", "1000", "--max-viewer-queue", fmt.Sprint(256<<20))
+	getJSON := func(url string, out any) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		_ = json.NewDecoder(resp.Body).Decode(out)
+	}
+	var st struct {
+		Enabled bool
+		Tracing string
+		Skipped int64
+	}
+	testkit.WaitFor(t, 10*time.Second, "watching to start", func() bool {
+		getJSON(d.URL+"/api/observe", &st)
+		return st.Enabled && st.Tracing == "on"
+	})
+	v, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(d.URL, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	var shown atomic.Int64
+	go func() {
+		mark := []byte(`"type":"observed_publish"`)
+		for {
+			_, frame, err := v.ReadMessage()
+			if err != nil {
+				return
+			}
+			shown.Add(int64(bytes.Count(frame, mark)))
+		}
+	}()
+
+	const q, rate, seconds = "rb-test-observe-load", 5000, 10
+	ch := testkit.Channel(t)
+	if _, err := ch.QueueDeclare(q, false, true, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer ch.QueueDelete(q, false, false, false)
+	before := d.RSS()
+	var peakRSS int64
+	var deepest int
+	body := []byte(strings.Repeat("x", 100))
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	start := time.Now()
+	sent := 0
+	for sent < rate*seconds {
+		<-tick.C
+		for due := min(rate*seconds, int(time.Since(start).Seconds()*rate)); sent < due; sent++ {
+			if err := ch.Publish("", q, false, false, amqp.Publishing{Body: body}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if sent%(rate/2) < rate/100 { // twice a second
+			peakRSS = max(peakRSS, d.RSS())
+			var qs []struct {
+				Name      string         `json:"name"`
+				Messages  int            `json:"messages"`
+				Arguments map[string]any `json:"arguments"`
+			}
+			req, _ := http.NewRequest("GET", "http://127.0.0.1:15672/api/queues/%2F?columns=name,messages,arguments", nil)
+			req.SetBasicAuth("guest", "guest")
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				_ = json.NewDecoder(resp.Body).Decode(&qs)
+				resp.Body.Close()
+			}
+			for _, tq := range qs {
+				if strings.HasPrefix(tq.Name, "rabbitboard.observe.") {
+					deepest = max(deepest, tq.Messages)
+					if tq.Arguments["x-max-length"] != 1000.0 || tq.Arguments["x-overflow"] != "drop-head" {
+						t.Fatalf("the queue of copies is not bounded: %v", tq.Arguments)
+					}
+				}
+			}
+		}
+	}
+	took := time.Since(start)
+	testkit.WaitFor(t, 60*time.Second, "every copy shown or counted as skipped", func() bool {
+		getJSON(d.URL+"/api/observe", &st)
+		return shown.Load()+st.Skipped == int64(sent)
+	})
+	t.Logf("published %d in %v; shown %d, skipped %d; deepest queue of copies %d; RSS %d MiB before, %d MiB at most",
+		sent, took.Round(time.Millisecond), shown.Load(), st.Skipped, deepest, before>>20, peakRSS>>20)
+	if deepest > 1000 {
+		t.Fatalf("the queue of copies held %d, more than its bound", deepest)
+	}
+	if peakRSS-before > 64<<20 {
+		t.Fatalf("memory grew from %d MiB to %d MiB while watching", before>>20, peakRSS>>20)
 	}
 }

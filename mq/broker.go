@@ -39,7 +39,11 @@ type Config struct {
 	// PreviewBytes caps the body a delivery event carries; longer bodies are
 	// cut (the event says so) to keep viewers' memory bounded.
 	PreviewBytes int
-	Logger       *slog.Logger
+	// ObserveQueueLength bounds the firehose copies waiting for
+	// rabbitboard while it watches other programs; when it falls behind
+	// the oldest are dropped, and counted.
+	ObserveQueueLength int
+	Logger             *slog.Logger
 	// Events receives every event. It is called from rabbitboard's own
 	// goroutines (never the library's frame reader) and must not block.
 	// It is called with locks held, in this order: a receiver's or the
@@ -103,6 +107,9 @@ func New(cfg Config) *Broker {
 	}
 	if cfg.PreviewBytes == 0 {
 		cfg.PreviewBytes = 4 << 10
+	}
+	if cfg.ObserveQueueLength == 0 {
+		cfg.ObserveQueueLength = 10000
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -31,8 +31,6 @@ const (
 	// traceQueuePrefix names the queue each rabbitboard reads the firehose
 	// through; the queue and topology lists leave such queues out.
 	traceQueuePrefix = "rabbitboard.observe."
-	// traceQueueLength bounds the copies waiting for rabbitboard.
-	traceQueueLength = 10000
 	// Product is how rabbitboard introduces itself to the broker, so that
 	// one rabbitboard never shows another as an outside program.
 	Product = "rabbitboard"
@@ -511,7 +509,7 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection) error {
 	}
 	defer ch.Close()
 	name := traceQueuePrefix + rand.Text()[:12]
-	if _, err := ch.QueueDeclare(name, false, true, true, false, amqp.Table{"x-max-length": int32(traceQueueLength), "x-overflow": "drop-head"}); err != nil {
+	if _, err := ch.QueueDeclare(name, false, true, true, false, amqp.Table{"x-max-length": int32(o.b.cfg.ObserveQueueLength), "x-overflow": "drop-head"}); err != nil {
 		return explain(err)
 	}
 	defer func() {
