@@ -126,6 +126,7 @@ func auto(n int, extra map[string]any) []map[string]any {
 type viewer struct {
 	conn       *websocket.Conn
 	deliveries atomic.Int64
+	observed   atomic.Int64 // other programs' publishes
 	mu         sync.Mutex
 	samples    []time.Duration
 	ended      chan error
@@ -134,6 +135,9 @@ type viewer struct {
 
 var deliveryMark = []byte(`"type":"` + string(mq.TypeDelivery) + `"`)
 var bodyMark = []byte(`"body":"`)
+// observedMark starts each publish to pacedQueue that a viewer is shown as
+// another program's (events encode their fields in this order).
+var observedMark = []byte(`"type":"` + string(mq.TypeObservedPublish) + `","exchange":"","routing_key":"` + pacedQueue + `"`)
 
 // connect opens a viewer; readBuffer > 0 shrinks its socket's receive
 // buffer, and a viewer that does not read never reads past the snapshot.
@@ -168,6 +172,7 @@ func connect(url string, reading bool, readBuffer int) (*viewer, error) {
 				return
 			}
 			now := time.Now()
+			v.observed.Add(int64(bytes.Count(frame, observedMark)))
 			// Scan the frame instead of decoding it: a thousand viewers in
 			// this process must cost less than the dashboard they measure.
 			for i := bytes.Index(frame, deliveryMark); i >= 0; {

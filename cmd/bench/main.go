@@ -137,6 +137,14 @@ func run() error {
 		fmt.Printf("\n6. the page in headless Chromium while 2,000 msg/s arrive for %v (2 receivers):\n   a click answered in p50 %v, max %v over %d clicks (target <= 200ms; %v at most before the load); counters %s\n",
 			time.Duration(scale(10, 3))*time.Second, page.p(50).Round(time.Millisecond), page.max().Round(time.Millisecond), len(page.samples), slices.Max(page.idle).Round(time.Millisecond), page.verdict)
 	}
+	if want("7") {
+		off, on, sent, shown, skipped, err := firehose(bin, scale(20000, 3000), scale(3, 1), 5000, time.Duration(scale(10, 2))*time.Second)
+		if err != nil {
+			return fmt.Errorf("firehose: %w", err)
+		}
+		fmt.Printf("\n7. what watching costs the broker: a bare client's confirmed publishes, %d messages, %d rounds alternating:\n   tracing off %.0f msg/s, rabbitboard watching through the firehose %.0f msg/s (medians; rounds %.0f and %.0f): ratio %.2f;\n   5,000 msg/s from another program for %v, watched: %d published, %d shown to a viewer, %d skipped (counted on the page)\n",
+			scale(20000, 3000), len(off), median(off), median(on), off, on, median(on)/median(off), time.Duration(scale(10, 2))*time.Second, sent, shown, skipped)
+	}
 	return nil
 }
 
