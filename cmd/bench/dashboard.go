@@ -135,6 +135,7 @@ type viewer struct {
 
 var deliveryMark = []byte(`"type":"` + string(mq.TypeDelivery) + `"`)
 var bodyMark = []byte(`"body":"`)
+
 // observedMark starts each publish to pacedQueue that a viewer is shown as
 // another program's (events encode their fields in this order).
 var observedMark = []byte(`"type":"` + string(mq.TypeObservedPublish) + `","exchange":"","routing_key":"` + pacedQueue + `"`)
