@@ -64,8 +64,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs := flag.NewFlagSet("rabbitboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address (ADDR)")
-	fs.StringVar(&c.amqpURL, "amqp-url", env("AMQP_URL", "amqp://guest:guest@localhost:5672/"), "RabbitMQ URL (AMQP_URL)")
-	fs.StringVar(&c.managementURL, "management-url", env("MANAGEMENT_URL", ""), `management plugin URL for listing every queue (MANAGEMENT_URL); default: the broker's host, port 15672; "-" turns it off`)
+	fs.StringVar(&c.amqpURL, "amqp-url", env("AMQP_URL", "amqp://guest:guest@localhost:5672/"), "RabbitMQ URL, or a cluster's node URLs separated by commas (AMQP_URL)")
+	fs.StringVar(&c.managementURL, "management-url", env("MANAGEMENT_URL", ""), `management plugin URL for listing every queue (MANAGEMENT_URL), or one per node of --amqp-url separated by commas; default: each node's host, port 15672; "-" turns it off`)
 	fs.BoolVar(&c.observe, "observe", getenv("OBSERVE") == "true", "watch other programs' consumers and publishes through RabbitMQ's firehose, switching it on if needed (OBSERVE)")
 	fs.IntVar(&c.observeQueue, "observe-queue", envInt("OBSERVE_QUEUE", 10000), "firehose copies that may wait for rabbitboard while it watches; beyond, the oldest are dropped and counted (OBSERVE_QUEUE)")
 	fs.BoolVar(&c.startBroker, "start-broker", getenv("START_BROKER") != "false", "start the local RabbitMQ (rabbitmq-server -detached) when none answers on a loopback URL (START_BROKER)")
@@ -135,7 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	if c.startBroker {
-		startLocalBroker(c.amqpURL, log)
+		startLocalBroker(mq.SplitURLs(c.amqpURL)[0], log) // a cluster's first node only
 	}
 	if err := broker.Open(); err != nil {
 		_ = srv.Close(context.Background())

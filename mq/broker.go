@@ -9,9 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -67,6 +64,7 @@ type Broker struct {
 	ready     chan struct{} // closed while conn is usable
 	state     BrokerState
 	lastErr   string
+	node      string               // host:port of the node in use
 	gen       int                  // counts connections made, so watchers notice a reconnect
 	lastPoll  map[string]QueueInfo // the watcher's last poll, the "before" of a survival report
 	lastHeld  map[string]int
@@ -81,8 +79,7 @@ type Broker struct {
 	pub publisher
 	obs observer
 
-	dialURL string // the URL amqp091-go dials, through dial
-	dial    func(network, addr string) (net.Conn, error)
+	nodes []node // the URL's nodes, at least one
 }
 
 // New returns a Broker; Open starts it.
@@ -127,7 +124,8 @@ func New(cfg Config) *Broker {
 		bindings:  map[string]BindingSpec{},
 		receivers: map[string]*Receiver{},
 	}
-	b.mgmt = newManagement(cfg.URL, cfg.ManagementURL)
+	b.nodes, _ = parseNodes(cfg.URL, cfg.ManagementURL)
+	b.mgmt = newManagement(b.nodes, cfg.ManagementURL)
 	b.pub.b, b.obs.b = b, b
 	return b
 }
@@ -135,12 +133,10 @@ func New(cfg Config) *Broker {
 // Open starts connecting (and reconnecting for as long as the Broker is
 // open). It returns at once: a broker that is down is retried, not fatal.
 func (b *Broker) Open() error {
-	dialURL, dial, err := dialer(b.cfg.URL, 2*time.Second)
-	if err != nil {
+	if b.nodes == nil {
 		// The parser's message quotes pieces of the URL, password and all.
-		return errors.New("the AMQP URL does not parse: write it as amqp://user:password@host:5672/vhost, with reserved characters (: / ? # @ %) in the user or password percent-encoded")
+		return errors.New("the AMQP URL does not parse: write it as amqp://user:password@host:5672/vhost (or several, separated by commas), with reserved characters (: / ? # @ % ,) in the user or password percent-encoded")
 	}
-	b.dialURL, b.dial = dialURL, dial
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.wg.Add(2)
 	go b.supervise()
@@ -183,49 +179,32 @@ func (b *Broker) Close(ctx context.Context) error {
 	}
 }
 
-// Redact hides the password of an AMQP URL.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable AMQP URL)"
-	}
-	return u.Redacted()
-}
-
-// redactErr removes the URL's password from an error text, whatever form
-// the URL was written in.
-func redactErr(text, raw string) string {
-	if raw != "" {
-		text = strings.ReplaceAll(text, raw, "(the AMQP URL)")
-	}
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		if pw, ok := u.User.Password(); ok && pw != "" {
-			text = strings.ReplaceAll(text, pw, "xxxxx")
-			text = strings.ReplaceAll(text, url.QueryEscape(pw), "xxxxx")
-			text = strings.ReplaceAll(text, url.PathEscape(pw), "xxxxx")
-		}
-	}
-	return text
-}
-
 // supervise keeps one connection open, redialing with capped backoff.
+// With a cluster's nodes it tries them in turn, from the one after the
+// node it lost, wrapping around; the backoff grows after a whole round.
 func (b *Broker) supervise() {
 	defer b.wg.Done()
 	const minBackoff, maxBackoff = 100 * time.Millisecond, 2 * time.Second
 	backoff := minBackoff
 	warned := false
+	at, failed := 0, 0
 	for {
-		conn, err := amqp.DialConfig(b.dialURL, amqp.Config{
+		n := b.nodes[at]
+		conn, err := amqp.DialConfig(n.dialURL, amqp.Config{
 			Heartbeat:  b.cfg.Heartbeat,
 			Properties: amqp.Table{"connection_name": b.cfg.ConnectionName, "product": Product, "platform": "Go"},
-			Dial:       b.dial,
+			Dial:       n.dial,
 		})
 		if err != nil {
-			msg := redactErr(redactErr(err.Error(), b.dialURL), b.cfg.URL)
+			msg := b.redactErr(err.Error())
 			b.setDown(msg)
 			if !warned {
-				b.log.Warn("RabbitMQ is not reachable; retrying until it is", "url", Redact(b.cfg.URL), "error", msg)
+				b.log.Warn("RabbitMQ is not reachable; retrying until it is", "url", Redact(b.cfg.URL), "node", n.addr, "error", msg)
 				warned = true
+			}
+			at, failed = (at+1)%len(b.nodes), failed+1
+			if failed%len(b.nodes) != 0 {
+				continue
 			}
 			select {
 			case <-b.ctx.Done():
@@ -235,13 +214,14 @@ func (b *Broker) supervise() {
 			backoff = min(backoff*2, maxBackoff)
 			continue
 		}
-		backoff, warned = minBackoff, false
+		backoff, warned, failed = minBackoff, false, 0
 		closed := conn.NotifyClose(make(chan *amqp.Error, 1))
+		b.mgmt.setBase(n.mgmt)
 		if b.generation() > 0 {
 			b.reportSurvival(conn)
 		}
-		b.setConnected(conn)
-		b.log.Info("connected to RabbitMQ", "url", Redact(b.cfg.URL))
+		b.setConnected(conn, n.addr)
+		b.log.Info("connected to RabbitMQ", "url", Redact(n.raw), "node", n.addr)
 		select {
 		case <-b.ctx.Done():
 			b.mu.Lock()
@@ -252,20 +232,21 @@ func (b *Broker) supervise() {
 		case e := <-closed:
 			msg := "connection closed"
 			if e != nil {
-				msg = redactErr(redactErr(e.Reason, b.dialURL), b.cfg.URL)
+				msg = b.redactErr(e.Reason)
 			}
-			b.log.Warn("lost the RabbitMQ connection; reconnecting", "error", msg)
+			b.log.Warn("lost the RabbitMQ connection; reconnecting", "node", n.addr, "error", msg)
 			b.setDown(msg)
+			at = (at + 1) % len(b.nodes)
 		}
 	}
 }
 
-func (b *Broker) setConnected(conn *amqp.Connection) {
+func (b *Broker) setConnected(conn *amqp.Connection, node string) {
 	b.mu.Lock()
-	b.conn, b.state, b.lastErr = conn, BrokerConnected, ""
+	b.conn, b.state, b.lastErr, b.node = conn, BrokerConnected, "", node
 	b.gen++
 	close(b.ready)
-	b.cfg.Events(BrokerEvent{Type: TypeBroker, State: BrokerConnected})
+	b.cfg.Events(BrokerEvent{Type: TypeBroker, State: BrokerConnected, Node: node})
 	b.mu.Unlock()
 }
 
@@ -279,7 +260,7 @@ func (b *Broker) setDown(msg string) {
 	if b.state == BrokerDown && b.lastErr == msg {
 		return
 	}
-	b.state, b.lastErr = BrokerDown, msg
+	b.state, b.lastErr, b.node = BrokerDown, msg, ""
 	b.cfg.Events(BrokerEvent{Type: TypeBroker, State: BrokerDown, Error: msg})
 }
 
@@ -287,7 +268,7 @@ func (b *Broker) setDown(msg string) {
 func (b *Broker) State() BrokerEvent {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return BrokerEvent{Type: TypeBroker, State: b.state, Error: b.lastErr}
+	return BrokerEvent{Type: TypeBroker, State: b.state, Error: b.lastErr, Node: b.node}
 }
 
 // connection returns the open connection, or ErrUnavailable at once when

@@ -43,6 +43,13 @@ type Error struct {
 	Message string
 }
 
+// queueDownError: the queue's node is down, so the queue is there but
+// unavailable (a classic queue in a cluster). It is an *Error too.
+type queueDownError struct{ err *Error }
+
+func (e *queueDownError) Error() string { return e.err.Message }
+func (e *queueDownError) Unwrap() error { return e.err }
+
 func (e *Error) Error() string { return e.Message }
 
 // ErrUnavailable is returned at once while there is no broker connection.
@@ -65,6 +72,7 @@ var (
 	reservedName    = regexp.MustCompile(`(queue|exchange) name '([^']*)' contains reserved prefix 'amq\.\*'`)
 	noSuch          = regexp.MustCompile(`no (queue|exchange) '([^']*)' in vhost`)
 	exclusiveQueue  = regexp.MustCompile(`cannot obtain exclusive access to locked queue '([^']*)'`)
+	homeNodeDown    = regexp.MustCompile(`home node '([^']*)' of durable queue '([^']*)' in vhost '[^']*' is down or inaccessible`)
 )
 
 // explain turns a broker refusal into an *Error with a sentence saying what
@@ -78,6 +86,10 @@ func explain(err error) error {
 		return err
 	}
 	name, text := replyName(ae.Code), ae.Reason
+	if m := homeNodeDown.FindStringSubmatch(text); ae.Code == amqp.NotFound && m != nil {
+		return &queueDownError{&Error{Code: CodeUnavailable, Message: fmt.Sprintf("The queue '%s' is unavailable: it is a classic queue, kept on node %s alone, and that node is down or unreachable. "+
+			"It comes back with its node; a quorum queue keeps copies on several nodes and would still be serving.", m[2], m[1])}}
+	}
 	msg := "RabbitMQ refused: " + text
 	switch {
 	case ae.Code == amqp.PreconditionFailed && inequivalentArg.MatchString(text):

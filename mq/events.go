@@ -49,6 +49,8 @@ type BrokerEvent struct {
 	Type  EventType   `json:"type"`
 	State BrokerState `json:"state"`
 	Error string      `json:"error,omitempty"`
+	// Node is the node in use, host:port, while connected.
+	Node string `json:"node,omitempty"`
 }
 
 // QueueEvent carries a queue's depth after it changed.

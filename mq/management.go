@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -18,24 +18,44 @@ import (
 
 // management lists the vhost's queues through the management plugin's HTTP
 // API, which AMQP itself cannot do. It is optional: when the plugin is not
-// reachable rabbitboard shows the queues it knows.
+// reachable rabbitboard shows the queues it knows. It asks the management
+// API of the node in use.
 type management struct {
-	base, vhost, user, password string
-	client                      *http.Client
+	vhost, user, password string
+	client                *http.Client
+
+	mu   sync.Mutex
+	base string // "-": turned off
 }
 
-func newManagement(amqpURL, base string) *management {
-	u, err := amqp.ParseURI(amqpURL)
-	if err != nil {
+func newManagement(nodes []node, setting string) *management {
+	if len(nodes) == 0 {
 		return nil
 	}
-	if base == "" {
-		base = "http://" + net.JoinHostPort(u.Host, "15672")
+	u, _ := amqp.ParseURI(nodes[0].raw)
+	m := &management{vhost: u.Vhost, user: u.Username, password: u.Password, client: &http.Client{Timeout: 2 * time.Second}, base: nodes[0].mgmt}
+	if setting == "-" {
+		m.base = "-"
 	}
-	return &management{
-		base: base, vhost: u.Vhost, user: u.Username, password: u.Password,
-		client: &http.Client{Timeout: 2 * time.Second},
+	return m
+}
+
+// setBase moves to the management API of the node in use.
+func (m *management) setBase(base string) {
+	if m == nil {
+		return
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.base != "-" {
+		m.base = base
+	}
+}
+
+func (m *management) baseURL() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.base
 }
 
 func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
@@ -81,7 +101,7 @@ func (e *statusError) Error() string {
 // do sends one management API request with a JSON body (if any) and
 // decodes a JSON answer into out (if not nil).
 func (m *management) do(ctx context.Context, method, path string, body, out any) error {
-	if m == nil || m.base == "-" {
+	if m == nil || m.baseURL() == "-" {
 		return fmt.Errorf("management API disabled")
 	}
 	var rd io.Reader
@@ -92,7 +112,7 @@ func (m *management) do(ctx context.Context, method, path string, body, out any)
 		}
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, m.base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, m.baseURL()+path, rd)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,9 @@ type QueueInfo struct {
 	QueueSpec
 	Messages  int `json:"messages"`
 	Consumers int `json:"consumers"`
+	// Unavailable says why a queue that exists cannot be used now (its
+	// node is down).
+	Unavailable string `json:"unavailable,omitempty"`
 }
 
 func checkName(kind, name string) error {
@@ -146,6 +149,18 @@ func (b *Broker) Queues(ctx context.Context) ([]QueueInfo, error) {
 	for _, name := range names {
 		q, err := b.InspectQueue(name)
 		var me *Error
+		var down *queueDownError
+		if errors.As(err, &down) {
+			q, listed := all[name]
+			if !listed {
+				b.mu.Lock()
+				q.QueueSpec = b.known[name]
+				b.mu.Unlock()
+			}
+			q.Unavailable = down.Error()
+			all[name] = q
+			continue
+		}
 		if errors.As(err, &me) && me.Code == CodeUnavailable {
 			return nil, err // a partial list would look like lost queues
 		}

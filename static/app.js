@@ -200,7 +200,7 @@ function render() {
   if (dirtyBroker) {
     const b = document.getElementById("broker");
     b.className = "broker " + state.broker.state;
-    b.textContent = t("broker." + state.broker.state);
+    b.textContent = brokerLabel(state.broker);
     b.title = state.broker.error || "";
     dirtyBroker = false;
   }
@@ -234,11 +234,17 @@ const noReceivers = document.querySelector("#receivers .empty");
 
 function renderQueues() {
   const rows = [...state.queues.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((q) => {
-    const row = fill(clone("tpl-queue"), q);
+    const row = fill(clone("tpl-queue"), { ...q, unavailable: q.unavailable || "" });
     row.dataset.queue = q.name;
     return row;
   });
   document.querySelector("#queues tbody").replaceChildren(...rows);
+}
+
+// brokerLabel says how rabbitboard is connected, naming the node in use,
+// as the server's brokerLabel does.
+function brokerLabel(b) {
+  return b.state === "connected" && b.node ? t("broker.node", b) : t("broker." + b.state);
 }
 
 function renderObserve() {

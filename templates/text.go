@@ -11,6 +11,7 @@ import (
 // change a word, and to translate it. "{name}" marks a value.
 var Text = map[string]string{
 	"broker.connected":  "RabbitMQ connected",
+	"broker.node":       "RabbitMQ connected to {node}",
 	"broker.connecting": "RabbitMQ connecting",
 	"broker.down":       "RabbitMQ down, reconnecting",
 	"live.off":          "live updates: reload to refresh",

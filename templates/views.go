@@ -167,3 +167,12 @@ func ObservedLine(p mq.ObservedPublishEvent) string {
 	}
 	return T("observed.line", "name", p.Name, "body", p.Body, "to", to, "queues", queues)
 }
+
+// brokerLabel says how rabbitboard is connected, naming the node in use.
+// (The page's script says it the same way, in brokerLabel.)
+func brokerLabel(b mq.BrokerEvent) string {
+	if b.State == mq.BrokerConnected && b.Node != "" {
+		return T("broker.node", "node", b.Node)
+	}
+	return T("broker." + string(b.State))
+}

@@ -28,7 +28,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		Broker: snap.Broker, Queues: snap.Queues, Receivers: snap.Receivers,
 		Recent: recent, Settled: settled, Survival: snap.Survival, Exchanges: snap.Exchanges, Bindings: snap.Bindings, Observe: snap.Observe, Observed: snap.Observed, Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
 	}
-	for _, pr := range Presets {
+	for _, pr := range offeredPresets(s.cfg.Broker.Nodes() > 1) {
 		page.Presets = append(page.Presets, templates.Preset{Name: pr.Name, Title: pr.Title, Watch: pr.Watch})
 	}
 	if f := takeFlash(w, r); f != nil {
@@ -44,8 +44,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Broker.State().State == mq.BrokerConnected {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "broker": mq.BrokerConnected})
+	if st := s.cfg.Broker.State(); st.State == mq.BrokerConnected {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "broker": mq.BrokerConnected, "node": st.Node})
 		return
 	}
 	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "degraded", "broker": mq.BrokerDown})

@@ -21,6 +21,8 @@ type Preset struct {
 	Receivers []mq.ReceiverSpec `json:"receivers"`
 	// Try is the publish that shows the lesson; the page fills its form.
 	Try publishTry `json:"try"`
+	// Cluster: offered only when rabbitboard is given a cluster's nodes.
+	Cluster bool `json:"cluster,omitempty"`
 }
 
 type publishTry struct {
@@ -112,6 +114,24 @@ var Presets = []Preset{
 		Receivers: []mq.ReceiverSpec{{Queue: "dead_letters", Name: "dead letters"}},
 		Try:       publishTry{RoutingKey: "work_with_ttl", Body: "expires in 5 s", Count: 1},
 	},
+	{
+		Name: "quorum-failover", Title: "Quorum queue across a node failure", Cluster: true,
+		Watch: "The durability lesson's next chapter. Publish the 100 persistent tasks to quorum_tasks (and a few to classic_tasks), then stop the node rabbitboard is connected to " +
+			"(rabbitmqctl -n NODE stop_app). rabbitboard moves to another node and the page names it. The quorum queue keeps a copy on a majority of the nodes, so every confirmed message is still there and the worker takes them all; " +
+			"the classic queue lived on the stopped node alone, so it is unavailable until that node is back.",
+		Queues: []mq.QueueSpec{
+			{Name: "quorum_tasks", Durable: true, Arguments: map[string]any{"x-queue-type": "quorum"}},
+			{Name: "classic_tasks", Durable: true},
+		},
+		Receivers: []mq.ReceiverSpec{{Queue: "quorum_tasks", Name: "worker", Prefetch: 10, Ack: mq.AckManual, WorkMS: 50}},
+		Try:       publishTry{RoutingKey: "quorum_tasks", Body: "Task {{seq}}", Count: 100, Persistent: true},
+	},
+}
+
+// offeredPresets lists the scenarios this broker can show: the cluster ones only
+// on a cluster.
+func offeredPresets(cluster bool) []Preset {
+	return slices.DeleteFunc(slices.Clone(Presets), func(p Preset) bool { return p.Cluster && !cluster })
 }
 
 // presets runs presets and remembers which receivers each run added, so
@@ -131,7 +151,7 @@ func findPreset(name string) (Preset, error) {
 }
 
 func (s *Server) listPresets(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, Presets)
+	writeJSON(w, http.StatusOK, offeredPresets(s.cfg.Broker.Nodes() > 1))
 }
 
 func (s *Server) runPreset(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"rabbitboard/internal/testkit"
+	"rabbitboard/mq"
 )
 
 // Each scenario, set up and published from the page in Chromium, shows
@@ -141,4 +143,33 @@ func durabilityLesson(t *testing.T, s *stack, ctx context.Context) {
 			t.Errorf("the survival table %q lacks %s: %s", rows, q, verdict)
 		}
 	}
+}
+
+// The quorum queue's lesson is offered only when rabbitboard is given a
+// cluster's nodes; it then sets up as the others do.
+func TestClusterScenarioOffered(t *testing.T) {
+	names := func(s *stack) []string {
+		var ps []Preset
+		s.mustCall(t, "GET", "/api/presets", nil, 200, &ps)
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.Name)
+		}
+		return out
+	}
+	if got := names(startStack(t, Limits{})); slices.Contains(got, "quorum-failover") || len(got) != len(Presets)-1 {
+		t.Fatalf("one node offers %v", got)
+	}
+	two := startStackWith(t, options{amqpURL: testkit.AMQPURL() + ",amqp://guest:guest@localhost:5672/"})
+	if got := names(two); !slices.Contains(got, "quorum-failover") {
+		t.Fatalf("a cluster offers %v", got)
+	}
+	two.mustCall(t, "POST", "/api/presets/quorum-failover", nil, 200, nil)
+	t.Cleanup(func() { two.call(t, "POST", "/api/presets/quorum-failover/reset", nil, nil) })
+	var q mq.QueueInfo
+	two.mustCall(t, "GET", "/api/queues/quorum_tasks", nil, 200, &q)
+	if q.Consumers != 1 {
+		t.Fatalf("quorum_tasks %+v, want its worker", q)
+	}
+	two.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": "quorum_tasks", "body": "Task {{seq}}", "count": 100, "persistent": true}, 200, nil)
 }

@@ -70,6 +70,24 @@ func TestPasswordNeverShows(t *testing.T) {
 	conn.Close()
 	leaks("the snapshot", string(snap))
 
+	// A cluster's list whose first node does not answer: rabbitboard moves
+	// on to the next, and neither URL's password shows.
+	unreachable := u
+	unreachable.Host = "127.0.0.1:1"
+	list := startStackWith(t, options{amqpURL: unreachable.String() + "," + u.String(), log: logs})
+	if st := list.broker.State(); st.Node != "127.0.0.1:5672" {
+		t.Errorf("on node %q, want the second", st.Node)
+	}
+	if resp, err := http.Get(list.url + "/healthz"); err == nil {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		leaks("the cluster's health", string(body))
+		if !strings.Contains(string(body), `"node":"127.0.0.1:5672"`) {
+			t.Errorf("health %s does not name the node", body)
+		}
+	}
+	leaks("the cluster's URL as logged", mq.Redact(unreachable.String()+","+u.String()))
+
 	// A URL that does not parse is refused without repeating it.
 	bad := mq.New(mq.Config{URL: "amqp://" + user + ":" + password + "@127.0.0.1:notaport/"})
 	if err := bad.Open(); err == nil {

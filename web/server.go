@@ -37,6 +37,8 @@ type Broker interface {
 	Topology(context.Context) mq.TopologyEvent
 	Observe(ctx context.Context, enabled bool) (mq.ObserveEvent, error)
 	ObserveStatus() mq.ObserveEvent
+	// Nodes is how many node URLs rabbitboard was given.
+	Nodes() int
 }
 
 // Limits bound what one request may ask for.

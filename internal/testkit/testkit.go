@@ -109,3 +109,25 @@ func Channel(t testing.TB) *amqp.Channel {
 	}
 	return ch
 }
+
+// Cluster starts a three-node RabbitMQ cluster beside the machine's own
+// broker (scripts/cluster.sh: AMQP on 127.0.0.1:5681-5683, management on
+// 15681-15683) and stops and removes it when the test ends.
+func Cluster(t testing.TB, root string) {
+	t.Helper()
+	script := root + "/scripts/cluster.sh"
+	t.Cleanup(func() {
+		if out, err := exec.Command("bash", script, "stop").CombinedOutput(); err != nil {
+			t.Errorf("stopping the cluster: %v\n%s", err, out)
+		}
+	})
+	if out, err := exec.Command("bash", script, "start").CombinedOutput(); err != nil {
+		t.Fatalf("starting the cluster: %v\n%s", err, out)
+	}
+}
+
+// ClusterNodes are the cluster's node names and AMQP ports.
+var ClusterNodes = []struct {
+	Name string
+	Port int
+}{{"n5681@localhost", 5681}, {"n5682@localhost", 5682}, {"n5683@localhost", 5683}}
