@@ -347,6 +347,7 @@ func TestObserveUnderLoad(t *testing.T) {
 		Enabled bool
 		Tracing string
 		Skipped int64
+		Error   string
 	}
 	testkit.WaitFor(t, 10*time.Second, "watching to start", func() bool {
 		getJSON(d.URL+"/api/observe", &st)
@@ -414,10 +415,19 @@ func TestObserveUnderLoad(t *testing.T) {
 		}
 	}
 	took := time.Since(start)
-	testkit.WaitFor(t, 60*time.Second, "every copy shown or counted as skipped", func() bool {
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		getJSON(d.URL+"/api/observe", &st)
-		return shown.Load()+st.Skipped == int64(sent)
-	})
+		if shown.Load()+st.Skipped == int64(sent) {
+			break
+		}
+		if time.Now().After(deadline) {
+			var stats struct {
+				Dropped int64 `json:"viewers_dropped"`
+			}
+			getJSON(d.URL+"/api/stats", &stats)
+			t.Fatalf("of %d published, %d shown and %d counted as skipped (viewers cut off: %d; watching: %+v)\n%s", sent, shown.Load(), st.Skipped, stats.Dropped, st, d.Log.String())
+		}
+	}
 	t.Logf("published %d in %v; shown %d, skipped %d; deepest queue of copies %d; RSS %d MiB before, %d MiB at most",
 		sent, took.Round(time.Millisecond), shown.Load(), st.Skipped, deepest, before>>20, peakRSS>>20)
 	if deepest > 1000 {

@@ -477,6 +477,9 @@ func (o *observer) othersWatch(ctx context.Context) bool {
 // run reads the firehose while watching is on, through every reconnect.
 func (o *observer) run(ctx context.Context) {
 	defer close(o.done)
+	// One queue name for the whole run: a channel that breaks is replaced
+	// by one that reads the same queue, where what it held went back.
+	name := traceQueuePrefix + rand.Text()[:12]
 	for ctx.Err() == nil {
 		conn, err := o.b.connection()
 		if err != nil {
@@ -487,7 +490,8 @@ func (o *observer) run(ctx context.Context) {
 			continue
 		}
 		o.poll(ctx) // this connection's name, after a reconnect
-		if err := o.read(ctx, conn); err != nil {
+		if err := o.read(ctx, conn, name); err != nil {
+			o.b.log.Warn("reading the firehose failed; trying again", "error", err)
 			o.mu.Lock()
 			o.errText = err.Error()
 			o.mu.Unlock()
@@ -502,13 +506,12 @@ func (o *observer) run(ctx context.Context) {
 
 // read declares the bounded queue of firehose copies and reads it until
 // watching stops or the channel goes.
-func (o *observer) read(ctx context.Context, conn *amqp.Connection) error {
+func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string) error {
 	ch, err := conn.Channel()
 	if err != nil {
 		return explain(err)
 	}
 	defer ch.Close()
-	name := traceQueuePrefix + rand.Text()[:12]
 	if _, err := ch.QueueDeclare(name, false, true, true, false, amqp.Table{"x-max-length": int32(o.b.cfg.ObserveQueueLength), "x-overflow": "drop-head"}); err != nil {
 		return explain(err)
 	}
