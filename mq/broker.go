@@ -68,6 +68,7 @@ type Broker struct {
 	gen       int                  // counts connections made, so watchers notice a reconnect
 	lastPoll  map[string]QueueInfo // the watcher's last poll, the "before" of a survival report
 	lastHeld  map[string]int
+	reported  map[string]QueueInfo    // the depths viewers were last told
 	exchanges map[string]ExchangeSpec // exchanges rabbitboard declared
 	bindings  map[string]BindingSpec  // bindings rabbitboard made, by BindingSpec.key
 	topology  TopologyEvent           // the last one read, for predicting routes

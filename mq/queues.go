@@ -64,7 +64,7 @@ func (b *Broker) DeclareQueue(spec QueueSpec) (QueueInfo, error) {
 	}
 	b.remember(spec)
 	info := QueueInfo{QueueSpec: spec, Messages: q.Messages, Consumers: q.Consumers}
-	b.cfg.Events(QueueEvent{Type: TypeQueue, Queue: info})
+	b.reportQueue(info)
 	return info, nil
 }
 
@@ -112,6 +112,7 @@ func (b *Broker) DeleteQueue(name string) error {
 	}
 	b.mu.Lock()
 	delete(b.known, name)
+	delete(b.reported, name)
 	b.mu.Unlock()
 	b.cfg.Events(QueueGoneEvent{Type: TypeQueueGone, Queue: name})
 	return nil
@@ -181,15 +182,28 @@ func (b *Broker) Queues(ctx context.Context) ([]QueueInfo, error) {
 
 func (b *Broker) refreshQueue(name string) {
 	if q, err := b.InspectQueue(name); err == nil {
-		b.cfg.Events(QueueEvent{Type: TypeQueue, Queue: q})
+		b.reportQueue(q)
 	}
+}
+
+// reportQueue tells viewers a queue's depth and remembers what it told, so
+// that the poller corrects any report that is out of date, whoever made it
+// (a depth read just after a publish, say, whose messages were consumed
+// before the next poll).
+func (b *Broker) reportQueue(q QueueInfo) {
+	b.mu.Lock()
+	if b.reported == nil {
+		b.reported = map[string]QueueInfo{}
+	}
+	b.reported[q.Name] = q
+	b.mu.Unlock()
+	b.cfg.Events(QueueEvent{Type: TypeQueue, Queue: q})
 }
 
 // watchQueues polls queue depths and reports the ones that changed. The
 // last poll is kept as the "before" of a survival report.
 func (b *Broker) watchQueues() {
 	defer b.wg.Done()
-	last := map[string]QueueInfo{}
 	t := time.NewTicker(b.cfg.PollInterval)
 	defer t.Stop()
 	for {
@@ -212,18 +226,21 @@ func (b *Broker) watchQueues() {
 		}
 		b.mu.Lock()
 		b.lastPoll, b.lastHeld = seen, heldNow
+		told := maps.Clone(b.reported)
 		b.mu.Unlock()
 		for _, q := range qs {
-			if prev, ok := last[q.Name]; !ok || !reflect.DeepEqual(prev, q) {
-				b.cfg.Events(QueueEvent{Type: TypeQueue, Queue: q})
+			if prev, ok := told[q.Name]; !ok || !reflect.DeepEqual(prev, q) {
+				b.reportQueue(q)
 			}
 		}
-		for name := range last {
+		for name := range told {
 			if _, ok := seen[name]; !ok {
+				b.mu.Lock()
+				delete(b.reported, name)
+				b.mu.Unlock()
 				b.cfg.Events(QueueGoneEvent{Type: TypeQueueGone, Queue: name})
 			}
 		}
-		last = seen
 		b.topologyChanged() // exchanges and bindings made by others, too
 	}
 }

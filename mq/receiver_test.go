@@ -137,3 +137,26 @@ func TestReceiverWaitsForItsQueue(t *testing.T) {
 	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("back")}, Count: 1})
 	testkit.WaitFor(t, 5*time.Second, "the delivery", func() bool { return len(rec.deliveries(id)) == 1 })
 }
+
+// A depth reported just after a publish is corrected by the next poll
+// even when that poll sees what the one before the publish saw.
+func TestReportedDepthIsCorrected(t *testing.T) {
+	b, rec := openBroker(t)
+	q := freshQueue(t, b, QueueSpec{})
+	depth := func() int {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		for i := len(rec.events) - 1; i >= 0; i-- {
+			if e, ok := rec.events[i].(QueueEvent); ok && e.Queue.Name == q {
+				return e.Queue.Messages
+			}
+		}
+		return -1
+	}
+	time.Sleep(500 * time.Millisecond) // polls that see the queue empty
+	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 3})
+	if _, err := testkit.Channel(t).QueuePurge(q, false); err != nil { // another program takes them at once
+		t.Fatal(err)
+	}
+	testkit.WaitFor(t, 2*time.Second, "the depth back at 0", func() bool { return depth() == 0 })
+}
