@@ -87,24 +87,35 @@ type Counters struct {
 	Undecodable int64 `json:"undecodable,omitempty"`
 }
 
+// EventCounters are Counters as deliveries and settlements carry them:
+// the counts that are 0 are left out, as nothing that is not set is sent.
+type EventCounters struct {
+	Received    int64 `json:"received"`
+	Acked       int64 `json:"acked,omitempty"`
+	Unacked     int64 `json:"unacked,omitempty"`
+	Undecodable int64 `json:"undecodable,omitempty"`
+}
+
 // DeliveryEvent is one message handed to a receiver.
 type DeliveryEvent struct {
 	Type        EventType `json:"type"`
 	Receiver    string    `json:"receiver"`
 	Queue       string    `json:"queue"`
 	Seq         int64     `json:"seq"`
-	DeliveryTag uint64    `json:"delivery_tag"`
-	Redelivered bool      `json:"redelivered"`
+	DeliveryTag uint64    `json:"delivery_tag,omitempty"` // 0: not traced (another program's)
+	Redelivered bool      `json:"redelivered,omitempty"`
 	Exchange    string    `json:"exchange"`
 	RoutingKey  string    `json:"routing_key"`
 	Body        string    `json:"body"`
-	Encoding    string    `json:"encoding"`
+	// Encoding is "base64" for a body that is not UTF-8; "" is text.
+	Encoding string `json:"encoding,omitempty"`
 	// BodySize is the body's length in bytes; Truncated says Body holds
 	// only the first Config.PreviewBytes of it.
-	BodySize   int            `json:"body_size"`
-	Truncated  bool           `json:"truncated,omitempty"`
-	Properties Properties     `json:"properties"`
-	Headers    map[string]any `json:"headers"`
+	BodySize  int  `json:"body_size"`
+	Truncated bool `json:"truncated,omitempty"`
+	// Properties and Headers are left out when none is set.
+	Properties Properties     `json:"properties,omitzero"`
+	Headers    map[string]any `json:"headers,omitempty"`
 	// HeadersTruncated says Headers holds only some of the message's
 	// headers: like bodies, they are cut at Config.PreviewBytes.
 	HeadersTruncated bool `json:"headers_truncated,omitempty"`
@@ -114,21 +125,21 @@ type DeliveryEvent struct {
 	Undecodable string `json:"undecodable,omitempty"`
 	// Get: another program took the message with basic.get (or with a
 	// consumer the broker did not list yet: the trace cannot tell).
-	Get      bool      `json:"get,omitempty"`
-	At       time.Time `json:"at"`
-	Counters Counters  `json:"counters"`
+	Get      bool          `json:"get,omitempty"`
+	At       time.Time     `json:"at"`
+	Counters EventCounters `json:"counters"`
 }
 
 // SettledEvent says what became of a delivery: ack, nack, reject, or
 // requeued when the broker took it back because the channel went away.
 type SettledEvent struct {
-	Type        EventType `json:"type"`
-	Receiver    string    `json:"receiver"`
-	DeliveryTag uint64    `json:"delivery_tag"`
-	Seq         int64     `json:"seq"`
-	Outcome     Outcome   `json:"outcome"`
-	Requeue     bool      `json:"requeue"`
-	Counters    Counters  `json:"counters"`
+	Type        EventType     `json:"type"`
+	Receiver    string        `json:"receiver"`
+	DeliveryTag uint64        `json:"delivery_tag"`
+	Seq         int64         `json:"seq"`
+	Outcome     Outcome       `json:"outcome"`
+	Requeue     bool          `json:"requeue"`
+	Counters    EventCounters `json:"counters"`
 }
 
 // PublishedEvent summarises one publish request once the broker confirmed it.

@@ -3,6 +3,7 @@ package mq
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -22,8 +23,8 @@ func TestEventsRoundTrip(t *testing.T) {
 			Body: "Task 3...", Encoding: "text", BodySize: 9, Truncated: true,
 			Properties: Properties{PublishProperties: PublishProperties{ContentType: "text/plain", MessageID: "m", CorrelationID: "c", ReplyTo: "r", Expiration: "60000", Priority: 5, Type: "t", AppID: "a"},
 				ContentEncoding: "gzip", DeliveryMode: 2, UserID: "guest", Timestamp: "2026-11-26T03:04:05Z"},
-			Headers: map[string]any{"tenant": "acme", "nested": map[string]any{"ok": true}}, HeadersTruncated: true, Undecodable: "why", Get: true, At: at, Counters: counters},
-		SettledEvent{Type: TypeSettled, Receiver: "r1", DeliveryTag: 9, Seq: 3, Outcome: OutcomeNack, Requeue: true, Counters: counters},
+			Headers: map[string]any{"tenant": "acme", "nested": map[string]any{"ok": true}}, HeadersTruncated: true, Undecodable: "why", Get: true, At: at, Counters: EventCounters(counters)},
+		SettledEvent{Type: TypeSettled, Receiver: "r1", DeliveryTag: 9, Seq: 3, Outcome: OutcomeNack, Requeue: true, Counters: EventCounters(counters)},
 		PublishedEvent{Type: TypePublished, Exchange: "x", RoutingKey: "k", Count: 10, Confirmed: 8, Nacked: 1, Returned: 1},
 		RouteEvent{Type: TypeRoute, Exchange: "x", RoutingKey: "k", Queues: []string{"a", "b"}},
 		ReturnedEvent{Type: TypeReturned, Exchange: "x", RoutingKey: "k", ReplyCode: 312, ReplyText: "NO_ROUTE", Body: "b", Encoding: "text", Message: "none took it"},
@@ -55,4 +56,21 @@ func TestEventsRoundTrip(t *testing.T) {
 	if _, err := DecodeEvent([]byte(`{"type":"gossip"}`)); err == nil {
 		t.Fatal("an unknown type decoded")
 	}
+}
+
+// A delivery event carries only what is set: for a 100-byte body with no
+// properties or headers, at most 1.3 times the body plus 200 bytes.
+func TestDeliveryEventIsLean(t *testing.T) {
+	body := strings.Repeat("x", 100)
+	ev := DeliveryEvent{Type: TypeDelivery, Receiver: "r1", Queue: "hello", Seq: 12345, DeliveryTag: 12345, RoutingKey: "hello",
+		Body: body, BodySize: 100, Properties: Properties{}, Headers: map[string]any{},
+		At: time.Now().UTC(), Counters: EventCounters{Received: 12345, Acked: 12345}}
+	data, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := 130 + 200; len(data) > limit {
+		t.Fatalf("%d bytes, more than %d:\n%s", len(data), limit, data)
+	}
+	t.Logf("%d bytes: %s", len(data), data)
 }

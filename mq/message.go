@@ -14,16 +14,17 @@ import (
 )
 
 // PublishProperties are the basic properties a publisher sets, as users
-// name them. Delivery mode comes from Message.Persistent.
+// name them. Delivery mode comes from Message.Persistent. Events carry only
+// the ones that are set.
 type PublishProperties struct {
-	ContentType   string `json:"content_type"`
-	MessageID     string `json:"message_id"`
-	CorrelationID string `json:"correlation_id"`
-	ReplyTo       string `json:"reply_to"`
-	Expiration    string `json:"expiration"`
-	Priority      uint8  `json:"priority"`
-	Type          string `json:"type"`
-	AppID         string `json:"app_id"`
+	ContentType   string `json:"content_type,omitempty"`
+	MessageID     string `json:"message_id,omitempty"`
+	CorrelationID string `json:"correlation_id,omitempty"`
+	ReplyTo       string `json:"reply_to,omitempty"`
+	Expiration    string `json:"expiration,omitempty"`
+	Priority      uint8  `json:"priority,omitempty"`
+	Type          string `json:"type,omitempty"`
+	AppID         string `json:"app_id,omitempty"`
 }
 
 // Properties are a delivered message's properties: what the publisher
@@ -91,6 +92,15 @@ func EncodeBody(b []byte) (body, encoding string) {
 		return string(b), "text"
 	}
 	return base64.StdEncoding.EncodeToString(b), "base64"
+}
+
+// eventEncoding is how an event names a body's encoding: text, the usual,
+// goes unsaid.
+func eventEncoding(enc string) string {
+	if enc == "text" {
+		return ""
+	}
+	return enc
 }
 
 // Preview is the body as a delivery event shows it: at most max bytes of

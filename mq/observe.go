@@ -648,6 +648,7 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 	}
 	props, theirHeaders := traceProperties(t.Properties)
 	body, enc, truncated := Preview(d.Body, o.b.cfg.PreviewBytes)
+	enc = eventEncoding(enc)
 	headers, headersCut, _ := previewHeaders(theirHeaders, o.b.cfg.PreviewBytes)
 	if !t.Deliver {
 		name := o.nameOf(ctx, t.Connection)
@@ -677,7 +678,7 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 	info := r.info()
 	ev := DeliveryEvent{Type: TypeDelivery, Receiver: r.id, Queue: t.Queue, Seq: r.seq, Redelivered: t.Redelivered,
 		Exchange: t.Exchange, RoutingKey: t.RoutingKey, Body: body, Encoding: enc, BodySize: len(d.Body), Truncated: truncated,
-		Properties: props, Headers: headers, HeadersTruncated: headersCut, Get: r.provisional(), At: time.Now().UTC(), Counters: info.Counters}
+		Properties: props, Headers: headers, HeadersTruncated: headersCut, Get: r.provisional(), At: time.Now().UTC(), Counters: EventCounters(info.Counters)}
 	o.mu.Unlock()
 	if !listed {
 		o.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: info})

@@ -430,6 +430,7 @@ func (r *Receiver) answerWaiters(err error) {
 // dead-letter exchange, if it has one) instead of seeing it again forever.
 func (r *Receiver) take(d amqp.Delivery) {
 	body, enc, truncated := Preview(d.Body, r.b.cfg.PreviewBytes)
+	enc = eventEncoding(enc)
 	headers, headersCut, undecodable := previewHeaders(d.Headers, r.b.cfg.PreviewBytes)
 	r.mu.Lock()
 	r.seq++
@@ -453,7 +454,7 @@ func (r *Receiver) take(d amqp.Delivery) {
 		Exchange: d.Exchange, RoutingKey: d.RoutingKey, Body: body, Encoding: enc,
 		BodySize: len(d.Body), Truncated: truncated,
 		Properties: deliveryProperties(d), Headers: headers, HeadersTruncated: headersCut,
-		Undecodable: undecodable, At: time.Now().UTC(), Counters: r.counters,
+		Undecodable: undecodable, At: time.Now().UTC(), Counters: EventCounters(r.counters),
 	})
 	seq := r.seq
 	r.mu.Unlock()
@@ -545,7 +546,7 @@ func (r *Receiver) settle(tag uint64, outcome Outcome, requeue bool) error {
 		r.counters.Acked++
 	}
 	r.b.cfg.Events(SettledEvent{Type: TypeSettled, Receiver: r.id, DeliveryTag: tag, Seq: seq,
-		Outcome: outcome, Requeue: requeue, Counters: r.counters})
+		Outcome: outcome, Requeue: requeue, Counters: EventCounters(r.counters)})
 	return nil
 }
 
@@ -581,7 +582,7 @@ func (r *Receiver) sessionLost() {
 	for _, tag := range tags {
 		r.counters.Unacked--
 		r.b.cfg.Events(SettledEvent{Type: TypeSettled, Receiver: r.id, DeliveryTag: tag, Seq: s.held[tag],
-			Outcome: OutcomeRequeued, Requeue: true, Counters: r.counters})
+			Outcome: OutcomeRequeued, Requeue: true, Counters: EventCounters(r.counters)})
 	}
 }
 

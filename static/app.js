@@ -186,9 +186,10 @@ function addCard(d) {
 function setCounters(id, c) {
   const r = state.receivers.get(id);
   if (!r || !c) return;
-  r.received = c.received;
-  r.acked = c.acked;
-  r.unacked = c.unacked;
+  // A count of 0 goes unsaid.
+  r.received = c.received || 0;
+  r.acked = c.acked || 0;
+  r.unacked = c.unacked || 0;
   r.undecodable = c.undecodable || 0;
   dirtyReceivers.add(id);
 }
@@ -417,12 +418,12 @@ function renderCard(r, d) {
   const outcome = d.settled || "";
   const card = paths(clone("tpl-card"), { id: r.id, tag: d.delivery_tag });
   card.dataset.seq = String(d.seq);
-  card.classList.toggle("redelivered", d.redelivered);
+  card.classList.toggle("redelivered", !!d.redelivered);
   card.classList.replace("settled-", "settled-" + outcome);
   fill(card, {
     seq: t("card.seq", { seq: d.seq }), tag: d.delivery_tag ? t("card.tag", { tag: d.delivery_tag }) : "", get: !!d.get,
-    redelivered: d.redelivered, outcome, body: d.body + (d.truncated ? "…" : ""),
-    undecodable: d.undecodable || "", summary: t("card.summary", d),
+    redelivered: !!d.redelivered, outcome, body: d.body + (d.truncated ? "…" : ""),
+    undecodable: d.undecodable || "", summary: t("card.summary", { ...d, encoding: d.encoding || "text" }),
     controls: r.ack === "interactive" && !outcome,
   });
   // Properties and headers are drawn when first asked for, in the order

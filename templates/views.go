@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -96,7 +97,7 @@ type CardView struct {
 func cardView(r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome, presenter bool) CardView {
 	return CardView{
 		ID: r.ID, Tag: itoa(d.DeliveryTag), Seq: itoa(d.Seq), Body: cardBody(d), Undecodable: d.Undecodable,
-		Summary:     T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", d.Encoding),
+		Summary:     T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", cmp.Or(d.Encoding, "text")),
 		Redelivered: d.Redelivered, Get: d.Get, Outcome: outcome, Props: props(d),
 		Controls: presenter && r.Ack == mq.AckInteractive && outcome == "",
 	}

@@ -124,9 +124,9 @@ func (s *State) setReceiver(info mq.ReceiverInfo) {
 	s.receivers[info.ID] = info
 }
 
-func (s *State) updateCounters(id string, c mq.Counters) {
+func (s *State) updateCounters(id string, c mq.EventCounters) {
 	if info, ok := s.receivers[id]; ok {
-		info.Counters = c
+		info.Counters = mq.Counters(c)
 		s.receivers[id] = info
 	}
 }
