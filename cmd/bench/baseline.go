@@ -7,7 +7,9 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// baseline is a bare amqp091-go publisher and consumer, no rabbitboard.
+// baseline is a bare amqp091-go publisher with confirms and a consumer
+// with auto ack, as rabbitboard's receivers in (2): what a user who picks
+// a bare client runs, no rabbitboard.
 func baseline(n int) (*result, error) {
 	conn, err := amqp.Dial(*amqpURL)
 	if err != nil {
@@ -25,8 +27,7 @@ func baseline(n int) (*result, error) {
 	if err := pub.Confirm(false); err != nil {
 		return nil, err
 	}
-	_ = sub.Qos(500, 0, false)
-	deliveries, err := sub.Consume(q, "", false, false, false, false, nil)
+	deliveries, err := sub.Consume(q, "", true, false, false, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +39,6 @@ func baseline(n int) (*result, error) {
 			if at, ok := sent(d.Body); ok {
 				res.samples = append(res.samples, time.Since(at))
 			}
-			_ = d.Ack(false)
 			if len(res.samples) == n {
 				return
 			}
