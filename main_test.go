@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -359,14 +361,25 @@ func TestObserveUnderLoad(t *testing.T) {
 	}
 	defer v.Close()
 	var shown atomic.Int64
+	var seenMu sync.Mutex
+	seen := map[int]bool{} // the numbered bodies shown
+	var readErr atomic.Value
 	go func() {
 		mark := []byte(`"type":"observed_publish"`)
+		numbered := regexp.MustCompile(`"body":"m(\d+)x`)
 		for {
 			_, frame, err := v.ReadMessage()
 			if err != nil {
+				readErr.Store(err.Error())
 				return
 			}
 			shown.Add(int64(bytes.Count(frame, mark)))
+			seenMu.Lock()
+			for _, m := range numbered.FindAllSubmatch(frame, -1) {
+				n, _ := strconv.Atoi(string(m[1]))
+				seen[n] = true
+			}
+			seenMu.Unlock()
 		}
 	}()
 
@@ -379,7 +392,7 @@ func TestObserveUnderLoad(t *testing.T) {
 	before := d.RSS()
 	var peakRSS int64
 	var deepest int
-	body := []byte(strings.Repeat("x", 100))
+	body := func(n int) []byte { return fmt.Appendf(nil, "m%06d%s", n, strings.Repeat("x", 93)) }
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	start := time.Now()
@@ -387,7 +400,7 @@ func TestObserveUnderLoad(t *testing.T) {
 	for sent < rate*seconds {
 		<-tick.C
 		for due := min(rate*seconds, int(time.Since(start).Seconds()*rate)); sent < due; sent++ {
-			if err := ch.Publish("", q, false, false, amqp.Publishing{Body: body}); err != nil {
+			if err := ch.Publish("", q, false, false, amqp.Publishing{Body: body(sent)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -425,7 +438,19 @@ func TestObserveUnderLoad(t *testing.T) {
 				Dropped int64 `json:"viewers_dropped"`
 			}
 			getJSON(d.URL+"/api/stats", &stats)
-			t.Fatalf("of %d published, %d shown and %d counted as skipped (viewers cut off: %d; watching: %+v)\n%s", sent, shown.Load(), st.Skipped, stats.Dropped, st, d.Log.String())
+			seenMu.Lock()
+			var missing []int
+			for n := range sent {
+				if !seen[n] {
+					missing = append(missing, n)
+				}
+			}
+			seenMu.Unlock()
+			if len(missing) > 10 {
+				missing = append(missing[:5], missing[len(missing)-5:]...)
+			}
+			t.Fatalf("of %d published, %d shown and %d counted as skipped (viewers cut off: %d; watching: %+v; viewer's read error: %v; missing, first and last: %v)\n%s",
+				sent, shown.Load(), st.Skipped, stats.Dropped, st, readErr.Load(), missing, d.Log.String())
 		}
 	}
 	t.Logf("published %d in %v; shown %d, skipped %d; deepest queue of copies %d; RSS %d MiB before, %d MiB at most",

@@ -317,8 +317,11 @@ type observer struct {
 	order    []consumerKey
 	own      map[string]bool   // connections of rabbitboard processes
 	names    map[string]string // connection -> its name for people
-	nextID   int
-	refresh  chan struct{} // asks the poller for the consumer list now
+	// confirmed holds what was asked of the broker since the last lists:
+	// whether a connection the lists call rabbitboard's still is.
+	confirmed map[string]bool
+	nextID    int
+	refresh   chan struct{} // asks the poller for the consumer list now
 }
 
 // Observe starts or stops watching other programs.
@@ -593,7 +596,7 @@ func (o *observer) poll(ctx context.Context) {
 		o.mu.Unlock()
 		return
 	}
-	o.own, o.names = own, names
+	o.own, o.names, o.confirmed = own, names, map[string]bool{}
 	for key, oc := range outside {
 		r, ok := o.outside[key]
 		if !ok {
@@ -643,7 +646,7 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 	o.mu.Lock()
 	own, known := o.own[t.Connection], o.outside[consumerKey{t.Connection, t.Channel, t.Queue}] != nil
 	o.mu.Unlock()
-	if own {
+	if own && o.isRabbitboard(ctx, t.Connection) {
 		return
 	}
 	props, theirHeaders := traceProperties(t.Properties)
@@ -684,6 +687,31 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 		o.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: info})
 	}
 	o.b.cfg.Events(ev)
+}
+
+// isRabbitboard makes sure a connection the last lists called a
+// rabbitboard's is one now: a client that closed may be listed a little
+// longer, and a new program's connection may get its address and so its
+// name. It asks the broker about that connection once per lists.
+func (o *observer) isRabbitboard(ctx context.Context, connection string) bool {
+	o.mu.Lock()
+	is, asked := o.confirmed[connection]
+	o.mu.Unlock()
+	if asked {
+		return is
+	}
+	var c mgmtConnection
+	m := o.b.mgmt
+	ctx, cancel := context.WithTimeout(ctx, o.b.cfg.OpTimeout)
+	defer cancel()
+	err := m.do(ctx, http.MethodGet, "/api/connections/"+url.PathEscape(connection), nil, &c)
+	is = err != nil || c.ClientProperties["product"] == Product // not knowing, keep the lists' word
+	o.mu.Lock()
+	if o.confirmed != nil {
+		o.confirmed[connection] = is
+	}
+	o.mu.Unlock()
+	return is
 }
 
 // nameOf names a connection for people. One the last lists did not hold
