@@ -515,12 +515,22 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string)
 		return explain(err)
 	}
 	defer ch.Close()
-	if _, err := ch.QueueDeclare(name, false, true, true, false, amqp.Table{"x-max-length": int32(o.b.cfg.ObserveQueueLength), "x-overflow": "drop-head"}); err != nil {
+	// The copies the bounded queue drops are dead-lettered to a second
+	// queue, which is emptied every second: purging says how many it held,
+	// exactly, which the broker's statistics do not (copies that came in
+	// through the firehose are not counted as published to the queue).
+	skipped := name + ".skipped"
+	if _, err := ch.QueueDeclare(skipped, false, true, true, false, nil); err != nil {
+		return explain(err)
+	}
+	if _, err := ch.QueueDeclare(name, false, true, true, false, amqp.Table{"x-max-length": int32(o.b.cfg.ObserveQueueLength), "x-overflow": "drop-head",
+		"x-dead-letter-exchange": "", "x-dead-letter-routing-key": skipped}); err != nil {
 		return explain(err)
 	}
 	defer func() {
 		if ctx.Err() != nil && !ch.IsClosed() {
 			_, _ = ch.QueueDelete(name, false, false, false)
+			_, _ = ch.QueueDelete(skipped, false, false, false)
 		}
 	}()
 	for _, key := range []string{"publish.#", "deliver.#"} {
@@ -553,7 +563,12 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string)
 			return ErrUnavailable
 		case <-tick.C:
 			o.poll(ctx)
-			o.countSkipped(ctx, name)
+			if n, err := ch.QueuePurge(skipped, false); err == nil && n > 0 {
+				o.mu.Lock()
+				o.skipped += int64(n)
+				o.mu.Unlock()
+				o.report()
+			}
 		case <-o.refresh:
 			o.poll(ctx)
 		case d, ok := <-deliveries:
@@ -750,32 +765,6 @@ func addressLabel(connection string) string {
 
 // provisional: traced, but not (yet) in the broker's consumer list.
 func (r *outsideReceiver) provisional() bool { return len(r.consumer.Tags) == 0 }
-
-// countSkipped reads how many copies the trace queue dropped because
-// rabbitboard fell behind: what came in, less what it got and what waits.
-func (o *observer) countSkipped(ctx context.Context, queue string) {
-	var q struct {
-		Ready int64 `json:"messages_ready"`
-		Stats struct {
-			Publish    int64 `json:"publish"`
-			DeliverGet int64 `json:"deliver_get"`
-		} `json:"message_stats"`
-	}
-	m := o.b.mgmt
-	if m.do(ctx, http.MethodGet, "/api/queues/"+url.PathEscape(m.vhost)+"/"+url.PathEscape(queue), nil, &q) != nil {
-		return
-	}
-	dropped := q.Stats.Publish - q.Stats.DeliverGet - q.Ready
-	o.mu.Lock()
-	more := dropped > o.skipped
-	if more {
-		o.skipped = dropped
-	}
-	o.mu.Unlock()
-	if more {
-		o.report()
-	}
-}
 
 // outsideInfos lists the outside receivers in the order they appeared.
 func (o *observer) outsideInfos() []ReceiverInfo {
