@@ -28,7 +28,7 @@ CONF
 case "${1:-}" in
 start)
   for p in "${ports[@]}"; do
-    rabbitmqctl -n "$(node "$p")" -q ping >/dev/null 2>&1 || start_node "$p"
+    rabbitmqctl -n "$(node "$p")" -q ping --timeout 5 >/dev/null 2>&1 || start_node "$p"
   done
   for p in "${ports[@]}"; do rabbitmqctl -n "$(node "$p")" -q await_startup --timeout 60 >/dev/null; done
   for p in "${ports[@]:1}"; do
