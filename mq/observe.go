@@ -715,11 +715,7 @@ func (o *observer) isRabbitboard(ctx context.Context, connection string) bool {
 	if asked {
 		return is
 	}
-	var c mgmtConnection
-	m := o.b.mgmt
-	ctx, cancel := context.WithTimeout(ctx, o.b.cfg.OpTimeout)
-	defer cancel()
-	err := m.do(ctx, http.MethodGet, "/api/connections/"+url.PathEscape(connection), nil, &c)
+	c, err := o.askConnection(ctx, connection)
 	is = err != nil || c.ClientProperties["product"] == Product // not knowing, keep the lists' word
 	o.mu.Lock()
 	if o.confirmed != nil {
@@ -727,6 +723,15 @@ func (o *observer) isRabbitboard(ctx context.Context, connection string) bool {
 	}
 	o.mu.Unlock()
 	return is
+}
+
+// askConnection asks the broker about one connection, by its name.
+func (o *observer) askConnection(ctx context.Context, connection string) (mgmtConnection, error) {
+	var c mgmtConnection
+	ctx, cancel := context.WithTimeout(ctx, o.b.cfg.OpTimeout)
+	defer cancel()
+	err := o.b.mgmt.do(ctx, http.MethodGet, "/api/connections/"+url.PathEscape(connection), nil, &c)
+	return c, err
 }
 
 // nameOf names a connection for people. One the last lists did not hold
@@ -739,11 +744,7 @@ func (o *observer) nameOf(ctx context.Context, connection string) string {
 	if ok {
 		return name
 	}
-	var c mgmtConnection
-	m := o.b.mgmt
-	ctx, cancel := context.WithTimeout(ctx, o.b.cfg.OpTimeout)
-	defer cancel()
-	if err := m.do(ctx, http.MethodGet, "/api/connections/"+url.PathEscape(connection), nil, &c); err != nil {
+	if c, err := o.askConnection(ctx, connection); err != nil {
 		name = addressLabel(connection)
 	} else {
 		name = connectionLabel(c, mgmtChannelDetails{})
