@@ -126,7 +126,7 @@ func New(cfg Config) *Broker {
 		receivers: map[string]*Receiver{},
 	}
 	b.nodes, _ = parseNodes(cfg.URL, cfg.ManagementURL)
-	b.mgmt = newManagement(b.nodes, cfg.ManagementURL)
+	b.mgmt = newManagement(b.nodes)
 	b.pub.b, b.obs.b = b, b
 	return b
 }

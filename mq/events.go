@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // Event is something that happened at the broker that viewers should see.
@@ -106,7 +108,17 @@ type DeliveryEvent struct {
 	Redelivered bool      `json:"redelivered,omitempty"`
 	Exchange    string    `json:"exchange"`
 	RoutingKey  string    `json:"routing_key"`
-	Body        string    `json:"body"`
+	Content
+	// Get: another program took the message with basic.get (or with a
+	// consumer the broker did not list yet: the trace cannot tell).
+	Get      bool          `json:"get,omitempty"`
+	At       time.Time     `json:"at"`
+	Counters EventCounters `json:"counters"`
+}
+
+// Content is a message as events show it, carrying only what is set.
+type Content struct {
+	Body string `json:"body"`
 	// Encoding is "base64" for a body that is not UTF-8; "" is text.
 	Encoding string `json:"encoding,omitempty"`
 	// BodySize is the body's length in bytes; Truncated says Body holds
@@ -120,14 +132,21 @@ type DeliveryEvent struct {
 	// headers: like bodies, they are cut at Config.PreviewBytes.
 	HeadersTruncated bool `json:"headers_truncated,omitempty"`
 	// Undecodable says why the message's headers could not be read at all
-	// (another program sent what AMQP clients cannot decode); its receiver
-	// rejects it unless someone settles it by hand.
+	// (another program sent what AMQP clients cannot decode); a receiver
+	// rejects such a message unless someone settles it by hand.
 	Undecodable string `json:"undecodable,omitempty"`
-	// Get: another program took the message with basic.get (or with a
-	// consumer the broker did not list yet: the trace cannot tell).
-	Get      bool          `json:"get,omitempty"`
-	At       time.Time     `json:"at"`
-	Counters EventCounters `json:"counters"`
+}
+
+// content is a message as events show it: its body and headers cut at
+// Config.PreviewBytes, for viewers' memory.
+func (b *Broker) content(body []byte, props Properties, headers amqp.Table) Content {
+	c := Content{BodySize: len(body), Properties: props}
+	c.Body, c.Encoding, c.Truncated = Preview(body, b.cfg.PreviewBytes)
+	if c.Encoding == "text" {
+		c.Encoding = "" // the usual, unsaid
+	}
+	c.Headers, c.HeadersTruncated, c.Undecodable = previewHeaders(headers, b.cfg.PreviewBytes)
+	return c
 }
 
 // SettledEvent says what became of a delivery: ack, nack, reject, or

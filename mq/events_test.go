@@ -20,10 +20,11 @@ func TestEventsRoundTrip(t *testing.T) {
 		ReceiverEvent{Type: TypeReceiver, Receiver: ReceiverInfo{ID: "r1", ReceiverSpec: ReceiverSpec{Queue: "q", Name: "worker A", Prefetch: 1, Ack: AckManual, WorkMS: 5, DotMS: 6}, Colour: 3, State: StateWaiting, Counters: counters, Error: "no queue", Kind: KindOutside, Client: "pika", Connection: "c", Channel: 2, ConsumerTag: "t"}},
 		ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: "r1"},
 		DeliveryEvent{Type: TypeDelivery, Receiver: "r1", Queue: "q", Seq: 3, DeliveryTag: 9, Redelivered: true, Exchange: "x", RoutingKey: "k",
-			Body: "Task 3...", Encoding: "text", BodySize: 9, Truncated: true,
-			Properties: Properties{PublishProperties: PublishProperties{ContentType: "text/plain", MessageID: "m", CorrelationID: "c", ReplyTo: "r", Expiration: "60000", Priority: 5, Type: "t", AppID: "a"},
-				ContentEncoding: "gzip", DeliveryMode: 2, UserID: "guest", Timestamp: "2026-11-26T03:04:05Z"},
-			Headers: map[string]any{"tenant": "acme", "nested": map[string]any{"ok": true}}, HeadersTruncated: true, Undecodable: "why", Get: true, At: at, Counters: EventCounters(counters)},
+			Content: Content{Body: "Task 3...", Encoding: "text", BodySize: 9, Truncated: true,
+				Properties: Properties{PublishProperties: PublishProperties{ContentType: "text/plain", MessageID: "m", CorrelationID: "c", ReplyTo: "r", Expiration: "60000", Priority: 5, Type: "t", AppID: "a"},
+					ContentEncoding: "gzip", DeliveryMode: 2, UserID: "guest", Timestamp: "2026-11-26T03:04:05Z"},
+				Headers: map[string]any{"tenant": "acme", "nested": map[string]any{"ok": true}}, HeadersTruncated: true, Undecodable: "why"},
+			Get: true, At: at, Counters: EventCounters(counters)},
 		SettledEvent{Type: TypeSettled, Receiver: "r1", DeliveryTag: 9, Seq: 3, Outcome: OutcomeNack, Requeue: true, Counters: EventCounters(counters)},
 		PublishedEvent{Type: TypePublished, Exchange: "x", RoutingKey: "k", Count: 10, Confirmed: 8, Nacked: 1, Returned: 1},
 		RouteEvent{Type: TypeRoute, Exchange: "x", RoutingKey: "k", Queues: []string{"a", "b"}},
@@ -32,8 +33,9 @@ func TestEventsRoundTrip(t *testing.T) {
 		TopologyEvent{Type: TypeTopology, Exchanges: []ExchangeSpec{{Name: "x", Type: "topic", Durable: true, AutoDelete: true, Arguments: map[string]any{"alternate-exchange": "ae"}}},
 			Bindings: []BindingSpec{{Exchange: "x", Queue: "q", RoutingKey: "*.k", Arguments: map[string]any{"x-match": "any"}, Label: "x-match=any"}}},
 		ObserveEvent{Type: TypeObserve, Enabled: true, Tracing: TracingOn, Error: "e", Skipped: 4},
-		ObservedPublishEvent{Type: TypeObservedPublish, Exchange: "x", RoutingKey: "k", RoutedQueues: []string{"q"}, Body: "b", Encoding: "text", BodySize: 1,
-			Truncated: true, Properties: Properties{DeliveryMode: 2}, Headers: map[string]any{"h": "v"}, Connection: "c", Name: "pika c", At: at},
+		ObservedPublishEvent{Type: TypeObservedPublish, Exchange: "x", RoutingKey: "k", RoutedQueues: []string{"q"},
+			Content:    Content{Body: "b", Encoding: "base64", BodySize: 1, Truncated: true, Properties: Properties{DeliveryMode: 2}, Headers: map[string]any{"h": "v"}},
+			Connection: "c", Name: "pika c", At: at},
 	}
 	if len(events) != len(decoders) {
 		t.Fatalf("%d sample events for %d event types", len(events), len(decoders))
@@ -63,8 +65,8 @@ func TestEventsRoundTrip(t *testing.T) {
 func TestDeliveryEventIsLean(t *testing.T) {
 	body := strings.Repeat("x", 100)
 	ev := DeliveryEvent{Type: TypeDelivery, Receiver: "r1", Queue: "hello", Seq: 12345, DeliveryTag: 12345, RoutingKey: "hello",
-		Body: body, BodySize: 100, Properties: Properties{}, Headers: map[string]any{},
-		At: time.Now().UTC(), Counters: EventCounters{Received: 12345, Acked: 12345}}
+		Content: Content{Body: body, BodySize: 100, Properties: Properties{}, Headers: map[string]any{}},
+		At:      time.Now().UTC(), Counters: EventCounters{Received: 12345, Acked: 12345}}
 	data, err := json.Marshal(ev)
 	if err != nil {
 		t.Fatal(err)

@@ -132,7 +132,7 @@ func FuzzDeliveryHeaders(f *testing.F) {
 		if why == "" && checkTableBytes(headers, 0) != "" {
 			t.Fatal("headers the library cannot read were not replaced")
 		}
-		if _, err := json.Marshal(DeliveryEvent{Headers: hs, Undecodable: why, Properties: deliveryProperties(d)}); err != nil {
+		if _, err := json.Marshal(DeliveryEvent{Content: Content{Headers: hs, Undecodable: why, Properties: deliveryProperties(d)}}); err != nil {
 			t.Fatalf("the event does not encode: %v", err)
 		}
 		_ = conn.Close()

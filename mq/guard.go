@@ -159,37 +159,26 @@ func undecodableTable(why string) []byte {
 
 // checkTableBytes says why amqp091-go would refuse to read an encoded field
 // table at this depth, or "" when it reads it.
-func checkTableBytes(b []byte, depth int) string {
-	if depth > maxTableDepth {
-		return fmt.Sprintf("tables nest deeper than %d levels", maxTableDepth)
-	}
-	entries := 0
-	for len(b) > 0 {
-		klen := int(b[0])
-		if 1+klen > len(b) {
-			return "a header name is cut short"
-		}
-		b = b[1+klen:]
-		// The library counts distinct names; counting every entry refuses
-		// a table of 8193 entries with repeated names that it would read.
-		if entries >= maxTableEntries {
-			return fmt.Sprintf("a table holds more than %d entries", maxTableEntries)
-		}
-		rest, why := checkField(b, depth)
-		if why != "" {
-			return why
-		}
-		b = rest
-		entries++
-	}
-	return ""
-}
+func checkTableBytes(b []byte, depth int) string { return checkContainer(b, depth, true) }
 
-func checkArrayBytes(b []byte, depth int) string {
+// checkContainer checks an encoded table (named entries) or array.
+func checkContainer(b []byte, depth int, table bool) string {
 	if depth > maxTableDepth {
 		return fmt.Sprintf("tables nest deeper than %d levels", maxTableDepth)
 	}
 	for entries := 0; len(b) > 0; entries++ {
+		if table {
+			klen := int(b[0])
+			if 1+klen > len(b) {
+				return "a header name is cut short"
+			}
+			b = b[1+klen:]
+		}
+		// The library counts a table's distinct names; counting every entry
+		// refuses a table of 8193 entries with repeated names that it reads.
+		if entries >= maxTableEntries && table {
+			return fmt.Sprintf("a table holds more than %d entries", maxTableEntries)
+		}
 		if entries >= maxTableEntries {
 			return fmt.Sprintf("an array holds more than %d values", maxTableEntries)
 		}
@@ -235,7 +224,7 @@ func checkField(b []byte, depth int) ([]byte, string) {
 	inner, rest := b[4:4+n], b[4+n:]
 	switch typ {
 	case 'A':
-		if why := checkArrayBytes(inner, depth+1); why != "" {
+		if why := checkContainer(inner, depth+1, false); why != "" {
 			return nil, why
 		}
 	case 'F':

@@ -28,28 +28,23 @@ type management struct {
 	base string // "-": turned off
 }
 
-func newManagement(nodes []node, setting string) *management {
+func newManagement(nodes []node) *management {
 	if len(nodes) == 0 {
 		return nil
 	}
 	u, _ := amqp.ParseURI(nodes[0].raw)
-	m := &management{vhost: u.Vhost, user: u.Username, password: u.Password, client: &http.Client{Timeout: 2 * time.Second}, base: nodes[0].mgmt}
-	if setting == "-" {
-		m.base = "-"
-	}
-	return m
+	return &management{vhost: u.Vhost, user: u.Username, password: u.Password, client: &http.Client{Timeout: 2 * time.Second}, base: nodes[0].mgmt}
 }
 
-// setBase moves to the management API of the node in use.
+// setBase moves to the management API of the node in use ("-" when it is
+// turned off: parseNodes gives every node that).
 func (m *management) setBase(base string) {
 	if m == nil {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.base != "-" {
-		m.base = base
-	}
+	m.base = base
 }
 
 func (m *management) baseURL() string {

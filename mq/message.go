@@ -94,15 +94,6 @@ func EncodeBody(b []byte) (body, encoding string) {
 	return base64.StdEncoding.EncodeToString(b), "base64"
 }
 
-// eventEncoding is how an event names a body's encoding: text, the usual,
-// goes unsaid.
-func eventEncoding(enc string) string {
-	if enc == "text" {
-		return ""
-	}
-	return enc
-}
-
 // Preview is the body as a delivery event shows it: at most max bytes of
 // it, as text when that is valid UTF-8 (a cut through a character drops
 // the character), else base64.
@@ -278,8 +269,11 @@ func fromFieldValue(v any) any {
 // also says why the headers could not be read, when guardConn replaced
 // them.
 func previewHeaders(t amqp.Table, max int) (headers map[string]any, truncated bool, undecodable string) {
+	if len(t) == 0 {
+		return nil, false, "" // most messages: nothing to make on the delivery path
+	}
 	if why, ok := t[UndecodableHeader].(string); ok && len(t) == 1 {
-		return map[string]any{}, false, why
+		return nil, false, why
 	}
 	headers = make(map[string]any, len(t))
 	size := 0

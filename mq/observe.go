@@ -56,19 +56,14 @@ type ObserveEvent struct {
 
 // ObservedPublishEvent is a message another program published.
 type ObservedPublishEvent struct {
-	Type         EventType      `json:"type"`
-	Exchange     string         `json:"exchange"`
-	RoutingKey   string         `json:"routing_key"`
-	RoutedQueues []string       `json:"routed_queues"`
-	Body         string         `json:"body"`
-	Encoding     string         `json:"encoding"`
-	BodySize     int            `json:"body_size"`
-	Truncated    bool           `json:"truncated,omitempty"`
-	Properties   Properties     `json:"properties"`
-	Headers      map[string]any `json:"headers"`
-	Connection   string         `json:"connection"`
-	Name         string         `json:"name"`
-	At           time.Time      `json:"at"`
+	Type         EventType `json:"type"`
+	Exchange     string    `json:"exchange"`
+	RoutingKey   string    `json:"routing_key"`
+	RoutedQueues []string  `json:"routed_queues"`
+	Content
+	Connection string    `json:"connection"`
+	Name       string    `json:"name"`
+	At         time.Time `json:"at"`
 }
 
 func (ObserveEvent) event()         {}
@@ -291,14 +286,20 @@ func (o *outsideReceiver) info() ReceiverInfo {
 	if o.consumer.AckRequired {
 		ack = AckManual
 	}
-	c := o.counters
-	c.Unacked = o.consumer.Unacked
 	return ReceiverInfo{
-		ID: o.id, Kind: KindOutside, Colour: o.colour, State: o.state, Counters: c,
+		ID: o.id, Kind: KindOutside, Colour: o.colour, State: o.state, Counters: o.countsNow(),
 		ReceiverSpec: ReceiverSpec{Queue: o.consumer.Key.Queue, Name: o.consumer.Name, Prefetch: o.consumer.Prefetch, Ack: ack},
 		Client:       o.consumer.Client, Connection: o.consumer.Key.Connection, Channel: o.consumer.Key.Channel,
 		ConsumerTag: strings.Join(o.consumer.Tags, " "),
 	}
+}
+
+// countsNow are the counts as traced, with unacked as the broker's channel
+// statistics last said.
+func (o *outsideReceiver) countsNow() Counters {
+	c := o.counters
+	c.Unacked = o.consumer.Unacked
+	return c
 }
 
 // observer watches other programs while it is enabled.
@@ -321,7 +322,6 @@ type observer struct {
 	// whether a connection the lists call rabbitboard's still is.
 	confirmed map[string]bool
 	nextID    int
-	refresh   chan struct{} // asks the poller for the consumer list now
 }
 
 // Observe starts or stops watching other programs.
@@ -344,7 +344,7 @@ func (b *Broker) Observe(ctx context.Context, enabled bool) (ObserveEvent, error
 	o.mu.Lock()
 	o.enabled, o.errText = true, ""
 	runCtx, stop := context.WithCancel(b.ctx)
-	o.stop, o.done, o.refresh = stop, make(chan struct{}), make(chan struct{}, 1)
+	o.stop, o.done = stop, make(chan struct{})
 	if o.outside == nil {
 		o.outside, o.own = map[consumerKey]*outsideReceiver{}, map[string]bool{}
 	}
@@ -382,37 +382,48 @@ type vhost struct {
 
 func (o *observer) vhostPath() string { return "/api/vhosts/" + url.PathEscape(o.b.mgmt.vhost) }
 
-// switchTracing makes sure the vhost's firehose is on, switching it on
-// through the management API when it is off.
-func (o *observer) switchTracing(ctx context.Context) error {
+// setVhostTracing switches the vhost's firehose on or off through the
+// management API. It reads the vhost first and sends its description and
+// tags back. read says whether the vhost could be read; changed whether
+// tracing had to be switched.
+func (o *observer) setVhostTracing(ctx context.Context, on bool) (read, changed bool, err error) {
 	m := o.b.mgmt
-	refused := fmt.Sprintf("Watching other programs needs RabbitMQ's firehose on vhost '%s', and rabbitboard's user may not switch it on. An operator can: rabbitmqctl trace_on -p %s", m.vhost, m.vhost)
 	var v vhost
 	if err := m.do(ctx, http.MethodGet, o.vhostPath(), nil, &v); err != nil {
-		if isRefusal(err) {
-			o.setTracing(TracingUnknown, refused)
-			return &Error{CodeAccessRefused, refused}
-		}
+		return false, false, err
+	}
+	if v.Tracing == on {
+		return true, false, nil
+	}
+	v.Tracing = on
+	return true, true, m.do(ctx, http.MethodPut, o.vhostPath(), v, nil)
+}
+
+// switchTracing makes sure the vhost's firehose is on, switching it on
+// when it is off.
+func (o *observer) switchTracing(ctx context.Context) error {
+	vh := o.b.mgmt.vhost
+	refused := fmt.Sprintf("Watching other programs needs RabbitMQ's firehose on vhost '%s', and rabbitboard's user may not switch it on. An operator can: rabbitmqctl trace_on -p %s", vh, vh)
+	read, changed, err := o.setVhostTracing(ctx, true)
+	switch {
+	case err == nil:
+		o.mu.Lock()
+		o.turnedOn = changed
+		o.mu.Unlock()
+		o.setTracing(TracingOn, "")
+		return nil
+	case isRefusal(err) && !read:
+		o.setTracing(TracingUnknown, refused)
+		return &Error{CodeAccessRefused, refused}
+	case isRefusal(err):
+		o.setTracing(TracingOff, refused)
+		return &Error{CodeAccessRefused, refused}
+	case !read:
 		o.setTracing(TracingUnknown, "")
 		return &Error{CodeUnavailable, "rabbitboard reads other programs' messages through RabbitMQ's firehose, which it switches on through the management plugin; that did not answer (" + err.Error() + ")."}
 	}
-	if v.Tracing {
-		o.setTracing(TracingOn, "")
-		return nil
-	}
-	v.Tracing = true
-	if err := m.do(ctx, http.MethodPut, o.vhostPath(), v, nil); err != nil {
-		o.setTracing(TracingOff, refused)
-		if isRefusal(err) {
-			return &Error{CodeAccessRefused, refused}
-		}
-		return &Error{CodeUnavailable, refused + " (" + err.Error() + ")"}
-	}
-	o.mu.Lock()
-	o.turnedOn = true
-	o.mu.Unlock()
-	o.setTracing(TracingOn, "")
-	return nil
+	o.setTracing(TracingOff, refused)
+	return &Error{CodeUnavailable, refused + " (" + err.Error() + ")"}
 }
 
 // isRefusal says whether the management API refused rabbitboard's user.
@@ -448,13 +459,8 @@ func (o *observer) halt(ctx context.Context, report bool) {
 		o.b.cfg.Events(ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: id})
 	}
 	if turnedOn && !o.othersWatch(ctx) {
-		var v vhost
-		m := o.b.mgmt
-		if err := m.do(ctx, http.MethodGet, o.vhostPath(), nil, &v); err == nil && v.Tracing {
-			v.Tracing = false
-			if err := m.do(ctx, http.MethodPut, o.vhostPath(), v, nil); err == nil {
-				o.setTracing(TracingOff, "")
-			}
+		if _, _, err := o.setVhostTracing(ctx, false); err == nil {
+			o.setTracing(TracingOff, "")
 		}
 	}
 	if report {
@@ -464,17 +470,11 @@ func (o *observer) halt(ctx context.Context, report bool) {
 
 // othersWatch says whether another rabbitboard reads the vhost's firehose.
 func (o *observer) othersWatch(ctx context.Context) bool {
-	var qs []struct {
-		Name string `json:"name"`
-	}
+	var qs []QueueInfo
 	if err := o.b.mgmt.get(ctx, "queues", "name", &qs); err != nil {
 		return true // not knowing, leave it on
 	}
-	return slices.ContainsFunc(qs, func(q struct {
-		Name string `json:"name"`
-	}) bool {
-		return strings.HasPrefix(q.Name, traceQueuePrefix)
-	})
+	return slices.ContainsFunc(qs, func(q QueueInfo) bool { return strings.HasPrefix(q.Name, traceQueuePrefix) })
 }
 
 // run reads the firehose while watching is on, through every reconnect.
@@ -569,8 +569,6 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string)
 				o.mu.Unlock()
 				o.report()
 			}
-		case <-o.refresh:
-			o.poll(ctx)
 		case d, ok := <-deliveries:
 			if !ok {
 				return ErrUnavailable
@@ -664,10 +662,8 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 	if own && o.isRabbitboard(ctx, t.Connection) {
 		return
 	}
-	props, theirHeaders := traceProperties(t.Properties)
-	body, enc, truncated := Preview(d.Body, o.b.cfg.PreviewBytes)
-	enc = eventEncoding(enc)
-	headers, headersCut, _ := previewHeaders(theirHeaders, o.b.cfg.PreviewBytes)
+	props, headers := traceProperties(t.Properties)
+	content := o.b.content(d.Body, props, headers)
 	if !t.Deliver {
 		name := o.nameOf(ctx, t.Connection)
 		routed := t.RoutedQueues
@@ -675,8 +671,7 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 			routed = []string{}
 		}
 		o.b.cfg.Events(ObservedPublishEvent{Type: TypeObservedPublish, Exchange: t.Exchange, RoutingKey: t.RoutingKey, RoutedQueues: routed,
-			Body: body, Encoding: enc, BodySize: len(d.Body), Truncated: truncated, Properties: props, Headers: headers,
-			Connection: t.Connection, Name: name, At: time.Now().UTC()})
+			Content: content, Connection: t.Connection, Name: name, At: time.Now().UTC()})
 		return
 	}
 	key := consumerKey{t.Connection, t.Channel, t.Queue}
@@ -693,13 +688,15 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 	if !r.consumer.AckRequired && !r.provisional() {
 		r.counters.Acked++
 	}
-	info := r.info()
 	ev := DeliveryEvent{Type: TypeDelivery, Receiver: r.id, Queue: t.Queue, Seq: r.seq, Redelivered: t.Redelivered,
-		Exchange: t.Exchange, RoutingKey: t.RoutingKey, Body: body, Encoding: enc, BodySize: len(d.Body), Truncated: truncated,
-		Properties: props, Headers: headers, HeadersTruncated: headersCut, Get: r.provisional(), At: time.Now().UTC(), Counters: EventCounters(info.Counters)}
+		Exchange: t.Exchange, RoutingKey: t.RoutingKey, Content: content, Get: r.provisional(), At: time.Now().UTC(), Counters: EventCounters(r.countsNow())}
+	var added ReceiverInfo
+	if !listed {
+		added = r.info()
+	}
 	o.mu.Unlock()
 	if !listed {
-		o.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: info})
+		o.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: added})
 	}
 	o.b.cfg.Events(ev)
 }

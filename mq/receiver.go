@@ -429,9 +429,8 @@ func (r *Receiver) answerWaiters(err error) {
 // receiver rejects it at once without requeue (to the queue's
 // dead-letter exchange, if it has one) instead of seeing it again forever.
 func (r *Receiver) take(d amqp.Delivery) {
-	body, enc, truncated := Preview(d.Body, r.b.cfg.PreviewBytes)
-	enc = eventEncoding(enc)
-	headers, headersCut, undecodable := previewHeaders(d.Headers, r.b.cfg.PreviewBytes)
+	content := r.b.content(d.Body, deliveryProperties(d), d.Headers)
+	undecodable := content.Undecodable
 	r.mu.Lock()
 	r.seq++
 	r.counters.Received++
@@ -451,10 +450,8 @@ func (r *Receiver) take(d amqp.Delivery) {
 	r.b.cfg.Events(DeliveryEvent{
 		Type: TypeDelivery, Receiver: r.id, Queue: r.spec.Queue, Seq: r.seq,
 		DeliveryTag: d.DeliveryTag, Redelivered: d.Redelivered,
-		Exchange: d.Exchange, RoutingKey: d.RoutingKey, Body: body, Encoding: enc,
-		BodySize: len(d.Body), Truncated: truncated,
-		Properties: deliveryProperties(d), Headers: headers, HeadersTruncated: headersCut,
-		Undecodable: undecodable, At: time.Now().UTC(), Counters: EventCounters(r.counters),
+		Exchange: d.Exchange, RoutingKey: d.RoutingKey, Content: content,
+		At: time.Now().UTC(), Counters: EventCounters(r.counters),
 	})
 	seq := r.seq
 	r.mu.Unlock()

@@ -144,10 +144,7 @@ function apply(ev) {
       dirtyTopology = true;
       break;
     case "route":
-      // Light up the route rabbitboard computed; deliveries confirm it.
-      state.route = { exchange: ev.exchange, queues: new Map(ev.queues.map((q) => [q, "predicted"])), until: Date.now() + 4000 };
-      setTimeout(() => { dirtyTopology = true; schedule(); }, 4100);
-      dirtyTopology = true;
+      lightRoute(ev.exchange, ev.queues);
       break;
     case "survival":
       state.survival = ev;
@@ -163,13 +160,22 @@ function apply(ev) {
     case "observed_publish":
       state.observed.push(ev);
       if (state.observed.length > OBSERVED_KEPT) state.observed.shift();
-      // Light its route as for the page's own publishes; deliveries confirm it.
-      state.route = { exchange: ev.exchange, queues: new Map(ev.routed_queues.map((q) => [q, "predicted"])), until: Date.now() + 4000 };
-      setTimeout(() => { dirtyTopology = true; schedule(); }, 4100);
-      dirtyTopology = dirtyObserve = true;
+      lightRoute(ev.exchange, ev.routed_queues);
+      dirtyObserve = true;
       break;
   }
   schedule();
+}
+
+// lightRoute lights the route of a publish (the page's own, as computed,
+// or another program's, as traced) for 4 s; deliveries confirm it. One
+// timer puts the diagram out, however many publishes come.
+let routeTimer = 0;
+function lightRoute(exchange, queues) {
+  state.route = { exchange, queues: new Map(queues.map((q) => [q, "predicted"])), until: Date.now() + 4000 };
+  clearTimeout(routeTimer);
+  routeTimer = setTimeout(() => { dirtyTopology = true; schedule(); }, 4100);
+  dirtyTopology = true;
 }
 
 function addCard(d) {
