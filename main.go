@@ -11,6 +11,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"os/exec"
@@ -43,6 +45,8 @@ type config struct {
 	limits                       web.Limits
 	maxReceivers, history        int
 	maxViewerQueue, observeQueue int
+	maxViewerBehind              time.Duration
+	pprofAddr                    string
 	wsReadLimit                  int64
 	access                       web.Access
 }
@@ -76,12 +80,14 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.IntVar(&c.limits.MaxHeaderBytes, "max-header-bytes", envInt("MAX_HEADER_BYTES", 16<<10), "most bytes of headers, as JSON (MAX_HEADER_BYTES)")
 	fs.IntVar(&c.maxReceivers, "max-receivers", envInt("MAX_RECEIVERS", 32), "most receivers at once (MAX_RECEIVERS)")
 	fs.IntVar(&c.history, "history", envInt("HISTORY", 200), "deliveries kept per receiver for viewers who join later (HISTORY)")
-	fs.IntVar(&c.maxViewerQueue, "max-viewer-queue", envInt("MAX_VIEWER_QUEUE", 4<<20), "bytes that may wait for one viewer before it is cut off (MAX_VIEWER_QUEUE)")
+	fs.IntVar(&c.maxViewerQueue, "max-viewer-queue", envInt("MAX_VIEWER_QUEUE", 4<<20), "bytes that may wait for one viewer before its time behind counts (MAX_VIEWER_QUEUE)")
+	fs.DurationVar(&c.maxViewerBehind, "max-viewer-behind", 2*time.Second, "how far behind a viewer past --max-viewer-queue may fall before it is cut off (it reconnects for a fresh snapshot)")
 	fs.Int64Var(&c.wsReadLimit, "ws-read-limit", int64(envInt("WS_READ_LIMIT", 4<<10)), "largest WebSocket frame a viewer may send, in bytes (WS_READ_LIMIT)")
 	fs.StringVar(&c.access.Token, "token", getenv("DASHBOARD_TOKEN"), "presenter token: needed to change anything; generated when --addr is not loopback (DASHBOARD_TOKEN)")
 	fs.StringVar(&c.publicURL, "public-url", getenv("PUBLIC_URL"), "the URL people open, e.g. behind a proxy; its host is served and the presenter link names it (PUBLIC_URL)")
 	hosts := env("ALLOWED_HOSTS", "")
 	fs.StringVar(&hosts, "allowed-hosts", hosts, "comma-separated host names served besides localhost, 127.0.0.1 and [::1] (ALLOWED_HOSTS); on a non-loopback --addr, without it any name is served")
+	fs.StringVar(&c.pprofAddr, "pprof", getenv("PPROF_ADDR"), "a loopback address, e.g. 127.0.0.1:6060, to serve Go's profiles on (/debug/pprof/) for finding where time goes (PPROF_ADDR)")
 	fs.BoolVar(&c.access.Private, "private", getenv("PRIVATE") == "true", "with a token, viewers need it to read too (PRIVATE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -124,7 +130,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if c.access.Private && c.access.Token == "" {
 		return errors.New("--private needs a presenter token (--token or DASHBOARD_TOKEN)")
 	}
-	viewers := hub.New(hub.Options{MaxQueueBytes: c.maxViewerQueue, ReadLimit: c.wsReadLimit})
+	if c.pprofAddr != "" {
+		if !loopback(c.pprofAddr) {
+			return fmt.Errorf("--pprof %q: profiles are served on a loopback address only, such as 127.0.0.1:6060", c.pprofAddr)
+		}
+		stop, err := serveProfiles(c.pprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	viewers := hub.New(hub.Options{MaxQueueBytes: c.maxViewerQueue, MaxBehind: c.maxViewerBehind, ReadLimit: c.wsReadLimit})
 	state := web.NewState(viewers, c.history, log)
 	broker := mq.New(mq.Config{
 		URL: c.amqpURL, Heartbeat: c.heartbeat, ManagementURL: c.managementURL,
@@ -165,6 +181,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	shutdown, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
 	return errors.Join(srv.Close(shutdown), viewers.Close(shutdown), broker.Close(shutdown))
+}
+
+// serveProfiles serves net/http/pprof's profiles on addr until stop.
+func serveProfiles(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("profiles are served", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return func() { _ = srv.Close() }, nil
 }
 
 // observeWhenConnected starts watching other programs once the broker

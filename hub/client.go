@@ -10,45 +10,58 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// Client is one viewer's connection: a queue capped in bytes, one writer
-// goroutine that batches the queue into frames, one reader that answers
-// pings and notices the viewer leaving.
+// Client is one viewer's connection: a queue of frames capped in bytes
+// and in time behind, one writer goroutine, one reader that answers pings
+// and notices the viewer leaving.
 type Client struct {
 	hub  *Hub
 	conn *websocket.Conn
 
 	mu        sync.Mutex
 	first     [][]byte // pieces of the first event, until it is written
-	queue     [][]byte
+	queue     []*frame
 	bytes     int // of first and queue
-	closeCode int // non-zero once the client is being cut off
+	joined    time.Time
+	writing   time.Time // when the oldest frame being written was built
+	closeCode int       // non-zero once the client is being cut off
 	closeText string
 	wake      chan struct{} // signalled when the queue grows or the client is cut
 }
 
 func newClient(h *Hub, conn *websocket.Conn) *Client {
-	return &Client{hub: h, conn: conn, wake: make(chan struct{}, 1)}
+	return &Client{hub: h, conn: conn, joined: time.Now(), wake: make(chan struct{}, 1)}
 }
 
-// enqueue queues an event, or cuts the viewer off when it would pass its
-// byte cap. Broadcast calls it with the hub's lock held.
-func (c *Client) enqueue(event []byte) {
+// enqueue queues a frame, or cuts the viewer off when it is too far
+// behind. The hub calls it with its lock held.
+func (c *Client) enqueue(f *frame) {
 	c.mu.Lock()
 	if c.closeCode != 0 {
 		c.mu.Unlock()
 		return
 	}
-	if c.bytes+len(event) > c.hub.opts.MaxQueueBytes && c.bytes > 0 {
-		c.mu.Unlock()
-		c.hub.noteDropLocked() // Broadcast holds the hub's lock
-		c.cut(websocket.ClosePolicyViolation, "too slow: reconnect for a fresh snapshot")
-		// A writer stuck on a full socket would hold on for WriteWait; end
-		// its write now. (net.Conn deadlines may be set from any goroutine.)
-		_ = c.conn.UnderlyingConn().SetWriteDeadline(time.Now())
-		return
+	if c.bytes > 0 && c.bytes+len(f.data) > c.hub.opts.MaxQueueBytes {
+		oldest := c.joined
+		switch {
+		case c.first != nil:
+		case !c.writing.IsZero():
+			oldest = c.writing
+		case len(c.queue) > 0:
+			oldest = c.queue[0].built
+		}
+		if time.Since(oldest) > c.hub.opts.MaxBehind {
+			c.mu.Unlock()
+			c.hub.noteDropLocked()
+			c.cut(websocket.ClosePolicyViolation, "too slow: reconnect for a fresh snapshot")
+			// A writer stuck on a full socket would hold on for WriteWait;
+			// end its write now. (net.Conn deadlines may be set from any
+			// goroutine.)
+			_ = c.conn.UnderlyingConn().SetWriteDeadline(time.Now())
+			return
+		}
 	}
-	c.queue = append(c.queue, event)
-	c.bytes += len(event)
+	c.queue = append(c.queue, f)
+	c.bytes += len(f.data)
 	c.mu.Unlock()
 	c.signal()
 }
@@ -115,8 +128,6 @@ func (c *Client) read(done chan<- struct{}) {
 func (c *Client) write(readDone <-chan struct{}) {
 	ping := time.NewTicker(c.hub.opts.PongWait * 9 / 10)
 	defer ping.Stop()
-	gather := time.NewTimer(0)
-	<-gather.C
 	for {
 		select {
 		case <-c.wake:
@@ -128,24 +139,20 @@ func (c *Client) write(readDone <-chan struct{}) {
 		case <-readDone:
 			return
 		}
-		if c.hub.opts.FlushDelay > 0 && !c.isCut() {
-			gather.Reset(c.hub.opts.FlushDelay)
-			select {
-			case <-gather.C:
-			case <-readDone:
-				return
-			}
-		}
-		batch, joined, code, text := c.take()
+		first, frames, code, text := c.take()
 		if code != 0 {
 			msg := websocket.FormatCloseMessage(code, text)
 			_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.hub.opts.WriteWait))
 			return
 		}
-		if len(batch) == 0 {
+		if first == nil && len(frames) == 0 {
 			continue
 		}
-		if err := c.writeFrame(batch, joined); err != nil {
+		err := c.writeFrame(first, frames)
+		c.mu.Lock()
+		c.writing = time.Time{}
+		c.mu.Unlock()
+		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() && !c.isCut() {
 				c.hub.noteDrop() // too slow to take a frame within WriteWait
@@ -156,46 +163,65 @@ func (c *Client) write(readDone <-chan struct{}) {
 	}
 }
 
-// take removes what is queued for the next frame: the first event's
-// pieces (joined: one event) or a batch of whole events.
-func (c *Client) take() (batch [][]byte, joined bool, closeCode int, closeText string) {
+// take removes what is queued for the next message: the first event's
+// pieces, or frames that together stay within MaxFrameBytes.
+func (c *Client) take() (first [][]byte, frames []*frame, closeCode int, closeText string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closeCode != 0 {
-		return nil, false, c.closeCode, c.closeText
+		return nil, nil, c.closeCode, c.closeText
 	}
 	if c.first != nil {
-		batch, c.first = c.first, nil
-		for _, p := range batch {
+		first, c.first = c.first, nil
+		for _, p := range first {
 			c.bytes -= len(p)
 		}
-		return batch, true, 0, ""
+		return first, nil, 0, ""
 	}
 	n, size := 0, 0
-	for n < len(c.queue) && (n == 0 || size+len(c.queue[n]) <= c.hub.opts.MaxFrameBytes) {
-		size += len(c.queue[n])
+	for n < len(c.queue) && (n == 0 || size+len(c.queue[n].data) <= c.hub.opts.MaxFrameBytes) {
+		size += len(c.queue[n].data)
 		n++
 	}
-	batch = c.queue[:n:n]
+	frames = c.queue[:n:n]
+	if n > 0 {
+		c.writing = frames[0].built
+	}
 	c.queue = c.queue[n:]
+	if len(c.queue) == 0 {
+		c.queue = nil // let the frames go
+	}
 	c.bytes -= size
-	return batch, false, 0, ""
+	return nil, frames, 0, ""
 }
 
-// writeFrame writes events as one JSON array; joined, the batch is the
-// pieces of a single event.
-func (c *Client) writeFrame(batch [][]byte, joined bool) error {
+// writeFrame writes the first event, one frame as it was built, or the
+// frames a viewer fell behind by merged into one.
+func (c *Client) writeFrame(first [][]byte, frames []*frame) error {
 	_ = c.conn.SetWriteDeadline(time.Now().Add(c.hub.opts.WriteWait))
+	if first == nil && len(frames) == 1 {
+		return c.conn.WritePreparedMessage(frames[0].prepared)
+	}
 	w, err := c.conn.NextWriter(websocket.TextMessage)
 	if err != nil {
 		return err
 	}
-	_, _ = w.Write([]byte{'['})
-	for i, e := range batch {
-		if i > 0 && !joined {
+	if first != nil {
+		_, _ = w.Write([]byte{'['})
+		for _, p := range first {
+			_, _ = w.Write(p)
+		}
+		_, _ = w.Write([]byte{']'})
+		return w.Close()
+	}
+	for i, f := range frames {
+		inner := f.data[1 : len(f.data)-1]
+		if i == 0 {
+			inner = f.data[:len(f.data)-1]
+		} else {
 			_, _ = w.Write([]byte{','})
 		}
-		_, _ = w.Write(e)
+		_, _ = w.Write(inner)
 	}
 	_, _ = w.Write([]byte{']'})
 	return w.Close()

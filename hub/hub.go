@@ -1,8 +1,9 @@
 // Package hub fans out events to WebSocket viewers. It knows clients and
-// bytes, nothing of AMQP: each event is encoded once by the caller and the
-// same bytes are queued for every viewer. A viewer whose queue outgrows its
-// byte cap is disconnected instead of slowing the others; what queued up
-// for a viewer is sent as one frame, a JSON array of events.
+// bytes, nothing of AMQP: each event is encoded once by the caller, and the
+// events that arrive within a short gathering delay are built once into one
+// frame, a JSON array of events, whose bytes go to every viewer. A viewer
+// that falls behind gets the frames it missed merged into one; a viewer too
+// far behind is disconnected instead of slowing the others.
 package hub
 
 import (
@@ -15,23 +16,33 @@ import (
 
 // Options bound each viewer.
 type Options struct {
-	// MaxQueueBytes is how much may wait for one viewer before it is cut off.
+	// MaxQueueBytes is how much may wait for one viewer before its time
+	// behind counts: past it and MaxBehind, the viewer is cut off. Frames
+	// are shared by every viewer, so what waits for viewers costs memory
+	// once, at most what MaxBehind of traffic takes, however many wait.
 	MaxQueueBytes int
+	// MaxBehind is how old the oldest frame waiting for a viewer may be
+	// once its queue is past MaxQueueBytes: a burst that a viewer reading
+	// as fast as it can drains within it does not cut it off.
+	MaxBehind time.Duration
 	// MaxFrameBytes caps how much one frame batches together.
 	MaxFrameBytes int
 	WriteWait     time.Duration
 	PongWait      time.Duration
 	// ReadLimit is the largest frame a viewer may send.
 	ReadLimit int64
-	// FlushDelay is how long a writer lets events gather before it writes
-	// a frame: at thousands of events a second one write per event would
-	// cost more than the events. Negative: write at once.
+	// FlushDelay is how long events gather before they are built into a
+	// frame: at thousands of events a second one frame per event would
+	// cost more than the events. Negative: a frame per event, at once.
 	FlushDelay time.Duration
 }
 
 func (o *Options) defaults() {
 	if o.MaxQueueBytes == 0 {
 		o.MaxQueueBytes = 4 << 20
+	}
+	if o.MaxBehind == 0 {
+		o.MaxBehind = 2 * time.Second
 	}
 	if o.MaxFrameBytes == 0 {
 		o.MaxFrameBytes = 256 << 10
@@ -50,16 +61,41 @@ func (o *Options) defaults() {
 	}
 }
 
+// frame is a JSON array of events, built once and written to every viewer.
+type frame struct {
+	data     []byte
+	prepared *websocket.PreparedMessage // data as a WebSocket message, framed once
+	built    time.Time
+}
+
+func newFrame(events [][]byte, size int) *frame {
+	data := make([]byte, 0, size+len(events)+1)
+	data = append(data, '[')
+	for i, e := range events {
+		if i > 0 {
+			data = append(data, ',')
+		}
+		data = append(data, e...)
+	}
+	data = append(data, ']')
+	pm, _ := websocket.NewPreparedMessage(websocket.TextMessage, data) // fails only for compression
+	return &frame{data: data, prepared: pm, built: time.Now()}
+}
+
 // Hub is the set of connected viewers.
 type Hub struct {
 	opts Options
 
 	mu       sync.Mutex
 	clients  map[*Client]struct{}
+	pending  [][]byte // events not yet built into a frame
+	pendSize int
+	armed    bool // a flush is scheduled
 	closing  bool
 	wg       sync.WaitGroup
 	dropped  int64
 	lastDrop time.Time
+	frames   int64
 }
 
 // New returns an empty Hub.
@@ -69,13 +105,50 @@ func New(opts Options) *Hub {
 }
 
 // Broadcast queues one encoded event for every viewer. It never blocks on
-// a viewer.
+// a viewer: the event waits, at most FlushDelay, to be built into a frame
+// with the events that follow it.
 func (h *Hub) Broadcast(event []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for c := range h.clients {
-		c.enqueue(event)
+	if len(h.clients) == 0 {
+		return
 	}
+	h.pending = append(h.pending, event)
+	h.pendSize += len(event) + 1
+	switch {
+	case h.opts.FlushDelay < 0 || h.pendSize >= h.opts.MaxFrameBytes:
+		h.flushLocked()
+	case !h.armed:
+		h.armed = true
+		time.AfterFunc(h.opts.FlushDelay, h.flush)
+	}
+}
+
+func (h *Hub) flush() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.armed = false
+	h.flushLocked()
+}
+
+// flushLocked builds what is pending into frames and queues them for every
+// viewer.
+func (h *Hub) flushLocked() {
+	for rest := h.pending; len(rest) > 0; {
+		n, size := 0, 0
+		for n < len(rest) && (n == 0 || size+len(rest[n]) < h.opts.MaxFrameBytes) {
+			size += len(rest[n]) + 1
+			n++
+		}
+		f := newFrame(rest[:n], size)
+		h.frames++
+		for c := range h.clients {
+			c.enqueue(f)
+		}
+		rest = rest[n:]
+	}
+	clear(h.pending) // let the events go
+	h.pending, h.pendSize = h.pending[:0], 0
 }
 
 // Join adds a viewer whose first frame holds exactly one event, the
@@ -83,8 +156,9 @@ func (h *Hub) Broadcast(event []byte) {
 // not copied: the caller must never change them. They count against the
 // viewer's byte cap like any event; FirstFrameBudget says how much they
 // should take. The caller holds whatever lock orders its snapshot against
-// Broadcast, so the viewer misses no event and sees none twice. Serve must
-// follow.
+// Broadcast, so the viewer misses no event and sees none twice (events
+// still gathering belong to the snapshot: they go out first, to the
+// viewers already there). Serve must follow.
 func (h *Hub) Join(conn *websocket.Conn, first [][]byte) *Client {
 	c := newClient(h, conn)
 	c.first = first
@@ -98,6 +172,7 @@ func (h *Hub) Join(conn *websocket.Conn, first [][]byte) *Client {
 		c.cut(websocket.CloseGoingAway, "server shutting down")
 		return c
 	}
+	h.flushLocked()
 	h.clients[c] = struct{}{}
 	h.wg.Add(1)
 	return c
@@ -139,13 +214,15 @@ type Stats struct {
 	Viewers  int       `json:"viewers"`
 	Dropped  int64     `json:"viewers_dropped"`
 	LastDrop time.Time `json:"last_drop"`
+	// Frames is how many frames were built, each written to every viewer.
+	Frames int64 `json:"frames"`
 }
 
 // Stats returns the viewers' counts.
 func (h *Hub) Stats() Stats {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return Stats{Viewers: len(h.clients), Dropped: h.dropped, LastDrop: h.lastDrop}
+	return Stats{Viewers: len(h.clients), Dropped: h.dropped, LastDrop: h.lastDrop, Frames: h.frames}
 }
 
 // Close sends every viewer a close frame and waits, until ctx is done, for

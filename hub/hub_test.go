@@ -99,7 +99,7 @@ func TestEveryViewerGetsEveryEventInOrder(t *testing.T) {
 }
 
 func TestSlowViewerIsCutOff(t *testing.T) {
-	h := New(Options{MaxQueueBytes: 64 << 10})
+	h := New(Options{MaxQueueBytes: 64 << 10, MaxBehind: 100 * time.Millisecond})
 	url := serve(t, h)
 	slow := dial(t, url) // never reads
 	fast := dial(t, url)
@@ -160,5 +160,50 @@ func TestCloseSendsGoingAway(t *testing.T) {
 	_, _, err := c.ReadMessage()
 	if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
 		t.Fatalf("got %v, want close 1001", err)
+	}
+}
+
+// A burst far larger than the byte cap, to viewers that read as fast as
+// they can, cuts no one off: they are behind by bytes, not by time.
+func TestBurstDoesNotLookSlow(t *testing.T) {
+	h := New(Options{MaxQueueBytes: 64 << 10})
+	url := serve(t, h)
+	viewers := []*websocket.Conn{dial(t, url), dial(t, url)}
+	waitViewers(t, h, 2)
+	event := []byte(`{"type":"delivery","body":"` + strings.Repeat("x", 1000) + `"}`)
+	const n = 4000 // 4 MB, 64 times the cap
+	counts := make(chan int, len(viewers))
+	for _, v := range viewers {
+		go func() {
+			got := 0
+			for got < n+1 {
+				_ = v.SetReadDeadline(time.Now().Add(5 * time.Second))
+				_, data, err := v.ReadMessage()
+				if err != nil {
+					break
+				}
+				var events []json.RawMessage
+				if json.Unmarshal(data, &events) != nil {
+					break
+				}
+				got += len(events)
+			}
+			counts <- got
+		}()
+	}
+	for range n {
+		h.Broadcast(event)
+	}
+	for range viewers {
+		if got := <-counts; got != n+1 {
+			t.Errorf("a viewer got %d events, want the snapshot and %d", got, n)
+		}
+	}
+	st := h.Stats()
+	if st.Dropped != 0 {
+		t.Fatalf("%d viewers cut off by a burst", st.Dropped)
+	}
+	if st.Frames >= n {
+		t.Fatalf("%d frames for %d events: not gathered", st.Frames, n)
 	}
 }

@@ -63,7 +63,10 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		_ = conn.Close()
 		return
 	}
-	client.Serve()
+	// The viewer is served on a goroutine of its own: this one's stack grew
+	// through the request's handlers and the snapshot's encoding, and would
+	// be held for as long as the viewer stays.
+	go client.Serve()
 }
 
 // stats tells operators how the dashboard itself is doing; the process's

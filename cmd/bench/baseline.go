@@ -2,39 +2,87 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
+// bareQueue declares a fresh queue q on a connection of its own; done
+// deletes it and closes the connection.
+func bareQueue(q string) (ch *amqp.Channel, done func(), err error) {
+	conn, err := amqp.Dial(*amqpURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ch, err = conn.Channel(); err == nil {
+		_, _ = ch.QueueDelete(q, false, false, false)
+		_, err = ch.QueueDeclare(q, false, false, false, false, nil)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return ch, func() {
+		_, _ = ch.QueueDelete(q, false, false, false)
+		conn.Close()
+	}, nil
+}
+
+// publishConfirmed publishes n stamped 100-byte bodies to q with confirms,
+// a thousand outstanding at most, and waits for the last confirm.
+func publishConfirmed(ch *amqp.Channel, q string, n int) error {
+	if err := ch.Confirm(false); err != nil {
+		return err
+	}
+	window := make([]*amqp.DeferredConfirmation, 0, 1000)
+	wait := func() error {
+		for _, w := range window {
+			if !w.Wait() {
+				return errors.New("a publish was nacked")
+			}
+		}
+		window = window[:0]
+		return nil
+	}
+	for range n {
+		dc, err := ch.PublishWithDeferredConfirm("", q, false, false, amqp.Publishing{Body: stamp()})
+		if err != nil {
+			return err
+		}
+		if window = append(window, dc); len(window) == cap(window) {
+			if err := wait(); err != nil {
+				return err
+			}
+		}
+	}
+	return wait()
+}
+
 // baseline is a bare amqp091-go publisher with confirms and a consumer
 // with auto ack, as rabbitboard's receivers in (2): what a user who picks
 // a bare client runs, no rabbitboard.
 func baseline(n int) (*result, error) {
+	q := "rabbitboard-bench-baseline"
+	pub, done, err := bareQueue(q)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	conn, err := amqp.Dial(*amqpURL)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	pub, _ := conn.Channel()
 	sub, _ := conn.Channel()
-	q := "rabbitboard-bench-baseline"
-	_, _ = pub.QueueDelete(q, false, false, false)
-	if _, err := pub.QueueDeclare(q, false, false, false, false, nil); err != nil {
-		return nil, err
-	}
-	defer pub.QueueDelete(q, false, false, false)
-	if err := pub.Confirm(false); err != nil {
-		return nil, err
-	}
 	deliveries, err := sub.Consume(q, "", true, false, false, false, nil)
 	if err != nil {
 		return nil, err
 	}
 	res := &result{}
-	done := make(chan struct{})
+	got := make(chan struct{})
 	go func() {
-		defer close(done)
+		defer close(got)
 		for d := range deliveries {
 			if at, ok := sent(d.Body); ok {
 				res.samples = append(res.samples, time.Since(at))
@@ -45,28 +93,43 @@ func baseline(n int) (*result, error) {
 		}
 	}()
 	start := time.Now()
-	window := make([]*amqp.DeferredConfirmation, 0, 1000)
-	for range n {
-		dc, err := pub.PublishWithDeferredConfirm("", q, false, false, amqp.Publishing{Body: stamp()})
-		if err != nil {
-			return nil, err
-		}
-		window = append(window, dc)
-		if len(window) == cap(window) {
-			for _, w := range window {
-				w.Wait()
-			}
-			window = window[:0]
-		}
-	}
-	for _, w := range window {
-		w.Wait()
+	if err := publishConfirmed(pub, q, n); err != nil {
+		return nil, err
 	}
 	select {
-	case <-done:
+	case <-got:
 	case <-time.After(time.Minute):
 		return nil, errors.New("the consumer never got everything")
 	}
 	res.rate = float64(n) / time.Since(start).Seconds()
 	return res, nil
+}
+
+// pipelineBare is (1) with a bare gorilla fan-out of each delivery to
+// nviewers viewers that decode every frame: rabbitboard's like-for-like.
+func pipelineBare(n, nviewers int) (*result, error) {
+	q := "rabbitboard-bench-bare"
+	pub, done, err := bareQueue(q)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	bf, err := startBareFanout(q)
+	if err != nil {
+		return nil, err
+	}
+	defer bf.close()
+	vs, err := viewers(bf.URL, nviewers, true)
+	if err != nil {
+		return nil, err
+	}
+	defer closeViewers(vs)
+	start := time.Now()
+	if err := publishConfirmed(pub, q, n); err != nil {
+		return nil, err
+	}
+	if err := waitAll(vs, int64(n), 2*time.Minute); err != nil {
+		return nil, fmt.Errorf("bare fan-out: %w", err)
+	}
+	return &result{rate: float64(n) / time.Since(start).Seconds()}, nil
 }

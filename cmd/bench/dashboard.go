@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/valyala/fastjson"
 
 	"rabbitboard/internal/testkit"
 	"rabbitboard/mq"
@@ -57,6 +59,37 @@ func (d *dashboard) call(method, path string, body any, out any) error {
 	return nil
 }
 
+// profile fetches the dashboard's CPU profile over the next d into file
+// (the dashboard runs with --pprof); done waits for it.
+func (d *dashboard) profile(file string, dur time.Duration) (done func() error, err error) {
+	addr := ""
+	for deadline := time.Now().Add(5 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, line := range strings.Split(d.Log.String(), "\n") {
+			if _, rest, ok := strings.Cut(line, `profiles are served" url=`); ok {
+				addr = strings.Fields(rest)[0]
+			}
+		}
+	}
+	if addr == "" {
+		return nil, errors.New("the dashboard did not say where its profiles are")
+	}
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(fmt.Sprintf("%sprofile?seconds=%d", addr, int(dur.Seconds())))
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		if err == nil {
+			err = os.WriteFile(file, data, 0o644)
+		}
+		errc <- err
+	}()
+	return func() error { return <-errc }, nil
+}
+
 // queue declares a fresh queue through the dashboard.
 func (d *dashboard) queue(name string) error {
 	_ = d.call("DELETE", "/api/queues/"+name, nil, nil)
@@ -91,17 +124,26 @@ func newScene(bin, q string, receivers []map[string]any, flags ...string) (*scen
 	return s, nil
 }
 
-// viewers connects n reading viewers.
-func (s *scene) viewers(n int) ([]*viewer, error) {
+// viewers connects n reading viewers to a dashboard (or a bare fan-out);
+// decode: they decode every frame as JSON, as a page does, instead of
+// scanning it.
+func viewers(url string, n int, decode bool) ([]*viewer, error) {
 	var vs []*viewer
 	for range n {
-		v, err := connect(s.URL, true, 0)
+		v, err := connect(url, &reading{decode: decode}, 0)
 		if err != nil {
+			closeViewers(vs)
 			return nil, err
 		}
 		vs = append(vs, v)
 	}
 	return vs, nil
+}
+
+func closeViewers(vs []*viewer) {
+	for _, v := range vs {
+		_ = v.conn.Close()
+	}
 }
 
 func (s *scene) close() {
@@ -130,6 +172,7 @@ type viewer struct {
 	mu         sync.Mutex
 	samples    []time.Duration
 	ended      chan error
+	parser     fastjson.Parser // for a viewer that decodes
 	endedAt    time.Time
 }
 
@@ -140,9 +183,13 @@ var bodyMark = []byte(`"body":"`)
 // another program's (events encode their fields in this order).
 var observedMark = []byte(`"type":"` + string(mq.TypeObservedPublish) + `","exchange":"","routing_key":"` + pacedQueue + `"`)
 
+// reading says how a viewer reads: not at all past the snapshot (a nil
+// *reading), scanning frames for the events it counts, or decoding them.
+type reading struct{ decode bool }
+
 // connect opens a viewer; readBuffer > 0 shrinks its socket's receive
-// buffer, and a viewer that does not read never reads past the snapshot.
-func connect(url string, reading bool, readBuffer int) (*viewer, error) {
+// buffer.
+func connect(url string, how *reading, readBuffer int) (*viewer, error) {
 	dialer := *websocket.DefaultDialer
 	if readBuffer > 0 {
 		dialer.NetDial = func(network, addr string) (net.Conn, error) {
@@ -161,18 +208,28 @@ func connect(url string, reading bool, readBuffer int) (*viewer, error) {
 	if _, _, err := conn.ReadMessage(); err != nil { // the snapshot
 		return nil, err
 	}
-	if !reading {
+	if how == nil {
 		return v, nil
 	}
 	go func() {
+		var buf bytes.Buffer // reused: a thousand viewers in this process must cost less than what they measure
 		for {
-			_, frame, err := conn.ReadMessage()
+			buf.Reset()
+			_, r, err := conn.NextReader()
+			if err == nil {
+				_, err = buf.ReadFrom(r)
+			}
+			frame := buf.Bytes()
 			if err != nil {
 				v.endedAt = time.Now()
 				v.ended <- err
 				return
 			}
 			now := time.Now()
+			if how.decode {
+				v.decode(frame, now)
+				continue
+			}
 			v.observed.Add(int64(bytes.Count(frame, observedMark)))
 			// Scan the frame instead of decoding it: a thousand viewers in
 			// this process must cost less than the dashboard they measure.
@@ -196,6 +253,29 @@ func connect(url string, reading bool, readBuffer int) (*viewer, error) {
 		}
 	}()
 	return v, nil
+}
+
+// decode parses a whole frame with a fast JSON parser, as a viewer that
+// uses every event would, and counts its deliveries.
+func (v *viewer) decode(frame []byte, now time.Time) {
+	parsed, err := v.parser.ParseBytes(frame)
+	if err != nil {
+		return
+	}
+	events, _ := parsed.Array()
+	for _, e := range events {
+		switch mq.EventType(e.GetStringBytes("type")) {
+		case mq.TypeDelivery:
+			v.deliveries.Add(1)
+			if at, ok := sent(e.GetStringBytes("body")); ok {
+				v.mu.Lock()
+				v.samples = append(v.samples, now.Sub(at))
+				v.mu.Unlock()
+			}
+		case mq.TypeObservedPublish:
+			v.observed.Add(1)
+		}
+	}
 }
 
 func waitAll(vs []*viewer, n int64, timeout time.Duration) error {

@@ -37,19 +37,19 @@ func paced(q string, rate int, dur time.Duration) (int, error) {
 // latency runs a paced publisher into one receiver watched by nviewers;
 // withSlow adds one viewer that never reads.
 func latency(bin string, rate int, dur time.Duration, nviewers int, withSlow bool) (*result, error) {
-	sc, err := newScene(bin, "rabbitboard-bench-latency", auto(1, nil), "--max-viewer-queue", "524288")
+	sc, err := newScene(bin, "rabbitboard-bench-latency", auto(1, nil), "--max-viewer-queue", "524288", "--max-viewer-behind", "1s")
 	if err != nil {
 		return nil, err
 	}
 	defer sc.close()
-	vs, err := sc.viewers(nviewers)
+	vs, err := viewers(sc.URL, nviewers, false)
 	if err != nil {
 		return nil, err
 	}
 	q, d := sc.q, sc.dashboard
 	var slow *viewer
 	if withSlow {
-		if slow, err = connect(d.URL, false, 4096); err != nil {
+		if slow, err = connect(d.URL, nil, 4096); err != nil {
 			return nil, err
 		}
 	}

@@ -83,7 +83,7 @@ func firehose(bin string, n, rounds, rate int, dur time.Duration) (off, on []flo
 	}
 	defer func() { _ = observe(false) }()
 
-	v, err := connect(d.URL, true, 0)
+	v, err := connect(d.URL, &reading{}, 0)
 	if err != nil {
 		return
 	}

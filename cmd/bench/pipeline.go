@@ -2,18 +2,39 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 )
 
-// pipeline publishes n through the API to 2 receivers and nviewers viewers.
+// pipeline publishes n through the API to 2 receivers and nviewers viewers
+// that decode every frame.
+// With -cpuprofile, the dashboard's CPU profile of the first 10-viewer
+// round is written there.
 func pipeline(bin string, n, nviewers int) (*result, error) {
-	sc, err := newScene(bin, "rabbitboard-bench-pipeline", auto(2, map[string]any{"prefetch": 500}))
+	var flags []string
+	profile := *cpuProfile != "" && nviewers == 10
+	if profile {
+		flags = []string{"--pprof", "127.0.0.1:0"}
+	}
+	sc, err := newScene(bin, "rabbitboard-bench-pipeline", auto(2, map[string]any{"prefetch": 500}), flags...)
 	if err != nil {
 		return nil, err
 	}
 	defer sc.close()
-	vs, err := sc.viewers(nviewers)
+	if profile {
+		done, err := sc.profile(*cpuProfile, 3*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		*cpuProfile = "" // one round is enough
+		defer func() {
+			if err := done(); err != nil {
+				fmt.Fprintln(os.Stderr, "bench: the profile:", err)
+			}
+		}()
+	}
+	vs, err := viewers(sc.URL, nviewers, true)
 	if err != nil {
 		return nil, err
 	}
@@ -29,5 +50,5 @@ func pipeline(bin string, n, nviewers int) (*result, error) {
 	if err := waitAll(vs, int64(n), 2*time.Minute); err != nil {
 		return nil, err
 	}
-	return &result{rate: float64(n) / time.Since(start).Seconds()}, nil
+	return &result{rate: float64(n) / time.Since(start).Seconds(), rssAfter: d.RSS()}, nil
 }

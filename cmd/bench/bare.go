@@ -1,0 +1,120 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/gorilla/websocket"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// bareFanout is what a developer writes by hand with amqp091-go and
+// gorilla/websocket, after gorilla's chat example: one auto-ack consumer
+// on q, each delivery encoded as a small JSON event and handed to every
+// viewer's writer, which sends what queued up as one frame, a JSON array.
+// It is the like-for-like baseline of rabbitboard's fan-out: the same
+// events to the same viewers, nothing else.
+type bareFanout struct {
+	URL  string
+	srv  *http.Server
+	conn *amqp.Connection
+
+	mu      sync.Mutex
+	viewers map[chan []byte]struct{}
+}
+
+type bareEvent struct {
+	Type     string `json:"type"`
+	Receiver string `json:"receiver"`
+	Seq      uint64 `json:"seq"`
+	Body     string `json:"body"`
+}
+
+func startBareFanout(q string) (*bareFanout, error) {
+	conn, err := amqp.Dial(*amqpURL)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	deliveries, err := ch.Consume(q, "", true, false, false, false, nil)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	b := &bareFanout{URL: "http://" + ln.Addr().String(), conn: conn, viewers: map[chan []byte]struct{}{}}
+	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 1024}
+	b.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		send := make(chan []byte, 1<<16)
+		go func() { // the reader: notices the viewer leaving
+			for {
+				if _, _, err := c.NextReader(); err != nil {
+					c.Close()
+					return
+				}
+			}
+		}()
+		_ = c.WriteMessage(websocket.TextMessage, []byte(`[{"type":"snapshot"}]`))
+		b.mu.Lock()
+		b.viewers[send] = struct{}{}
+		b.mu.Unlock()
+		defer func() {
+			b.mu.Lock()
+			delete(b.viewers, send)
+			b.mu.Unlock()
+		}()
+		for msg := range send {
+			w, err := c.NextWriter(websocket.TextMessage)
+			if err != nil {
+				return
+			}
+			_, _ = w.Write([]byte{'['})
+			_, _ = w.Write(msg)
+			for range len(send) {
+				_, _ = w.Write([]byte{','})
+				_, _ = w.Write(<-send)
+			}
+			_, _ = w.Write([]byte{']'})
+			if w.Close() != nil {
+				return
+			}
+		}
+	})}
+	go b.srv.Serve(ln)
+	go func() {
+		for d := range deliveries {
+			event, _ := json.Marshal(bareEvent{Type: "delivery", Receiver: "r" + strconv.Itoa(1), Seq: d.DeliveryTag, Body: string(d.Body)})
+			b.mu.Lock()
+			for v := range b.viewers {
+				select {
+				case v <- event:
+				default: // a full queue: the chat example's answer is to drop the viewer
+					delete(b.viewers, v)
+					close(v)
+				}
+			}
+			b.mu.Unlock()
+		}
+	}()
+	return b, nil
+}
+
+func (b *bareFanout) close() {
+	_ = b.srv.Close()
+	_ = b.conn.Close()
+}
