@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -47,6 +48,7 @@ type config struct {
 	maxViewerQueue, observeQueue int
 	maxViewerBehind              time.Duration
 	pprofAddr                    string
+	cluster                      string
 	wsReadLimit                  int64
 	access                       web.Access
 }
@@ -87,6 +89,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.publicURL, "public-url", getenv("PUBLIC_URL"), "the URL people open, e.g. behind a proxy; its host is served and the presenter link names it (PUBLIC_URL)")
 	hosts := env("ALLOWED_HOSTS", "")
 	fs.StringVar(&hosts, "allowed-hosts", hosts, "comma-separated host names served besides localhost, 127.0.0.1 and [::1] (ALLOWED_HOSTS); on a non-loopback --addr, without it any name is served")
+	fs.StringVar(&c.cluster, "cluster", getenv("CLUSTER"), "a name shared by several rabbitboard processes on one broker: they become one dashboard, each viewer seeing every replica's receivers and events (CLUSTER)")
 	fs.StringVar(&c.pprofAddr, "pprof", getenv("PPROF_ADDR"), "a loopback address, e.g. 127.0.0.1:6060, to serve Go's profiles on (/debug/pprof/) for finding where time goes (PPROF_ADDR)")
 	fs.BoolVar(&c.access.Private, "private", getenv("PRIVATE") == "true", "with a token, viewers need it to read too (PRIVATE)")
 	if err := fs.Parse(args); err != nil {
@@ -100,6 +103,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 			c.allowedHosts = append(c.allowedHosts, h)
 		}
 	}
+	if c.cluster != "" && !clusterName.MatchString(c.cluster) {
+		return c, fmt.Errorf("--cluster %q: a cluster's name is 1 to 64 letters, digits, '.', '_' or '-'", c.cluster)
+	}
 	if c.publicURL != "" {
 		u, err := url.Parse(c.publicURL)
 		if err != nil || u.Hostname() == "" {
@@ -109,6 +115,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	}
 	return c, nil
 }
+
+var clusterName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // run starts the dashboard and serves until ctx is done, then shuts down:
 // no new requests, viewers get a close frame, receivers give back what they
@@ -142,13 +150,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	viewers := hub.New(hub.Options{MaxQueueBytes: c.maxViewerQueue, MaxBehind: c.maxViewerBehind, ReadLimit: c.wsReadLimit})
 	state := web.NewState(viewers, c.history, log)
-	broker := mq.New(mq.Config{
+	replica := strings.ToLower(rand.Text()[:6])
+	mc := mq.Config{
 		URL: c.amqpURL, Heartbeat: c.heartbeat, ManagementURL: c.managementURL,
 		MaxReceivers: c.maxReceivers, ObserveQueueLength: c.observeQueue, Logger: log, Events: state.Apply,
-	})
-	srv := web.New(web.Config{Addr: c.addr, Broker: broker, State: state, Limits: c.limits, Access: c.access, AllowedHosts: c.allowedHosts, Logger: log})
+	}
+	if c.cluster != "" {
+		mc.Replica = replica
+	}
+	broker := mq.New(mc)
+	wc := web.Config{Addr: c.addr, Broker: broker, State: state, Limits: c.limits, Access: c.access, AllowedHosts: c.allowedHosts, Logger: log, ReplicaID: replica}
+	var cluster *mq.Cluster
+	var srv *web.Server
+	if c.cluster != "" {
+		cluster = broker.JoinCluster(mq.ClusterConfig{
+			Name: c.cluster, Self: mq.ReplicaInfo{ID: replica, Started: time.Now().UTC()},
+			Remote: state.ApplyRemote, Joined: state.OwnEvents, Gone: state.ReplicaGone,
+			Serve: func(call []byte) []byte { return srv.ServeForwarded(call) },
+		})
+		state.Share(replica, cluster.Forward)
+		wc.Cluster = cluster
+	}
+	srv = web.New(wc)
 	if err := srv.Open(); err != nil {
 		return err
+	}
+	if cluster != nil {
+		cluster.SetAddr(srv.Addr()) // before the broker opens: the cluster is not running yet
 	}
 	if c.startBroker {
 		startLocalBroker(mq.SplitURLs(c.amqpURL)[0], log) // a cluster's first node only

@@ -31,6 +31,9 @@ type Config struct {
 	// ManagementURL is the management plugin's base URL; "" derives it from URL.
 	ManagementURL string
 	MaxReceivers  int
+	// Replica is this process's id among the replicas of a cluster (see
+	// JoinCluster): receiver ids start with it, and receivers say it.
+	Replica string
 	// ConnectionName is how the connection shows in the management UI.
 	ConnectionName string
 	// PreviewBytes caps the body a delivery event carries; longer bodies are
@@ -81,6 +84,8 @@ type Broker struct {
 	obs observer
 
 	nodes []node // the URL's nodes, at least one
+
+	cluster *Cluster // nil unless JoinCluster made it a replica
 }
 
 // New returns a Broker; Open starts it.
@@ -142,6 +147,10 @@ func (b *Broker) Open() error {
 	b.wg.Add(2)
 	go b.supervise()
 	go b.watchQueues()
+	if b.cluster != nil {
+		b.wg.Add(1)
+		go b.cluster.run()
+	}
 	return nil
 }
 
@@ -150,6 +159,9 @@ func (b *Broker) Open() error {
 func (b *Broker) Close(ctx context.Context) error {
 	if b.cancel == nil {
 		return nil
+	}
+	if b.cluster != nil {
+		b.cluster.leave()
 	}
 	// Tracing is left as rabbitboard found it.
 	b.obs.halt(ctx, false)

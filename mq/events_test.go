@@ -17,7 +17,7 @@ func TestEventsRoundTrip(t *testing.T) {
 		BrokerEvent{Type: TypeBroker, State: "down", Error: "gone"},
 		QueueEvent{Type: TypeQueue, Queue: QueueInfo{QueueSpec: spec, Messages: 4, Consumers: 2}},
 		QueueGoneEvent{Type: TypeQueueGone, Queue: "q"},
-		ReceiverEvent{Type: TypeReceiver, Receiver: ReceiverInfo{ID: "r1", ReceiverSpec: ReceiverSpec{Queue: "q", Name: "worker A", Prefetch: 1, Ack: AckManual, WorkMS: 5, DotMS: 6}, Colour: 3, State: StateWaiting, Counters: counters, Error: "no queue", Kind: KindOutside, Client: "pika", Connection: "c", Channel: 2, ConsumerTag: "t"}},
+		ReceiverEvent{Type: TypeReceiver, Receiver: ReceiverInfo{ID: "r1", ReceiverSpec: ReceiverSpec{Queue: "q", Name: "worker A", Prefetch: 1, Ack: AckManual, WorkMS: 5, DotMS: 6}, Colour: 3, State: StateWaiting, Counters: counters, Error: "no queue", Kind: KindOutside, Client: "pika", Connection: "c", Channel: 2, ConsumerTag: "t", Replica: "k3x9ab"}},
 		ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: "r1"},
 		DeliveryEvent{Type: TypeDelivery, Receiver: "r1", Queue: "q", Seq: 3, DeliveryTag: 9, Redelivered: true, Exchange: "x", RoutingKey: "k",
 			Content: Content{Body: "Task 3...", Encoding: "text", BodySize: 9, Truncated: true,

@@ -274,6 +274,7 @@ func traceProperties(p amqp.Table) (Properties, amqp.Table) {
 // outsideReceiver is a consumer of another program, shown as a column.
 type outsideReceiver struct {
 	id       string
+	replica  string
 	colour   int
 	consumer outsideConsumer
 	state    ReceiverState
@@ -287,7 +288,7 @@ func (o *outsideReceiver) info() ReceiverInfo {
 		ack = AckManual
 	}
 	return ReceiverInfo{
-		ID: o.id, Kind: KindOutside, Colour: o.colour, State: o.state, Counters: o.countsNow(),
+		ID: o.id, Kind: KindOutside, Colour: o.colour, State: o.state, Counters: o.countsNow(), Replica: o.replica,
 		ReceiverSpec: ReceiverSpec{Queue: o.consumer.Key.Queue, Name: o.consumer.Name, Prefetch: o.consumer.Prefetch, Ack: ack},
 		Client:       o.consumer.Client, Connection: o.consumer.Key.Connection, Channel: o.consumer.Key.Channel,
 		ConsumerTag: strings.Join(o.consumer.Tags, " "),
@@ -636,7 +637,7 @@ func (o *observer) poll(ctx context.Context) {
 // addLocked makes a column for a consumer the trace or the lists named.
 func (o *observer) addLocked(key consumerKey) *outsideReceiver {
 	o.nextID++
-	r := &outsideReceiver{id: "o" + strconv.Itoa(o.nextID), colour: o.nextID % 8, state: StateConsuming,
+	r := &outsideReceiver{id: o.b.idPrefix() + "o" + strconv.Itoa(o.nextID), replica: o.b.cfg.Replica, colour: o.nextID % 8, state: StateConsuming,
 		consumer: outsideConsumer{Key: key, Name: o.names[key.Connection]}}
 	if r.consumer.Name == "" {
 		r.consumer.Name = addressLabel(key.Connection)

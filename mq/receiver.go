@@ -99,6 +99,17 @@ type ReceiverInfo struct {
 	Connection  string `json:"connection,omitempty"`
 	Channel     int    `json:"channel,omitempty"`
 	ConsumerTag string `json:"consumer_tag,omitempty"`
+	// Replica is the id of the replica that runs it, in a cluster.
+	Replica string `json:"replica,omitempty"`
+}
+
+// idPrefix starts the ids of this replica's receivers: ids are unique
+// across the replicas of a cluster.
+func (b *Broker) idPrefix() string {
+	if b.cfg.Replica == "" {
+		return ""
+	}
+	return b.cfg.Replica + "-"
 }
 
 func (s *ReceiverSpec) validate() error {
@@ -189,7 +200,7 @@ func (b *Broker) AddReceiver(spec ReceiverSpec) (ReceiverInfo, error) {
 		b.known[q.Name] = q.QueueSpec
 	}
 	b.nextID++
-	id := "r" + strconv.Itoa(b.nextID)
+	id := b.idPrefix() + "r" + strconv.Itoa(b.nextID)
 	if spec.Name == "" {
 		spec.Name = "receiver " + id
 	}
@@ -252,7 +263,7 @@ func (r *Receiver) Info() ReceiverInfo {
 }
 
 func (r *Receiver) infoLocked() ReceiverInfo {
-	return ReceiverInfo{ID: r.id, Kind: KindOwn, ReceiverSpec: r.spec, Colour: r.colour, State: r.state, Counters: r.counters, Error: r.errText}
+	return ReceiverInfo{ID: r.id, Kind: KindOwn, ReceiverSpec: r.spec, Colour: r.colour, State: r.state, Counters: r.counters, Error: r.errText, Replica: r.b.cfg.Replica}
 }
 
 // Do carries out an action:

@@ -388,6 +388,7 @@ function renderReceiver(id) {
     settings: t(outside ? "receiver.outside" : "receiver.settings", r), received: r.received, acked: r.acked, unacked: r.unacked,
     undecodable_count: r.undecodable || 0, resumable, pausable: !resumable,
     outside, client: outside ? t("receiver.client", r) : "", controls: !outside,
+    replica: r.replica ? t("receiver.replica", r) : "",
   });
   const cards = state.cards.get(id) || [];
   const els = [];

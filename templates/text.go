@@ -32,6 +32,7 @@ var Text = map[string]string{
 	"receiver.outside":     "prefetch {prefetch} · ack {ack}",
 	"receiver.client":      "{client} · {connection} · channel {channel}",
 	"receiver.outside_tag": "outside program",
+	"receiver.replica":     "on replica {replica}",
 
 	"observe.off":      "Not watching other programs.",
 	"observe.on":       "Watching other programs through RabbitMQ's firehose: their consumers appear as columns marked \"outside program\".",

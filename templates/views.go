@@ -49,6 +49,8 @@ type ColumnView struct {
 	// Outside: another program's consumer, watched; Client says whose.
 	Outside bool
 	Client  string
+	// Replica says which replica of a cluster runs it.
+	Replica string
 }
 
 func columnView(r mq.ReceiverInfo, presenter bool) ColumnView {
@@ -59,6 +61,9 @@ func columnView(r mq.ReceiverInfo, presenter bool) ColumnView {
 		Received:   r.Received, Acked: r.Acked, Unacked: r.Unacked, Undecodable: r.Undecodable,
 		Resumable: r.State == mq.StatePaused || r.State == mq.StateKilled,
 		Controls:  presenter,
+	}
+	if r.Replica != "" {
+		v.Replica = T("receiver.replica", "replica", r.Replica)
 	}
 	if r.Kind == mq.KindOutside {
 		v.Outside = true

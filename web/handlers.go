@@ -283,8 +283,22 @@ func publishSentence(p mq.Publication, res mq.PublishResult) string {
 
 // Receivers
 
+// listReceivers lists this replica's receivers as they are now and, in a
+// cluster, the other replicas' as their events last told.
 func (s *Server) listReceivers(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.cfg.Broker.Receivers())
+	own := s.cfg.Broker.Receivers()
+	if s.cfg.Cluster == nil {
+		writeJSON(w, http.StatusOK, own)
+		return
+	}
+	self := s.cfg.Cluster.Self()
+	list := own
+	for _, info := range s.cfg.State.Receivers() {
+		if info.Replica != self {
+			list = append(list, info)
+		}
+	}
+	writeJSON(w, http.StatusOK, list)
 }
 
 func (s *Server) getReceiver(w http.ResponseWriter, r *http.Request) {

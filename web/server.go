@@ -85,6 +85,11 @@ type Config struct {
 	// allowedHosts.
 	AllowedHosts []string
 	Logger       *slog.Logger
+	// Cluster is the other replicas of the cluster this one belongs to;
+	// nil without one.
+	Cluster Cluster
+	// ReplicaID names this process in GET /api/replicas.
+	ReplicaID string
 }
 
 // Server is the dashboard's HTTP server.
@@ -97,6 +102,8 @@ type Server struct {
 	served   chan error
 	presets  presets
 	hosts    map[string]bool // set by Open, before serving
+	mux      *http.ServeMux  // the routes, without the access checks in front
+	started  time.Time
 }
 
 // New returns a Server; Open starts it.
@@ -105,9 +112,10 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, presets: presets{receivers: map[string][]string{}}}
-	// Viewers send nothing, so reading needs little. Frames go out in one
-	// write each from a large buffer that is pooled, not kept per viewer.
+	s := &Server{cfg: cfg, log: cfg.Logger, presets: presets{receivers: map[string][]string{}}, started: time.Now().UTC()}
+	// Viewers send nothing, so reading needs little. Frames are written
+	// as built, once for every viewer; a snapshot or merged frames go out
+	// through a large buffer that is pooled, not kept per viewer.
 	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 64 << 10, WriteBufferPool: &sync.Pool{}}
 	s.srv = &http.Server{
 		Handler:           s.routes(),
@@ -136,6 +144,9 @@ func (s *Server) Open() error {
 
 // URL is the base URL the server answers on.
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+
+// Addr is the address the server listens on, once open.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // Close stops taking requests and waits, until ctx is done, for those in
 // flight. WebSocket viewers are the hub's to close.
@@ -189,20 +200,22 @@ func (s *Server) routes() http.Handler {
 
 	handle("GET /api/receivers", s.listReceivers)
 	handle("POST /api/receivers", s.addReceiver)
-	handle("GET /api/receivers/{id}", s.getReceiver)
-	handle("DELETE /api/receivers/{id}", s.receiverAction(mq.ActionRemove))
+	handle("GET /api/receivers/{id}", s.ownedElsewhere(s.getReceiver))
+	handle("DELETE /api/receivers/{id}", s.ownedElsewhere(s.receiverAction(mq.ActionRemove)))
 	for _, action := range mq.Actions {
-		handle("POST /api/receivers/{id}/"+string(action), s.receiverAction(action))
+		handle("POST /api/receivers/{id}/"+string(action), s.ownedElsewhere(s.receiverAction(action)))
 	}
-	handle("POST /api/receivers/{id}/deliveries/{tag}/{outcome}", s.settle)
+	handle("POST /api/receivers/{id}/deliveries/{tag}/{outcome}", s.ownedElsewhere(s.settle))
+	handle("GET /api/replicas", s.listReplicas)
 
 	// Anything else under /api/ answers in the contract's error format.
 	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{"There is no API endpoint " + r.Method + " " + r.URL.Path + ".", mq.CodeNotFound})
 	})
-	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/api/observe", "/healthz"} {
+	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/api/observe", "/api/replicas", "/healthz"} {
 		handle(p, methodNotAllowed)
 	}
+	s.mux = mux
 
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
 	"slices"
@@ -47,6 +48,27 @@ type State struct {
 	topology  mq.TopologyEvent
 	observe   mq.ObserveEvent
 	observed  []mq.ObservedPublishEvent // the latest publishes of other programs
+
+	// forward, in a cluster of replicas, sends this replica's shared events
+	// to the others; self is this replica's id.
+	forward func(event []byte)
+	self    string
+}
+
+// shared are the events replicas send each other: what is about receivers
+// and publishes. Each replica reports the broker, queues and topology from
+// its own connection.
+var shared = map[mq.EventType]bool{
+	mq.TypeReceiver: true, mq.TypeReceiverRemoved: true, mq.TypeDelivery: true, mq.TypeSettled: true,
+	mq.TypePublished: true, mq.TypeReturned: true, mq.TypeRoute: true, mq.TypeObservedPublish: true,
+}
+
+// Share makes the state one replica's of a cluster: forward gets each of
+// its shared events, encoded; ApplyRemote takes the others'.
+func (s *State) Share(self string, forward func(event []byte)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.self, s.forward = self, forward
 }
 
 // NewState returns an empty State that keeps history deliveries per receiver.
@@ -71,6 +93,99 @@ func (s *State) Apply(ev mq.Event) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.applyLocked(ev, data)
+	if s.forward != nil && shared[eventType(data)] {
+		s.forward(data)
+	}
+}
+
+// ApplyRemote records and broadcasts an event of another replica.
+func (s *State) ApplyRemote(data []byte) {
+	ev, err := mq.DecodeEvent(data)
+	if err != nil || !shared[eventType(data)] {
+		s.log.Warn("a replica's event was left out", "error", err, "event", string(data[:min(len(data), 200)]))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.applyLocked(ev, data)
+}
+
+// eventType reads an encoded event's type: every event starts with it.
+func eventType(data []byte) mq.EventType {
+	rest, ok := bytes.CutPrefix(data, []byte(`{"type":"`))
+	if !ok {
+		return ""
+	}
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 {
+		return ""
+	}
+	return mq.EventType(rest[:end])
+}
+
+// ReplicaGone marks the receivers of a replica that stopped or died gone:
+// the broker gives back what they held.
+func (s *State) ReplicaGone(replica string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range s.order {
+		info := s.receivers[id]
+		if info.Replica != replica || info.State == mq.StateGone {
+			continue
+		}
+		info.State = mq.StateGone
+		ev := mq.ReceiverEvent{Type: mq.TypeReceiver, Receiver: info}
+		data, _ := json.Marshal(ev)
+		s.applyLocked(ev, data)
+	}
+}
+
+// Owner is the replica that runs a receiver, as far as this one knows.
+func (s *State) Owner(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.receivers[id].Replica
+}
+
+// Receivers are the receivers every viewer sees, in order.
+func (s *State) Receivers() []mq.ReceiverInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := make([]mq.ReceiverInfo, 0, len(s.order))
+	for _, id := range s.order {
+		list = append(list, s.receivers[id])
+	}
+	return list
+}
+
+// OwnEvents are the events that make up this replica's part of the
+// dashboard, for a replica that just appeared: each of its receivers'
+// recent deliveries, with what became of them, then the receiver itself.
+func (s *State) OwnEvents() [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var events [][]byte
+	for _, id := range s.order {
+		info := s.receivers[id]
+		if info.Replica != s.self || s.self == "" {
+			continue
+		}
+		for _, d := range s.recent[id] {
+			events = append(events, d.data)
+			if d.Settled != "" {
+				settled, _ := json.Marshal(mq.SettledEvent{Type: mq.TypeSettled, Receiver: id, DeliveryTag: d.DeliveryTag, Seq: d.Seq, Outcome: d.Settled})
+				events = append(events, settled)
+			}
+		}
+		ev, _ := json.Marshal(mq.ReceiverEvent{Type: mq.TypeReceiver, Receiver: info})
+		events = append(events, ev)
+	}
+	return events
+}
+
+// applyLocked records an event and broadcasts its encoding.
+func (s *State) applyLocked(ev mq.Event, data []byte) {
 	switch e := ev.(type) {
 	case mq.BrokerEvent:
 		s.broker = e

@@ -166,6 +166,26 @@ func run() error {
 		fmt.Printf("\n7. what watching costs the broker: a bare client's confirmed publishes, %d messages, %d rounds alternating:\n   tracing off %.0f msg/s, rabbitboard watching through the firehose %.0f msg/s (medians; rounds %.0f and %.0f): ratio %.2f;\n   5,000 msg/s from another program for %v, watched: %d published, %d shown to a viewer, %d skipped (counted on the page)\n",
 			scale(20000, 3000), len(off), median(off), median(on), off, on, median(on)/median(off), time.Duration(scale(10, 2))*time.Second, sent, shown, skipped)
 	}
+	if want("8") {
+		ex, st, err := transport(100, dur)
+		if err != nil {
+			return fmt.Errorf("replicas' transport: %w", err)
+		}
+		fmt.Printf("\n8. between replicas, 100 batches of 20 events a second for %v, 2 readers, publish to receipt:\n   fanout exchange to an exclusive queue each: p50 %v p99 %v max %v; one stream tailed by both: p50 %v p99 %v max %v\n",
+			dur, ex.p(50), ex.p(99), ex.max(), st.p(50), st.p(99), st.max())
+		per := scale(600, 100)
+		local, remote, err := replicated(bin, 3, per, 100, dur)
+		if err != nil {
+			return fmt.Errorf("replicas: %w", err)
+		}
+		one, err := fanout(bin, 3*per, 100, dur, false)
+		if err != nil {
+			return fmt.Errorf("one process: %w", err)
+		}
+		fmt.Printf("   3 replicas x %d viewers at 100 msg/s for %v, the receiver on the first: %d of %d receipts;\n   its own viewers p50 %v p99 %v; the other replicas' viewers p50 %v p99 %v (%v more at p50, %v at p99)\n   one process with %d viewers: %d of %d, p50 %v p99 %v\n",
+			per, dur, len(local.samples)+len(remote.samples), local.want+remote.want, local.p(50), local.p(99), remote.p(50), remote.p(99),
+			remote.p(50)-local.p(50), remote.p(99)-local.p(99), 3*per, len(one.samples), one.want, one.p(50), one.p(99))
+	}
 	return nil
 }
 

@@ -1,0 +1,460 @@
+package mq
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Replicas: several rabbitboard processes started with the same cluster
+// name on one broker are one dashboard. RabbitMQ carries what they share:
+//
+//   - each replica publishes its events, batched into JSON arrays, to a
+//     fanout exchange named after the cluster, and reads everyone's through
+//     an exclusive, server-named queue of its own (other replicas' only);
+//   - the same queue is the replica's address: a call for a receiver it owns
+//     comes in through the default exchange, its answer goes back through
+//     direct reply-to;
+//   - every HeartbeatEvery each replica says it is alive (and how to reach
+//     it); one not heard for ReplicaTimeout is gone, as is one that says
+//     goodbye on its way out;
+//   - a replica that appears is sent, straight to its queue, the events
+//     that make up everyone else's part of the dashboard.
+//
+// Nothing of this is declared without a cluster name.
+
+// ReplicaInfo describes a live replica.
+type ReplicaInfo struct {
+	ID string `json:"id"`
+	// Addr is where it listens for HTTP.
+	Addr      string    `json:"addr"`
+	Started   time.Time `json:"started"`
+	Receivers int       `json:"receivers"`
+}
+
+// ClusterConfig joins a Broker to the other replicas of a cluster.
+type ClusterConfig struct {
+	Name string
+	Self ReplicaInfo // its ID, Addr and Started
+	// Remote applies an event of another replica (one JSON object).
+	Remote func(event []byte)
+	// Joined returns the events that make up this replica's part of the
+	// dashboard, for a replica that just appeared.
+	Joined func() [][]byte
+	// Gone says a replica stopped or died.
+	Gone func(replica string)
+	// Serve answers a call another replica forwarded.
+	Serve func(call []byte) []byte
+	// HeartbeatEvery and ReplicaTimeout: 1s and 5s unless set.
+	HeartbeatEvery, ReplicaTimeout time.Duration
+}
+
+// ErrNoReplica says no live replica has that id.
+var ErrNoReplica = errors.New("no live replica has that id")
+
+// Message types between replicas.
+const (
+	replicaEvents    = "events"
+	replicaHeartbeat = "heartbeat"
+	replicaBye       = "bye"
+	replicaCall      = "call"
+)
+
+// maxReplicaBatch caps the events one message between replicas carries.
+const maxReplicaBatch = 256 << 10
+
+// maxReplicaPending caps the events waiting to go to the other replicas
+// while the broker is slow or away; beyond it the oldest are dropped.
+const maxReplicaPending = 16 << 20
+
+type member struct {
+	info     ReplicaInfo
+	queue    string
+	lastSeen time.Time
+}
+
+// heartbeat is what a replica says of itself every HeartbeatEvery.
+type heartbeat struct {
+	ReplicaInfo
+	Queue string `json:"queue"`
+}
+
+// Cluster is a Broker's membership in a cluster of replicas.
+type Cluster struct {
+	b        *Broker
+	cfg      ClusterConfig
+	exchange string
+
+	flushMu  sync.Mutex
+	mu       sync.Mutex
+	members  map[string]*member
+	pending  [][]byte
+	pendSize int
+	dropped  int
+	wake     chan struct{}
+	calls    map[string]chan []byte
+	callSeq  int
+	session  *clusterSession
+}
+
+type clusterSession struct {
+	pub   *amqp.Channel // events, heartbeats, syncs and answers
+	rpc   *amqp.Channel // calls, with direct reply-to
+	queue string
+}
+
+// JoinCluster makes b one replica of cfg.Name's cluster: it runs for as
+// long as b is open, across reconnections. Call it before b.Open.
+func (b *Broker) JoinCluster(cfg ClusterConfig) *Cluster {
+	if cfg.HeartbeatEvery == 0 {
+		cfg.HeartbeatEvery = time.Second
+	}
+	if cfg.ReplicaTimeout == 0 {
+		cfg.ReplicaTimeout = 5 * time.Second
+	}
+	c := &Cluster{b: b, cfg: cfg, exchange: "rabbitboard.cluster." + cfg.Name,
+		members: map[string]*member{}, wake: make(chan struct{}, 1), calls: map[string]chan []byte{}}
+	b.cluster = c
+	return c
+}
+
+// SetAddr sets where this replica listens, before the Broker opens.
+func (c *Cluster) SetAddr(addr string) { c.cfg.Self.Addr = addr }
+
+// Forward queues one of this replica's events for the others. It never
+// blocks: it may be called with the state's locks held.
+func (c *Cluster) Forward(event []byte) {
+	c.mu.Lock()
+	c.pending = append(c.pending, event)
+	c.pendSize += len(event)
+	for c.pendSize > maxReplicaPending && len(c.pending) > 1 {
+		c.pendSize -= len(c.pending[0])
+		c.pending = c.pending[1:]
+		c.dropped++
+	}
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Replicas lists the live replicas, this one first.
+func (c *Cluster) Replicas() []ReplicaInfo {
+	self := c.cfg.Self
+	self.Receivers = len(c.b.Receivers())
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	list := []ReplicaInfo{self}
+	for _, m := range c.members {
+		list = append(list, m.info)
+	}
+	return list
+}
+
+// Self is this replica's id.
+func (c *Cluster) Self() string { return c.cfg.Self.ID }
+
+// Call sends a call to the replica that owns something and returns its
+// answer: ErrNoReplica when no live replica has that id, a CodeUnavailable
+// error when it does not answer within the Broker's OpTimeout.
+func (c *Cluster) Call(ctx context.Context, replica string, call []byte) ([]byte, error) {
+	c.mu.Lock()
+	m, ok := c.members[replica]
+	s := c.session
+	if !ok {
+		c.mu.Unlock()
+		return nil, ErrNoReplica
+	}
+	if s == nil {
+		c.mu.Unlock()
+		return nil, ErrUnavailable
+	}
+	c.callSeq++
+	id := strconv.Itoa(c.callSeq)
+	answer := make(chan []byte, 1)
+	c.calls[id] = answer
+	queue := m.queue
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.calls, id)
+		c.mu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(ctx, c.b.cfg.OpTimeout)
+	defer cancel()
+	err := s.rpc.PublishWithContext(ctx, "", queue, true, false, amqp.Publishing{
+		Type: replicaCall, AppId: c.cfg.Self.ID, CorrelationId: id, ReplyTo: "amq.rabbitmq.reply-to", Body: call,
+	})
+	if err != nil {
+		return nil, ErrUnavailable
+	}
+	select {
+	case a := <-answer:
+		return a, nil
+	case <-ctx.Done():
+		return nil, &Error{CodeUnavailable, fmt.Sprintf("Replica %s did not answer within %v.", replica, c.b.cfg.OpTimeout)}
+	}
+}
+
+// run keeps the replica in its cluster while the Broker is open: one
+// session per connection.
+func (c *Cluster) run() {
+	defer c.b.wg.Done()
+	for {
+		select {
+		case <-c.b.ctx.Done():
+			return
+		case <-c.b.readyChan():
+		}
+		conn, err := c.b.connection()
+		if err == nil {
+			err = c.runSession(conn)
+		}
+		if err != nil && c.b.ctx.Err() == nil {
+			c.b.log.Warn("the replicas' exchange is out of reach; retrying", "cluster", c.cfg.Name, "error", err)
+			select {
+			case <-c.b.ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+// runSession joins the cluster on conn and serves until conn or the
+// Broker closes.
+func (c *Cluster) runSession(conn *amqp.Connection) error {
+	pub, err := conn.Channel()
+	if err != nil {
+		return err
+	}
+	rpc, err := conn.Channel()
+	if err != nil {
+		_ = pub.Close()
+		return err
+	}
+	var wg sync.WaitGroup // the reader of incoming messages and the calls it serves
+	defer func() {
+		_ = pub.Close()
+		_ = rpc.Close()
+		wg.Wait()
+	}()
+	if err := pub.ExchangeDeclare(c.exchange, amqp.ExchangeFanout, false, false, false, false, nil); err != nil {
+		return err
+	}
+	q, err := pub.QueueDeclare("", false, true, true, false, nil)
+	if err != nil {
+		return err
+	}
+	if err := pub.QueueBind(q.Name, "", c.exchange, false, nil); err != nil {
+		return err
+	}
+	incoming, err := pub.Consume(q.Name, "", true, true, false, false, nil)
+	if err != nil {
+		return err
+	}
+	answers, err := rpc.Consume("amq.rabbitmq.reply-to", "", true, false, false, false, nil)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.session = &clusterSession{pub: pub, rpc: rpc, queue: q.Name}
+	c.members = map[string]*member{} // everyone is new to a new queue
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.session = nil
+		gone := c.members
+		c.members = map[string]*member{}
+		c.mu.Unlock()
+		for id := range gone {
+			c.cfg.Gone(id)
+		}
+	}()
+	c.b.log.Info("joined the cluster of replicas", "cluster", c.cfg.Name, "replica", c.cfg.Self.ID)
+
+	closed := conn.NotifyClose(make(chan *amqp.Error, 1))
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		c.readAnswers(answers)
+	}()
+	go func() {
+		defer wg.Done()
+		for d := range incoming {
+			c.receive(pub, d, &wg)
+		}
+	}()
+
+	beat := time.NewTicker(c.cfg.HeartbeatEvery)
+	defer beat.Stop()
+	c.heartbeat(pub, q.Name)
+	for {
+		select {
+		case <-c.b.ctx.Done():
+			return nil
+		case <-closed:
+			return nil
+		case <-c.wake:
+			if err := c.flush(pub); err != nil {
+				return err
+			}
+		case <-beat.C:
+			if err := c.heartbeat(pub, q.Name); err != nil {
+				return err
+			}
+			c.reap()
+		}
+	}
+}
+
+// leave tells the other replicas this one is going, so they need not wait
+// for its silence; what it still had to tell them goes first.
+func (c *Cluster) leave() {
+	c.mu.Lock()
+	s := c.session
+	c.mu.Unlock()
+	if s == nil {
+		return
+	}
+	_ = c.flush(s.pub)
+	_ = s.pub.Publish(c.exchange, "", false, false, amqp.Publishing{Type: replicaBye, AppId: c.cfg.Self.ID})
+}
+
+// flush publishes what is pending as few messages as it takes.
+func (c *Cluster) flush(pub *amqp.Channel) error {
+	c.flushMu.Lock() // leave and the session's loop may both flush
+	defer c.flushMu.Unlock()
+	c.mu.Lock()
+	events := c.pending
+	c.pending, c.pendSize = nil, 0
+	if c.dropped > 0 {
+		c.b.log.Warn("the other replicas missed events: the broker took them too slowly", "events", c.dropped)
+		c.dropped = 0
+	}
+	c.mu.Unlock()
+	return publishBatches(events, func(body []byte) error {
+		return pub.Publish(c.exchange, "", false, false, amqp.Publishing{Type: replicaEvents, AppId: c.cfg.Self.ID, Body: body})
+	})
+}
+
+// publishBatches publishes events as JSON arrays of at most
+// maxReplicaBatch bytes (or one event, if larger).
+func publishBatches(events [][]byte, publish func(body []byte) error) error {
+	for len(events) > 0 {
+		body := []byte{'['}
+		n := 0
+		for n < len(events) && (n == 0 || len(body)+len(events[n]) < maxReplicaBatch) {
+			if n > 0 {
+				body = append(body, ',')
+			}
+			body = append(body, events[n]...)
+			n++
+		}
+		body = append(body, ']')
+		if err := publish(body); err != nil {
+			return err
+		}
+		events = events[n:]
+	}
+	return nil
+}
+
+func (c *Cluster) heartbeat(pub *amqp.Channel, queue string) error {
+	self := c.cfg.Self
+	self.Receivers = len(c.b.Receivers())
+	body, _ := json.Marshal(heartbeat{ReplicaInfo: self, Queue: queue})
+	return pub.Publish(c.exchange, "", false, false, amqp.Publishing{Type: replicaHeartbeat, AppId: self.ID, Body: body})
+}
+
+// reap forgets the replicas not heard from for ReplicaTimeout.
+func (c *Cluster) reap() {
+	c.mu.Lock()
+	var gone []string
+	for id, m := range c.members {
+		if time.Since(m.lastSeen) > c.cfg.ReplicaTimeout {
+			delete(c.members, id)
+			gone = append(gone, id)
+		}
+	}
+	c.mu.Unlock()
+	for _, id := range gone {
+		c.b.log.Info("a replica went silent", "replica", id)
+		c.cfg.Gone(id)
+	}
+}
+
+// receive handles one message from another replica.
+func (c *Cluster) receive(pub *amqp.Channel, d amqp.Delivery, wg *sync.WaitGroup) {
+	if d.AppId == c.cfg.Self.ID || d.AppId == "" {
+		return // the fanout brings a replica's own messages back too
+	}
+	switch d.Type {
+	case replicaEvents:
+		var events []json.RawMessage
+		if err := json.Unmarshal(d.Body, &events); err != nil {
+			c.b.log.Warn("a replica sent events that do not decode", "replica", d.AppId, "error", err)
+			return
+		}
+		for _, e := range events {
+			c.cfg.Remote(e)
+		}
+	case replicaHeartbeat:
+		var hb heartbeat
+		if json.Unmarshal(d.Body, &hb) != nil || hb.ID != d.AppId {
+			return
+		}
+		c.mu.Lock()
+		m, known := c.members[hb.ID]
+		fresh := !known || m.queue != hb.Queue
+		c.members[hb.ID] = &member{info: hb.ReplicaInfo, queue: hb.Queue, lastSeen: time.Now()}
+		c.mu.Unlock()
+		if fresh {
+			c.b.log.Info("a replica joined", "replica", hb.ID, "addr", hb.Addr)
+			// Its queue is new: tell it everything this replica shows.
+			_ = publishBatches(c.cfg.Joined(), func(body []byte) error {
+				return pub.Publish("", hb.Queue, false, false, amqp.Publishing{Type: replicaEvents, AppId: c.cfg.Self.ID, Body: body})
+			})
+		}
+	case replicaBye:
+		c.mu.Lock()
+		_, known := c.members[d.AppId]
+		delete(c.members, d.AppId)
+		c.mu.Unlock()
+		if known {
+			c.b.log.Info("a replica left", "replica", d.AppId)
+			c.cfg.Gone(d.AppId)
+		}
+	case replicaCall:
+		if d.ReplyTo == "" {
+			return
+		}
+		wg.Add(1)
+		go func() { // a call may wait for a receiver; the queue does not
+			defer wg.Done()
+			answer := c.cfg.Serve(d.Body)
+			_ = pub.Publish("", d.ReplyTo, false, false, amqp.Publishing{Type: "answer", AppId: c.cfg.Self.ID, CorrelationId: d.CorrelationId, Body: answer})
+		}()
+	}
+}
+
+func (c *Cluster) readAnswers(answers <-chan amqp.Delivery) {
+	for d := range answers {
+		c.mu.Lock()
+		ch, ok := c.calls[d.CorrelationId]
+		c.mu.Unlock()
+		if ok {
+			select {
+			case ch <- d.Body:
+			default:
+			}
+		}
+	}
+}
