@@ -31,9 +31,10 @@ type Options struct {
 	PongWait      time.Duration
 	// ReadLimit is the largest frame a viewer may send.
 	ReadLimit int64
-	// FlushDelay is how long events gather before they are built into a
-	// frame: at thousands of events a second one frame per event would
-	// cost more than the events. Negative: a frame per event, at once.
+	// FlushDelay is the least time between two frames: an event after a
+	// quiet spell goes out at once, those that follow gather for the next
+	// frame, since at thousands of events a second one frame per event
+	// would cost more than the events. Negative: a frame per event.
 	FlushDelay time.Duration
 }
 
@@ -57,7 +58,7 @@ func (o *Options) defaults() {
 		o.ReadLimit = 4 << 10
 	}
 	if o.FlushDelay == 0 {
-		o.FlushDelay = 2 * time.Millisecond
+		o.FlushDelay = time.Millisecond
 	}
 }
 
@@ -86,16 +87,17 @@ func newFrame(events [][]byte, size int) *frame {
 type Hub struct {
 	opts Options
 
-	mu       sync.Mutex
-	clients  map[*Client]struct{}
-	pending  [][]byte // events not yet built into a frame
-	pendSize int
-	armed    bool // a flush is scheduled
-	closing  bool
-	wg       sync.WaitGroup
-	dropped  int64
-	lastDrop time.Time
-	frames   int64
+	mu        sync.Mutex
+	clients   map[*Client]struct{}
+	pending   [][]byte // events not yet built into a frame
+	pendSize  int
+	armed     bool // a flush is scheduled
+	lastFlush time.Time
+	closing   bool
+	wg        sync.WaitGroup
+	dropped   int64
+	lastDrop  time.Time
+	frames    int64
 }
 
 // New returns an empty Hub.
@@ -115,13 +117,21 @@ func (h *Hub) Broadcast(event []byte) {
 	}
 	h.pending = append(h.pending, event)
 	h.pendSize += len(event) + 1
-	switch {
-	case h.opts.FlushDelay < 0 || h.pendSize >= h.opts.MaxFrameBytes:
-		h.flushLocked()
-	case !h.armed:
-		h.armed = true
-		time.AfterFunc(h.opts.FlushDelay, h.flush)
+	if h.armed {
+		if h.pendSize >= h.opts.MaxFrameBytes {
+			h.flushLocked()
+		}
+		return
 	}
+	// The first event after a quiet spell goes out at once; those that
+	// follow within FlushDelay of a frame gather into the next one.
+	wait := h.opts.FlushDelay - time.Since(h.lastFlush)
+	if wait <= 0 || h.pendSize >= h.opts.MaxFrameBytes {
+		h.flushLocked()
+		return
+	}
+	h.armed = true
+	time.AfterFunc(wait, h.flush)
 }
 
 func (h *Hub) flush() {
@@ -134,6 +144,7 @@ func (h *Hub) flush() {
 // flushLocked builds what is pending into frames and queues them for every
 // viewer.
 func (h *Hub) flushLocked() {
+	h.lastFlush = time.Now()
 	for rest := h.pending; len(rest) > 0; {
 		n, size := 0, 0
 		for n < len(rest) && (n == 0 || size+len(rest[n]) < h.opts.MaxFrameBytes) {
