@@ -30,7 +30,15 @@ start)
   for p in "${ports[@]}"; do
     rabbitmqctl -n "$(node "$p")" -q ping --timeout 5 >/dev/null 2>&1 || start_node "$p"
   done
-  for p in "${ports[@]}"; do rabbitmqctl -n "$(node "$p")" -q await_startup --timeout 60 >/dev/null; done
+  for p in "${ports[@]}"; do
+    # A node that did not come up (it happens, rarely, on a busy machine)
+    # is started once more before giving up.
+    rabbitmqctl -n "$(node "$p")" -q await_startup --timeout 60 >/dev/null 2>&1 && continue
+    echo "node $(node "$p") did not start; starting it again" >&2
+    tail -5 "$base/$p/log/"*.log >&2 2>/dev/null || true
+    start_node "$p"
+    rabbitmqctl -n "$(node "$p")" -q await_startup --timeout 60 >/dev/null
+  done
   for p in "${ports[@]:1}"; do
     joined=$(rabbitmqctl -n "$(node "$p")" -q eval "lists:member('$(node 5681)', rabbit_nodes:all())." 2>/dev/null || true)
     [ "$joined" = true ] && continue
