@@ -32,6 +32,8 @@ const (
 	TypeTopology        EventType = "topology"
 	TypeObserve         EventType = "observe"
 	TypeObservedPublish EventType = "observed_publish"
+	// TypeLesson says which scenario the presenter set up, for every viewer.
+	TypeLesson EventType = "lesson"
 	// TypeSnapshot is the first event a viewer gets: the whole state (web's).
 	TypeSnapshot EventType = "snapshot"
 )
@@ -240,6 +242,16 @@ func (DeliveryEvent) event()        {}
 func (SettledEvent) event()         {}
 func (PublishedEvent) event()       {}
 func (ReturnedEvent) event()        {}
+func (LessonEvent) event()          {}
+
+// LessonEvent is the scenario the presenter set up last: every viewer shows
+// its title and what to watch until the next one. An empty Name: none.
+type LessonEvent struct {
+	Type  EventType `json:"type"`
+	Name  string    `json:"name"`
+	Title string    `json:"title,omitempty"`
+	Watch string    `json:"watch,omitempty"`
+}
 
 // decoders reads each event type of mq into its struct.
 var decoders = map[EventType]func([]byte) (Event, error){
@@ -257,6 +269,7 @@ var decoders = map[EventType]func([]byte) (Event, error){
 	TypeTopology:        decodeAs[TopologyEvent],
 	TypeObserve:         decodeAs[ObserveEvent],
 	TypeObservedPublish: decodeAs[ObservedPublishEvent],
+	TypeLesson:          decodeAs[LessonEvent],
 }
 
 func decodeAs[E Event](data []byte) (Event, error) {

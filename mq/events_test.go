@@ -36,6 +36,7 @@ func TestEventsRoundTrip(t *testing.T) {
 		ObservedPublishEvent{Type: TypeObservedPublish, Exchange: "x", RoutingKey: "k", RoutedQueues: []string{"q"},
 			Content:    Content{Body: "b", Encoding: "base64", BodySize: 1, Truncated: true, Properties: Properties{DeliveryMode: 2}, Headers: map[string]any{"h": "v"}},
 			Connection: "c", Name: "pika c", At: at},
+		LessonEvent{Type: TypeLesson, Name: "work-queue", Title: "Work queue", Watch: "Six tasks"},
 	}
 	if len(events) != len(decoders) {
 		t.Fatalf("%d sample events for %d event types", len(events), len(decoders))

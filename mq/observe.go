@@ -637,11 +637,16 @@ func (o *observer) poll(ctx context.Context) {
 // addLocked makes a column for a consumer the trace or the lists named.
 func (o *observer) addLocked(key consumerKey) *outsideReceiver {
 	o.nextID++
-	r := &outsideReceiver{id: o.b.idPrefix() + "o" + strconv.Itoa(o.nextID), replica: o.b.cfg.Replica, colour: o.nextID % 8, state: StateConsuming,
+	r := &outsideReceiver{id: o.b.idPrefix() + "o" + strconv.Itoa(o.nextID), replica: o.b.cfg.Replica, state: StateConsuming,
 		consumer: outsideConsumer{Key: key, Name: o.names[key.Connection]}}
 	if r.consumer.Name == "" {
 		r.consumer.Name = addressLabel(key.Connection)
 	}
+	taken := map[int]bool{}
+	for _, other := range o.outside {
+		taken[other.colour] = true
+	}
+	r.colour = colourFor(r.consumer.Name+" "+key.Queue, taken)
 	o.outside[key] = r
 	o.order = append(o.order, key)
 	return r

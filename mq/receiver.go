@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strconv"
 	"sync"
@@ -101,6 +102,22 @@ type ReceiverInfo struct {
 	ConsumerTag string `json:"consumer_tag,omitempty"`
 	// Replica is the id of the replica that runs it, in a cluster.
 	Replica string `json:"replica,omitempty"`
+}
+
+// colourFor picks a receiver's colour from its name, so the same name has
+// the same colour in every run; a colour another receiver has is passed
+// over for the next free one (the same names in the same order get the
+// same colours).
+func colourFor(name string, taken map[int]bool) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(name))
+	first := int(h.Sum32() % 8)
+	for i := range 8 {
+		if c := (first + i) % 8; !taken[c] {
+			return c
+		}
+	}
+	return first
 }
 
 // idPrefix starts the ids of this replica's receivers: ids are unique
@@ -204,8 +221,12 @@ func (b *Broker) AddReceiver(spec ReceiverSpec) (ReceiverInfo, error) {
 	if spec.Name == "" {
 		spec.Name = "receiver " + id
 	}
+	taken := map[int]bool{}
+	for _, other := range b.receivers {
+		taken[other.colour] = true
+	}
 	r := &Receiver{
-		b: b, id: id, colour: b.nextID % 8, spec: spec, cmds: make(chan command), done: make(chan struct{}),
+		b: b, id: id, colour: colourFor(spec.Name, taken), spec: spec, cmds: make(chan command), done: make(chan struct{}),
 		want: StateConsuming, state: StateWaiting,
 	}
 	started := make(chan error, 1)

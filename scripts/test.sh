@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # rabbitboard's whole test suite. It installs what the tests need (Chromium,
-# python3-pika, RabbitMQ) from Debian's packages when they are missing,
+# python3-pika, RabbitMQ, npm) from Debian's packages and axe-core from npm
+# when they are missing,
 # starts the local RabbitMQ when it is not running, checks that generated
 # and formatted code is up to date, then runs every test with the race
 # detector against the real broker and a real headless Chromium.
@@ -12,11 +13,22 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 /usr/bin/python3 -c 'import pika' 2>/dev/null || need+=(python3-pika)
 command -v rabbitmq-server >/dev/null || need+=(rabbitmq-server)
+command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+# axe-core, which the accessibility test injects into Chromium, from the npm
+# registry at a pinned version.
+axe_version=4.14.1
+axe_dir=${XDG_CACHE_HOME:-$HOME/.cache}/rabbitboard/axe-core-$axe_version
+if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+  echo "installing axe-core $axe_version from npm"
+  npm install --prefix "$axe_dir" --no-audit --no-fund --silent "axe-core@$axe_version" >/dev/null
+fi
+export AXE_CORE=$axe_dir/node_modules/axe-core/axe.min.js
 
 broker_up() { timeout 1 bash -c '</dev/tcp/127.0.0.1/5672' 2>/dev/null; }
 if ! broker_up; then

@@ -20,9 +20,12 @@ const state = {
   route: null, // the last publish: { exchange, queues: Map(queue -> "predicted" | "confirmed"), until }
   observe: { enabled: false, tracing: "unknown", skipped: 0 }, // watching other programs
   observed: [], // their latest publishes, oldest first
+  lesson: { name: "" }, // the scenario set up last, shown to everyone
+  activity: "", // what the last publish did, said to everyone
 };
 const OBSERVED_KEPT = 10;
 let dirtyObserve = true;
+let dirtyLesson = true;
 let dirtyTopology = true;
 let dirtyQueues = true;
 let dirtyBroker = true;
@@ -47,9 +50,10 @@ function clone(id) {
 }
 
 function fill(root, values) {
-  for (const e of [root, ...root.querySelectorAll("[data-f], [data-show], [data-v], [data-enable]")]) {
-    const { f, show, v, enable } = e.dataset;
+  for (const e of [root, ...root.querySelectorAll("[data-f], [data-show], [data-v], [data-enable], [data-aria]")]) {
+    const { f, show, v, enable, aria } = e.dataset;
     if (f in values) e.textContent = values[f];
+    if (aria in values) e.setAttribute("aria-label", values[aria]);
     if (show in values) e.hidden = !values[show];
     if (v in values) e.value = values[v];
     if (enable in values) e.disabled = !values[enable];
@@ -90,15 +94,30 @@ function apply(ev) {
       state.bindings = ev.bindings;
       state.observe = ev.observe;
       state.observed = ev.observed || [];
+      state.lesson = ev.lesson || { name: "" };
+      dirtyLesson = true;
       dirtyTopology = dirtyObserve = true;
       for (const d of ev.recent) addCard(d);
       dirtyQueues = dirtyBroker = dirtyOrder = true;
       state.order.forEach((id) => dirtyReceivers.add(id));
       break;
     case "broker":
+      if (ev.state !== state.broker.state && ev.state !== "connecting") announce(brokerLabel(ev));
       state.broker = ev;
       dirtyBroker = true;
       break;
+    case "lesson":
+      state.lesson = ev;
+      dirtyLesson = true;
+      if (ev.name) announce(t("announce.lesson", ev));
+      break;
+    case "published": {
+      const r = state.lastRoute;
+      const same = r && r.exchange === ev.exchange && r.routing_key === ev.routing_key;
+      if (same && !r.queues.length) setActivity(t("activity.unroutable", { to: publishTarget(ev) }));
+      else setActivity(t("activity.published", { ...ev, confirmed: ev.confirmed || 0, to: publishTarget(ev), queues: same ? r.queues.join(", ") : "?" }));
+      break;
+    }
     case "queue":
       state.queues.set(ev.queue.name, ev.queue);
       dirtyQueues = dirtyTopology = true;
@@ -131,6 +150,7 @@ function apply(ev) {
       }
       addCard(ev);
       setCounters(ev.receiver, ev.counters);
+      if (ev.redelivered) noteRedelivery(ev.receiver);
       break;
     case "settled":
       for (const d of state.cards.get(ev.receiver) || []) {
@@ -144,7 +164,9 @@ function apply(ev) {
       dirtyTopology = true;
       break;
     case "route":
+      state.lastRoute = ev;
       lightRoute(ev.exchange, ev.queues);
+      if (!ev.queues.length) setActivity(t("activity.unroutable", { to: publishTarget(ev) }));
       break;
     case "survival":
       state.survival = ev;
@@ -161,6 +183,7 @@ function apply(ev) {
       state.observed.push(ev);
       if (state.observed.length > OBSERVED_KEPT) state.observed.shift();
       lightRoute(ev.exchange, ev.routed_queues);
+      setActivity(observedLine(ev));
       dirtyObserve = true;
       break;
   }
@@ -176,6 +199,52 @@ function lightRoute(exchange, queues) {
   clearTimeout(routeTimer);
   routeTimer = setTimeout(() => { dirtyTopology = true; schedule(); }, 4100);
   dirtyTopology = true;
+}
+
+// publishTarget says where a publish went, as the page says it.
+function publishTarget(ev) {
+  return t(ev.exchange === "" ? "activity.default" : "activity.exchange", ev);
+}
+
+function setActivity(text) {
+  state.activity = text;
+  dirtyLesson = true;
+}
+
+// announce says something in the polite live region, for screen readers:
+// what changes for everyone (a lesson, the broker, redeliveries), at most
+// once a second, merged.
+const announced = [];
+let announceTimer = 0;
+function announce(text) {
+  if (!announced.includes(text)) announced.push(text);
+  if (announceTimer) return;
+  announceTimer = setTimeout(() => {
+    document.getElementById("announce").textContent = announced.splice(0).join(" ");
+    announceTimer = 0;
+  }, 1000);
+}
+
+const redelivered = new Map(); // receiver id -> redeliveries not yet announced
+let redeliveryTimer = 0;
+function noteRedelivery(id) {
+  redelivered.set(id, (redelivered.get(id) || 0) + 1);
+  if (redeliveryTimer) return;
+  redeliveryTimer = setTimeout(() => {
+    for (const [rid, n] of redelivered) {
+      const r = state.receivers.get(rid);
+      if (r) announce(t("announce.redelivered", { n, name: r.name }));
+    }
+    redelivered.clear();
+    redeliveryTimer = 0;
+  }, 1000);
+}
+
+function renderLesson() {
+  const l = state.lesson;
+  const panel = document.getElementById("lesson");
+  fill(panel, { title: l.title || "", watch: l.watch || "", activity: state.activity });
+  panel.hidden = !l.name && !state.activity;
 }
 
 function addCard(d) {
@@ -214,6 +283,10 @@ function render() {
   if (dirtyObserve) {
     renderObserve();
     dirtyObserve = false;
+  }
+  if (dirtyLesson) {
+    renderLesson();
+    dirtyLesson = false;
   }
   if (dirtyQueues) {
     renderQueues();
@@ -311,52 +384,92 @@ function short(s, n) {
   return s.length > n ? s.slice(0, n - 1) + "…" : s;
 }
 
+// The diagram: exchanges on the left, queues in the middle, receivers on
+// the right. Binding labels sit in the gap between exchanges and queues,
+// pushed apart so none overlaps another or a box; receivers are drawn in
+// the order of their queues, so their lines do not cross. The default
+// exchange's route to each queue (its key is the queue's name) is drawn
+// faintly, lit when a publish takes it. A list says the same in words: for
+// screen readers, and in place of the drawing on a narrow screen.
 function renderTopology() {
   const box = document.getElementById("diagram");
   const route = state.route && Date.now() < state.route.until ? state.route : null;
   const exchanges = ["", ...state.exchanges.map((x) => x.name)];
   const queues = [...state.queues.keys()].sort();
-  const receivers = state.order.map((id) => state.receivers.get(id));
-  const rowH = 34, colX = [10, 330, 620], w = 240, h = 26;
+  const receivers = state.order.map((id) => state.receivers.get(id))
+    .map((r, k) => ({ r, k, j: queues.indexOf(r.queue) }))
+    .sort((a, b) => (a.j < 0 ? 1e9 : a.j) - (b.j < 0 ? 1e9 : b.j) || a.k - b.k).map((x) => x.r);
+  const rowH = 36, w = 200, h = 26, colX = [10, 360, 680], gap = [colX[0] + w + 8, colX[1] - 8];
   const rows = Math.max(exchanges.length, queues.length, receivers.length, 1);
-  const drawing = svg("svg", { viewBox: `0 0 880 ${rows * rowH + 10}`, role: "img", "aria-label": "exchanges, bindings, queues and receivers" });
+  const height = rows * rowH + 10;
+  const drawing = svg("svg", { viewBox: `0 0 890 ${height}`, role: "img", "aria-labelledby": "diagram-words" });
   const y = (i) => 10 + i * rowH;
+  const nodes = svg("g", { class: "nodes" });
   const node = (x, yy, label, title, cls) => {
     const g = svg("g", { class: cls });
-    g.append(svg("title", {}, title), svg("rect", { x, y: yy, width: w, height: h, rx: 5 }), svg("text", { x: x + 8, y: yy + 17 }, short(label, 34)));
-    drawing.append(g);
+    g.append(svg("title", {}, title), svg("rect", { x, y: yy, width: w, height: h, rx: 5 }), svg("text", { x: x + 8, y: yy + 17 }, short(label, 28)));
+    nodes.append(g);
   };
   const edges = svg("g", { class: "edges" });
-  drawing.append(edges);
-  const edge = (x1, y1, x2, y2, label, cls) => {
+  const labels = [];
+  const edge = (x1, y1, x2, y2, cls, label) => {
     edges.append(svg("line", { x1, y1, x2, y2, class: cls }));
-    if (label !== undefined) edges.append(svg("text", { x: (x1 + x2) / 2 - 20, y: (y1 + y2) / 2 - 4, class: "label " + cls }, short(label, 22)));
+    if (label === undefined) return;
+    // Where the line leaves the exchange's side of the gap.
+    const lx = gap[0] + 4, ly = y1 + (y2 - y1) * ((lx - x1) / (x2 - x1));
+    labels.push({ text: short(label, 20), y: ly, cls });
   };
   const typeOf = new Map(state.exchanges.map((x) => [x.name, x.type]));
   const lit = (ex, q) => (route && route.exchange === ex && route.queues.has(q) ? route.queues.get(q) : "");
+  const words = [];
+  // The default exchange reaches every queue by the queue's own name.
+  queues.forEach((q, j) => edge(colX[0] + w, y(0) + h / 2, colX[1], y(j) + h / 2, "default-route " + lit("", q)));
+  if (queues.length) {
+    labels.push({ text: t("diagram.default_key"), y: y(0) + h / 2, cls: "default-route" });
+    words.push(t("diagram.default_words", { queues: queues.join(", ") }));
+  }
   for (const b of state.bindings) {
     const i = exchanges.indexOf(b.exchange), j = queues.indexOf(b.queue);
-    if (i >= 0 && j >= 0) edge(colX[0] + w, y(i) + h / 2, colX[1], y(j) + h / 2, b.label || "", lit(b.exchange, b.queue));
-  }
-  // The default exchange reaches every queue by its name; only the route
-  // of the last publish through it is drawn.
-  if (route && route.exchange === "") {
-    for (const q of route.queues.keys()) {
-      const j = queues.indexOf(q);
-      if (j >= 0) edge(colX[0] + w, y(0) + h / 2, colX[1], y(j) + h / 2, q, lit("", q));
-    }
+    if (i < 0 || j < 0) continue;
+    edge(colX[0] + w, y(i) + h / 2, colX[1], y(j) + h / 2, "binding " + lit(b.exchange, b.queue), b.label || "");
+    words.push(t("diagram.binding_words", { exchange: b.exchange, queue: b.queue, label: b.label || "" }));
   }
   receivers.forEach((r, k) => {
     const j = queues.indexOf(r.queue);
-    if (j >= 0) edge(colX[1] + w, y(j) + h / 2, colX[2], y(k) + h / 2, undefined, "consumes");
+    if (j >= 0) edge(colX[1] + w, y(j) + h / 2, colX[2], y(k) + h / 2, "consumes");
+    words.push(t("diagram.receiver_words", { name: r.name, queue: r.queue }));
   });
-  exchanges.forEach((name, i) => node(colX[0], y(i), name === "" ? "(default exchange)" : `${name} (${typeOf.get(name)})`, name, "exchange" + (route && route.exchange === name ? " lit" : "")));
+  // Labels, top to bottom, at least a line apart, inside the drawing.
+  labels.sort((a, b) => a.y - b.y);
+  const lineH = 15;
+  let next = 0;
+  for (const l of labels) {
+    l.y = Math.max(l.y, next, lineH / 2 + 2);
+    next = l.y + lineH;
+  }
+  for (let i = labels.length - 1, limit = height - lineH / 2; i >= 0; i--) {
+    labels[i].y = Math.min(labels[i].y, limit);
+    limit = labels[i].y - lineH;
+  }
+  const texts = svg("g", { class: "labels" });
+  for (const l of labels) texts.append(svg("text", { x: gap[0] + 4, y: l.y + 4, class: "label " + l.cls }, l.text));
+  exchanges.forEach((name, i) => node(colX[0], y(i), name === "" ? t("diagram.default") : `${name} (${typeOf.get(name)})`, name, "exchange" + (route && route.exchange === name ? " lit" : "")));
   queues.forEach((name, j) => {
     const q = state.queues.get(name);
-    node(colX[1], y(j), `${name}  ${q.messages} ready`, `${name}: ${q.messages} ready, ${q.consumers} consumers`, "queue " + lit(route ? route.exchange : null, name));
+    node(colX[1], y(j), t("diagram.queue", { name, messages: q.messages }), t("diagram.queue_title", { name, messages: q.messages, consumers: q.consumers }), "queue " + lit(route ? route.exchange : null, name));
+    words.push(t("diagram.queue_words", { name, messages: q.messages, consumers: q.consumers }));
   });
   receivers.forEach((r, k) => node(colX[2], y(k), r.name, `${r.name} on ${r.queue}`, `receiver c${r.colour}`));
-  box.replaceChildren(drawing);
+  drawing.append(edges, texts, nodes);
+  const list = document.createElement("ul");
+  list.id = "diagram-words";
+  list.className = "diagram-words";
+  for (const line of words) {
+    const li = document.createElement("li");
+    li.textContent = line;
+    list.append(li);
+  }
+  box.replaceChildren(drawing, list);
 }
 
 // Each receiver's column is kept and updated in place: its head is
@@ -389,6 +502,7 @@ function renderReceiver(id) {
     undecodable_count: r.undecodable || 0, resumable, pausable: !resumable,
     outside, client: outside ? t("receiver.client", r) : "", controls: !outside,
     replica: r.replica ? t("receiver.replica", r) : "",
+    label_resume: t("control.resume", r), label_pause: t("control.pause", r), label_kill: t("control.kill", r), label_remove: t("control.remove", r),
   });
   const cards = state.cards.get(id) || [];
   const els = [];
@@ -432,6 +546,7 @@ function renderCard(r, d) {
     redelivered: !!d.redelivered, outcome, body: d.body + (d.truncated ? "…" : ""),
     undecodable: d.undecodable || "", summary: t("card.summary", { ...d, encoding: d.encoding || "text" }),
     controls: r.ack === "interactive" && !outcome,
+    label_ack: t("control.ack", { seq: d.seq, name: r.name }), label_nack: t("control.nack", { seq: d.seq, name: r.name }), label_reject: t("control.reject", { seq: d.seq, name: r.name }),
   });
   // Properties and headers are drawn when first asked for, in the order
   // the server's page lists them.
@@ -492,6 +607,19 @@ document.addEventListener("submit", async (e) => {
   } finally {
     if (button) button.disabled = false;
   }
+});
+
+// The stage toggle switches the projector's view without a reload; the
+// address says which view, so it can be shared.
+document.getElementById("stage-toggle").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const stage = document.body.classList.toggle("stage");
+  const form = e.currentTarget;
+  form.querySelector("button").textContent = t(stage ? "stage.leave" : "stage.enter");
+  form.elements.view.disabled = stage;
+  history.replaceState(null, "", stage ? "/?view=stage" : "/");
+  dirtyTopology = true;
+  schedule();
 });
 
 // ---- live stream ----

@@ -86,6 +86,7 @@ func displayState(r mq.ReceiverInfo) string {
 // CardView is one delivery's card.
 type CardView struct {
 	ID, Tag     string // the receiver's id and the delivery tag, for paths
+	Receiver    string // the receiver's name, for the buttons' names
 	Seq         string
 	Body        string
 	Undecodable string
@@ -101,7 +102,7 @@ type CardView struct {
 
 func cardView(r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome, presenter bool) CardView {
 	return CardView{
-		ID: r.ID, Tag: itoa(d.DeliveryTag), Seq: itoa(d.Seq), Body: cardBody(d), Undecodable: d.Undecodable,
+		ID: r.ID, Receiver: r.Name, Tag: itoa(d.DeliveryTag), Seq: itoa(d.Seq), Body: cardBody(d), Undecodable: d.Undecodable,
 		Summary:     T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", cmp.Or(d.Encoding, "text")),
 		Redelivered: d.Redelivered, Get: d.Get, Outcome: outcome, Props: props(d),
 		Controls: presenter && r.Ack == mq.AckInteractive && outcome == "",
@@ -181,4 +182,12 @@ func brokerLabel(b mq.BrokerEvent) string {
 		return T("broker.node", "node", b.Node)
 	}
 	return T("broker." + string(b.State))
+}
+
+// stageLabel names what the stage toggle does.
+func stageLabel(stage bool) string {
+	if stage {
+		return T("stage.leave")
+	}
+	return T("stage.enter")
 }

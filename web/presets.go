@@ -163,6 +163,8 @@ func (s *Server) runPreset(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, err)
 		return
 	}
+	// Every viewer shows the lesson until the next one.
+	s.cfg.State.Apply(mq.LessonEvent{Type: mq.TypeLesson, Name: p.Name, Title: p.Title, Watch: p.Watch})
 	to := "the default exchange"
 	if p.Try.Exchange != "" {
 		to = "exchange '" + p.Try.Exchange + "'"
@@ -250,5 +252,6 @@ func (s *Server) resetPreset(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, err)
 		return
 	}
+	s.cfg.State.endLesson(p.Name)
 	respond(w, r, http.StatusOK, map[string]string{"reset": p.Name}, fmt.Sprintf("%s: removed its receivers, queues and exchanges.", p.Title))
 }

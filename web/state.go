@@ -48,6 +48,7 @@ type State struct {
 	topology  mq.TopologyEvent
 	observe   mq.ObserveEvent
 	observed  []mq.ObservedPublishEvent // the latest publishes of other programs
+	lesson    mq.LessonEvent            // the scenario set up last
 
 	// forward, in a cluster of replicas, sends this replica's shared events
 	// to the others; self is this replica's id.
@@ -61,6 +62,7 @@ type State struct {
 var shared = map[mq.EventType]bool{
 	mq.TypeReceiver: true, mq.TypeReceiverRemoved: true, mq.TypeDelivery: true, mq.TypeSettled: true,
 	mq.TypePublished: true, mq.TypeReturned: true, mq.TypeRoute: true, mq.TypeObservedPublish: true,
+	mq.TypeLesson: true,
 }
 
 // Share makes the state one replica's of a cluster: forward gets each of
@@ -141,6 +143,17 @@ func (s *State) ReplicaGone(replica string) {
 	}
 }
 
+// endLesson takes a scenario that was reset off every viewer's screen, if
+// it is the one shown.
+func (s *State) endLesson(name string) {
+	s.mu.Lock()
+	current := s.lesson.Name
+	s.mu.Unlock()
+	if current == name {
+		s.Apply(mq.LessonEvent{Type: mq.TypeLesson})
+	}
+}
+
 // Owner is the replica that runs a receiver, as far as this one knows.
 func (s *State) Owner(id string) string {
 	s.mu.Lock()
@@ -214,6 +227,8 @@ func (s *State) applyLocked(ev mq.Event, data []byte) {
 		s.topology = e
 	case mq.ObserveEvent:
 		s.observe = e
+	case mq.LessonEvent:
+		s.lesson = e
 	case mq.ObservedPublishEvent:
 		s.observed = append(s.observed, e)
 		if len(s.observed) > 2*observedKept {
@@ -259,6 +274,8 @@ type Snapshot struct {
 	Observe   mq.ObserveEvent   `json:"observe"`
 	// Observed are the latest publishes of other programs, oldest first.
 	Observed []mq.ObservedPublishEvent `json:"observed"`
+	// Lesson is the scenario set up last (an empty name: none).
+	Lesson mq.LessonEvent `json:"lesson"`
 }
 
 // observedKept is how many publishes of other programs a late joiner sees.
@@ -267,7 +284,7 @@ const observedKept = 10
 // snapshotLocked is the state without its recent deliveries.
 func (s *State) snapshotLocked() Snapshot {
 	snap := Snapshot{Type: mq.TypeSnapshot, Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{}, Receivers: []mq.ReceiverInfo{},
-		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings, Observe: s.observe,
+		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings, Observe: s.observe, Lesson: s.lesson,
 		Observed: append([]mq.ObservedPublishEvent{}, s.observed[max(0, len(s.observed)-observedKept):]...)}
 	if snap.Exchanges == nil {
 		snap.Exchanges, snap.Bindings = []mq.ExchangeSpec{}, []mq.BindingSpec{}

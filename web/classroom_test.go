@@ -1,0 +1,231 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"rabbitboard/mq"
+)
+
+// Stage view with six receivers: at 1920x1080 and at 1280x720 every
+// column's head and its three latest cards are inside the viewport, and at
+// 1920x1080 names and counters are at least 28 px, card bodies 22 px.
+func TestBrowserStageView(t *testing.T) {
+	s := startStack(t, Limits{})
+	q := s.queue(t, mq.QueueSpec{})
+	for i := 1; i <= 6; i++ {
+		s.receiver(t, mq.ReceiverSpec{Queue: q, Name: fmt.Sprintf("worker %d", i), Ack: mq.AckAuto})
+	}
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "Task {{seq}}: a line of work", "count": 24}, http.StatusOK, nil)
+	ctx := browser(t)
+	// Every column's head and its first three cards (the newest), as
+	// rectangles, and the sizes the room reads.
+	const measure = `(() => {
+		const box = (e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+		const px = (e) => parseFloat(getComputedStyle(e).fontSize);
+		return [...document.querySelectorAll("article.receiver")].map((c) => ({
+			name: c.querySelector("h3").textContent,
+			boxes: [box(c.querySelector(".head")), ...[...c.querySelectorAll(".card")].slice(0, 3).map(box)],
+			cards: c.querySelectorAll(".card").length,
+			sizes: [px(c.querySelector("h3")), px(c.querySelector(".counters")), px(c.querySelector(".card .body"))],
+		}));
+	})()`
+	type column struct {
+		Name  string
+		Boxes [][4]float64
+		Cards int
+		Sizes [3]float64
+	}
+	for _, size := range [][2]int64{{1920, 1080}, {1280, 720}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			if err := chromedp.Do(within(ctx, 10*time.Second),
+				chromedp.EmulateViewport(size[0], size[1]),
+				chromedp.Navigate(s.url+"/?view=stage"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](`[...document.querySelectorAll("article.receiver")].every((c) => c.querySelectorAll(".card").length === 4)`)); err != nil {
+				t.Fatal(err)
+			}
+			cols, err := chromedp.Run(ctx, chromedp.Evaluate[[]column](measure))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cols) != 6 {
+				t.Fatalf("%d columns, want 6", len(cols))
+			}
+			for _, c := range cols {
+				if len(c.Boxes) != 4 {
+					t.Fatalf("%s: %d boxes, want its head and 3 cards", c.Name, len(c.Boxes))
+				}
+				for i, b := range c.Boxes {
+					if b[0] < 0 || b[1] < 0 || b[2] > float64(size[0]) || b[3] > float64(size[1]) || b[2] <= b[0] || b[3] <= b[1] {
+						t.Errorf("%s: box %d %v is not inside the %dx%d viewport", c.Name, i, b, size[0], size[1])
+					}
+				}
+				if size[0] == 1920 && (c.Sizes[0] < 28 || c.Sizes[1] < 28 || c.Sizes[2] < 22) {
+					t.Errorf("%s: name %.1f px, counters %.1f px, card body %.1f px; want >= 28, 28, 22", c.Name, c.Sizes[0], c.Sizes[1], c.Sizes[2])
+				}
+			}
+		})
+	}
+}
+
+// The presenter sets up a scenario: a viewer's tab (no token) shows its
+// title and what to watch within a second, and still after a publish,
+// which it is told of too; a publish that no queue takes says so to it.
+func TestBrowserLessonOnEveryScreen(t *testing.T) {
+	const token = "lesson-presenter"
+	s := startStackWith(t, options{access: Access{Token: token}})
+	s.token = token
+	viewer := browser(t) // a browser of its own: no presenter's cookie
+	if err := chromedp.Do(within(viewer, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.call(t, "POST", "/api/presets/work-queue/reset", nil, nil) })
+	p, _ := findPreset("work-queue")
+	s.mustCall(t, "POST", "/api/presets/work-queue", nil, http.StatusOK, nil)
+	shown := fmt.Sprintf(`!document.querySelector("#lesson").hidden && document.querySelector("#lesson h2").textContent === %q && document.querySelector("#lesson [data-f=watch]").textContent === %q`, p.Title, p.Watch)
+	if _, err := chromedp.Run(within(viewer, time.Second), chromedp.Poll[bool](shown, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+		t.Fatalf("the viewer did not show the lesson within 1 s: %v", err)
+	}
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": "task_queue", "body": "Task {{seq}}.", "count": 6}, http.StatusOK, nil)
+	said := `document.querySelector("#lesson .activity").textContent`
+	if _, err := chromedp.Run(within(viewer, 5*time.Second), chromedp.Poll[bool](said+` === "Published 6 to the default exchange with key 'task_queue': 6 confirmed, to task_queue."`)); err != nil {
+		got, _ := chromedp.Run(viewer, chromedp.Evaluate[string](said))
+		t.Fatalf("the viewer was not told of the publish (%q): %v", got, err)
+	}
+	if ok, err := chromedp.Run(viewer, chromedp.Evaluate[bool](shown)); err != nil || !ok {
+		t.Fatalf("the lesson is gone after a publish: %v", err)
+	}
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"exchange": "amq.direct", "routing_key": "nobody-listens", "body": "lost"}, http.StatusOK, nil)
+	if _, err := chromedp.Run(within(viewer, 5*time.Second), chromedp.Poll[bool](said+`.startsWith("A publish to exchange 'amq.direct' with key 'nobody-listens' reached no queue")`)); err != nil {
+		got, _ := chromedp.Run(viewer, chromedp.Evaluate[string](said))
+		t.Fatalf("the viewer was not told the publish reached no queue (%q): %v", got, err)
+	}
+}
+
+// The diagram tells the seed's story: with the work queue set up and
+// nothing published, one drawn route from the default exchange per queue;
+// with the topics scenario, no label overlaps another label or a box.
+func TestBrowserDiagram(t *testing.T) {
+	s := startStack(t, Limits{})
+	ctx := browser(t)
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"work-queue", "topics"} {
+		t.Cleanup(func() { s.call(t, "POST", "/api/presets/"+name+"/reset", nil, nil) })
+		s.mustCall(t, "POST", "/api/presets/"+name, nil, http.StatusOK, nil)
+	}
+	queues, err := s.broker.Queues(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := `document.querySelectorAll("#diagram line.default-route").length`
+	want := fmt.Sprintf(`document.querySelectorAll("#diagram g.queue").length === %d && %s === %d`, len(queues), routes, len(queues))
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](want)); err != nil {
+		n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](routes))
+		t.Fatalf("%d routes from the default exchange drawn for %d queues: %v", n, len(queues), err)
+	}
+	type rect struct{ X, Y, W, H float64 }
+	boxes := func(sel string) []rect {
+		rs, err := chromedp.Run(ctx, chromedp.Evaluate[[]rect](`[...document.querySelectorAll(`+fmt.Sprintf("%q", sel)+`)].map((e) => { const b = e.getBBox(); return { X: b.x, Y: b.y, W: b.width, H: b.height }; })`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	overlap := func(a, b rect) bool { return a.X < b.X+b.W && b.X < a.X+a.W && a.Y < b.Y+b.H && b.Y < a.Y+a.H }
+	labelTexts := `[...document.querySelectorAll("#diagram text.label")].map((e) => e.textContent).sort().join(" ")`
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](labelTexts+` === "*.*.rabbit *.orange.* key = queue name lazy.#"`)); err != nil {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](labelTexts))
+		t.Fatalf("labels %q, want the topics bindings' and the default exchange's: %v", got, err)
+	}
+	labels, nodes := boxes("#diagram text.label"), boxes("#diagram g.nodes rect")
+	for i, a := range labels {
+		for _, b := range labels[i+1:] {
+			if overlap(a, b) {
+				t.Errorf("labels overlap: %+v and %+v", a, b)
+			}
+		}
+		for _, n := range nodes {
+			if overlap(a, n) {
+				t.Errorf("a label %+v overlaps a box %+v", a, n)
+			}
+		}
+	}
+	words, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#diagram-words").textContent`))
+	if err != nil || !strings.Contains(words, "The default exchange routes a message to the queue named by its routing key") {
+		t.Fatalf("the diagram's words: %q %v", words, err)
+	}
+}
+
+// axe-core (from the npm registry; the test command installs it and says
+// where in AXE_CORE) finds no serious or critical violation on the
+// presenter's, a viewer's and the stage page; focus stays on a receiver's
+// button while messages arrive.
+func TestBrowserAccessible(t *testing.T) {
+	path := os.Getenv("AXE_CORE")
+	axe, err := os.ReadFile(path)
+	if err != nil || path == "" {
+		t.Fatalf("axe-core not found at AXE_CORE=%q (%v): run the README's test command, which installs it from npm", path, err)
+	}
+	const token = "axe-presenter"
+	s := startStackWith(t, options{access: Access{Token: token}})
+	s.token = token
+	q := s.queue(t, mq.QueueSpec{})
+	worker := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker A", Ack: mq.AckManual, WorkMS: 50})
+	s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker B", Ack: mq.AckInteractive})
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "Task {{seq}}", "count": 4}, http.StatusOK, nil)
+	presenter, viewer := browser(t), browser(t)
+	if err := chromedp.Do(within(presenter, 10*time.Second), chromedp.Navigate(s.url+"/?token="+token), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	audit := func(ctx context.Context, url string) {
+		t.Helper()
+		if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](`document.querySelectorAll(".card").length >= 3`)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](string(axe)+";true")); err != nil {
+			t.Fatalf("injecting axe-core: %v", err)
+		}
+		found, err := chromedp.Run(within(ctx, 30*time.Second), chromedp.Evaluate[[]string](`axe.run(document, { resultTypes: ["violations"] }).then((r) =>
+			r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+				.map((v) => v.id + " (" + v.impact + "): " + v.nodes.slice(0, 3).map((n) => n.target.join(" ") + " " + (n.failureSummary || "")).join(" | ")))`,
+			chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("axe-core on %s: %v", url, err)
+		}
+		for _, v := range found {
+			t.Errorf("%s: %s", url, v)
+		}
+	}
+	audit(presenter, s.url+"/")
+	audit(viewer, s.url+"/")
+	audit(viewer, s.url+"/?view=stage")
+
+	// Focus on a receiver's button stays put while ten messages arrive.
+	pause := fmt.Sprintf(`[aria-label=%q]`, "Pause "+worker.Name)
+	if err := chromedp.Do(within(presenter, 10*time.Second), chromedp.Navigate(s.url+"/"), chromedp.WaitVisible(chromedp.CSS("#live.on")), chromedp.Focus(chromedp.CSS(pause))); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := chromedp.Run(presenter, chromedp.Evaluate[int](`document.querySelectorAll(".card").length`))
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "More {{seq}}", "count": 10}, http.StatusOK, nil)
+	if _, err := chromedp.Run(within(presenter, 10*time.Second), chromedp.Poll[bool](fmt.Sprintf(`document.querySelectorAll(".card").length >= %d`, before+10))); err != nil {
+		t.Fatal(err)
+	}
+	focused, err := chromedp.Run(presenter, chromedp.Evaluate[string](`document.activeElement.getAttribute("aria-label") || document.activeElement.tagName`))
+	if err != nil || focused != "Pause "+worker.Name {
+		t.Fatalf("focus is on %q after the messages, want the button %q", focused, "Pause "+worker.Name)
+	}
+}
