@@ -44,6 +44,8 @@ type Message struct {
 	Body       []byte
 	Persistent bool
 	Mandatory  bool
+	// Timestamp sets the timestamp property to the time of publishing.
+	Timestamp  bool
 	Properties PublishProperties
 	Headers    map[string]any
 }
@@ -71,7 +73,12 @@ func (p Publication) publishing(seq int, headers amqp.Table) amqp.Publishing {
 		mode = amqp.Persistent
 	}
 	pr := p.Properties
+	var at time.Time
+	if p.Timestamp {
+		at = time.Now()
+	}
 	return amqp.Publishing{
+		Timestamp:     at,
 		Headers:       headers,
 		ContentType:   pr.ContentType,
 		DeliveryMode:  mode,

@@ -97,7 +97,12 @@ function apply(ev) {
       state.lesson = ev.lesson || { name: "" };
       dirtyLesson = true;
       dirtyTopology = dirtyObserve = true;
-      for (const d of ev.recent) addCard(d);
+      rates.clear();
+      for (const d of ev.recent) {
+        d.arrived = Date.parse(d.at) || Date.now();
+        addCard(d);
+        countRate(d.receiver, "delivered", d.arrived);
+      }
       dirtyQueues = dirtyBroker = dirtyOrder = true;
       state.order.forEach((id) => dirtyReceivers.add(id));
       break;
@@ -112,6 +117,7 @@ function apply(ev) {
       if (ev.name) announce(t("announce.lesson", ev));
       break;
     case "published": {
+      countRate("", "published", Date.now(), ev.confirmed || 0);
       const r = state.lastRoute;
       const same = r && r.exchange === ev.exchange && r.routing_key === ev.routing_key;
       if (same && !r.queues.length) setActivity(t("activity.unroutable", { to: publishTarget(ev) }));
@@ -148,14 +154,21 @@ function apply(ev) {
         state.route.queues.set(ev.queue, "confirmed");
         dirtyTopology = true;
       }
+      ev.arrived = Date.now();
       addCard(ev);
       setCounters(ev.receiver, ev.counters);
+      countRate(ev.receiver, "delivered", ev.arrived);
+      if (state.receivers.get(ev.receiver)?.ack === "auto") countRate(ev.receiver, "acked", ev.arrived);
       if (ev.redelivered) noteRedelivery(ev.receiver);
       break;
     case "settled":
       for (const d of state.cards.get(ev.receiver) || []) {
-        if (d.seq === ev.seq) d.settled = ev.outcome;
+        if (d.seq === ev.seq) {
+          d.settled = ev.outcome;
+          d.settledAt = Date.now();
+        }
       }
+      if (ev.outcome === "ack") countRate(ev.receiver, "acked", Date.now());
       setCounters(ev.receiver, ev.counters);
       break;
     case "topology":
@@ -302,7 +315,7 @@ function render() {
     for (const id of columns.keys()) if (!state.receivers.has(id)) columns.delete(id);
     const roots = state.order.map((id) => renderReceiver(id));
     noReceivers.hidden = roots.length > 0;
-    section.replaceChildren(noReceivers, ...roots);
+    placeChildren(section, [noReceivers, ...roots]);
     dirtyOrder = false;
   } else {
     for (const id of dirtyReceivers) if (state.receivers.has(id)) renderReceiver(id);
@@ -311,6 +324,16 @@ function render() {
 }
 
 const noReceivers = document.querySelector("#receivers .empty");
+
+// placeChildren makes parent hold want, in order, moving only what is out
+// of place: a column that stays where it was keeps the focus inside it.
+function placeChildren(parent, want) {
+  const keep = new Set(want);
+  for (const e of [...parent.children]) if (!keep.has(e)) e.remove();
+  want.forEach((e, i) => {
+    if (parent.children[i] !== e) parent.insertBefore(e, parent.children[i] || null);
+  });
+}
 
 function renderQueues() {
   const rows = [...state.queues.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((q) => {
@@ -515,11 +538,119 @@ function renderReceiver(id) {
     els.push(d.el);
   }
   syncList(c.list, els);
+  cardTimings(r, cards);
   const older = state.older.get(id) || 0;
   c.older.hidden = older === 0;
   c.older.textContent = t("receiver.older", { n: older });
   return c.root;
 }
+
+// cardTimings says on each card where its message stands and how long it
+// took: a manual receiver works its messages in order, one at a time, so
+// the oldest unsettled is being worked on (a running timer) and the rest
+// wait in its buffer; an interactive one holds each until someone decides.
+// How long a message waited in the queue comes from its timestamp
+// property, when its publisher set one (to the second, as AMQP has it).
+const running = new Map(); // receiver id -> [{ el, start, key }]
+function cardTimings(r, cards) {
+  const timers = [];
+  let prevEnd = 0, working = false;
+  for (const d of cards) {
+    let text;
+    const start = Math.max(d.arrived || 0, prevEnd);
+    if (d.settled) {
+      const took = ((d.settledAt || start) - start) / 1000;
+      text = r.ack === "interactive" ? t("timing.decided", { outcome: d.settled, s: took.toFixed(1) })
+        : t("timing.worked", { s: took.toFixed(1), outcome: d.settled });
+      if (!d.settledAt) text = d.settled;
+      prevEnd = d.settledAt || prevEnd;
+    } else if (r.ack === "auto") {
+      text = t("timing.auto");
+    } else if (r.state !== "consuming") {
+      text = t("timing.held", { state: t("state." + r.state) });
+    } else if (r.ack === "interactive") {
+      timers.push({ d, start: d.arrived, key: "timing.yours" });
+    } else if (!working) {
+      working = true;
+      timers.push({ d, start, key: "timing.working" });
+    } else {
+      text = t("timing.buffer");
+    }
+    if (text !== undefined) setTiming(d, text);
+  }
+  running.set(r.id, timers);
+  tick(timers);
+}
+
+function setTiming(d, text) {
+  const ts = d.properties?.timestamp;
+  if (ts) {
+    const waited = (Date.parse(d.at) - Date.parse(ts)) / 1000;
+    if (waited >= 0) text += " · " + (waited < 1 ? t("timing.queued_short") : t("timing.queued", { s: Math.floor(waited) }));
+  }
+  if (d.el && d.timing !== text) {
+    d.timing = text;
+    fill(d.el, { timing: text });
+  }
+}
+
+function tick(timers) {
+  const now = Date.now();
+  for (const x of timers) setTiming(x.d, t(x.key, { s: ((now - x.start) / 1000).toFixed(1) }));
+}
+
+// ---- rates: per receiver, messages delivered and acked each second of
+// the last minute, and what was published ----
+
+const RATE_WINDOW = 60;
+const rates = new Map(); // receiver id ("" for published) -> Map(second -> { delivered, acked, published })
+function countRate(id, what, at, n = 1) {
+  if (!rates.has(id)) rates.set(id, new Map());
+  const sec = Math.floor(at / 1000);
+  const m = rates.get(id);
+  const b = m.get(sec) || { delivered: 0, acked: 0, published: 0 };
+  b[what] += n;
+  m.set(sec, b);
+}
+
+// series returns the last minute of one count, oldest second first.
+function series(id, what, now) {
+  const m = rates.get(id) || new Map();
+  const out = [];
+  for (let s = now - RATE_WINDOW + 1; s <= now; s++) out.push(m.get(s)?.[what] || 0);
+  for (const s of m.keys()) if (s <= now - RATE_WINDOW) m.delete(s);
+  return out;
+}
+
+function chart(a, b) {
+  const max = Math.max(1, ...a, ...b);
+  const h = 30, w = RATE_WINDOW * 3;
+  const line = (xs) => xs.map((v, i) => `${i * 3},${(h - (v / max) * (h - 2)).toFixed(1)}`).join(" ");
+  const drawing = svg("svg", { viewBox: `0 0 ${w} ${h}`, preserveAspectRatio: "none", class: "spark" });
+  drawing.append(svg("polyline", { points: line(a), class: "delivered" }), svg("polyline", { points: line(b), class: "acked" }));
+  return drawing;
+}
+
+function renderRates() {
+  const now = Math.floor(Date.now() / 1000);
+  const sum = (xs) => xs.reduce((x, y) => x + y, 0);
+  for (const [id, c] of columns) {
+    const delivered = series(id, "delivered", now), acked = series(id, "acked", now);
+    const box = c.head.querySelector(".rate");
+    box.dataset.delivered = delivered.join(",");
+    box.dataset.acked = acked.join(",");
+    box.querySelector(".chart").replaceChildren(chart(delivered, acked));
+    fill(box, { rate: true, rate_text: t("rate.text", { delivered: sum(delivered), acked: sum(acked), now: delivered[delivered.length - 2] }) });
+  }
+  const published = series("", "published", now);
+  const line = document.getElementById("published-rate");
+  line.dataset.published = published.join(",");
+  line.textContent = t("rate.published", { n: sum(published), now: published[published.length - 2] });
+}
+setInterval(() => {
+  for (const timers of running.values()) tick(timers);
+}, 200);
+setInterval(renderRates, 1000);
 
 // syncList makes list hold els, touching as little as it can: in a burst,
 // new cards go on top and the oldest drop off the bottom.

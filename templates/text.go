@@ -42,6 +42,18 @@ var Text = map[string]string{
 	"control.nack":   "Nack + requeue message {seq} of {name}",
 	"control.reject": "Reject message {seq} of {name}",
 
+	"timing.auto":         "taken at once (auto ack)",
+	"timing.working":      "working: {s} s",
+	"timing.buffer":       "waiting in the receiver's buffer (prefetch)",
+	"timing.worked":       "worked {s} s, then {outcome}",
+	"timing.yours":        "waiting for you to decide: {s} s",
+	"timing.decided":      "{outcome} after {s} s",
+	"timing.held":         "held while {state}",
+	"timing.queued":       "waited {s} s in the queue",
+	"timing.queued_short": "waited under a second in the queue",
+	"rate.text":           "last 60 s: {delivered} delivered, {acked} acked; now {now}/s",
+	"rate.published":      "Published in the last 60 s: {n}; now {now}/s.",
+
 	"stage.enter":            "Stage view",
 	"stage.leave":            "Leave stage view",
 	"activity.published":     "Published {count} to {to}: {confirmed} confirmed, to {queues}.",

@@ -216,7 +216,14 @@ func TestBrowserAccessible(t *testing.T) {
 
 	// Focus on a receiver's button stays put while ten messages arrive.
 	pause := fmt.Sprintf(`[aria-label=%q]`, "Pause "+worker.Name)
-	if err := chromedp.Do(within(presenter, 10*time.Second), chromedp.Navigate(s.url+"/"), chromedp.WaitVisible(chromedp.CSS("#live.on")), chromedp.Focus(chromedp.CSS(pause))); err != nil {
+	if err := chromedp.Do(within(presenter, 10*time.Second), chromedp.Navigate(s.url+"/"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	// Once the snapshot is drawn (the script's columns replace the server's).
+	if _, err := chromedp.Run(within(presenter, 5*time.Second), chromedp.Poll[bool](`window.rabbitboard.events > 0 && document.querySelectorAll(".card").length >= 4`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(within(presenter, 5*time.Second), chromedp.Focus(chromedp.CSS(pause))); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := chromedp.Run(presenter, chromedp.Evaluate[int](`document.querySelectorAll(".card").length`))
@@ -227,5 +234,61 @@ func TestBrowserAccessible(t *testing.T) {
 	focused, err := chromedp.Run(presenter, chromedp.Evaluate[string](`document.activeElement.getAttribute("aria-label") || document.activeElement.tagName`))
 	if err != nil || focused != "Pause "+worker.Name {
 		t.Fatalf("focus is on %q after the messages, want the button %q", focused, "Pause "+worker.Name)
+	}
+}
+
+// Fair dispatch: the slow worker's current card shows a running timer,
+// then how long its work took; cards say how long their message waited in
+// the queue; each receiver's chart sums to its received count.
+func TestBrowserTimingsAndRates(t *testing.T) {
+	s := startStack(t, Limits{})
+	ctx := browser(t)
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.call(t, "POST", "/api/presets/fair-dispatch/reset", nil, nil) })
+	s.mustCall(t, "POST", "/api/presets/fair-dispatch", nil, http.StatusOK, nil)
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](`document.querySelectorAll("article.receiver").length === 2`)); err != nil {
+		t.Fatal(err)
+	}
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": "fair_queue", "body": "Task {{seq}}", "count": 10, "timestamp": true}, http.StatusOK, nil)
+	const slow = `[...document.querySelectorAll("article.receiver")].find((c) => c.querySelector("h3").textContent === "slow worker")`
+	working := "(" + slow + `?.querySelector(".card:not([class*=settled-ack]) .timing")?.textContent || "")`
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](working+`.startsWith("working: ")`)); err != nil {
+		t.Fatalf("the slow worker's card shows no running timer: %v", err)
+	}
+	seconds := func(text string) float64 {
+		var v float64
+		if _, err := fmt.Sscanf(text, "working: %f s", &v); err != nil {
+			t.Fatalf("timer %q: %v", text, err)
+		}
+		return v
+	}
+	seq, _ := chromedp.Run(ctx, chromedp.Evaluate[string](slow+`.querySelector(".card").dataset.seq`))
+	first, _ := chromedp.Run(ctx, chromedp.Evaluate[string](working))
+	time.Sleep(500 * time.Millisecond)
+	second, _ := chromedp.Run(ctx, chromedp.Evaluate[string](working))
+	if a, b := seconds(first), seconds(second); b < a+0.3 {
+		t.Fatalf("the timer does not run: %q, then %q half a second later", first, second)
+	}
+	card := slow + fmt.Sprintf(`.querySelector('.card[data-seq="%s"] .timing').textContent`, seq)
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](card+`.startsWith("worked ")`)); err != nil {
+		t.Fatalf("the card does not say how long its work took: %v", err)
+	}
+	said, _ := chromedp.Run(ctx, chromedp.Evaluate[string](card))
+	var took float64
+	if _, err := fmt.Sscanf(said, "worked %f s", &took); err != nil || took < 1.9 || took > 2.6 {
+		t.Fatalf("the slow worker's 2 s task says %q", said)
+	}
+	if _, err := chromedp.Run(within(ctx, 20*time.Second), chromedp.Poll[bool](`[...document.querySelectorAll("article.receiver .received")].reduce((n, e) => n + Number(e.textContent), 0) === 10`)); err != nil {
+		t.Fatalf("not all 10 delivered: %v", err)
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll(".card .timing")].filter((e) => e.textContent.includes("in the queue")).length`)); n != 10 {
+		t.Errorf("%d of 10 cards say how long they waited in the queue", n)
+	}
+	sums := `[...document.querySelectorAll("article.receiver")].map((c) => c.querySelector(".rate").dataset.delivered.split(",").reduce((n, v) => n + Number(v), 0) + "/" + c.querySelector(".received").textContent).join(" ")`
+	if _, err := chromedp.Run(within(ctx, 3*time.Second), chromedp.Poll[bool](sums+`.split(" ").every((p) => p.split("/")[0] === p.split("/")[1])`)); err != nil {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](sums))
+		t.Fatalf("chart sums / received counts: %s", got)
 	}
 }

@@ -169,12 +169,16 @@ func (s *Server) purgeQueue(w http.ResponseWriter, r *http.Request) {
 // Publish
 
 type publishRequest struct {
-	Exchange   string               `json:"exchange"`
-	RoutingKey string               `json:"routing_key"`
-	Body       string               `json:"body"`
-	Encoding   string               `json:"encoding"`
-	Persistent bool                 `json:"persistent"`
-	Mandatory  bool                 `json:"mandatory"`
+	Exchange   string `json:"exchange"`
+	RoutingKey string `json:"routing_key"`
+	Body       string `json:"body"`
+	Encoding   string `json:"encoding"`
+	Persistent bool   `json:"persistent"`
+	Mandatory  bool   `json:"mandatory"`
+	// Timestamp stamps each message's timestamp property with the publish
+	// time (whole seconds, as AMQP has it); cards then say how long it
+	// waited in the queue.
+	Timestamp  bool                 `json:"timestamp"`
 	Count      *int                 `json:"count"`
 	Properties mq.PublishProperties `json:"properties"`
 	Headers    map[string]any       `json:"headers"`
@@ -231,7 +235,7 @@ func (req publishRequest) publication(l Limits) (mq.Publication, error) {
 	}
 	return mq.Publication{Count: count, Message: mq.Message{
 		Exchange: req.Exchange, RoutingKey: req.RoutingKey, Body: body,
-		Persistent: req.Persistent, Mandatory: req.Mandatory, Headers: req.Headers, Properties: p,
+		Persistent: req.Persistent, Mandatory: req.Mandatory, Timestamp: req.Timestamp, Headers: req.Headers, Properties: p,
 	}}, nil
 }
 
