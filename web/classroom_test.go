@@ -12,6 +12,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"rabbitboard/mq"
+
+	"rabbitboard/internal/testkit"
 )
 
 // Stage view with six receivers: at 1920x1080 and at 1280x720 every
@@ -290,5 +292,44 @@ func TestBrowserTimingsAndRates(t *testing.T) {
 	if _, err := chromedp.Run(within(ctx, 3*time.Second), chromedp.Poll[bool](sums+`.split(" ").every((p) => p.split("/")[0] === p.split("/")[1])`)); err != nil {
 		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](sums))
 		t.Fatalf("chart sums / received counts: %s", got)
+	}
+}
+
+// Fair dispatch with ten messages, ten times: each time, within 2 s of the
+// last ack, the page's ready count for the queue equals the broker's.
+func TestBrowserDepthIsRight(t *testing.T) {
+	s := startStack(t, Limits{})
+	ctx := browser(t)
+	t.Cleanup(func() { s.call(t, "POST", "/api/presets/fair-dispatch/reset", nil, nil) })
+	s.mustCall(t, "POST", "/api/presets/fair-dispatch", nil, http.StatusOK, nil)
+	var rs []mq.ReceiverInfo
+	s.mustCall(t, "GET", "/api/receivers", nil, http.StatusOK, &rs)
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	acked := func() int64 {
+		var n int64
+		for _, r := range rs {
+			rc, err := s.broker.Receiver(r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += rc.Info().Acked
+		}
+		return n
+	}
+	const ready = `document.querySelector('#queues tr[data-queue="fair_queue"] [data-f=messages]')?.textContent`
+	for run := 1; run <= 10; run++ {
+		s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": "fair_queue", "body": "Task {{seq}}", "count": 10}, http.StatusOK, nil)
+		testkit.WaitFor(t, 30*time.Second, fmt.Sprintf("run %d: 10 more acks", run), func() bool { return acked() == int64(10*run) })
+		info, err := s.broker.InspectQueue("fair_queue")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprint(info.Messages)
+		if _, err := chromedp.Run(within(ctx, 2*time.Second), chromedp.Poll[bool](ready+` === "`+want+`"`, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+			got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](ready))
+			t.Fatalf("run %d: the page says %s ready 2 s after the last ack, the broker %s", run, got, want)
+		}
 	}
 }
