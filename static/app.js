@@ -5,7 +5,7 @@
 
 const PRESENTER = document.body.dataset.presenter === "true"; // viewers get no controls
 const MAX_CARDS = 50; // cards drawn per receiver; older ones are counted
-const TEXT = JSON.parse(document.body.dataset.text); // the page's sentences, from the server
+let TEXT = JSON.parse(document.body.dataset.text); // the page's sentences, in its language, from the server
 
 const state = {
   broker: { state: "connecting" },
@@ -114,7 +114,7 @@ function apply(ev) {
     case "lesson":
       state.lesson = ev;
       dirtyLesson = true;
-      if (ev.name) announce(t("announce.lesson", ev));
+      if (ev.name) announce(t("announce.lesson", { title: TEXT[`preset.${ev.name}.title`] ?? ev.title, watch: TEXT[`preset.${ev.name}.watch`] ?? ev.watch }));
       break;
     case "published": {
       countRate("", "published", Date.now(), ev.confirmed || 0);
@@ -256,7 +256,10 @@ function noteRedelivery(id) {
 function renderLesson() {
   const l = state.lesson;
   const panel = document.getElementById("lesson");
-  fill(panel, { title: l.title || "", watch: l.watch || "", activity: state.activity });
+  // The scenario's words in the page's language, if the catalogue has them.
+  const title = TEXT[`preset.${l.name}.title`] ?? l.title ?? "";
+  const watch = TEXT[`preset.${l.name}.watch`] ?? l.watch ?? "";
+  fill(panel, { title, watch, activity: state.activity });
   panel.hidden = !l.name && !state.activity;
 }
 
@@ -752,6 +755,47 @@ document.getElementById("stage-toggle").addEventListener("submit", (e) => {
   dirtyTopology = true;
   schedule();
 });
+
+// The language switch fetches the page in the other language and takes
+// its words (the catalogue, the forms, the templates the script clones)
+// while the live view, its state and its connection stay as they are.
+document.addEventListener("submit", (e) => {
+  if (e.target.id === "lang-switch") switchLanguage(e);
+});
+async function switchLanguage(e) {
+  e.preventDefault();
+  const lang = e.target.elements.lang.value;
+  const stage = document.body.classList.contains("stage");
+  let html;
+  try {
+    const resp = await fetch("/?lang=" + encodeURIComponent(lang) + (stage ? "&view=stage" : ""), { headers: { Accept: "text/html" } });
+    html = await resp.text();
+  } catch (err) {
+    showFlash(false, t("flash.no_answer", { error: err.message }));
+    return;
+  }
+  const next = new DOMParser().parseFromString(html, "text/html");
+  TEXT = JSON.parse(next.body.dataset.text);
+  document.documentElement.lang = next.documentElement.lang;
+  const swap = (sel) => {
+    const now = document.querySelector(sel), then = next.querySelector(sel);
+    if (now && then) now.replaceWith(document.adoptNode(then));
+  };
+  ["#lang-switch", "main > aside", "#topology > h2"].forEach(swap);
+  for (const tpl of next.querySelectorAll("template[id]")) swap("#" + tpl.id);
+  document.querySelector("#stage-toggle button").textContent = t(stage ? "stage.leave" : "stage.enter");
+  document.getElementById("receivers").setAttribute("aria-label", next.getElementById("receivers").getAttribute("aria-label"));
+  noReceivers.textContent = next.querySelector("#receivers .empty").textContent;
+  const live = document.getElementById("live");
+  live.textContent = t(live.classList.contains("on") ? "live.on" : "live.reconnecting");
+  history.replaceState(null, "", stage ? "/?view=stage" : "/");
+  // Everything the script drew is drawn again in the new words.
+  columns.clear();
+  for (const list of state.cards.values()) for (const d of list) d.el = d.timing = undefined;
+  dirtyBroker = dirtyObserve = dirtyQueues = dirtyTopology = dirtyOrder = dirtyLesson = true;
+  render();
+  renderRates();
+}
 
 // ---- live stream ----
 

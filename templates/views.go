@@ -53,22 +53,22 @@ type ColumnView struct {
 	Replica string
 }
 
-func columnView(r mq.ReceiverInfo, presenter bool) ColumnView {
+func columnView(l Lang, r mq.ReceiverInfo, presenter bool) ColumnView {
 	v := ColumnView{
 		ID: r.ID, Name: r.Name, Queue: r.Queue, Error: r.Error, Colour: r.Colour, State: r.State,
-		Settings:   T("receiver.settings", "prefetch", r.Prefetch, "ack", r.Ack, "work_ms", r.WorkMS, "dot_ms", r.DotMS),
-		StateLabel: T("state." + string(displayState(r))),
+		Settings:   l.T("receiver.settings", "prefetch", r.Prefetch, "ack", r.Ack, "work_ms", r.WorkMS, "dot_ms", r.DotMS),
+		StateLabel: l.T("state." + string(displayState(r))),
 		Received:   r.Received, Acked: r.Acked, Unacked: r.Unacked, Undecodable: r.Undecodable,
 		Resumable: r.State == mq.StatePaused || r.State == mq.StateKilled,
 		Controls:  presenter,
 	}
 	if r.Replica != "" {
-		v.Replica = T("receiver.replica", "replica", r.Replica)
+		v.Replica = l.T("receiver.replica", "replica", r.Replica)
 	}
 	if r.Kind == mq.KindOutside {
 		v.Outside = true
-		v.Settings = T("receiver.outside", "prefetch", r.Prefetch, "ack", r.Ack)
-		v.Client = T("receiver.client", "client", r.Client, "connection", r.Connection, "channel", r.Channel)
+		v.Settings = l.T("receiver.outside", "prefetch", r.Prefetch, "ack", r.Ack)
+		v.Client = l.T("receiver.client", "client", r.Client, "connection", r.Connection, "channel", r.Channel)
 	}
 	return v
 }
@@ -100,11 +100,11 @@ type CardView struct {
 	Controls bool
 }
 
-func cardView(r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome, presenter bool) CardView {
+func cardView(l Lang, r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome, presenter bool) CardView {
 	return CardView{
 		ID: r.ID, Receiver: r.Name, Tag: itoa(d.DeliveryTag), Seq: itoa(d.Seq), Body: cardBody(d), Undecodable: d.Undecodable,
-		Summary:     T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", cmp.Or(d.Encoding, "text")),
-		Redelivered: d.Redelivered, Get: d.Get, Outcome: outcome, Props: props(d),
+		Summary:     l.T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", cmp.Or(d.Encoding, "text")),
+		Redelivered: d.Redelivered, Get: d.Get, Outcome: outcome, Props: props(l, d),
 		Controls: presenter && r.Ack == mq.AckInteractive && outcome == "",
 	}
 }
@@ -120,7 +120,7 @@ func cardBody(d mq.DeliveryEvent) string {
 // props lists a delivery's properties that are set, in the order of the
 // event's fields, then its headers by name: the order the page's script
 // draws them in.
-func props(d mq.DeliveryEvent) [][2]string {
+func props(l Lang, d mq.DeliveryEvent) [][2]string {
 	var out [][2]string
 	add := func(v reflect.Value, t reflect.Type) {
 		for i := range t.NumField() {
@@ -135,10 +135,10 @@ func props(d mq.DeliveryEvent) [][2]string {
 	add(reflect.ValueOf(d.Properties.PublishProperties), reflect.TypeFor[mq.PublishProperties]())
 	add(reflect.ValueOf(d.Properties), reflect.TypeFor[mq.Properties]())
 	for _, k := range slices.Sorted(maps.Keys(d.Headers)) {
-		out = append(out, [2]string{T("card.header", "name", k), headerText(d.Headers[k])})
+		out = append(out, [2]string{l.T("card.header", "name", k), headerText(d.Headers[k])})
 	}
 	if d.HeadersTruncated {
-		out = append(out, [2]string{T("card.headers"), T("card.more_headers")})
+		out = append(out, [2]string{l.T("card.headers"), l.T("card.more_headers")})
 	}
 	return out
 }
@@ -163,31 +163,39 @@ func redeclarable(s mq.QueueSurvival, queues []mq.QueueInfo) bool {
 
 // ObservedLine says in words what another program published and where it
 // went.
-func ObservedLine(p mq.ObservedPublishEvent) string {
-	to := T("observed.to", "exchange", p.Exchange, "routing_key", p.RoutingKey)
+func ObservedLine(l Lang, p mq.ObservedPublishEvent) string {
+	to := l.T("observed.to", "exchange", p.Exchange, "routing_key", p.RoutingKey)
 	if p.Exchange == "" {
-		to = T("observed.default", "routing_key", p.RoutingKey)
+		to = l.T("observed.default", "routing_key", p.RoutingKey)
 	}
 	queues := strings.Join(p.RoutedQueues, ", ")
 	if queues == "" {
-		queues = T("observed.nowhere")
+		queues = l.T("observed.nowhere")
 	}
-	return T("observed.line", "name", p.Name, "body", p.Body, "to", to, "queues", queues)
+	return l.T("observed.line", "name", p.Name, "body", p.Body, "to", to, "queues", queues)
 }
 
 // brokerLabel says how rabbitboard is connected, naming the node in use.
 // (The page's script says it the same way, in brokerLabel.)
-func brokerLabel(b mq.BrokerEvent) string {
+func brokerLabel(l Lang, b mq.BrokerEvent) string {
 	if b.State == mq.BrokerConnected && b.Node != "" {
-		return T("broker.node", "node", b.Node)
+		return l.T("broker.node", "node", b.Node)
 	}
-	return T("broker." + string(b.State))
+	return l.T("broker." + string(b.State))
 }
 
 // stageLabel names what the stage toggle does.
-func stageLabel(stage bool) string {
+func stageLabel(l Lang, stage bool) string {
 	if stage {
-		return T("stage.leave")
+		return l.T("stage.leave")
 	}
-	return T("stage.enter")
+	return l.T("stage.enter")
+}
+
+// otherLang is the language the page's switch offers.
+func otherLang(l Lang) Lang {
+	if l == Korean {
+		return English
+	}
+	return Korean
 }

@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"rabbitboard/mq"
+	"rabbitboard/templates"
 
 	"rabbitboard/internal/testkit"
 )
@@ -331,5 +333,71 @@ func TestBrowserDepthIsRight(t *testing.T) {
 			got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](ready))
 			t.Fatalf("run %d: the page says %s ready 2 s after the last ack, the broker %s", run, got, want)
 		}
+	}
+}
+
+// A browser that asks for Korean gets lang="ko", Korean headings and the
+// scenarios' explanations in Korean; the switch back to English works
+// without a reload and keeps the columns and their cards.
+func TestBrowserKorean(t *testing.T) {
+	s := startStack(t, Limits{})
+	q := s.queue(t, mq.QueueSpec{})
+	s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "일꾼 A", Ack: mq.AckAuto})
+	s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker B", Ack: mq.AckAuto})
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "작업 {{seq}}", "count": 4}, http.StatusOK, nil)
+	ctx := browser(t)
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](`document.querySelectorAll(".card").length === 4`)); err != nil {
+		t.Fatal(err)
+	}
+	type page struct {
+		Lang, Topology, Publish, Watch, Live string
+		Columns, Cards                       int
+		Marker                               bool
+	}
+	const read = `({
+		Lang: document.documentElement.lang,
+		Topology: document.querySelector("#topology h2").textContent,
+		Publish: document.querySelector("form[action='/api/publish'] h2").textContent,
+		Watch: document.querySelector("[data-preset='work-queue'] p").textContent,
+		Live: document.querySelector("#live").textContent,
+		Columns: document.querySelectorAll("article.receiver").length,
+		Cards: document.querySelectorAll(".card").length,
+		Marker: window.marker === true,
+	})`
+	ko, err := chromedp.Run(ctx, chromedp.Evaluate[page](read))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := page{Lang: "ko", Topology: "익스체인지, 바인딩, 큐, 수신자", Publish: "발행하기", Watch: templates.Korean.T("preset.work-queue.watch"), Live: "실시간", Columns: 2, Cards: 4}
+	if ko != want {
+		t.Fatalf("the Korean page:\n%+v\nwant\n%+v", ko, want)
+	}
+	// A receiver's counters and a card's summary, drawn by the script, are Korean too.
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(".card summary").textContent`)); !strings.Contains(got, "바이트") {
+		t.Fatalf("a card's summary is not Korean: %q", got)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.marker = true`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(within(ctx, 5*time.Second), chromedp.Click(chromedp.CSS("#lang-switch button"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](`document.documentElement.lang === "en" && document.querySelectorAll(".card").length === 4`)); err != nil {
+		t.Fatalf("the switch to English: %v", err)
+	}
+	en, err := chromedp.Run(ctx, chromedp.Evaluate[page](read))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := findPreset("work-queue")
+	want = page{Lang: "en", Topology: "Exchanges, bindings, queues, receivers", Publish: "Publish", Watch: p.Watch, Live: "live", Columns: 2, Cards: 4, Marker: true}
+	if en != want {
+		t.Fatalf("after the switch (no reload: the marker stays):\n%+v\nwant\n%+v", en, want)
 	}
 }

@@ -16,7 +16,55 @@ import (
 	"rabbitboard/templates"
 )
 
+// langCookie keeps the language a viewer chose with the page's switch.
+const langCookie = "rabbitboard_lang"
+
+// pageLang is the language of the page: ?lang= (which the switch sends,
+// and which is kept in a cookie), else the cookie, else the browser's
+// Accept-Language, else English.
+func pageLang(w http.ResponseWriter, r *http.Request) templates.Lang {
+	if q := r.URL.Query().Get("lang"); q != "" {
+		for _, l := range templates.Langs {
+			if string(l) == q {
+				http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+				return l
+			}
+		}
+	}
+	if c, err := r.Cookie(langCookie); err == nil {
+		for _, l := range templates.Langs {
+			if string(l) == c.Value {
+				return l
+			}
+		}
+	}
+	return acceptLanguage(r.Header.Get("Accept-Language"))
+}
+
+// acceptLanguage picks the page's language from an Accept-Language header:
+// the offered language the browser weighs highest, English on a tie.
+func acceptLanguage(header string) templates.Lang {
+	best, bestQ := templates.English, 0.0
+	for _, part := range strings.Split(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		for _, l := range templates.Langs {
+			if string(l) == primary && q > bestQ {
+				best, bestQ = l, q
+			}
+		}
+	}
+	return best
+}
+
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	lang := pageLang(w, r)
 	snap := s.cfg.State.Snapshot()
 	recent := map[string][]mq.DeliveryEvent{}
 	settled := map[string]mq.Outcome{}
@@ -26,10 +74,10 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	page := templates.Page{
 		Broker: snap.Broker, Queues: snap.Queues, Receivers: snap.Receivers,
-		Recent: recent, Settled: settled, Survival: snap.Survival, Exchanges: snap.Exchanges, Bindings: snap.Bindings, Observe: snap.Observe, Observed: snap.Observed, Lesson: snap.Lesson, Stage: r.URL.Query().Get("view") == "stage", Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
+		Recent: recent, Settled: settled, Survival: snap.Survival, Exchanges: snap.Exchanges, Bindings: snap.Bindings, Observe: snap.Observe, Observed: snap.Observed, Lesson: snap.Lesson, Stage: r.URL.Query().Get("view") == "stage", Lang: lang, Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
 	}
 	for _, pr := range offeredPresets(s.cfg.Broker.Nodes() > 1) {
-		page.Presets = append(page.Presets, templates.Preset{Name: pr.Name, Title: pr.Title, Watch: pr.Watch})
+		page.Presets = append(page.Presets, templates.Preset{Name: pr.Name, Title: presetText(lang, pr.Name, "title", pr.Title), Watch: presetText(lang, pr.Name, "watch", pr.Watch)})
 	}
 	if f := takeFlash(w, r); f != nil {
 		page.Flash, page.FlashOK = f.Text, f.OK
@@ -38,7 +86,13 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if err := templates.Dashboard(page).Render(r.Context(), w); err != nil {
+	if page.Lesson.Name != "" {
+		page.Lesson.Title = presetText(lang, page.Lesson.Name, "title", page.Lesson.Title)
+		page.Lesson.Watch = presetText(lang, page.Lesson.Name, "watch", page.Lesson.Watch)
+	}
+	w.Header().Set("Content-Language", string(lang))
+	w.Header().Set("Vary", "Accept-Language, Cookie")
+	if err := templates.Dashboard(page).Render(templates.WithLang(r.Context(), lang), w); err != nil {
 		s.log.Warn("rendering the page failed", "error", err)
 	}
 }
@@ -283,6 +337,16 @@ func publishSentence(p mq.Publication, res mq.PublishResult) string {
 		s += fmt.Sprintf(", %d returned because no queue took them", res.Returned)
 	}
 	return s + "."
+}
+
+// presetText is a scenario's title or what to watch in the page's
+// language, the scenario's own English words where the catalogue has none.
+func presetText(l templates.Lang, name, what, english string) string {
+	key := "preset." + name + "." + what
+	if l != templates.English && l.Has(key) {
+		return l.T(key)
+	}
+	return english
 }
 
 // Receivers
