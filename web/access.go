@@ -93,7 +93,7 @@ func (a Access) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/" && r.URL.Query().Has("token") {
 			if !a.matches(r.URL.Query().Get("token")) {
-				writeJSON(w, http.StatusForbidden, errorBody{"That presenter token is not right: ask the presenter for the link again.", mq.CodeForbidden})
+				writeError(w, r, http.StatusForbidden, errorBody{"That presenter token is not right: ask the presenter for the link again.", mq.CodeForbidden})
 				return
 			}
 			http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: a.session(), Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
@@ -106,14 +106,14 @@ func (a Access) guard(next http.Handler) http.Handler {
 				return
 			}
 			if offered(r) {
-				writeJSON(w, http.StatusForbidden, errorBody{"That presenter token is not right, so the dashboard refused the request.", mq.CodeForbidden})
+				writeError(w, r, http.StatusForbidden, errorBody{"That presenter token is not right, so the dashboard refused the request.", mq.CodeForbidden})
 				return
 			}
 			what := "Only the presenter can change things on this dashboard"
 			if a.Private {
 				what = "This dashboard is private"
 			}
-			writeJSON(w, http.StatusUnauthorized, errorBody{what + ": open the link with the presenter token, or send Authorization: Bearer <token>.", mq.CodeUnauthorized})
+			writeError(w, r, http.StatusUnauthorized, errorBody{what + ": open the link with the presenter token, or send Authorization: Bearer <token>.", mq.CodeUnauthorized})
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -159,7 +159,7 @@ func checkHost(hosts func() map[string]bool, next http.Handler) http.Handler {
 		allowed := hosts()
 		if allowed != nil && !allowed[hostName(r)] {
 			names := slices.Sorted(maps.Keys(allowed))
-			writeJSON(w, http.StatusMisdirectedRequest, errorBody{
+			writeError(w, r, http.StatusMisdirectedRequest, errorBody{
 				"This dashboard answers only to the names " + strings.Join(names, ", ") + ", not to '" + hostName(r) + "'. " +
 					"Open it by one of those, or start it with --allowed-hosts naming this one.", mq.CodeForbidden})
 			return

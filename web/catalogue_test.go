@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,9 @@ func (s *stack) fetch(t testing.TB, method, path, contentType, body string, head
 	data, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, data
 }
+
+// hangul matches a Korean syllable.
+var hangul = regexp.MustCompile(`\p{Hangul}`)
 
 // nestedJSON is an object nesting objects depth levels deep.
 func nestedJSON(depth int) map[string]any {
@@ -155,6 +159,16 @@ func TestBadInputCatalogue(t *testing.T) {
 			status, e := s.raw(t, tc.method, tc.path, tc.ct, tc.body, tc.headers)
 			if status != tc.status || e.Code != tc.code || len(e.Error) < 20 {
 				t.Fatalf("%d %+v, want %d with code %s and a sentence", status, e, tc.status, tc.code)
+			}
+			// The same request from a browser that asks for Korean: the
+			// same status and code, the sentence in Korean.
+			headers := map[string]string{"Accept-Language": "ko-KR,ko;q=0.9"}
+			for k, v := range tc.headers {
+				headers[k] = v
+			}
+			status, ko := s.raw(t, tc.method, tc.path, tc.ct, tc.body, headers)
+			if status != tc.status || ko.Code != tc.code || !hangul.MatchString(ko.Error) {
+				t.Errorf("in Korean: %d %+v, want %d with code %s and a Korean sentence for %q", status, ko, tc.status, tc.code, e.Error)
 			}
 			var res mq.PublishResult
 			s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "still here"}, 200, &res)

@@ -169,6 +169,18 @@ func TestBrowserDiagram(t *testing.T) {
 	if err != nil || !strings.Contains(words, "The default exchange routes a message to the queue named by its routing key") {
 		t.Fatalf("the diagram's words: %q %v", words, err)
 	}
+	// On a phone, 390 px wide, the list takes the drawing's place, in
+	// letters of at least 12 px.
+	if err := chromedp.Do(within(ctx, 5*time.Second), chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	phone, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+		const list = document.querySelector("#diagram-words"), drawing = document.querySelector("#diagram svg");
+		return [drawing.getBoundingClientRect().width, list.getBoundingClientRect().width, parseFloat(getComputedStyle(list).fontSize)];
+	})()`))
+	if err != nil || phone[0] != 0 || phone[1] < 300 || phone[2] < 12 {
+		t.Fatalf("at 390 px: drawing %v px wide, list %v px wide in %v px letters (%v); want no drawing and a list of at least 12 px", phone[0], phone[1], phone[2], err)
+	}
 }
 
 // axe-core (from the npm registry; the test command installs it and says

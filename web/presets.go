@@ -169,7 +169,7 @@ func (s *Server) runPreset(w http.ResponseWriter, r *http.Request) {
 	if p.Try.Exchange != "" {
 		to = "exchange '" + p.Try.Exchange + "'"
 	}
-	respond(w, r, http.StatusOK, p, fmt.Sprintf("%s is ready. Now publish to %s with routing key '%s'. %s", p.Title, to, p.Try.RoutingKey, p.Watch))
+	respond(w, r, http.StatusOK, p, requestLang(r).ScenarioReady(p.Name, fmt.Sprintf("%s is ready. Now publish to %s with routing key '%s'. %s", p.Title, to, p.Try.RoutingKey, p.Watch)))
 }
 
 // setUp declares what the preset needs and adds its receivers. A preset

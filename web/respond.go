@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"rabbitboard/mq"
+	"rabbitboard/templates"
 )
 
 // errorBody is the contract's error object.
@@ -89,7 +90,7 @@ func respondFlash(w http.ResponseWriter, r *http.Request, status int, v any, f f
 		redirectWithFlash(w, r, f)
 		return
 	}
-	w.Header().Set(flashHeader, url.PathEscape(f.Text))
+	w.Header().Set(flashHeader, url.PathEscape(requestLang(r).Sentence(f.Text)))
 	w.Header().Set(flashOKHeader, strconv.FormatBool(f.OK))
 	writeJSON(w, status, v)
 }
@@ -100,10 +101,31 @@ func respondError(w http.ResponseWriter, r *http.Request, err error) {
 		redirectWithFlash(w, r, flash{OK: false, Text: body.Error})
 		return
 	}
+	writeError(w, r, status, body)
+}
+
+// writeError answers with the contract's error object, its sentence in
+// the language the request asks for.
+func writeError(w http.ResponseWriter, r *http.Request, status int, body errorBody) {
+	body.Error = requestLang(r).Sentence(body.Error)
 	writeJSON(w, status, body)
 }
 
+// requestLang is the language a request asks for: the page's switch's
+// cookie, else Accept-Language, else English.
+func requestLang(r *http.Request) templates.Lang {
+	if c, err := r.Cookie(langCookie); err == nil {
+		for _, l := range templates.Langs {
+			if string(l) == c.Value {
+				return l
+			}
+		}
+	}
+	return acceptLanguage(r.Header.Get("Accept-Language"))
+}
+
 func redirectWithFlash(w http.ResponseWriter, r *http.Request, f flash) {
+	f.Text = requestLang(r).Sentence(f.Text)
 	data, _ := json.Marshal(f)
 	http.SetCookie(w, &http.Cookie{
 		Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(data),

@@ -210,7 +210,7 @@ func (s *Server) routes() http.Handler {
 
 	// Anything else under /api/ answers in the contract's error format.
 	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, errorBody{"There is no API endpoint " + r.Method + " " + r.URL.Path + ".", mq.CodeNotFound})
+		writeError(w, r, http.StatusNotFound, errorBody{"There is no API endpoint " + r.Method + " " + r.URL.Path + ".", mq.CodeNotFound})
 	})
 	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/api/observe", "/api/replicas", "/healthz"} {
 		handle(p, methodNotAllowed)
@@ -219,11 +219,11 @@ func (s *Server) routes() http.Handler {
 
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusForbidden, errorBody{"This request came from another web site, so the dashboard refused it.", mq.CodeForbidden})
+		writeError(w, r, http.StatusForbidden, errorBody{"This request came from another web site, so the dashboard refused it.", mq.CodeForbidden})
 	}))
 	return checkHost(func() map[string]bool { return s.hosts }, csrf.Handler(s.cfg.Access.guard(sniffJSON(mux))))
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusMethodNotAllowed, errorBody{r.Method + " is not allowed on " + r.URL.Path + "; see the README for the API.", mq.CodeInvalid})
+	writeError(w, r, http.StatusMethodNotAllowed, errorBody{r.Method + " is not allowed on " + r.URL.Path + "; see the README for the API.", mq.CodeInvalid})
 }
