@@ -14,6 +14,8 @@ need=()
 /usr/bin/python3 -c 'import pika' 2>/dev/null || need+=(python3-pika)
 command -v rabbitmq-server >/dev/null || need+=(rabbitmq-server)
 command -v npm >/dev/null || need+=(npm)
+# Korean letters in Chromium's screenshots of the Korean page.
+fc-list :lang=ko 2>/dev/null | grep -q . || need+=(fonts-nanum)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   apt-get update -qq

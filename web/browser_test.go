@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"rabbitboard/mq"
@@ -157,36 +158,43 @@ func TestBrowserPublishWithoutJavaScript(t *testing.T) {
 }
 
 // TestBrowserScreenshot stages the seed's story and, with
-// UPDATE_SCREENSHOT=1, saves the README's picture of it.
+// UPDATE_SCREENSHOT=1, saves the README's pictures: the stage view of the
+// work queue lesson, and the page in Korean.
 func TestBrowserScreenshot(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{Name: "task_queue", Durable: true})
-	s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker A", Prefetch: 1, Ack: mq.AckManual, DotMS: 150})
-	s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker B", Prefetch: 1, Ack: mq.AckManual, DotMS: 150})
-	c := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker C", Prefetch: 1, Ack: mq.AckInteractive})
+	t.Cleanup(func() { s.call(t, "POST", "/api/presets/work-queue/reset", nil, nil) })
+	s.mustCall(t, "POST", "/api/presets/work-queue", nil, 200, nil)
+	s.receiver(t, mq.ReceiverSpec{Queue: "task_queue", Name: "worker C", Prefetch: 1, Ack: mq.AckInteractive})
 	ctx := browser(t)
-	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.EmulateViewport(1920, 1080), chromedp.Navigate(s.url+"/?view=stage"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
 		t.Fatal(err)
 	}
-	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "Task {{seq}}...", "count": 8, "persistent": true}, 200, nil)
-	testkit.WaitFor(t, 10*time.Second, "the tasks to be shared out", func() bool {
-		total := 0
-		for _, r := range s.broker.Receivers() {
-			total += int(r.Received)
-		}
-		return total >= 8
-	})
-	testkit.WaitFor(t, 10*time.Second, "worker C's message", func() bool {
-		shown, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`!!document.querySelector('[data-receiver=%q] .card')`, c.ID)))
-		return shown
-	})
-	png, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.FullScreenshot(100))
-	if err != nil || len(png) < 1000 {
-		t.Fatalf("screenshot: %d bytes, %v", len(png), err)
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": "task_queue", "body": "Task {{seq}}...", "count": 9, "persistent": true, "timestamp": true}, 200, nil)
+	if _, err := chromedp.Run(within(ctx, 15*time.Second), chromedp.Poll[bool](`document.querySelectorAll(".card.settled-ack").length >= 4 && !!document.querySelectorAll("article.receiver")[2]?.querySelector(".card")`)); err != nil {
+		t.Fatal(err)
+	}
+	stage, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.CaptureScreenshot())
+	if err != nil || len(stage) < 1000 {
+		t.Fatalf("screenshot: %d bytes, %v", len(stage), err)
+	}
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "ko-KR"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.EmulateViewport(1400, 1000), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](`document.documentElement.lang === "ko" && document.querySelectorAll(".card").length >= 9`)); err != nil {
+		t.Fatal(err)
+	}
+	korean, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.CaptureScreenshot())
+	if err != nil || len(korean) < 1000 {
+		t.Fatalf("screenshot: %d bytes, %v", len(korean), err)
 	}
 	if os.Getenv("UPDATE_SCREENSHOT") == "1" {
-		if err := os.WriteFile(filepath.Join("..", "docs", "dashboard.png"), png, 0o644); err != nil {
-			t.Fatal(err)
+		for name, png := range map[string][]byte{"stage.png": stage, "korean.png": korean} {
+			if err := os.WriteFile(filepath.Join("..", "docs", name), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }
