@@ -625,27 +625,27 @@ function series(id, what, now) {
   return out;
 }
 
-function chart(a, b) {
-  const max = Math.max(1, ...a, ...b);
+function chart(a, b, c) {
+  const max = Math.max(1, ...a, ...b, ...c);
   const h = 30, w = RATE_WINDOW * 3;
   const line = (xs) => xs.map((v, i) => `${i * 3},${(h - (v / max) * (h - 2)).toFixed(1)}`).join(" ");
   const drawing = svg("svg", { viewBox: `0 0 ${w} ${h}`, preserveAspectRatio: "none", class: "spark" });
-  drawing.append(svg("polyline", { points: line(a), class: "delivered" }), svg("polyline", { points: line(b), class: "acked" }));
+  drawing.append(svg("polyline", { points: line(c), class: "published" }), svg("polyline", { points: line(a), class: "delivered" }), svg("polyline", { points: line(b), class: "acked" }));
   return drawing;
 }
 
 function renderRates() {
   const now = Math.floor(Date.now() / 1000);
   const sum = (xs) => xs.reduce((x, y) => x + y, 0);
+  const published = series("", "published", now);
   for (const [id, c] of columns) {
     const delivered = series(id, "delivered", now), acked = series(id, "acked", now);
     const box = c.head.querySelector(".rate");
     box.dataset.delivered = delivered.join(",");
     box.dataset.acked = acked.join(",");
-    box.querySelector(".chart").replaceChildren(chart(delivered, acked));
-    fill(box, { rate: true, rate_text: t("rate.text", { delivered: sum(delivered), acked: sum(acked), now: delivered[delivered.length - 2] }) });
+    box.querySelector(".chart").replaceChildren(chart(delivered, acked, published));
+    fill(box, { rate: true, rate_text: t("rate.text", { delivered: sum(delivered), acked: sum(acked), published: sum(published), now: delivered[delivered.length - 2] }) });
   }
-  const published = series("", "published", now);
   const line = document.getElementById("published-rate");
   line.dataset.published = published.join(",");
   line.textContent = t("rate.published", { n: sum(published), now: published[published.length - 2] });

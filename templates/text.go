@@ -53,7 +53,7 @@ var Text = map[string]string{
 	"timing.held":         "held while {state}",
 	"timing.queued":       "waited {s} s in the queue",
 	"timing.queued_short": "waited under a second in the queue",
-	"rate.text":           "last 60 s: {delivered} delivered, {acked} acked; now {now}/s",
+	"rate.text":           "last 60 s: {delivered} delivered, {acked} acked (dashed), {published} published (grey); now {now}/s",
 	"rate.published":      "Published in the last 60 s: {n}; now {now}/s.",
 
 	"stage.enter":            "Stage view",
@@ -333,7 +333,7 @@ var koreanText = map[string]string{
 	"preset.work-queue.title":      "작업 큐, 라운드 로빈",
 	"preset.work-queue.watch":      "작업 여섯 개, 워커 둘: RabbitMQ는 각 작업이 얼마나 걸리든 차례로 나눠 줍니다. 한 워커에 1, 3, 5, 다른 워커에 2, 4, 6. 작업의 점 하나는 200 ms의 일입니다.",
 	"rate.published":               "최근 60초 동안 발행: {n}개; 지금 초당 {now}개.",
-	"rate.text":                    "최근 60초: {delivered}개 전달, {acked}개 확인; 지금 초당 {now}개",
+	"rate.text":                    "최근 60초: {delivered}개 전달, {acked}개 확인(점선), {published}개 발행(회색); 지금 초당 {now}개",
 	"receiver.client":              "{client} · {connection} · 채널 {channel}",
 	"receiver.older":               "이전 메시지 {n}개는 표시하지 않음",
 	"receiver.outside":             "프리페치 {prefetch} · ack {ack}",
