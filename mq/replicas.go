@@ -189,7 +189,7 @@ func (c *Cluster) Call(ctx context.Context, replica string, call []byte) ([]byte
 	}()
 	ctx, cancel := context.WithTimeout(ctx, c.b.cfg.OpTimeout)
 	defer cancel()
-	err := s.rpc.PublishWithContext(ctx, "", queue, true, false, amqp.Publishing{
+	err := s.rpc.PublishWithContext(ctx, "", queue, false, false, amqp.Publishing{
 		Type: replicaCall, AppId: c.cfg.Self.ID, CorrelationId: id, ReplyTo: "amq.rabbitmq.reply-to", Body: call,
 	})
 	if err != nil {
