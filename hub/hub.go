@@ -58,7 +58,7 @@ func (o *Options) defaults() {
 		o.ReadLimit = 4 << 10
 	}
 	if o.FlushDelay == 0 {
-		o.FlushDelay = time.Millisecond
+		o.FlushDelay = 500 * time.Microsecond
 	}
 }
 

@@ -103,8 +103,12 @@ func run() error {
 		if err != nil {
 			return fmt.Errorf("latency: %w", err)
 		}
-		fmt.Printf("3. outside publisher at 1,000 msg/s for %v -> 1 receiver -> 100 viewers, publish to viewer receipt:\n   p50 %v p99 %v max %v over %d receipts (target p99 <= 5ms)\n\n",
-			dur, lat.p(50), lat.p(99), lat.max(), len(lat.samples))
+		bare, err := fanout(bin, 100, 1000, dur, true)
+		if err != nil {
+			return fmt.Errorf("bare fan-out: %w", err)
+		}
+		fmt.Printf("3. outside publisher at 1,000 msg/s for %v -> 1 receiver -> 100 viewers, publish to viewer receipt:\n   p50 %v p99 %v max %v over %d receipts (target p99 <= 5ms)\n   bare gorilla fan-out in the same run: p50 %v p99 %v max %v over %d receipts\n\n",
+			dur, lat.p(50), lat.p(99), lat.max(), len(lat.samples), bare.p(50), bare.p(99), bare.max(), len(bare.samples))
 	}
 	if want("4") {
 		for _, c := range []struct{ viewers, rate int }{{scale(1000, 200), 100}, {scale(5000, 500), 20}} {
