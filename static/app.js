@@ -422,13 +422,17 @@ function renderTopology() {
   const route = state.route && Date.now() < state.route.until ? state.route : null;
   const exchanges = ["", ...state.exchanges.map((x) => x.name)];
   const queues = [...state.queues.keys()].sort();
-  const receivers = state.order.map((id) => state.receivers.get(id))
+  const all = state.order.map((id) => state.receivers.get(id))
     .map((r, k) => ({ r, k, j: queues.indexOf(r.queue) }))
     .sort((a, b) => (a.j < 0 ? 1e9 : a.j) - (b.j < 0 ? 1e9 : b.j) || a.k - b.k).map((x) => x.r);
+  // On the stage the receivers are the columns below: the drawing keeps
+  // to exchanges and queues, and so stays large enough to read.
+  const stage = document.body.classList.contains("stage");
+  const receivers = stage ? [] : all;
   const rowH = 36, w = 200, h = 26, colX = [10, 360, 680], gap = [colX[0] + w + 8, colX[1] - 8];
   const rows = Math.max(exchanges.length, queues.length, receivers.length, 1);
   const height = rows * rowH + 10;
-  const drawing = svg("svg", { viewBox: `0 0 890 ${height}`, role: "img", "aria-labelledby": "diagram-words" });
+  const drawing = svg("svg", { viewBox: `0 0 ${stage ? 570 : 890} ${height}`, role: "img", "aria-labelledby": "diagram-words" });
   const y = (i) => 10 + i * rowH;
   const nodes = svg("g", { class: "nodes" });
   const node = (x, yy, label, title, cls) => {
@@ -463,8 +467,8 @@ function renderTopology() {
   receivers.forEach((r, k) => {
     const j = queues.indexOf(r.queue);
     if (j >= 0) edge(colX[1] + w, y(j) + h / 2, colX[2], y(k) + h / 2, "consumes");
-    words.push(t("diagram.receiver_words", { name: r.name, queue: r.queue }));
   });
+  for (const r of all) words.push(t("diagram.receiver_words", { name: r.name, queue: r.queue }));
   // Labels, top to bottom, at least a line apart, inside the drawing.
   labels.sort((a, b) => a.y - b.y);
   const lineH = 15;
