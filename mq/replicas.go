@@ -246,7 +246,7 @@ func (c *Cluster) runSession(conn *amqp.Connection) error {
 		_ = rpc.Close()
 		wg.Wait()
 	}()
-	if err := pub.ExchangeDeclare(c.exchange, amqp.ExchangeFanout, false, false, false, false, nil); err != nil {
+	if err := pub.ExchangeDeclare(c.exchange, amqp.ExchangeFanout, false, true, false, false, nil); err != nil { // gone with the last replica
 		return err
 	}
 	q, err := pub.QueueDeclare("", false, true, true, false, nil)
