@@ -1,9 +1,6 @@
 package templates
 
-import (
-	"regexp"
-	"strings"
-)
+import "regexp"
 
 // The API's sentences (errors and outcomes) are written in English where
 // they arise; koreanSentences says each in Korean. A pattern matches a whole
@@ -135,21 +132,4 @@ func (l Lang) Sentence(en string) string {
 		}
 	}
 	return en
-}
-
-// readyPattern is how a scenario says it is ready (presets.go).
-var readyPattern = regexp.MustCompile(`^(.+) is ready\. Now publish to (.+) with routing key '(.*)'\. `)
-
-// ScenarioReady says a scenario is ready in l: its title, where to
-// publish, and what to watch, in l's words.
-func (l Lang) ScenarioReady(name, en string) string {
-	m := readyPattern.FindStringSubmatch(en)
-	if l != Korean || m == nil || !l.Has("preset."+name+".title") {
-		return en
-	}
-	to := "익스체인지 " + strings.TrimPrefix(m[2], "exchange ")
-	if m[2] == "the default exchange" {
-		to = "기본 익스체인지"
-	}
-	return l.T("preset."+name+".title") + " 준비 완료. 이제 " + to + "에 라우팅 키 '" + m[3] + "'로 발행하세요. " + l.T("preset."+name+".watch")
 }

@@ -92,10 +92,12 @@ var Text = map[string]string{
 	"card.headers":      "headers",
 	"card.more_headers": "more not shown",
 
-	"flash.done":      "{what}: done.",
-	"flash.no_answer": "The dashboard did not answer: {error}",
-	"flash.returned":  "Returned: {message}",
-	"preset.ready":    "{title} is ready: press Publish. {watch}",
+	"flash.done":         "{what}: done.",
+	"flash.no_answer":    "The dashboard did not answer: {error}",
+	"flash.returned":     "Returned: {message}",
+	"preset.ready":       "{title} is ready. Now publish to {to} with routing key '{routing_key}'. {watch}",
+	"preset.to_default":  "the default exchange",
+	"preset.to_exchange": "exchange '{exchange}'",
 
 	// The page's fixed words.
 	"page.ack":                 "Ack",
@@ -325,7 +327,9 @@ var koreanText = map[string]string{
 	"preset.pubsub.watch":          "fanout 익스체인지는 라우팅 키와 상관없이 묶인 모든 큐에 메시지를 복사합니다: 두 수신자가 로그 줄을 하나씩 모두 받습니다.",
 	"preset.quorum-failover.title": "노드 장애를 견디는 quorum 큐",
 	"preset.quorum-failover.watch": "지속성 단원의 다음 장입니다. quorum_tasks에 persistent 작업 100개를(classic_tasks에도 몇 개) 발행한 뒤, rabbitboard가 연결된 노드를 멈추세요(rabbitmqctl -n NODE stop_app). rabbitboard는 다른 노드로 옮겨 가고 페이지에 그 노드 이름이 나옵니다. quorum 큐는 노드 과반수에 사본을 두므로 확인된 메시지가 모두 남아 워커가 전부 가져가지만, classic 큐는 멈춘 노드에만 있었으므로 그 노드가 돌아올 때까지 쓸 수 없습니다.",
-	"preset.ready":                 "{title} 준비 완료: 발행을 누르세요. {watch}",
+	"preset.ready":                 "{title} 준비 완료. 이제 {to}에 라우팅 키 '{routing_key}'로 발행하세요. {watch}",
+	"preset.to_default":            "기본 익스체인지",
+	"preset.to_exchange":           "익스체인지 '{exchange}'",
 	"preset.routing.title":         "라우팅, direct 익스체인지",
 	"preset.routing.watch":         "키 'error'는 두 큐 모두에, 'info'와 'warning'은 all_logs에만 닿고 'debug'는 어디에도 닿지 않습니다(mandatory를 켜면 되돌아오는 것을 볼 수 있습니다).",
 	"preset.topics.title":          "토픽, *와 #",
@@ -396,22 +400,30 @@ func Tx(ctx context.Context, key string, values ...any) string {
 // as name, value pairs.
 func T(key string, values ...any) string { return English.T(key, values...) }
 
-// Has says whether l has its own text for key.
-func (l Lang) Has(key string) bool {
-	if l == Korean {
-		_, ok := koreanText[key]
-		return ok
+// ParseLang names one of the page's languages ("en", "ko").
+func ParseLang(name string) (Lang, bool) {
+	for _, l := range Langs {
+		if string(l) == name {
+			return l, true
+		}
 	}
-	_, ok := Text[key]
-	return ok
+	return "", false
 }
 
-// T returns the text of key in l with its values filled in.
-func (l Lang) T(key string, values ...any) string {
-	s, ok := "", false
+// own is l's own text for key, if it has one.
+func (l Lang) own(key string) (string, bool) {
 	if l == Korean {
-		s, ok = koreanText[key]
+		s, ok := koreanText[key]
+		return s, ok
 	}
+	s, ok := Text[key]
+	return s, ok
+}
+
+// T returns the text of key in l with its values filled in, in English
+// where l has none.
+func (l Lang) T(key string, values ...any) string {
+	s, ok := l.own(key)
 	if !ok {
 		s, ok = Text[key]
 	}
@@ -422,6 +434,25 @@ func (l Lang) T(key string, values ...any) string {
 		s = strings.ReplaceAll(s, "{"+fmt.Sprint(values[i])+"}", fmt.Sprint(values[i+1]))
 	}
 	return s
+}
+
+// Preset is a scenario's "title" or "watch" in l: the catalogue's
+// "preset.NAME.title" or ".watch", else the scenario's own (English) words.
+func (l Lang) Preset(name, what, english string) string {
+	if s, ok := l.own("preset." + name + "." + what); ok {
+		return s
+	}
+	return english
+}
+
+// ScenarioReady says that a scenario is set up, where to publish and what
+// to watch, in l.
+func (l Lang) ScenarioReady(name, title, watch, exchange, routingKey string) string {
+	to := l.T("preset.to_default")
+	if exchange != "" {
+		to = l.T("preset.to_exchange", "exchange", exchange)
+	}
+	return l.T("preset.ready", "title", l.Preset(name, "title", title), "to", to, "routing_key", routingKey, "watch", l.Preset(name, "watch", watch))
 }
 
 // textJSON is the catalogue in the page's language as its script reads

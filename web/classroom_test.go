@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -411,5 +412,24 @@ func TestBrowserKorean(t *testing.T) {
 	want = page{Lang: "en", Topology: "Exchanges, bindings, queues, receivers", Publish: "Publish", Watch: p.Watch, Live: "live", Columns: 2, Cards: 4, Marker: true}
 	if en != want {
 		t.Fatalf("after the switch (no reload: the marker stays):\n%+v\nwant\n%+v", en, want)
+	}
+}
+
+// A scenario set up from a page that speaks Korean says so in Korean: its
+// Korean title, where to publish, and what to watch.
+func TestScenarioReadyInKorean(t *testing.T) {
+	s := startStack(t, Limits{})
+	t.Cleanup(func() { s.call(t, "POST", "/api/presets/work-queue/reset", nil, nil) })
+	req, _ := http.NewRequest("POST", s.url+"/api/presets/work-queue", nil)
+	req.Header.Set("Accept-Language", "ko")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	said, _ := url.PathUnescape(resp.Header.Get("X-Rabbitboard-Flash"))
+	want := templates.Korean.T("preset.work-queue.title") + " 준비 완료. 이제 기본 익스체인지에 라우팅 키 'task_queue'로 발행하세요. " + templates.Korean.T("preset.work-queue.watch")
+	if resp.StatusCode != http.StatusOK || said != want {
+		t.Fatalf("%d %q, want %q", resp.StatusCode, said, want)
 	}
 }

@@ -23,22 +23,11 @@ const langCookie = "rabbitboard_lang"
 // and which is kept in a cookie), else the cookie, else the browser's
 // Accept-Language, else English.
 func pageLang(w http.ResponseWriter, r *http.Request) templates.Lang {
-	if q := r.URL.Query().Get("lang"); q != "" {
-		for _, l := range templates.Langs {
-			if string(l) == q {
-				http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
-				return l
-			}
-		}
+	if l, ok := templates.ParseLang(r.URL.Query().Get("lang")); ok {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+		return l
 	}
-	if c, err := r.Cookie(langCookie); err == nil {
-		for _, l := range templates.Langs {
-			if string(l) == c.Value {
-				return l
-			}
-		}
-	}
-	return acceptLanguage(r.Header.Get("Accept-Language"))
+	return requestLang(r)
 }
 
 // acceptLanguage picks the page's language from an Accept-Language header:
@@ -54,10 +43,8 @@ func acceptLanguage(header string) templates.Lang {
 			}
 		}
 		primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
-		for _, l := range templates.Langs {
-			if string(l) == primary && q > bestQ {
-				best, bestQ = l, q
-			}
+		if l, ok := templates.ParseLang(primary); ok && q > bestQ {
+			best, bestQ = l, q
 		}
 	}
 	return best
@@ -77,7 +64,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		Recent: recent, Settled: settled, Survival: snap.Survival, Exchanges: snap.Exchanges, Bindings: snap.Bindings, Observe: snap.Observe, Observed: snap.Observed, Lesson: snap.Lesson, Stage: r.URL.Query().Get("view") == "stage", Lang: lang, Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
 	}
 	for _, pr := range offeredPresets(s.cfg.Broker.Nodes() > 1) {
-		page.Presets = append(page.Presets, templates.Preset{Name: pr.Name, Title: presetText(lang, pr.Name, "title", pr.Title), Watch: presetText(lang, pr.Name, "watch", pr.Watch)})
+		page.Presets = append(page.Presets, templates.Preset{Name: pr.Name, Title: lang.Preset(pr.Name, "title", pr.Title), Watch: lang.Preset(pr.Name, "watch", pr.Watch)})
 	}
 	if f := takeFlash(w, r); f != nil {
 		page.Flash, page.FlashOK = f.Text, f.OK
@@ -87,8 +74,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if page.Lesson.Name != "" {
-		page.Lesson.Title = presetText(lang, page.Lesson.Name, "title", page.Lesson.Title)
-		page.Lesson.Watch = presetText(lang, page.Lesson.Name, "watch", page.Lesson.Watch)
+		page.Lesson.Title = lang.Preset(page.Lesson.Name, "title", page.Lesson.Title)
+		page.Lesson.Watch = lang.Preset(page.Lesson.Name, "watch", page.Lesson.Watch)
 	}
 	w.Header().Set("Content-Language", string(lang))
 	w.Header().Set("Vary", "Accept-Language, Cookie")
@@ -337,16 +324,6 @@ func publishSentence(p mq.Publication, res mq.PublishResult) string {
 		s += fmt.Sprintf(", %d returned because no queue took them", res.Returned)
 	}
 	return s + "."
-}
-
-// presetText is a scenario's title or what to watch in the page's
-// language, the scenario's own English words where the catalogue has none.
-func presetText(l templates.Lang, name, what, english string) string {
-	key := "preset." + name + "." + what
-	if l != templates.English && l.Has(key) {
-		return l.T(key)
-	}
-	return english
 }
 
 // Receivers

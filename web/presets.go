@@ -165,11 +165,7 @@ func (s *Server) runPreset(w http.ResponseWriter, r *http.Request) {
 	}
 	// Every viewer shows the lesson until the next one.
 	s.cfg.State.Apply(mq.LessonEvent{Type: mq.TypeLesson, Name: p.Name, Title: p.Title, Watch: p.Watch})
-	to := "the default exchange"
-	if p.Try.Exchange != "" {
-		to = "exchange '" + p.Try.Exchange + "'"
-	}
-	respond(w, r, http.StatusOK, p, requestLang(r).ScenarioReady(p.Name, fmt.Sprintf("%s is ready. Now publish to %s with routing key '%s'. %s", p.Title, to, p.Try.RoutingKey, p.Watch)))
+	respond(w, r, http.StatusOK, p, requestLang(r).ScenarioReady(p.Name, p.Title, p.Watch, p.Try.Exchange, p.Try.RoutingKey))
 }
 
 // setUp declares what the preset needs and adds its receivers. A preset

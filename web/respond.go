@@ -115,10 +115,8 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, body errorBo
 // cookie, else Accept-Language, else English.
 func requestLang(r *http.Request) templates.Lang {
 	if c, err := r.Cookie(langCookie); err == nil {
-		for _, l := range templates.Langs {
-			if string(l) == c.Value {
-				return l
-			}
+		if l, ok := templates.ParseLang(c.Value); ok {
+			return l
 		}
 	}
 	return acceptLanguage(r.Header.Get("Accept-Language"))
