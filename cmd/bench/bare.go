@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 
 	"github.com/gorilla/websocket"
@@ -19,8 +18,10 @@ import (
 // events to the same viewers, nothing else.
 type bareFanout struct {
 	URL  string
+	pub  *amqp.Channel // on a connection of its own, for the bare publisher
 	srv  *http.Server
 	conn *amqp.Connection
+	done func() // deletes the queue
 
 	mu      sync.Mutex
 	viewers map[chan []byte]struct{}
@@ -33,27 +34,35 @@ type bareEvent struct {
 	Body     string `json:"body"`
 }
 
+// startBareFanout declares q afresh and fans its deliveries out.
 func startBareFanout(q string) (*bareFanout, error) {
+	pub, done, err := bareQueue(q)
+	if err != nil {
+		return nil, err
+	}
 	conn, err := amqp.Dial(*amqpURL)
 	if err != nil {
+		done()
+		return nil, err
+	}
+	fail := func(err error) (*bareFanout, error) {
+		conn.Close()
+		done()
 		return nil, err
 	}
 	ch, err := conn.Channel()
 	if err != nil {
-		conn.Close()
-		return nil, err
+		return fail(err)
 	}
 	deliveries, err := ch.Consume(q, "", true, false, false, false, nil)
 	if err != nil {
-		conn.Close()
-		return nil, err
+		return fail(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		conn.Close()
-		return nil, err
+		return fail(err)
 	}
-	b := &bareFanout{URL: "http://" + ln.Addr().String(), conn: conn, viewers: map[chan []byte]struct{}{}}
+	b := &bareFanout{URL: "http://" + ln.Addr().String(), pub: pub, conn: conn, done: done, viewers: map[chan []byte]struct{}{}}
 	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 1024}
 	b.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := up.Upgrade(w, r, nil)
@@ -98,7 +107,7 @@ func startBareFanout(q string) (*bareFanout, error) {
 	go b.srv.Serve(ln)
 	go func() {
 		for d := range deliveries {
-			event, _ := json.Marshal(bareEvent{Type: "delivery", Receiver: "r" + strconv.Itoa(1), Seq: d.DeliveryTag, Body: string(d.Body)})
+			event, _ := json.Marshal(bareEvent{Type: "delivery", Receiver: "r1", Seq: d.DeliveryTag, Body: string(d.Body)})
 			b.mu.Lock()
 			for v := range b.viewers {
 				select {
@@ -117,4 +126,5 @@ func startBareFanout(q string) (*bareFanout, error) {
 func (b *bareFanout) close() {
 	_ = b.srv.Close()
 	_ = b.conn.Close()
+	b.done()
 }

@@ -109,11 +109,6 @@ func baseline(n int) (*result, error) {
 // nviewers viewers that decode every frame: rabbitboard's like-for-like.
 func pipelineBare(n, nviewers int) (*result, error) {
 	q := "rabbitboard-bench-bare"
-	pub, done, err := bareQueue(q)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
 	bf, err := startBareFanout(q)
 	if err != nil {
 		return nil, err
@@ -125,7 +120,7 @@ func pipelineBare(n, nviewers int) (*result, error) {
 	}
 	defer closeViewers(vs)
 	start := time.Now()
-	if err := publishConfirmed(pub, q, n); err != nil {
+	if err := publishConfirmed(bf.pub, q, n); err != nil {
 		return nil, err
 	}
 	if err := waitAll(vs, int64(n), 2*time.Minute); err != nil {

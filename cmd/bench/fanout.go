@@ -12,11 +12,6 @@ func fanout(bin string, nviewers, rate int, dur time.Duration, bare bool) (*resu
 	rss := func() int64 { return 0 }
 	if bare {
 		q = "rabbitboard-bench-fanout-bare"
-		_, done, err := bareQueue(q)
-		if err != nil {
-			return nil, err
-		}
-		defer done()
 		bf, err := startBareFanout(q)
 		if err != nil {
 			return nil, err
