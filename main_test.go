@@ -37,6 +37,17 @@ func startBinary(t *testing.T, args ...string) *testkit.Dashboard {
 	return d
 }
 
+// freshQueue declares q afresh through the dashboard at base; the test's
+// own channel, which it returns, deletes q when the test ends.
+func freshQueue(t *testing.T, base, q string) *amqp.Channel {
+	t.Helper()
+	ch := testkit.Channel(t)
+	_, _ = ch.QueueDelete(q, false, false, false)
+	t.Cleanup(func() { _, _ = ch.QueueDelete(q, false, false, false) })
+	post(t, base+"/api/queues", map[string]any{"name": q}, nil)
+	return ch
+}
+
 func post(t *testing.T, url string, body any, out any) {
 	t.Helper()
 	data, _ := json.Marshal(body)
@@ -62,10 +73,7 @@ func TestGracefulShutdown(t *testing.T) {
 	base := d.URL
 
 	q := "rb-test-graceful-shutdown"
-	ch := testkit.Channel(t)
-	_, _ = ch.QueueDelete(q, false, false, false)
-	defer ch.QueueDelete(q, false, false, false)
-	post(t, base+"/api/queues", map[string]any{"name": q}, nil)
+	ch := freshQueue(t, base, q)
 	var r struct{ ID string }
 	post(t, base+"/api/receivers", map[string]any{"queue": q, "prefetch": 1, "ack": "manual", "work_ms": 60000}, &r)
 	post(t, base+"/api/publish", map[string]any{"routing_key": q, "body": "long job"}, nil)
@@ -202,10 +210,7 @@ func TestViewersThatNeverReadOverALargeState(t *testing.T) {
 	const capBytes = 1 << 20
 	d := startBinary(t, "--addr", "127.0.0.1:0", "--management-url", "-", "--history", "200", "--max-viewer-queue", fmt.Sprint(capBytes))
 	q := "rb-test-large-state"
-	ch := testkit.Channel(t)
-	_, _ = ch.QueueDelete(q, false, false, false)
-	defer ch.QueueDelete(q, false, false, false)
-	post(t, d.URL+"/api/queues", map[string]any{"name": q}, nil)
+	freshQueue(t, d.URL, q)
 	for range 4 {
 		post(t, d.URL+"/api/receivers", map[string]any{"queue": q, "ack": "auto"}, nil)
 	}

@@ -202,10 +202,7 @@ func TestReplicasAreOneDashboard(t *testing.T) {
 	ds := startReplicas(t, 3)
 	a, b, c := ds[0], ds[1], ds[2]
 	q := "rb-test-replicas"
-	ch := testkit.Channel(t)
-	_, _ = ch.QueueDelete(q, false, false, false)
-	t.Cleanup(func() { _, _ = testkit.Channel(t).QueueDelete(q, false, false, false) })
-	post(t, a.URL+"/api/queues", map[string]any{"name": q}, nil)
+	freshQueue(t, a.URL, q)
 	var ids []string
 	owners := map[string]string{}
 	for _, d := range ds {
@@ -308,10 +305,7 @@ func TestReplicaKilled(t *testing.T) {
 	ds := startReplicas(t, 3)
 	a, b, c := ds[0], ds[1], ds[2]
 	q := "rb-test-replica-killed"
-	ch := testkit.Channel(t)
-	_, _ = ch.QueueDelete(q, false, false, false)
-	t.Cleanup(func() { _, _ = testkit.Channel(t).QueueDelete(q, false, false, false) })
-	post(t, a.URL+"/api/queues", map[string]any{"name": q}, nil)
+	ch := freshQueue(t, a.URL, q)
 	// A and B work and ack; C holds what it gets (interactive acks nobody
 	// gives), so all it had goes back when it dies.
 	var ids []string
