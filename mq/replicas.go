@@ -147,8 +147,7 @@ func (c *Cluster) Forward(event []byte) {
 
 // Replicas lists the live replicas, this one first.
 func (c *Cluster) Replicas() []ReplicaInfo {
-	self := c.cfg.Self
-	self.Receivers = len(c.b.Receivers())
+	self := c.self()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	list := []ReplicaInfo{self}
@@ -156,6 +155,13 @@ func (c *Cluster) Replicas() []ReplicaInfo {
 		list = append(list, m.info)
 	}
 	return list
+}
+
+// self is this replica as the others see it.
+func (c *Cluster) self() ReplicaInfo {
+	info := c.cfg.Self
+	info.Receivers = len(c.b.Receivers())
+	return info
 }
 
 // Self is this replica's id.
@@ -368,8 +374,7 @@ func publishBatches(events [][]byte, publish func(body []byte) error) error {
 }
 
 func (c *Cluster) heartbeat(pub *amqp.Channel, queue string) error {
-	self := c.cfg.Self
-	self.Receivers = len(c.b.Receivers())
+	self := c.self()
 	body, _ := json.Marshal(heartbeat{ReplicaInfo: self, Queue: queue})
 	return pub.Publish(c.exchange, "", false, false, amqp.Publishing{Type: replicaHeartbeat, AppId: self.ID, Body: body})
 }

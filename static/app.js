@@ -114,7 +114,7 @@ function apply(ev) {
     case "lesson":
       state.lesson = ev;
       dirtyLesson = true;
-      if (ev.name) announce(t("announce.lesson", { title: TEXT[`preset.${ev.name}.title`] ?? ev.title, watch: TEXT[`preset.${ev.name}.watch`] ?? ev.watch }));
+      if (ev.name) announce(t("announce.lesson", lessonWords(ev)));
       break;
     case "published": {
       countRate("", "published", Date.now(), ev.confirmed || 0);
@@ -253,13 +253,17 @@ function noteRedelivery(id) {
   }, 1000);
 }
 
+// lessonWords are a lesson's title and what to watch in the page's
+// language, as the server's Lang.Preset says them: the catalogue's, else
+// the scenario's own.
+function lessonWords(l) {
+  return { title: TEXT[`preset.${l.name}.title`] ?? l.title ?? "", watch: TEXT[`preset.${l.name}.watch`] ?? l.watch ?? "" };
+}
+
 function renderLesson() {
   const l = state.lesson;
   const panel = document.getElementById("lesson");
-  // The scenario's words in the page's language, if the catalogue has them.
-  const title = TEXT[`preset.${l.name}.title`] ?? l.title ?? "";
-  const watch = TEXT[`preset.${l.name}.watch`] ?? l.watch ?? "";
-  fill(panel, { title, watch, activity: state.activity });
+  fill(panel, { ...lessonWords(l), activity: state.activity });
   panel.hidden = !l.name && !state.activity;
 }
 
@@ -566,11 +570,15 @@ function cardTimings(r, cards) {
     let text;
     const start = Math.max(d.arrived || 0, prevEnd);
     if (d.settled) {
-      const took = ((d.settledAt || start) - start) / 1000;
-      text = r.ack === "interactive" ? t("timing.decided", { outcome: d.settled, s: took.toFixed(1) })
-        : t("timing.worked", { s: took.toFixed(1), outcome: d.settled });
-      if (!d.settledAt) text = d.settled;
       prevEnd = d.settledAt || prevEnd;
+      if (d.timedEl === d.el) continue; // said once on this card: it no longer changes
+      const took = (((d.settledAt || start) - start) / 1000).toFixed(1);
+      if (!d.settledAt) text = d.settled; // settled before this page saw it
+      else if (r.ack === "interactive") text = t("timing.decided", { outcome: d.settled, s: took });
+      else text = t("timing.worked", { s: took, outcome: d.settled });
+      setTiming(d, text);
+      d.timedEl = d.el;
+      continue;
     } else if (r.ack === "auto") {
       text = t("timing.auto");
     } else if (r.state !== "consuming") {
@@ -590,15 +598,21 @@ function cardTimings(r, cards) {
 }
 
 function setTiming(d, text) {
-  const ts = d.properties?.timestamp;
-  if (ts) {
-    const waited = (Date.parse(d.at) - Date.parse(ts)) / 1000;
-    if (waited >= 0) text += " · " + (waited < 1 ? t("timing.queued_short") : t("timing.queued", { s: Math.floor(waited) }));
-  }
+  d.waited ??= queueWait(d);
+  if (d.waited) text += " · " + d.waited;
   if (d.el && d.timing !== text) {
     d.timing = text;
     fill(d.el, { timing: text });
   }
+}
+
+// queueWait says how long a message waited in the queue, when its
+// publisher stamped it with a timestamp ("" otherwise).
+function queueWait(d) {
+  const ts = d.properties?.timestamp;
+  const waited = ts ? (Date.parse(d.at) - Date.parse(ts)) / 1000 : -1;
+  if (!(waited >= 0)) return "";
+  return waited < 1 ? t("timing.queued_short") : t("timing.queued", { s: Math.floor(waited) });
 }
 
 function tick(timers) {
@@ -795,7 +809,7 @@ async function switchLanguage(e) {
   history.replaceState(null, "", stage ? "/?view=stage" : "/");
   // Everything the script drew is drawn again in the new words.
   columns.clear();
-  for (const list of state.cards.values()) for (const d of list) d.el = d.timing = undefined;
+  for (const list of state.cards.values()) for (const d of list) d.el = d.timing = d.waited = undefined;
   dirtyBroker = dirtyObserve = dirtyQueues = dirtyTopology = dirtyOrder = dirtyLesson = true;
   render();
   renderRates();

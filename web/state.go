@@ -165,6 +165,10 @@ func (s *State) Owner(id string) string {
 func (s *State) Receivers() []mq.ReceiverInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.receiversLocked()
+}
+
+func (s *State) receiversLocked() []mq.ReceiverInfo {
 	list := make([]mq.ReceiverInfo, 0, len(s.order))
 	for _, id := range s.order {
 		list = append(list, s.receivers[id])
@@ -283,7 +287,7 @@ const observedKept = 10
 
 // snapshotLocked is the state without its recent deliveries.
 func (s *State) snapshotLocked() Snapshot {
-	snap := Snapshot{Type: mq.TypeSnapshot, Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{}, Receivers: []mq.ReceiverInfo{},
+	snap := Snapshot{Type: mq.TypeSnapshot, Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{},
 		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings, Observe: s.observe, Lesson: s.lesson,
 		Observed: append([]mq.ObservedPublishEvent{}, s.observed[max(0, len(s.observed)-observedKept):]...)}
 	if snap.Exchanges == nil {
@@ -297,9 +301,7 @@ func (s *State) snapshotLocked() Snapshot {
 	for _, name := range names {
 		snap.Queues = append(snap.Queues, s.queues[name])
 	}
-	for _, id := range s.order {
-		snap.Receivers = append(snap.Receivers, s.receivers[id])
-	}
+	snap.Receivers = s.receiversLocked()
 	return snap
 }
 
