@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"rabbitboard/internal/jsonarray"
 )
 
 // Options bound each viewer.
@@ -69,16 +71,7 @@ type frame struct {
 	built    time.Time
 }
 
-func newFrame(events [][]byte, size int) *frame {
-	data := make([]byte, 0, size+len(events)+1)
-	data = append(data, '[')
-	for i, e := range events {
-		if i > 0 {
-			data = append(data, ',')
-		}
-		data = append(data, e...)
-	}
-	data = append(data, ']')
+func newFrame(data []byte) *frame {
 	pm, _ := websocket.NewPreparedMessage(websocket.TextMessage, data) // fails only for compression
 	return &frame{data: data, prepared: pm, built: time.Now()}
 }
@@ -145,18 +138,12 @@ func (h *Hub) flush() {
 // viewer.
 func (h *Hub) flushLocked() {
 	h.lastFlush = time.Now()
-	for rest := h.pending; len(rest) > 0; {
-		n, size := 0, 0
-		for n < len(rest) && (n == 0 || size+len(rest[n]) < h.opts.MaxFrameBytes) {
-			size += len(rest[n]) + 1
-			n++
-		}
-		f := newFrame(rest[:n], size)
+	for data := range jsonarray.Arrays(h.pending, h.opts.MaxFrameBytes) {
+		f := newFrame(data)
 		h.frames++
 		for c := range h.clients {
 			c.enqueue(f)
 		}
-		rest = rest[n:]
 	}
 	clear(h.pending) // let the events go
 	h.pending, h.pendSize = h.pending[:0], 0

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"rabbitboard/internal/jsonarray"
 )
 
 // Replicas: several rabbitboard processes started with the same cluster
@@ -354,21 +356,10 @@ func (c *Cluster) flush(pub *amqp.Channel) error {
 // publishBatches publishes events as JSON arrays of at most
 // maxReplicaBatch bytes (or one event, if larger).
 func publishBatches(events [][]byte, publish func(body []byte) error) error {
-	for len(events) > 0 {
-		body := []byte{'['}
-		n := 0
-		for n < len(events) && (n == 0 || len(body)+len(events[n]) < maxReplicaBatch) {
-			if n > 0 {
-				body = append(body, ',')
-			}
-			body = append(body, events[n]...)
-			n++
-		}
-		body = append(body, ']')
+	for body := range jsonarray.Arrays(events, maxReplicaBatch) {
 		if err := publish(body); err != nil {
 			return err
 		}
-		events = events[n:]
 	}
 	return nil
 }
