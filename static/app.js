@@ -32,7 +32,7 @@ let dirtyBroker = true;
 let dirtyOrder = true;
 const dirtyReceivers = new Set();
 let frameRequested = false;
-window.rabbitboard = { state, events: 0 }; // for tests and the curious
+window.rabbitboard = { state, events: 0, renders: 0 }; // for tests and the curious
 
 // t returns a sentence of the server's catalogue with its {values} filled in.
 function t(key, values) {
@@ -328,6 +328,7 @@ function render() {
     for (const id of dirtyReceivers) if (state.receivers.has(id)) renderReceiver(id);
   }
   dirtyReceivers.clear();
+  window.rabbitboard.renders++;
 }
 
 const noReceivers = document.querySelector("#receivers .empty");
