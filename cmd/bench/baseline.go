@@ -81,6 +81,7 @@ func baseline(n int) (*result, error) {
 	}
 	res := &result{}
 	got := make(chan struct{})
+	cpu := cpuNow(0)
 	go func() {
 		defer close(got)
 		for d := range deliveries {
@@ -102,6 +103,7 @@ func baseline(n int) (*result, error) {
 		return nil, errors.New("the consumer never got everything")
 	}
 	res.rate = float64(n) / time.Since(start).Seconds()
+	res.cpu = cpuNow(0).sub(cpu)
 	return res, nil
 }
 
@@ -119,6 +121,7 @@ func pipelineBare(n, nviewers int) (*result, error) {
 		return nil, err
 	}
 	defer closeViewers(vs)
+	cpu := cpuNow(0)
 	start := time.Now()
 	if err := publishConfirmed(bf.pub, q, n); err != nil {
 		return nil, err
@@ -126,5 +129,5 @@ func pipelineBare(n, nviewers int) (*result, error) {
 	if err := waitAll(vs, int64(n), 2*time.Minute); err != nil {
 		return nil, fmt.Errorf("bare fan-out: %w", err)
 	}
-	return &result{rate: float64(n) / time.Since(start).Seconds()}, nil
+	return &result{rate: float64(n) / time.Since(start).Seconds(), cpu: cpuNow(0).sub(cpu)}, nil
 }

@@ -69,6 +69,7 @@ func run() error {
 		var bare, bareFan, through, one []float64
 		var base *result
 		var rss int64
+		var cpuBare, cpuBareFan, cpuThrough, cpuOne cpuUse
 		for range 3 {
 			b, err := baseline(n)
 			if err != nil {
@@ -87,15 +88,19 @@ func run() error {
 				return fmt.Errorf("pipeline: %w", err)
 			}
 			bare, bareFan, through, one = append(bare, b.rate), append(bareFan, bf.rate), append(through, p.rate), append(one, p1.rate)
+			cpuBare, cpuBareFan, cpuThrough, cpuOne = cpuBare.add(b.cpu), cpuBareFan.add(bf.cpu), cpuThrough.add(p.cpu), cpuOne.add(p1.cpu)
 			if base == nil || b.rate == median(bare) {
 				base = b
 			}
 			rss = max(rss, p.rssAfter)
 		}
-		fmt.Printf("1. bare amqp091-go, confirms, auto-ack consumer, 100-byte bodies, %d messages, 3 rounds:\n   %.0f msg/s end to end (median; rounds %.0f); latency p50 %v p99 %v max %v\n   the same with a bare gorilla fan-out to 10 viewers that decode every frame: %.0f msg/s (median; rounds %.0f)\n\n",
+		fmt.Printf("1. bare amqp091-go, confirms, auto-ack consumer, 100-byte bodies, %d messages, 3 rounds:\n   %.0f msg/s end to end (median; rounds %.0f); latency p50 %v p99 %v max %v\n   the same with a bare gorilla fan-out to 10 viewers that decode every frame: %.0f msg/s (median; rounds %.0f)\n",
 			n, median(bare), bare, base.p(50), base.p(99), base.max(), median(bareFan), bareFan)
-		fmt.Printf("2. POST /api/publish count=%d -> 2 receivers (auto ack) -> WebSocket viewers that decode every frame, alternating with (1):\n   10 viewers: %.0f msg/s to the last viewer's last event (median; rounds %.0f); ratio to (1): %.2f (target >= 0.8), to (1) with the bare fan-out: %.2f\n   1 viewer:   %.0f msg/s (median; rounds %.0f); ratio to (1): %.2f (target >= 0.95); dashboard RSS at most %.1f MiB\n\n",
+		fmt.Printf("   CPU per 10,000 messages: %s; with the fan-out: broker %s, client, fan-out and viewers %s\n\n",
+			cpuBare.per10k(3*n, false), ms10k(cpuBareFan.broker, 3*n), ms10k(cpuBareFan.bench, 3*n))
+		fmt.Printf("2. POST /api/publish count=%d -> 2 receivers (auto ack) -> WebSocket viewers that decode every frame, alternating with (1):\n   10 viewers: %.0f msg/s to the last viewer's last event (median; rounds %.0f); ratio to (1): %.2f (target >= 0.8), to (1) with the bare fan-out: %.2f\n   1 viewer:   %.0f msg/s (median; rounds %.0f); ratio to (1): %.2f (target >= 0.95); dashboard RSS at most %.1f MiB\n",
 			n, median(through), through, median(through)/median(bare), median(through)/median(bareFan), median(one), one, median(one)/median(bare), mib(rss))
+		fmt.Printf("   CPU per 10,000 messages: 10 viewers: %s; 1 viewer: %s\n\n", cpuThrough.per10k(3*n, true), cpuOne.per10k(3*n, true))
 	}
 	dur := time.Duration(scale(5, 2)) * time.Second
 	if want("3") {
@@ -211,6 +216,7 @@ type result struct {
 	consumed, published int
 	consumeTime         time.Duration
 	verdict             string
+	cpu                 cpuUse // what the round used, from its start to its end
 	idle                []time.Duration // clicks before the load, for comparison
 }
 

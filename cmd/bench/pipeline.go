@@ -39,6 +39,7 @@ func pipeline(bin string, n, nviewers int) (*result, error) {
 		return nil, err
 	}
 	q, d := sc.q, sc.dashboard
+	cpu := cpuNow(d.Cmd.Process.Pid)
 	start := time.Now()
 	var res struct{ Confirmed int }
 	if err := d.call("POST", "/api/publish", map[string]any{"routing_key": q, "body": strings.Repeat("x", 100), "count": n}, &res); err != nil {
@@ -50,5 +51,6 @@ func pipeline(bin string, n, nviewers int) (*result, error) {
 	if err := waitAll(vs, int64(n), 2*time.Minute); err != nil {
 		return nil, err
 	}
-	return &result{rate: float64(n) / time.Since(start).Seconds(), rssAfter: d.RSS()}, nil
+	rate := float64(n) / time.Since(start).Seconds()
+	return &result{rate: rate, rssAfter: d.RSS(), cpu: cpuNow(d.Cmd.Process.Pid).sub(cpu)}, nil
 }
