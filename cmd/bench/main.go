@@ -216,7 +216,7 @@ type result struct {
 	consumed, published int
 	consumeTime         time.Duration
 	verdict             string
-	cpu                 cpuUse // what the round used, from its start to its end
+	cpu                 cpuUse          // what the round used, from its start to its end
 	idle                []time.Duration // clicks before the load, for comparison
 }
 
