@@ -424,7 +424,7 @@ func (r *Receiver) workTime(tag uint64) time.Duration {
 // consume opens a channel if needed and starts consuming.
 func (r *Receiver) consume() error {
 	if r.s == nil {
-		conn, err := r.b.connection()
+		conn, err := r.b.receiverConnection()
 		if err != nil {
 			return err
 		}
