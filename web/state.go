@@ -29,6 +29,37 @@ type recentDelivery struct {
 	data    []byte
 }
 
+// recentRing keeps a receiver's latest deliveries in a ring of fixed size,
+// a new one taking the oldest one's place: at thousands of deliveries a
+// second, a slice trimmed now and then allocated more than anything else
+// on the delivery path.
+type recentRing struct {
+	buf   []recentDelivery
+	start int // where the oldest is, once buf is full
+}
+
+func (r *recentRing) add(d recentDelivery, size int) {
+	switch {
+	case size <= 0:
+		return
+	case len(r.buf) < size:
+		r.buf = append(r.buf, d)
+	default:
+		r.buf[r.start] = d
+		r.start = (r.start + 1) % len(r.buf)
+	}
+}
+
+func (r *recentRing) len() int {
+	if r == nil {
+		return 0
+	}
+	return len(r.buf)
+}
+
+// at is the i-th delivery kept, from the oldest.
+func (r *recentRing) at(i int) *recentDelivery { return &r.buf[(r.start+i)%len(r.buf)] }
+
 // State is what every viewer sees: the broker, the queues, the receivers and
 // their recent deliveries. Each event updates it and is broadcast under one
 // lock, so a viewer that joins gets a snapshot and then exactly the events
@@ -43,7 +74,7 @@ type State struct {
 	queues    map[string]mq.QueueInfo
 	receivers map[string]mq.ReceiverInfo
 	order     []string
-	recent    map[string][]recentDelivery // per receiver, oldest first
+	recent    map[string]*recentRing // per receiver
 	survival  *mq.SurvivalEvent           // what the last broker outage kept and lost
 	topology  mq.TopologyEvent
 	observe   mq.ObserveEvent
@@ -81,7 +112,7 @@ func NewState(viewers Viewers, history int, log *slog.Logger) *State {
 		observe:   mq.ObserveEvent{Type: mq.TypeObserve, Tracing: mq.TracingUnknown},
 		queues:    map[string]mq.QueueInfo{},
 		receivers: map[string]mq.ReceiverInfo{},
-		recent:    map[string][]recentDelivery{},
+		recent:    map[string]*recentRing{},
 	}
 }
 
@@ -188,7 +219,9 @@ func (s *State) OwnEvents() [][]byte {
 		if info.Replica != s.self || s.self == "" {
 			continue
 		}
-		for _, d := range s.recent[id] {
+		r := s.recent[id]
+		for i := range r.len() {
+			d := r.at(i)
 			events = append(events, d.data)
 			if d.Settled != "" {
 				settled, _ := json.Marshal(mq.SettledEvent{Type: mq.TypeSettled, Receiver: id, DeliveryTag: d.DeliveryTag, Seq: d.Seq, Outcome: d.Settled})
@@ -218,13 +251,12 @@ func (s *State) applyLocked(ev mq.Event, data []byte) {
 		s.order = slices.DeleteFunc(s.order, func(id string) bool { return id == e.Receiver })
 	case mq.DeliveryEvent:
 		s.updateCounters(e.Receiver, e.Counters)
-		r := append(s.recent[e.Receiver], recentDelivery{DeliveryEvent: e, data: data})
-		if len(r) > 2*s.history {
-			// Trimmed now and then rather than on every delivery; only the
-			// last history are ever shown.
-			r = append(r[:0:0], r[len(r)-s.history:]...)
+		r := s.recent[e.Receiver]
+		if r == nil {
+			r = &recentRing{}
+			s.recent[e.Receiver] = r
 		}
-		s.recent[e.Receiver] = r
+		r.add(recentDelivery{DeliveryEvent: e, data: data}, s.history)
 	case mq.SurvivalEvent:
 		s.survival = &e
 	case mq.TopologyEvent:
@@ -241,9 +273,9 @@ func (s *State) applyLocked(ev mq.Event, data []byte) {
 	case mq.SettledEvent:
 		s.updateCounters(e.Receiver, e.Counters)
 		r := s.recent[e.Receiver]
-		for i := len(r) - 1; i >= 0; i-- {
-			if r[i].Seq == e.Seq {
-				r[i].Settled = e.Outcome
+		for i := r.len() - 1; i >= 0; i-- {
+			if d := r.at(i); d.Seq == e.Seq {
+				d.Settled = e.Outcome
 				break
 			}
 		}
@@ -312,7 +344,9 @@ func (s *State) Snapshot() Snapshot {
 	snap := s.snapshotLocked()
 	for _, id := range s.order {
 		r := s.recent[id]
-		snap.Recent = append(snap.Recent, r[max(0, len(r)-s.history):]...)
+		for i := range r.len() {
+			snap.Recent = append(snap.Recent, *r.at(i))
+		}
 	}
 	return snap
 }
@@ -337,13 +371,13 @@ func (s *State) Join(conn *websocket.Conn) (*hub.Client, error) {
 	n := 0
 	for _, id := range s.order {
 		r := s.recent[id]
-		r = r[max(0, len(r)-s.history):]
-		from, size := len(r), 0
-		for from > 0 && size+len(r[from-1].data)+32 <= per {
+		from, size := r.len(), 0
+		for from > 0 && size+len(r.at(from-1).data)+32 <= per {
 			from--
-			size += len(r[from].data) + 32
+			size += len(r.at(from).data) + 32
 		}
-		for _, d := range r[from:] {
+		for i := from; i < r.len(); i++ {
+			d := r.at(i)
 			if n > 0 {
 				pieces = append(pieces, comma)
 			}
