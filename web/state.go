@@ -75,7 +75,7 @@ type State struct {
 	receivers map[string]mq.ReceiverInfo
 	order     []string
 	recent    map[string]*recentRing // per receiver
-	survival  *mq.SurvivalEvent           // what the last broker outage kept and lost
+	survival  *mq.SurvivalEvent      // what the last broker outage kept and lost
 	topology  mq.TopologyEvent
 	observe   mq.ObserveEvent
 	observed  []mq.ObservedPublishEvent // the latest publishes of other programs
