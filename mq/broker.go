@@ -321,20 +321,21 @@ func (b *Broker) State() BrokerEvent {
 func (b *Broker) connection() (*amqp.Connection, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.conn == nil || b.conn.IsClosed() {
-		return nil, ErrUnavailable
-	}
-	return b.conn, nil
+	return usable(b.conn)
 }
 
 // receiverConnection is connection for receivers' channels.
 func (b *Broker) receiverConnection() (*amqp.Connection, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.rconn == nil || b.rconn.IsClosed() {
+	return usable(b.rconn)
+}
+
+func usable(c *amqp.Connection) (*amqp.Connection, error) {
+	if c == nil || c.IsClosed() {
 		return nil, ErrUnavailable
 	}
-	return b.rconn, nil
+	return c, nil
 }
 
 func (b *Broker) readyChan() <-chan struct{} {
