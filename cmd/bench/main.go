@@ -62,7 +62,9 @@ func run() error {
 	fmt.Printf("rabbitboard bench, %s, %d CPUs shared by RabbitMQ, the dashboard and this client\n\n", time.Now().UTC().Format(time.RFC3339), runtime.NumCPU())
 
 	want := func(scenario string) bool { return *only == "" || strings.Contains(*only, scenario) }
-	n := scale(50000, 5000)
+	// A round of 100,000 takes about two seconds here; five alternating
+	// rounds of each keep a busy spell of the machine out of the medians.
+	n, rounds := scale(100000, 5000), scale(5, 3)
 	if want("1") || want("2") {
 		// Alternate the four, three rounds, and compare medians: the
 		// machine's noise then falls on all alike.
@@ -70,7 +72,7 @@ func run() error {
 		var base *result
 		var rss int64
 		var cpuBare, cpuBareFan, cpuThrough, cpuOne cpuUse
-		for range 3 {
+		for range rounds {
 			b, err := baseline(n)
 			if err != nil {
 				return fmt.Errorf("baseline: %w", err)
@@ -94,13 +96,13 @@ func run() error {
 			}
 			rss = max(rss, p.rssAfter)
 		}
-		fmt.Printf("1. bare amqp091-go, confirms, auto-ack consumer, 100-byte bodies, %d messages, 3 rounds:\n   %.0f msg/s end to end (median; rounds %.0f); latency p50 %v p99 %v max %v\n   the same with a bare gorilla fan-out to 10 viewers that decode every frame: %.0f msg/s (median; rounds %.0f)\n",
-			n, median(bare), bare, base.p(50), base.p(99), base.max(), median(bareFan), bareFan)
+		fmt.Printf("1. bare amqp091-go, confirms, auto-ack consumer, 100-byte bodies, %d messages, %d rounds:\n   %.0f msg/s end to end (median; rounds %.0f); latency p50 %v p99 %v max %v\n   the same with a bare gorilla fan-out to 10 viewers that decode every frame: %.0f msg/s (median; rounds %.0f)\n",
+			n, rounds, median(bare), bare, base.p(50), base.p(99), base.max(), median(bareFan), bareFan)
 		fmt.Printf("   CPU per 10,000 messages: %s; with the fan-out: broker %s, client, fan-out and viewers %s\n\n",
-			cpuBare.per10k(3*n, false), ms10k(cpuBareFan.broker, 3*n), ms10k(cpuBareFan.bench, 3*n))
+			cpuBare.per10k(rounds*n, false), ms10k(cpuBareFan.broker, rounds*n), ms10k(cpuBareFan.bench, rounds*n))
 		fmt.Printf("2. POST /api/publish count=%d -> 2 receivers (auto ack) -> WebSocket viewers that decode every frame, alternating with (1):\n   10 viewers: %.0f msg/s to the last viewer's last event (median; rounds %.0f); ratio to (1): %.2f (target >= 0.8), to (1) with the bare fan-out: %.2f\n   1 viewer:   %.0f msg/s (median; rounds %.0f); ratio to (1): %.2f (target >= 0.95); dashboard RSS at most %.1f MiB\n",
 			n, median(through), through, median(through)/median(bare), median(through)/median(bareFan), median(one), one, median(one)/median(bare), mib(rss))
-		fmt.Printf("   CPU per 10,000 messages: 10 viewers: %s; 1 viewer: %s\n\n", cpuThrough.per10k(3*n, true), cpuOne.per10k(3*n, true))
+		fmt.Printf("   CPU per 10,000 messages: 10 viewers: %s; 1 viewer: %s\n\n", cpuThrough.per10k(rounds*n, true), cpuOne.per10k(rounds*n, true))
 	}
 	dur := time.Duration(scale(5, 2)) * time.Second
 	if want("3") {
