@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -138,6 +139,22 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	}
 	if _, err := parse([]string{"extra"}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Fatal("a stray argument was accepted")
+	}
+	// Cores: half of Go's default unless told, GOMAXPROCS left to Go.
+	half := max(1, runtime.GOMAXPROCS(0)/2)
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want int
+	}{{nil, nil, half}, {nil, map[string]string{"PROCS": "3"}, 3}, {[]string{"--procs", "2"}, nil, 2}, {nil, map[string]string{"GOMAXPROCS": "2"}, 0}} {
+		getenv := func(k string) string { return tc.env[k] }
+		c, err := parse(tc.args, getenv, io.Discard)
+		if got := c.cores(getenv); err != nil || got != tc.want {
+			t.Errorf("%v %v: %d cores (%v), want %d", tc.args, tc.env, got, err, tc.want)
+		}
+	}
+	if _, err := parse([]string{"--procs", "-1"}, func(string) string { return "" }, io.Discard); err == nil || !strings.Contains(err.Error(), "--procs -1") {
+		t.Fatalf("--procs -1: %v", err)
 	}
 }
 
