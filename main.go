@@ -141,7 +141,7 @@ var clusterName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // run starts the dashboard and serves until ctx is done, then shuts down:
 // no new requests, viewers get a close frame, receivers give back what they
-// hold, the AMQP connection closes.
+// hold, the AMQP connections close.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	c, err := parse(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {

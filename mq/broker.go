@@ -164,7 +164,7 @@ func (b *Broker) Open() error {
 }
 
 // Close stops every receiver (what they hold goes back to the queue) and
-// closes the connection. It waits at most until ctx is done.
+// closes the connections. It waits at most until ctx is done.
 func (b *Broker) Close(ctx context.Context) error {
 	if b.cancel == nil {
 		return nil
