@@ -92,7 +92,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	hosts := env("ALLOWED_HOSTS", "")
 	fs.StringVar(&hosts, "allowed-hosts", hosts, "comma-separated host names served besides localhost, 127.0.0.1 and [::1] (ALLOWED_HOSTS); on a non-loopback --addr, without it any name is served")
 	fs.StringVar(&c.cluster, "cluster", getenv("CLUSTER"), "a name shared by several rabbitboard processes on one broker: they become one dashboard, each viewer seeing every replica's receivers and events (CLUSTER)")
-	fs.IntVar(&c.procs, "procs", envInt("PROCS", 0), "how many cores rabbitboard's goroutines run on at once; 0: half of them, at least one, leaving the rest to the broker beside it, unless GOMAXPROCS is set (PROCS)")
+	fs.IntVar(&c.procs, "procs", envInt("PROCS", 0), "how many cores rabbitboard's goroutines run on at once; 0: half of them (at least one) when the broker runs on this machine, leaving it the rest, else all; GOMAXPROCS, when set, decides instead (PROCS)")
 	fs.StringVar(&c.pprofAddr, "pprof", getenv("PPROF_ADDR"), "a loopback address, e.g. 127.0.0.1:6060, to serve Go's profiles on (/debug/pprof/) for finding where time goes (PPROF_ADDR)")
 	fs.BoolVar(&c.access.Private, "private", getenv("PRIVATE") == "true", "with a token, viewers need it to read too (PRIVATE)")
 	if err := fs.Parse(args); err != nil {
@@ -110,7 +110,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 		return c, fmt.Errorf("--cluster %q: a cluster's name is 1 to 64 letters, digits, '.', '_' or '-'", c.cluster)
 	}
 	if c.procs < 0 {
-		return c, fmt.Errorf("--procs %d: a number of cores, or 0 for half of them", c.procs)
+		return c, fmt.Errorf("--procs %d: a number of cores, or 0 to choose", c.procs)
 	}
 	if c.publicURL != "" {
 		u, err := url.Parse(c.publicURL)
@@ -123,18 +123,23 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 }
 
 // cores is how many cores rabbitboard's goroutines should run on, 0 to
-// leave it to Go (GOMAXPROCS is set). rabbitboard's work is many small
-// hand-offs between goroutines (the AMQP reader, the receivers, the hub,
-// each viewer's writer); across cores each one costs a wake-up dearer than
-// the work, and the broker, usually on the same machine, needs the cores
-// those wake-ups spin on. Bench (2) on two cores: a fifth to a quarter
-// less dashboard CPU per message on one core than on two, and less for
-// the broker too.
+// leave it to Go. With the broker on the same machine and neither --procs
+// nor GOMAXPROCS given, it is half of them: rabbitboard's work is many
+// small hand-offs between goroutines (the AMQP reader, the receivers, the
+// hub, each viewer's writer); across cores each one costs a wake-up dearer
+// than the work, spinning on the cores the broker needs. Bench (2) on two
+// cores: a fifth to a quarter less dashboard CPU per message on one core
+// than on two, and less for the broker too.
 func (c config) cores(getenv func(string) string) int {
-	if c.procs == 0 && getenv("GOMAXPROCS") == "" {
-		return max(1, runtime.GOMAXPROCS(0)/2)
+	if c.procs != 0 || getenv("GOMAXPROCS") != "" {
+		return c.procs
 	}
-	return c.procs
+	for _, node := range mq.SplitURLs(c.amqpURL) {
+		if u, err := url.Parse(node); err == nil && loopback(net.JoinHostPort(u.Hostname(), "5672")) {
+			return max(1, runtime.GOMAXPROCS(0)/2)
+		}
+	}
+	return 0
 }
 
 var clusterName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)

@@ -140,13 +140,17 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	if _, err := parse([]string{"extra"}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Fatal("a stray argument was accepted")
 	}
-	// Cores: half of Go's default unless told, GOMAXPROCS left to Go.
+	// Cores: half of Go's default beside a local broker unless told; Go's
+	// own with GOMAXPROCS or a broker elsewhere.
 	half := max(1, runtime.GOMAXPROCS(0)/2)
+	remote := map[string]string{"AMQP_URL": "amqp://guest:guest@rabbit.example:5672/"}
+	cluster := map[string]string{"AMQP_URL": "amqp://rabbit.example,amqp://127.0.0.1:5681"}
 	for _, tc := range []struct {
 		args []string
 		env  map[string]string
 		want int
-	}{{nil, nil, half}, {nil, map[string]string{"PROCS": "3"}, 3}, {[]string{"--procs", "2"}, nil, 2}, {nil, map[string]string{"GOMAXPROCS": "2"}, 0}} {
+	}{{nil, nil, half}, {nil, map[string]string{"PROCS": "3"}, 3}, {[]string{"--procs", "2"}, nil, 2}, {nil, map[string]string{"GOMAXPROCS": "2"}, 0},
+		{nil, remote, 0}, {nil, cluster, half}, {[]string{"--procs", "1"}, remote, 1}} {
 		getenv := func(k string) string { return tc.env[k] }
 		c, err := parse(tc.args, getenv, io.Discard)
 		if got := c.cores(getenv); err != nil || got != tc.want {
