@@ -135,7 +135,7 @@ func (c config) cores(getenv func(string) string) int {
 		return c.procs
 	}
 	for _, node := range mq.SplitURLs(c.amqpURL) {
-		if u, err := url.Parse(node); err == nil && loopback(net.JoinHostPort(u.Hostname(), "5672")) {
+		if u, err := url.Parse(node); err == nil && loopbackHost(u.Hostname()) {
 			return max(1, runtime.GOMAXPROCS(0)/2)
 		}
 	}
@@ -283,9 +283,10 @@ func observeWhenConnected(ctx context.Context, broker *mq.Broker, log *slog.Logg
 // loopback says whether a listen address is reachable from this machine only.
 func loopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
+	return err == nil && loopbackHost(host)
+}
+
+func loopbackHost(host string) bool {
 	if host == "localhost" {
 		return true
 	}
@@ -320,7 +321,7 @@ func startLocalBroker(amqpURL string, log *slog.Logger) {
 		_ = conn.Close()
 		return
 	}
-	if !loopback(net.JoinHostPort(host, port)) {
+	if !loopbackHost(host) {
 		return
 	}
 	path, err := exec.LookPath("rabbitmq-server")
