@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"slices"
 	"sync"
@@ -134,8 +135,12 @@ func (s *State) Apply(ev mq.Event) {
 
 // ApplyRemote records and broadcasts an event of another replica.
 func (s *State) ApplyRemote(data []byte) {
-	ev, err := mq.DecodeEvent(data)
-	if err != nil || !shared[eventType(data)] {
+	var ev mq.Event
+	err := errNotShared
+	if shared[eventType(data)] { // decoded only when it is one to keep
+		ev, err = mq.DecodeEvent(data)
+	}
+	if err != nil {
 		s.log.Warn("a replica's event was left out", "error", err, "event", string(data[:min(len(data), 200)]))
 		return
 	}
@@ -143,6 +148,8 @@ func (s *State) ApplyRemote(data []byte) {
 	defer s.mu.Unlock()
 	s.applyLocked(ev, data)
 }
+
+var errNotShared = errors.New("not an event replicas share")
 
 // eventType reads an encoded event's type: every event starts with it.
 func eventType(data []byte) mq.EventType {
