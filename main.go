@@ -50,7 +50,7 @@ type config struct {
 	maxViewerBehind              time.Duration
 	pprofAddr                    string
 	procs                        int
-	cluster                      string
+	cluster, clusterSecret       string
 	wsReadLimit                  int64
 	access                       web.Access
 }
@@ -72,7 +72,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs := flag.NewFlagSet("rabbitboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address (ADDR)")
-	fs.StringVar(&c.amqpURL, "amqp-url", env("AMQP_URL", "amqp://guest:guest@localhost:5672/"), "RabbitMQ URL, or a cluster's node URLs separated by commas (AMQP_URL)")
+	fs.StringVar(&c.amqpURL, "amqp-url", env("AMQP_URL", "amqp://guest:guest@localhost:5672/"), "RabbitMQ URL, or a cluster's node URLs separated by commas (AMQP_URL); with a password, prefer --amqp-url-file or AMQP_URL: a command line shows in ps")
+	urlFile := getenv("AMQP_URL_FILE")
+	fs.StringVar(&urlFile, "amqp-url-file", urlFile, "a file whose first line is --amqp-url, which then stays out of ps (AMQP_URL_FILE)")
 	fs.StringVar(&c.managementURL, "management-url", env("MANAGEMENT_URL", ""), `management plugin URL for listing every queue (MANAGEMENT_URL), or one per node of --amqp-url separated by commas; default: each node's host, port 15672; "-" turns it off`)
 	fs.BoolVar(&c.observe, "observe", getenv("OBSERVE") == "true", "watch other programs' consumers and publishes through RabbitMQ's firehose, switching it on if needed (OBSERVE)")
 	fs.IntVar(&c.observeQueue, "observe-queue", envInt("OBSERVE_QUEUE", 10000), "firehose copies that may wait for rabbitboard while it watches; beyond, the oldest are dropped and counted (OBSERVE_QUEUE)")
@@ -92,6 +94,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	hosts := env("ALLOWED_HOSTS", "")
 	fs.StringVar(&hosts, "allowed-hosts", hosts, "comma-separated host names served besides localhost, 127.0.0.1 and [::1] (ALLOWED_HOSTS); on a non-loopback --addr, without it any name is served")
 	fs.StringVar(&c.cluster, "cluster", getenv("CLUSTER"), "a name shared by several rabbitboard processes on one broker: they become one dashboard, each viewer seeing every replica's receivers and events (CLUSTER)")
+	fs.StringVar(&c.clusterSecret, "cluster-secret", getenv("CLUSTER_SECRET"), "the secret a --cluster's replicas share: their messages on the broker are sealed with it, since anyone with an AMQP login could otherwise send them; default: --token (CLUSTER_SECRET)")
 	fs.IntVar(&c.procs, "procs", envInt("PROCS", 0), "how many cores rabbitboard's goroutines run on at once; 0: half of them (at least one) when the broker runs on this machine, leaving it the rest, else all; GOMAXPROCS, when set, decides instead (PROCS)")
 	fs.StringVar(&c.pprofAddr, "pprof", getenv("PPROF_ADDR"), "a loopback address, e.g. 127.0.0.1:6060, to serve Go's profiles on (/debug/pprof/) for finding where time goes (PPROF_ADDR)")
 	fs.BoolVar(&c.access.Private, "private", getenv("PRIVATE") == "true", "with a token, viewers need it to read too (PRIVATE)")
@@ -100,6 +103,21 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q; see -help", fs.Arg(0))
+	}
+	if urlFile != "" {
+		data, err := os.ReadFile(urlFile)
+		if err != nil {
+			return c, fmt.Errorf("--amqp-url-file: %w", err)
+		}
+		line, _, _ := strings.Cut(string(data), "\n")
+		if c.amqpURL = strings.TrimSpace(line); c.amqpURL == "" {
+			return c, fmt.Errorf("--amqp-url-file %s: the file's first line should be the AMQP URL, and it is empty", urlFile)
+		}
+	}
+	if c.cluster != "" && c.clusterSecret == "" {
+		if c.clusterSecret = c.access.Token; c.clusterSecret == "" {
+			return c, errors.New("--cluster needs --cluster-secret (CLUSTER_SECRET) or --token, the same on every replica: replicas seal their messages on the broker with it, since anyone with an AMQP login can publish there")
+		}
 	}
 	for _, h := range strings.Split(hosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
@@ -192,11 +210,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	var cluster *mq.Cluster
 	var srv *web.Server
 	if c.cluster != "" {
-		cluster = broker.JoinCluster(mq.ClusterConfig{
-			Name: c.cluster, Self: mq.ReplicaInfo{ID: replica, Started: time.Now().UTC()},
+		cluster, err = broker.JoinCluster(mq.ClusterConfig{
+			Name: c.cluster, Secret: c.clusterSecret, Self: mq.ReplicaInfo{ID: replica, Started: time.Now().UTC()},
 			Remote: state.ApplyRemote, Joined: state.OwnEvents, Gone: state.ReplicaGone,
-			Serve: func(call []byte) []byte { return srv.ServeForwarded(call) },
+			Serve: func(sender string, call []byte) []byte { return srv.ServeForwarded(sender, call) },
 		})
+		if err != nil {
+			return err
+		}
 		state.Share(replica, cluster.Forward)
 		wc.Cluster = cluster
 	}

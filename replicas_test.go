@@ -18,18 +18,22 @@ import (
 	"rabbitboard/mq"
 )
 
-// startReplicas runs n rabbitboard processes of one fresh cluster and
-// waits until each lists all of them.
-func startReplicas(t *testing.T, n int) []*testkit.Dashboard {
+// startReplicas runs n rabbitboard processes of one fresh cluster (its
+// secret, or args such as --token, shared) and waits until each lists all
+// of them. It returns the cluster's name and the binary too.
+func startReplicas(t *testing.T, n int, args ...string) (string, string, []*testkit.Dashboard) {
 	t.Helper()
 	bin, err := testkit.Build(".", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	name := "test-" + strings.ToLower(rand.Text()[:8])
+	if len(args) == 0 {
+		args = []string{"--cluster-secret", "replicas-" + rand.Text()}
+	}
 	var ds []*testkit.Dashboard
 	for range n {
-		d, err := testkit.Start(bin, "--addr", "127.0.0.1:0", "--management-url", "-", "--cluster", name)
+		d, err := testkit.Start(bin, append([]string{"--addr", "127.0.0.1:0", "--management-url", "-", "--cluster", name}, args...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +43,7 @@ func startReplicas(t *testing.T, n int) []*testkit.Dashboard {
 	for _, d := range ds {
 		testkit.WaitFor(t, 15*time.Second, fmt.Sprintf("%s to list %d replicas", d.URL, n), func() bool { return len(replicas(t, d)) == n })
 	}
-	return ds
+	return name, bin, ds
 }
 
 func replicas(t *testing.T, d *testkit.Dashboard) []mq.ReplicaInfo {
@@ -199,7 +203,7 @@ func (w *watcher) receiver(id string) mq.ReceiverInfo {
 // every delivery in the same order per receiver; a control call on one
 // replica acts on another's receiver; a late viewer sees all receivers.
 func TestReplicasAreOneDashboard(t *testing.T) {
-	ds := startReplicas(t, 3)
+	_, _, ds := startReplicas(t, 3)
 	a, b, c := ds[0], ds[1], ds[2]
 	q := "rb-test-replicas"
 	freshQueue(t, a.URL, q)
@@ -302,7 +306,7 @@ func TestReplicasAreOneDashboard(t *testing.T) {
 // receiver gone; the broker gives back what it held, the other receivers
 // get it redelivered, and every message is acked by someone.
 func TestReplicaKilled(t *testing.T) {
-	ds := startReplicas(t, 3)
+	_, _, ds := startReplicas(t, 3)
 	a, b, c := ds[0], ds[1], ds[2]
 	q := "rb-test-replica-killed"
 	ch := freshQueue(t, a.URL, q)

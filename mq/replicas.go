@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"crypto/rand"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"rabbitboard/internal/jsonarray"
+	"rabbitboard/internal/seal"
 )
 
 // Replicas: several rabbitboard processes started with the same cluster
@@ -29,6 +32,12 @@ import (
 //   - a replica that appears is sent, straight to its queue, the events
 //     that make up everyone else's part of the dashboard.
 //
+// Anyone with a login on the vhost can read that exchange and publish to it
+// or to a replica's queue, so every message is sealed (package seal) with
+// a key derived from the cluster's secret: a message that does not open, or
+// arrives where its kind does not belong, is dropped and counted, never
+// acted on.
+//
 // Nothing of this is declared without a cluster name.
 
 // ReplicaInfo describes a live replica.
@@ -43,16 +52,20 @@ type ReplicaInfo struct {
 // ClusterConfig joins a Broker to the other replicas of a cluster.
 type ClusterConfig struct {
 	Name string
-	Self ReplicaInfo // its ID, Addr and Started
-	// Remote applies an event of another replica (one JSON object).
-	Remote func(event []byte)
+	// Secret is shared by the cluster's replicas: their messages are sealed
+	// with a key derived from it. Required.
+	Secret string
+	Self   ReplicaInfo // its ID, Addr and Started
+	// Remote applies an event that the replica sender sent (one JSON
+	// object, still to be checked: see web.State.ApplyRemote).
+	Remote func(sender string, event []byte)
 	// Joined returns the events that make up this replica's part of the
 	// dashboard, for a replica that just appeared.
 	Joined func() [][]byte
 	// Gone says a replica stopped or died.
 	Gone func(replica string)
-	// Serve answers a call another replica forwarded.
-	Serve func(call []byte) []byte
+	// Serve answers a call the replica sender forwarded.
+	Serve func(sender string, call []byte) []byte
 	// HeartbeatEvery and ReplicaTimeout: 1s and 5s unless set.
 	HeartbeatEvery, ReplicaTimeout time.Duration
 }
@@ -66,10 +79,18 @@ const (
 	replicaHeartbeat = "heartbeat"
 	replicaBye       = "bye"
 	replicaCall      = "call"
+	replicaAnswer    = "answer"
 )
 
 // maxReplicaBatch caps the events one message between replicas carries.
 const maxReplicaBatch = 256 << 10
+
+// maxReplicas caps the members a replica keeps; maxCallsServed the calls
+// it serves at once (more are answered "busy" at once).
+const (
+	maxReplicas    = 64
+	maxCallsServed = 4
+)
 
 // maxReplicaPending caps the events waiting to go to the other replicas
 // while the broker is slow or away; beyond it the oldest are dropped.
@@ -79,6 +100,12 @@ type member struct {
 	info     ReplicaInfo
 	queue    string
 	lastSeen time.Time
+}
+
+// pendingCall waits for the answer of one replica.
+type pendingCall struct {
+	replica string
+	answer  chan []byte
 }
 
 // heartbeat is what a replica says of itself every HeartbeatEvery.
@@ -92,6 +119,13 @@ type Cluster struct {
 	b        *Broker
 	cfg      ClusterConfig
 	exchange string
+	sealer   *seal.Sealer
+	serving  chan struct{} // one token per call being served
+
+	// refused counts messages that opened but arrived where their kind
+	// does not belong, or named no member; reported counts what the log
+	// has said of drops so far.
+	refused, reported atomic.Int64
 
 	flushMu  sync.Mutex
 	mu       sync.Mutex
@@ -100,8 +134,7 @@ type Cluster struct {
 	pendSize int
 	dropped  int
 	wake     chan struct{}
-	calls    map[string]chan []byte
-	callSeq  int
+	calls    map[string]pendingCall
 	session  *clusterSession
 }
 
@@ -113,17 +146,42 @@ type clusterSession struct {
 
 // JoinCluster makes b one replica of cfg.Name's cluster: it runs for as
 // long as b is open, across reconnections. Call it before b.Open.
-func (b *Broker) JoinCluster(cfg ClusterConfig) *Cluster {
+func (b *Broker) JoinCluster(cfg ClusterConfig) (*Cluster, error) {
+	sealer, err := seal.New(cfg.Secret, cfg.Name)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.HeartbeatEvery == 0 {
 		cfg.HeartbeatEvery = time.Second
 	}
 	if cfg.ReplicaTimeout == 0 {
 		cfg.ReplicaTimeout = 5 * time.Second
 	}
-	c := &Cluster{b: b, cfg: cfg, exchange: "rabbitboard.cluster." + cfg.Name,
-		members: map[string]*member{}, wake: make(chan struct{}, 1), calls: map[string]chan []byte{}}
+	c := &Cluster{b: b, cfg: cfg, exchange: ReplicaExchangePrefix + cfg.Name, sealer: sealer,
+		serving: make(chan struct{}, maxCallsServed),
+		members: map[string]*member{}, wake: make(chan struct{}, 1), calls: map[string]pendingCall{}}
 	b.cluster = c
-	return c
+	return c, nil
+}
+
+// ReplicaExchangePrefix starts the name of every cluster's exchange.
+const ReplicaExchangePrefix = "rabbitboard.cluster."
+
+// Dropped counts the messages this replica did not act on: not sealed
+// with its cluster's key, stale, replayed, or out of place.
+func (c *Cluster) Dropped() int64 { return c.sealer.Dropped() + c.refused.Load() }
+
+// send seals body for where it goes and publishes it. An answer is sealed
+// for no place (its random correlation id and its sender say which call it
+// answers): direct reply-to rewrites where it goes.
+func (c *Cluster) send(ch *amqp.Channel, exchange, key string, p amqp.Publishing, body []byte) error {
+	p.AppId = c.cfg.Self.ID
+	h := seal.Header{Type: p.Type, Sender: p.AppId, CorrelationID: p.CorrelationId, Exchange: exchange, RoutingKey: key}
+	if p.Type == replicaAnswer {
+		h.Exchange, h.RoutingKey = "", ""
+	}
+	p.Body = c.sealer.Seal(h, body)
+	return ch.Publish(exchange, key, false, false, p)
 }
 
 // SetAddr sets where this replica listens, before the Broker opens.
@@ -184,10 +242,9 @@ func (c *Cluster) Call(ctx context.Context, replica string, call []byte) ([]byte
 		c.mu.Unlock()
 		return nil, ErrUnavailable
 	}
-	c.callSeq++
-	id := strconv.Itoa(c.callSeq)
+	id := rand.Text() // unguessable: an answer must name its call
 	answer := make(chan []byte, 1)
-	c.calls[id] = answer
+	c.calls[id] = pendingCall{replica: replica, answer: answer}
 	queue := m.queue
 	c.mu.Unlock()
 	defer func() {
@@ -197,14 +254,15 @@ func (c *Cluster) Call(ctx context.Context, replica string, call []byte) ([]byte
 	}()
 	ctx, cancel := context.WithTimeout(ctx, c.b.cfg.OpTimeout)
 	defer cancel()
-	err := s.rpc.PublishWithContext(ctx, "", queue, false, false, amqp.Publishing{
-		Type: replicaCall, AppId: c.cfg.Self.ID, CorrelationId: id, ReplyTo: "amq.rabbitmq.reply-to", Body: call,
-	})
+	err := c.send(s.rpc, "", queue, amqp.Publishing{Type: replicaCall, CorrelationId: id, ReplyTo: "amq.rabbitmq.reply-to"}, call)
 	if err != nil {
 		return nil, ErrUnavailable
 	}
 	select {
 	case a := <-answer:
+		if len(a) == 0 {
+			return nil, &Error{CodeUnavailable, fmt.Sprintf("Replica %s is busy with other calls; try again.", replica)}
+		}
 		return a, nil
 	case <-ctx.Done():
 		return nil, &Error{CodeUnavailable, fmt.Sprintf("Replica %s did not answer within %v.", replica, c.b.cfg.OpTimeout)}
@@ -297,13 +355,15 @@ func (c *Cluster) runSession(conn *amqp.Connection) error {
 	go func() {
 		defer wg.Done()
 		for d := range incoming {
-			c.receive(pub, d, &wg)
+			c.receive(pub, q.Name, d, &wg)
 		}
 	}()
 
 	beat := time.NewTicker(c.cfg.HeartbeatEvery)
 	defer beat.Stop()
-	c.heartbeat(pub, q.Name)
+	if err := c.heartbeat(pub, c.exchange, "", q.Name); err != nil {
+		return err
+	}
 	for {
 		select {
 		case <-c.b.ctx.Done():
@@ -315,10 +375,12 @@ func (c *Cluster) runSession(conn *amqp.Connection) error {
 				return err
 			}
 		case <-beat.C:
-			if err := c.heartbeat(pub, q.Name); err != nil {
+			if err := c.heartbeat(pub, c.exchange, "", q.Name); err != nil {
 				return err
 			}
 			c.reap()
+			c.sealer.Forget()
+			c.reportDrops()
 		}
 	}
 }
@@ -333,7 +395,7 @@ func (c *Cluster) leave() {
 		return
 	}
 	_ = c.flush(s.pub)
-	_ = s.pub.Publish(c.exchange, "", false, false, amqp.Publishing{Type: replicaBye, AppId: c.cfg.Self.ID})
+	_ = c.send(s.pub, c.exchange, "", amqp.Publishing{Type: replicaBye}, nil)
 }
 
 // flush publishes what is pending as few messages as it takes.
@@ -349,7 +411,7 @@ func (c *Cluster) flush(pub *amqp.Channel) error {
 	}
 	c.mu.Unlock()
 	return publishBatches(events, func(body []byte) error {
-		return pub.Publish(c.exchange, "", false, false, amqp.Publishing{Type: replicaEvents, AppId: c.cfg.Self.ID, Body: body})
+		return c.send(pub, c.exchange, "", amqp.Publishing{Type: replicaEvents}, body)
 	})
 }
 
@@ -364,10 +426,11 @@ func publishBatches(events [][]byte, publish func(body []byte) error) error {
 	return nil
 }
 
-func (c *Cluster) heartbeat(pub *amqp.Channel, queue string) error {
-	self := c.self()
-	body, _ := json.Marshal(heartbeat{ReplicaInfo: self, Queue: queue})
-	return pub.Publish(c.exchange, "", false, false, amqp.Publishing{Type: replicaHeartbeat, AppId: self.ID, Body: body})
+// heartbeat says this replica is alive, through the fanout to everyone or
+// (exchange "") to one replica's queue.
+func (c *Cluster) heartbeat(pub *amqp.Channel, exchange, key, queue string) error {
+	body, _ := json.Marshal(heartbeat{ReplicaInfo: c.self(), Queue: queue})
+	return c.send(pub, exchange, key, amqp.Publishing{Type: replicaHeartbeat}, body)
 }
 
 // reap forgets the replicas not heard from for ReplicaTimeout.
@@ -387,39 +450,37 @@ func (c *Cluster) reap() {
 	}
 }
 
-// receive handles one message from another replica.
-func (c *Cluster) receive(pub *amqp.Channel, d amqp.Delivery, wg *sync.WaitGroup) {
-	if d.AppId == c.cfg.Self.ID || d.AppId == "" {
+// receive handles one message from another replica: only one sealed with
+// the cluster's key, fresh, and where its kind belongs. Events come through
+// the fanout, or straight to this replica's queue when it is new; calls
+// only straight to its queue; heartbeats either way; goodbyes through the
+// fanout.
+func (c *Cluster) receive(pub *amqp.Channel, queue string, d amqp.Delivery, wg *sync.WaitGroup) {
+	fanout := d.Exchange == c.exchange && d.RoutingKey == ""
+	direct := d.Exchange == "" && d.RoutingKey == queue
+	if d.AppId == c.cfg.Self.ID {
+		if !fanout {
+			c.refused.Add(1) // a replica never sends to itself
+		}
 		return // the fanout brings a replica's own messages back too
 	}
-	switch d.Type {
-	case replicaEvents:
+	body, err := c.sealer.Open(seal.Header{Type: d.Type, Sender: d.AppId, CorrelationID: d.CorrelationId, Exchange: d.Exchange, RoutingKey: d.RoutingKey}, d.Body)
+	if err != nil {
+		return // counted by the sealer
+	}
+	switch {
+	case d.Type == replicaHeartbeat && (fanout || direct):
+		c.heard(pub, d.AppId, body)
+	case d.Type == replicaEvents && (fanout || direct) && c.isMember(d.AppId):
 		var events []json.RawMessage
-		if err := json.Unmarshal(d.Body, &events); err != nil {
-			c.b.log.Warn("a replica sent events that do not decode", "replica", d.AppId, "error", err)
+		if err := json.Unmarshal(body, &events); err != nil {
+			c.refused.Add(1)
 			return
 		}
 		for _, e := range events {
-			c.cfg.Remote(e)
+			c.cfg.Remote(d.AppId, e)
 		}
-	case replicaHeartbeat:
-		var hb heartbeat
-		if json.Unmarshal(d.Body, &hb) != nil || hb.ID != d.AppId {
-			return
-		}
-		c.mu.Lock()
-		m, known := c.members[hb.ID]
-		fresh := !known || m.queue != hb.Queue
-		c.members[hb.ID] = &member{info: hb.ReplicaInfo, queue: hb.Queue, lastSeen: time.Now()}
-		c.mu.Unlock()
-		if fresh {
-			c.b.log.Info("a replica joined", "replica", hb.ID, "addr", hb.Addr)
-			// Its queue is new: tell it everything this replica shows.
-			_ = publishBatches(c.cfg.Joined(), func(body []byte) error {
-				return pub.Publish("", hb.Queue, false, false, amqp.Publishing{Type: replicaEvents, AppId: c.cfg.Self.ID, Body: body})
-			})
-		}
-	case replicaBye:
+	case d.Type == replicaBye && fanout:
 		c.mu.Lock()
 		_, known := c.members[d.AppId]
 		delete(c.members, d.AppId)
@@ -428,29 +489,98 @@ func (c *Cluster) receive(pub *amqp.Channel, d amqp.Delivery, wg *sync.WaitGroup
 			c.b.log.Info("a replica left", "replica", d.AppId)
 			c.cfg.Gone(d.AppId)
 		}
-	case replicaCall:
-		if d.ReplyTo == "" {
+	case d.Type == replicaCall && direct && d.ReplyTo != "" && c.isMember(d.AppId):
+		answer := func(body []byte) {
+			_ = c.send(pub, "", d.ReplyTo, amqp.Publishing{Type: replicaAnswer, CorrelationId: d.CorrelationId}, body)
+		}
+		select {
+		case c.serving <- struct{}{}:
+		default:
+			answer(nil) // busy: the caller says so at once
 			return
 		}
 		wg.Add(1)
 		go func() { // a call may wait for a receiver; the queue does not
 			defer wg.Done()
-			answer := c.cfg.Serve(d.Body)
-			_ = pub.Publish("", d.ReplyTo, false, false, amqp.Publishing{Type: "answer", AppId: c.cfg.Self.ID, CorrelationId: d.CorrelationId, Body: answer})
+			defer func() { <-c.serving }()
+			answer(c.cfg.Serve(d.AppId, body))
 		}()
+	default:
+		c.refused.Add(1)
 	}
 }
 
+// heard takes a replica's heartbeat. A replica new to this one is sent,
+// straight to its own server-named queue, a heartbeat (so that it knows
+// who speaks) and then this replica's part of the dashboard, once.
+func (c *Cluster) heard(pub *amqp.Channel, sender string, body []byte) {
+	var hb heartbeat
+	if json.Unmarshal(body, &hb) != nil || hb.ID != sender || len(hb.ID) > 64 || len(hb.Addr) > 255 ||
+		!strings.HasPrefix(hb.Queue, "amq.gen-") || len(hb.Queue) > 255 {
+		c.refused.Add(1)
+		return
+	}
+	c.mu.Lock()
+	m, known := c.members[hb.ID]
+	if !known && len(c.members) >= maxReplicas {
+		c.mu.Unlock()
+		c.refused.Add(1)
+		return
+	}
+	fresh := !known || m.queue != hb.Queue
+	c.members[hb.ID] = &member{info: hb.ReplicaInfo, queue: hb.Queue, lastSeen: time.Now()}
+	own := ""
+	if c.session != nil {
+		own = c.session.queue
+	}
+	c.mu.Unlock()
+	if !fresh {
+		return
+	}
+	c.b.log.Info("a replica joined", "replica", hb.ID, "addr", hb.Addr)
+	if c.heartbeat(pub, "", hb.Queue, own) != nil {
+		return
+	}
+	_ = publishBatches(c.cfg.Joined(), func(body []byte) error {
+		return c.send(pub, "", hb.Queue, amqp.Publishing{Type: replicaEvents}, body)
+	})
+}
+
+func (c *Cluster) isMember(replica string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.members[replica]
+	return ok
+}
+
+// reportDrops says in the log, at most once a heartbeat, how many messages
+// were dropped since it last said.
+func (c *Cluster) reportDrops() {
+	total := c.Dropped()
+	if before := c.reported.Swap(total); total > before {
+		c.b.log.Warn("messages on the replicas' exchange or queue were dropped: not sealed with this cluster's secret, stale, replayed or out of place",
+			"cluster", c.cfg.Name, "dropped", total-before, "since_start", total)
+	}
+}
+
+// readAnswers passes each answer to its call: only one sealed by the
+// replica that was called, for that call.
 func (c *Cluster) readAnswers(answers <-chan amqp.Delivery) {
 	for d := range answers {
 		c.mu.Lock()
-		ch, ok := c.calls[d.CorrelationId]
+		call, ok := c.calls[d.CorrelationId]
 		c.mu.Unlock()
-		if ok {
-			select {
-			case ch <- d.Body:
-			default:
-			}
+		if !ok || d.AppId != call.replica || d.Type != replicaAnswer {
+			c.refused.Add(1)
+			continue
+		}
+		body, err := c.sealer.Open(seal.Header{Type: d.Type, Sender: d.AppId, CorrelationID: d.CorrelationId}, d.Body)
+		if err != nil {
+			continue
+		}
+		select {
+		case call.answer <- body:
+		default:
 		}
 	}
 }

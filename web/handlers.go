@@ -119,11 +119,19 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
+	// Dropped: what came from the broker as from another replica and was
+	// not acted on (not sealed with the cluster's key, stale, replayed, out
+	// of place, or an event beyond what that replica may say).
+	var dropped int64
+	if s.cfg.Cluster != nil {
+		dropped = s.cfg.Cluster.Dropped() + s.cfg.State.RemoteDropped()
+	}
 	writeJSON(w, http.StatusOK, struct {
 		hub.Stats
-		Goroutines int    `json:"goroutines"`
-		HeapBytes  uint64 `json:"heap_bytes"`
-	}{s.cfg.State.viewers.Stats(), runtime.NumGoroutine(), ms.HeapAlloc})
+		Goroutines     int    `json:"goroutines"`
+		HeapBytes      uint64 `json:"heap_bytes"`
+		ReplicaDropped int64  `json:"replica_messages_dropped"`
+	}{s.cfg.State.viewers.Stats(), runtime.NumGoroutine(), ms.HeapAlloc, dropped})
 }
 
 // Queues
@@ -346,7 +354,13 @@ func (s *Server) listReceivers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, list)
 }
 
+// getReceiver answers with a receiver of this replica as it is now, or one
+// of another replica as its events last told.
 func (s *Server) getReceiver(w http.ResponseWriter, r *http.Request) {
+	if info, ok := s.cfg.State.Receiver(r.PathValue("id")); ok && s.cfg.Cluster != nil && info.Replica != s.cfg.Cluster.Self() {
+		writeJSON(w, http.StatusOK, info)
+		return
+	}
 	rc, err := s.cfg.Broker.Receiver(r.PathValue("id"))
 	if err != nil {
 		respondError(w, r, err)

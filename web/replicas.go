@@ -8,8 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
 
 	"rabbitboard/mq"
+	"rabbitboard/templates"
 )
 
 // Cluster is what the handlers need of the other replicas of a cluster
@@ -19,42 +23,57 @@ type Cluster interface {
 	Replicas() []mq.ReplicaInfo
 	// Call sends a call to a replica and returns its answer.
 	Call(ctx context.Context, replica string, call []byte) ([]byte, error)
+	// Dropped counts the messages from the broker not acted on.
+	Dropped() int64
 }
 
-// forwardedCall is a request for a receiver another replica runs, as it
-// travels to that replica. The replica that took the request checked its
-// access; the owner trusts its cluster.
+// forwardedCall is a control call on a receiver another replica runs, as
+// it travels to that replica: one of the receiver-control calls and nothing
+// else, with the caller's authority carried for the owner to check again.
 type forwardedCall struct {
-	Method      string `json:"method"`
-	Path        string `json:"path"` // with its query
+	Receiver string `json:"receiver"`
+	// Action is pause, resume, kill or delete; or ack, nack or reject
+	// with Tag.
+	Action      string `json:"action"`
+	Tag         string `json:"tag,omitempty"`
 	ContentType string `json:"content_type,omitempty"`
-	Accept      string `json:"accept,omitempty"`
 	Body        []byte `json:"body,omitempty"`
+	Lang        string `json:"lang,omitempty"`
+	// Token is the presenter's token when the caller's request carried it
+	// (or its session cookie): the owner checks it against its own.
+	Token string `json:"token,omitempty"`
 }
 
-// forwardedAnswer is the owner's answer, as it would have written it.
+// forwardedAnswer is the owner's answer: its status, a JSON body and the
+// outcome's sentence. Nothing else of the owner's answer travels: no
+// cookie, redirect or other header reaches the browser from another
+// replica.
 type forwardedAnswer struct {
-	Status int         `json:"status"`
-	Header http.Header `json:"header"`
-	Body   []byte      `json:"body,omitempty"`
+	Status int             `json:"status"`
+	Body   json.RawMessage `json:"body,omitempty"`
+	Flash  string          `json:"flash,omitempty"`
+	OK     bool            `json:"ok,omitempty"`
 }
 
-// forwardedKey marks a request that came from another replica: it is
-// answered here, never passed on again.
-type forwardedKey struct{}
+// forwardedActions are the calls a replica passes on to a receiver's owner.
+var forwardedActions = []string{
+	string(mq.ActionPause), string(mq.ActionResume), string(mq.ActionKill), string(mq.ActionRemove),
+	string(mq.OutcomeAck), string(mq.OutcomeNack), string(mq.OutcomeReject),
+}
 
 // maxForwardedBody is the most of a request body a call carries: control
 // calls send a few bytes of JSON or form at most.
-const maxForwardedBody = 64 << 10
+const maxForwardedBody = 4 << 10
 
-// ownedElsewhere passes a request about a receiver that another replica
-// runs to that replica and answers with its answer; requests about this
-// replica's receivers, or ids no replica is known to run, go to h.
-func (s *Server) ownedElsewhere(h http.HandlerFunc) http.HandlerFunc {
+// ownedElsewhere passes a control call on a receiver that another replica
+// runs to that replica and answers with its answer; calls about this
+// replica's receivers, or ids no replica is known to run, go to h. action
+// is the call's (for a settle, its outcome is read from the path).
+func (s *Server) ownedElsewhere(action mq.Action, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c := s.cfg.Cluster
 		id := r.PathValue("id")
-		if c == nil || r.Context().Value(forwardedKey{}) != nil {
+		if c == nil {
 			h(w, r)
 			return
 		}
@@ -68,8 +87,15 @@ func (s *Server) ownedElsewhere(h http.HandlerFunc) http.HandlerFunc {
 			respondError(w, r, badRequest("The request's body is larger than a control call takes (%d bytes at most).", maxForwardedBody))
 			return
 		}
-		call, _ := json.Marshal(forwardedCall{Method: r.Method, Path: r.URL.RequestURI(), ContentType: r.Header.Get("Content-Type"), Accept: r.Header.Get("Accept"), Body: body})
-		data, err := c.Call(r.Context(), owner, call)
+		call := forwardedCall{Receiver: id, Action: string(action), ContentType: r.Header.Get("Content-Type"), Body: body, Lang: string(requestLang(r))}
+		if action == "" {
+			call.Action, call.Tag = r.PathValue("outcome"), r.PathValue("tag")
+		}
+		if s.cfg.Access.Token != "" && s.cfg.Access.presenter(r) {
+			call.Token = s.cfg.Access.Token
+		}
+		data, _ := json.Marshal(call)
+		data, err = c.Call(r.Context(), owner, data)
 		if errors.Is(err, mq.ErrNoReplica) {
 			// Its replica is gone: nobody runs that receiver any more.
 			h(w, r)
@@ -79,38 +105,73 @@ func (s *Server) ownedElsewhere(h http.HandlerFunc) http.HandlerFunc {
 		if err == nil {
 			err = json.Unmarshal(data, &answer)
 		}
+		if err == nil && (answer.Status < 200 || answer.Status > 599 || (len(answer.Body) > 0 && !json.Valid(answer.Body))) {
+			err = &mq.Error{Code: mq.CodeUnavailable, Message: "Replica " + owner + " answered in a form rabbitboard does not pass on."}
+		}
 		if err != nil {
 			respondError(w, r, err)
 			return
 		}
-		for k, vs := range answer.Header {
-			w.Header()[k] = vs
+		if wantsRedirect(r) {
+			redirectWithFlash(w, r, flash{OK: answer.OK, Text: answer.Flash})
+			return
 		}
-		w.WriteHeader(answer.Status)
-		_, _ = w.Write(answer.Body)
+		if answer.Flash != "" {
+			w.Header().Set(flashHeader, url.PathEscape(answer.Flash))
+			w.Header().Set(flashOKHeader, strconv.FormatBool(answer.OK))
+		}
+		if len(answer.Body) == 0 {
+			w.WriteHeader(answer.Status)
+			return
+		}
+		writeJSON(w, answer.Status, answer.Body)
 	}
 }
 
-// ServeForwarded answers a call another replica passed on, through the
-// same handlers as a request made here.
-func (s *Server) ServeForwarded(data []byte) []byte {
-	var call forwardedCall
-	if err := json.Unmarshal(data, &call); err != nil {
-		a, _ := json.Marshal(forwardedAnswer{Status: http.StatusBadRequest})
+// ServeForwarded answers a control call that the replica sender passed on
+// (the sealed message says who sent it): only the receiver-control calls,
+// through this replica's own access check with the caller's token, in the
+// language the caller's request asked for.
+func (s *Server) ServeForwarded(sender string, data []byte) []byte {
+	answer := func(status int, body errorBody) []byte {
+		b, _ := json.Marshal(body)
+		a, _ := json.Marshal(forwardedAnswer{Status: status, Body: b, Flash: body.Error})
 		return a
 	}
-	ctx := context.WithValue(context.Background(), forwardedKey{}, true)
-	r := httptest.NewRequestWithContext(ctx, call.Method, call.Path, bytes.NewReader(call.Body))
+	var call forwardedCall
+	if err := json.Unmarshal(data, &call); err != nil || !slices.Contains(forwardedActions, call.Action) {
+		return answer(http.StatusBadRequest, errorBody{"Replica " + sender + " asked for something replicas do not ask of each other.", mq.CodeInvalid})
+	}
+	path := "/api/receivers/" + url.PathEscape(call.Receiver) + "/" + call.Action
+	if call.Tag != "" || mq.Outcome(call.Action).Chosen() {
+		path = "/api/receivers/" + url.PathEscape(call.Receiver) + "/deliveries/" + url.PathEscape(call.Tag) + "/" + call.Action
+	}
+	r := httptest.NewRequestWithContext(context.Background(), http.MethodPost, path, bytes.NewReader(call.Body))
+	r.Header.Set("Accept", "application/json")
 	if call.ContentType != "" {
 		r.Header.Set("Content-Type", call.ContentType)
 	}
-	if call.Accept != "" {
-		r.Header.Set("Accept", call.Accept)
+	if l, ok := templates.ParseLang(call.Lang); ok {
+		r.Header.Set("Accept-Language", string(l))
+	}
+	if call.Token != "" {
+		r.Header.Set("Authorization", "Bearer "+call.Token)
 	}
 	rec := httptest.NewRecorder()
-	s.mux.ServeHTTP(rec, r)
-	a, _ := json.Marshal(forwardedAnswer{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()})
-	return a
+	s.cfg.Access.guard(sniffJSON(s.mux)).ServeHTTP(rec, r)
+	text, _ := url.PathUnescape(rec.Header().Get(flashHeader))
+	a := forwardedAnswer{Status: rec.Code, Body: rec.Body.Bytes(), Flash: text, OK: rec.Header().Get(flashOKHeader) == "true"}
+	if rec.Code >= 400 {
+		var e errorBody
+		if json.Unmarshal(rec.Body.Bytes(), &e) == nil {
+			a.Flash = e.Error
+		}
+	}
+	if !json.Valid(a.Body) {
+		a.Body = nil
+	}
+	out, _ := json.Marshal(a)
+	return out
 }
 
 // listReplicas is GET /api/replicas: the live replicas, this one included;

@@ -200,12 +200,12 @@ func (s *Server) routes() http.Handler {
 
 	handle("GET /api/receivers", s.listReceivers)
 	handle("POST /api/receivers", s.addReceiver)
-	handle("GET /api/receivers/{id}", s.ownedElsewhere(s.getReceiver))
-	handle("DELETE /api/receivers/{id}", s.ownedElsewhere(s.receiverAction(mq.ActionRemove)))
+	handle("GET /api/receivers/{id}", s.getReceiver)
+	handle("DELETE /api/receivers/{id}", s.ownedElsewhere(mq.ActionRemove, s.receiverAction(mq.ActionRemove)))
 	for _, action := range mq.Actions {
-		handle("POST /api/receivers/{id}/"+string(action), s.ownedElsewhere(s.receiverAction(action)))
+		handle("POST /api/receivers/{id}/"+string(action), s.ownedElsewhere(action, s.receiverAction(action)))
 	}
-	handle("POST /api/receivers/{id}/deliveries/{tag}/{outcome}", s.ownedElsewhere(s.settle))
+	handle("POST /api/receivers/{id}/deliveries/{tag}/{outcome}", s.ownedElsewhere("", s.settle))
 	handle("GET /api/replicas", s.listReplicas)
 
 	// Anything else under /api/ answers in the contract's error format.

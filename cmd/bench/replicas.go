@@ -24,7 +24,7 @@ func replicated(bin string, nreplicas, perReplica, rate int, dur time.Duration) 
 		}
 	}()
 	for range nreplicas {
-		d, err := startDashboard(bin, "--cluster", name)
+		d, err := startDashboard(bin, "--cluster", name, "--cluster-secret", "bench-"+name)
 		if err != nil {
 			return nil, nil, err
 		}
