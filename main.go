@@ -47,6 +47,8 @@ type config struct {
 	limits                       web.Limits
 	maxReceivers, history        int
 	maxViewerQueue, observeQueue int
+	maxOutside                   int
+	outsideGoneAfter             time.Duration
 	maxViewerBehind              time.Duration
 	pprofAddr                    string
 	procs                        int
@@ -78,6 +80,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.managementURL, "management-url", env("MANAGEMENT_URL", ""), `management plugin URL for listing every queue (MANAGEMENT_URL), or one per node of --amqp-url separated by commas; default: each node's host, port 15672; "-" turns it off`)
 	fs.BoolVar(&c.observe, "observe", getenv("OBSERVE") == "true", "watch other programs' consumers and publishes through RabbitMQ's firehose, switching it on if needed (OBSERVE)")
 	fs.IntVar(&c.observeQueue, "observe-queue", envInt("OBSERVE_QUEUE", 10000), "firehose copies that may wait for rabbitboard while it watches; beyond, the oldest are dropped and counted (OBSERVE_QUEUE)")
+	fs.IntVar(&c.maxOutside, "max-outside", envInt("MAX_OUTSIDE", 64), "most columns for other programs' consumers while watching; the rest are counted on the page (MAX_OUTSIDE)")
+	fs.DurationVar(&c.outsideGoneAfter, "outside-gone-after", time.Minute, "how long a column of another program's consumer stays once it is gone")
 	fs.BoolVar(&c.startBroker, "start-broker", getenv("START_BROKER") != "false", "start the local RabbitMQ (rabbitmq-server -detached) when none answers on a loopback URL (START_BROKER)")
 	fs.DurationVar(&c.heartbeat, "heartbeat", 2*time.Second, "AMQP heartbeat: how soon a silent network cut is noticed")
 	fs.IntVar(&c.limits.MaxBody, "max-body", envInt("MAX_BODY", 1<<20), "largest message body in bytes (MAX_BODY)")
@@ -201,6 +205,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	mc := mq.Config{
 		URL: c.amqpURL, Heartbeat: c.heartbeat, ManagementURL: c.managementURL,
 		MaxReceivers: c.maxReceivers, ObserveQueueLength: c.observeQueue, Logger: log, Events: state.Apply,
+		MaxOutside: c.maxOutside, OutsideGoneAfter: c.outsideGoneAfter,
 	}
 	if c.cluster != "" {
 		mc.Replica = replica

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"rabbitboard/internal/throttle"
 )
 
 // Config configures a Broker.
@@ -44,7 +46,12 @@ type Config struct {
 	// rabbitboard while it watches other programs; when it falls behind
 	// the oldest are dropped, and counted.
 	ObserveQueueLength int
-	Logger             *slog.Logger
+	// MaxOutside caps the columns of other programs' consumers (64 unless
+	// set); OutsideGoneAfter removes a column that has been gone that long
+	// (60 s unless set).
+	MaxOutside       int
+	OutsideGoneAfter time.Duration
+	Logger           *slog.Logger
 	// Events receives every event. It is called from rabbitboard's own
 	// goroutines (never the library's frame reader) and must not block.
 	// It is called with locks held, in this order: a receiver's or the
@@ -92,9 +99,14 @@ type Broker struct {
 	pub publisher
 	obs observer
 
-	nodes []node // the URL's nodes, at least one
+	nodes    []node // the URL's nodes, at least one
+	nodesErr error  // why they did not parse
 
 	cluster *Cluster // nil unless JoinCluster made it a replica
+
+	// warn says what other programs cause (undecodable messages, say) at
+	// most once per cause every 10 s.
+	warn *throttle.Logger
 }
 
 // New returns a Broker; Open starts it.
@@ -120,6 +132,12 @@ func New(cfg Config) *Broker {
 	if cfg.PreviewBytes == 0 {
 		cfg.PreviewBytes = 4 << 10
 	}
+	if cfg.MaxOutside == 0 {
+		cfg.MaxOutside = 64
+	}
+	if cfg.OutsideGoneAfter == 0 {
+		cfg.OutsideGoneAfter = time.Minute
+	}
 	if cfg.ObserveQueueLength == 0 {
 		cfg.ObserveQueueLength = 10000
 	}
@@ -139,7 +157,8 @@ func New(cfg Config) *Broker {
 		bindings:  map[string]BindingSpec{},
 		receivers: map[string]*Receiver{},
 	}
-	b.nodes, _ = parseNodes(cfg.URL, cfg.ManagementURL)
+	b.warn = &throttle.Logger{Log: cfg.Logger, Every: 10 * time.Second}
+	b.nodes, b.nodesErr = parseNodes(cfg.URL, cfg.ManagementURL)
 	b.mgmt = newManagement(b.nodes)
 	b.pub.b, b.obs.b = b, b
 	return b
@@ -148,14 +167,19 @@ func New(cfg Config) *Broker {
 // Open starts connecting (and reconnecting for as long as the Broker is
 // open). It returns at once: a broker that is down is retried, not fatal.
 func (b *Broker) Open() error {
+	var mgmtErr *managementURLError
+	if errors.As(b.nodesErr, &mgmtErr) {
+		return mgmtErr
+	}
 	if b.nodes == nil {
 		// The parser's message quotes pieces of the URL, password and all.
 		return errors.New("the AMQP URL does not parse: write it as amqp://user:password@host:5672/vhost (or several, separated by commas), with reserved characters (: / ? # @ % ,) in the user or password percent-encoded")
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
-	b.wg.Add(2)
+	b.wg.Add(3)
 	go b.supervise()
 	go b.watchQueues()
+	go b.obs.tidyTracing()
 	if b.cluster != nil {
 		b.wg.Add(1)
 		go b.cluster.run()
@@ -237,7 +261,7 @@ func (b *Broker) supervise() {
 		backoff, warned, failed = minBackoff, false, 0
 		closed := conn.NotifyClose(make(chan *amqp.Error, 1))
 		rclosed := rconn.NotifyClose(make(chan *amqp.Error, 1))
-		b.mgmt.setBase(n.mgmt)
+		b.mgmt.use(n.mgmt)
 		if b.generation() > 0 {
 			b.reportSurvival(conn)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -21,11 +21,10 @@ import (
 // reachable rabbitboard shows the queues it knows. It asks the management
 // API of the node in use.
 type management struct {
-	vhost, user, password string
-	client                *http.Client
+	vhost string
 
-	mu   sync.Mutex
-	base string // "-": turned off
+	mu  sync.Mutex
+	api endpoint // base "-": turned off
 }
 
 func newManagement(nodes []node) *management {
@@ -33,24 +32,24 @@ func newManagement(nodes []node) *management {
 		return nil
 	}
 	u, _ := amqp.ParseURI(nodes[0].raw)
-	return &management{vhost: u.Vhost, user: u.Username, password: u.Password, client: &http.Client{Timeout: 2 * time.Second}, base: nodes[0].mgmt}
+	return &management{vhost: u.Vhost, api: nodes[0].mgmt}
 }
 
-// setBase moves to the management API of the node in use ("-" when it is
-// turned off: parseNodes gives every node that).
-func (m *management) setBase(base string) {
+// use moves to the management API of the node in use (base "-" when it
+// is turned off: parseNodes gives every node that).
+func (m *management) use(api endpoint) {
 	if m == nil {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.base = base
+	m.api = api
 }
 
-func (m *management) baseURL() string {
+func (m *management) endpoint() endpoint {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.base
+	return m.api
 }
 
 func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
@@ -96,8 +95,15 @@ func (e *statusError) Error() string {
 // do sends one management API request with a JSON body (if any) and
 // decodes a JSON answer into out (if not nil).
 func (m *management) do(ctx context.Context, method, path string, body, out any) error {
-	if m == nil || m.baseURL() == "-" {
+	if m == nil {
 		return fmt.Errorf("management API disabled")
+	}
+	api := m.endpoint()
+	switch {
+	case api.base == "-":
+		return fmt.Errorf("management API disabled")
+	case api.refusal != "":
+		return errors.New(api.refusal)
 	}
 	var rd io.Reader
 	if body != nil {
@@ -107,13 +113,13 @@ func (m *management) do(ctx context.Context, method, path string, body, out any)
 		}
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, m.baseURL()+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, api.base+path, rd)
 	if err != nil {
 		return err
 	}
-	req.SetBasicAuth(m.user, m.password)
+	req.SetBasicAuth(api.user, api.password)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := m.client.Do(req)
+	resp, err := api.client.Do(req)
 	if err != nil {
 		return err
 	}

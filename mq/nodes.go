@@ -1,7 +1,10 @@
 package mq
 
 import (
+	"crypto/tls"
+	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -18,7 +21,19 @@ type node struct {
 	dialURL  string
 	dial     func(network, addr string) (net.Conn, error)
 	addr     string // host:port, as people and the page name the node
-	mgmt     string // its management API's base URL
+	mgmt     endpoint
+}
+
+// endpoint is a node's management API: its base URL ("-": none), the
+// credentials it is asked with, and the client that asks it (over TLS with
+// the AMQP URL's CA, for https).
+type endpoint struct {
+	base, user, password string
+	// refusal, when set, says why no request may go there: the AMQP URL
+	// is amqps and the management URL is not https, so the password would
+	// travel in clear.
+	refusal string
+	client  *http.Client
 }
 
 // SplitURLs splits a comma-separated list of AMQP URLs (a cluster's
@@ -54,13 +69,16 @@ func parseNodes(rawURLs, management string) ([]node, error) {
 		}
 		uri, _ := amqp.ParseURI(raw)
 		n := node{raw: raw, password: uri.Password, dialURL: dialURL, dial: dial, addr: net.JoinHostPort(uri.Host, strconv.Itoa(uri.Port))}
+		given := ""
 		switch {
 		case len(mgmts) == 0:
-			n.mgmt = "http://" + net.JoinHostPort(uri.Host, "15672")
 		case i < len(mgmts):
-			n.mgmt = strings.TrimSuffix(strings.TrimSpace(mgmts[i]), "/")
+			given = mgmts[i]
 		default:
-			n.mgmt = strings.TrimSuffix(strings.TrimSpace(mgmts[len(mgmts)-1]), "/")
+			given = mgmts[len(mgmts)-1]
+		}
+		if n.mgmt, err = managementEndpoint(uri, strings.TrimSpace(given)); err != nil {
+			return nil, err
 		}
 		nodes = append(nodes, n)
 	}
@@ -104,3 +122,61 @@ func (b *Broker) redactErr(text string) string {
 // Nodes is how many node URLs rabbitboard was given: more than one is a
 // cluster.
 func (b *Broker) Nodes() int { return len(b.nodes) }
+
+// managementEndpoint is a node's management API: given ("" derives it
+// from the AMQP URL: http on port 15672, or https on 15671 for amqps),
+// asked with the credentials given in it, else the AMQP URL's.
+func managementEndpoint(uri amqp.URI, given string) (endpoint, error) {
+	e := endpoint{base: given, user: uri.Username, password: uri.Password}
+	if given == "-" {
+		return e, nil
+	}
+	if given == "" {
+		e.base = "http://" + net.JoinHostPort(uri.Host, "15672")
+		if uri.Scheme == "amqps" {
+			e.base = "https://" + net.JoinHostPort(uri.Host, "15671")
+		}
+	}
+	u, err := url.Parse(e.base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return e, &managementURLError{redactURL(e.base)}
+	}
+	if u.User != nil {
+		e.user = u.User.Username()
+		e.password, _ = u.User.Password()
+		u.User = nil
+	}
+	e.base = strings.TrimSuffix(u.String(), "/")
+	if uri.Scheme == "amqps" && u.Scheme != "https" {
+		e.refusal = "rabbitboard reaches RabbitMQ over TLS (amqps), so it sends the password to the management API over https only, and " + e.base + " is http: give --management-url https://" + u.Hostname() + ":15671 (or - to go without it)."
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	if u.Scheme == "https" {
+		conf := &tls.Config{MinVersion: tls.VersionTLS12}
+		if uri.Scheme == "amqps" {
+			if conf, err = tlsConfig(uri); err != nil {
+				return e, err
+			}
+			conf.ServerName = "" // the management URL's host, not the AMQP one's
+		}
+		transport.TLSClientConfig = conf
+	}
+	e.client = &http.Client{Timeout: 2 * time.Second, Transport: transport}
+	return e, nil
+}
+
+// redactURL hides a URL's password.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return "(a URL that does not parse)"
+}
+
+// managementURLError says a management URL does not parse; it names the
+// URL without its password.
+type managementURLError struct{ url string }
+
+func (e *managementURLError) Error() string {
+	return fmt.Sprintf("--management-url %q is not a URL such as http://localhost:15672", e.url)
+}

@@ -1,11 +1,13 @@
 package mq
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -52,6 +54,9 @@ type ObserveEvent struct {
 	Tracing string    `json:"tracing"`
 	Error   string    `json:"error,omitempty"`
 	Skipped int64     `json:"skipped"`
+	// NotShown counts the consumers of other programs beyond the columns'
+	// cap (Config.MaxOutside), as the broker last listed them.
+	NotShown int `json:"not_shown,omitempty"`
 }
 
 // ObservedPublishEvent is a message another program published.
@@ -280,7 +285,15 @@ type outsideReceiver struct {
 	state    ReceiverState
 	counters Counters
 	seq      int64
+	// since is when it appeared, or turned gone.
+	since time.Time
 }
+
+// unlistedFor is how long a column made from a trace may wait for the
+// broker to list its consumer before it turns gone: a basic.get, or a
+// consumer that left before it was listed (the broker lists a new one
+// within its statistics interval, 5 s by default).
+const unlistedFor = 8 * time.Second
 
 func (o *outsideReceiver) info() ReceiverInfo {
 	ack := AckAuto
@@ -307,12 +320,17 @@ func (o *outsideReceiver) countsNow() Counters {
 type observer struct {
 	b *Broker
 
-	mu       sync.Mutex // guards the fields below
-	enabled  bool
-	turnedOn bool // rabbitboard switched the vhost's tracing on
-	tracing  string
-	errText  string
-	skipped  int64
+	mu      sync.Mutex // guards the fields below
+	enabled bool
+	marked  bool // watching under the marker (see tracing.go)
+	shown   bool // enabled, as viewers are told: once the firehose is read
+	tracing string
+	errText string
+	skipped int64
+	// notShown counts the listed consumers beyond the cap; lastPoll is
+	// when the lists were last read.
+	notShown int
+	lastPoll time.Time
 	stop     context.CancelFunc
 	done     chan struct{}
 	outside  map[consumerKey]*outsideReceiver
@@ -353,7 +371,17 @@ func (b *Broker) Observe(ctx context.Context, enabled bool) (ObserveEvent, error
 	// The lists come first, so rabbitboard's own connections are known
 	// before the first copy arrives.
 	o.poll(ctx)
-	go o.run(runCtx)
+	reading := make(chan struct{})
+	go o.run(runCtx, reading)
+	// Watching counts once the firehose is read (and the marker consumed,
+	// so that another rabbitboard stopping now leaves tracing on).
+	select {
+	case <-reading:
+	case <-time.After(o.b.cfg.OpTimeout):
+	}
+	o.mu.Lock()
+	o.shown = o.enabled
+	o.mu.Unlock()
 	o.report()
 	return o.status(), nil
 }
@@ -368,7 +396,7 @@ func (o *observer) status() ObserveEvent {
 	if t == "" {
 		t = TracingUnknown
 	}
-	return ObserveEvent{Type: TypeObserve, Enabled: o.enabled, Tracing: t, Error: o.errText, Skipped: o.skipped}
+	return ObserveEvent{Type: TypeObserve, Enabled: o.shown, Tracing: t, Error: o.errText, Skipped: o.skipped, NotShown: o.notShown}
 }
 
 func (o *observer) report() { o.b.cfg.Events(o.status()) }
@@ -405,11 +433,25 @@ func (o *observer) setVhostTracing(ctx context.Context, on bool) (read, changed 
 func (o *observer) switchTracing(ctx context.Context) error {
 	vh := o.b.mgmt.vhost
 	refused := fmt.Sprintf("Watching other programs needs RabbitMQ's firehose on vhost '%s', and rabbitboard's user may not switch it on. An operator can: rabbitmqctl trace_on -p %s", vh, vh)
-	read, changed, err := o.setVhostTracing(ctx, true)
+	var v vhost
+	err := o.b.mgmt.do(ctx, http.MethodGet, o.vhostPath(), nil, &v)
+	marked := false
+	if err == nil {
+		// Watch under the marker when tracing is off (and this one
+		// switches it on) or a rabbitboard switched it on; not when an
+		// operator did.
+		exists, _ := o.marker()
+		if marked = exists || !v.Tracing; marked && !exists {
+			if err := o.markTracing(); err != nil {
+				return err
+			}
+		}
+	}
+	read, _, err := o.setVhostTracing(ctx, true)
 	switch {
 	case err == nil:
 		o.mu.Lock()
-		o.turnedOn = changed
+		o.marked = marked
 		o.mu.Unlock()
 		o.setTracing(TracingOn, "")
 		return nil
@@ -444,8 +486,8 @@ func (o *observer) setTracing(state, errText string) {
 // the vhost, tracing is switched off again.
 func (o *observer) halt(ctx context.Context, report bool) {
 	o.mu.Lock()
-	stop, done, turnedOn := o.stop, o.done, o.turnedOn
-	o.enabled, o.stop, o.turnedOn = false, nil, false
+	stop, done, marked := o.stop, o.done, o.marked
+	o.enabled, o.shown, o.stop, o.marked = false, false, nil, false
 	var gone []string
 	for _, key := range o.order {
 		gone = append(gone, o.outside[key].id)
@@ -459,28 +501,19 @@ func (o *observer) halt(ctx context.Context, report bool) {
 	for _, id := range gone {
 		o.b.cfg.Events(ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: id})
 	}
-	if turnedOn && !o.othersWatch(ctx) {
-		if _, _, err := o.setVhostTracing(ctx, false); err == nil {
-			o.setTracing(TracingOff, "")
-		}
+	if marked {
+		o.clearMarker(ctx)
 	}
 	if report {
 		o.report()
 	}
 }
 
-// othersWatch says whether another rabbitboard reads the vhost's firehose.
-func (o *observer) othersWatch(ctx context.Context) bool {
-	var qs []QueueInfo
-	if err := o.b.mgmt.get(ctx, "queues", "name", &qs); err != nil {
-		return true // not knowing, leave it on
-	}
-	return slices.ContainsFunc(qs, func(q QueueInfo) bool { return strings.HasPrefix(q.Name, traceQueuePrefix) })
-}
-
 // run reads the firehose while watching is on, through every reconnect.
-func (o *observer) run(ctx context.Context) {
+func (o *observer) run(ctx context.Context, reading chan struct{}) {
 	defer close(o.done)
+	var once sync.Once
+	ready := func() { once.Do(func() { close(reading) }) }
 	// One queue name for the whole run: a channel that breaks is replaced
 	// by one that reads the same queue, where what it held went back.
 	name := traceQueuePrefix + rand.Text()[:12]
@@ -494,7 +527,7 @@ func (o *observer) run(ctx context.Context) {
 			continue
 		}
 		o.poll(ctx) // this connection's name, after a reconnect
-		if err := o.read(ctx, conn, name); err != nil {
+		if err := o.read(ctx, conn, name, ready); err != nil {
 			o.b.log.Warn("reading the firehose failed; trying again", "error", err)
 			o.mu.Lock()
 			o.errText = err.Error()
@@ -510,7 +543,7 @@ func (o *observer) run(ctx context.Context) {
 
 // read declares the bounded queue of firehose copies and reads it until
 // watching stops or the channel goes.
-func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string) error {
+func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string, ready func()) error {
 	ch, err := conn.Channel()
 	if err != nil {
 		return explain(err)
@@ -548,11 +581,20 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string)
 	if err != nil {
 		return explain(err)
 	}
+	o.mu.Lock()
+	marked := o.marked
+	o.mu.Unlock()
+	if marked {
+		if err := watchUnderMarker(ch); err != nil {
+			return explain(err)
+		}
+	}
+	ready()
 	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var last uint64
-	pending := 0
+	pending, ticks := 0, 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -564,6 +606,9 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string)
 			return ErrUnavailable
 		case <-tick.C:
 			o.poll(ctx)
+			if ticks++; marked && ticks%5 == 0 {
+				o.keepTracingOn(ctx)
+			}
 			if n, err := ch.QueuePurge(skipped, false); err == nil && n > 0 {
 				o.mu.Lock()
 				o.skipped += int64(n)
@@ -605,16 +650,24 @@ func (o *observer) poll(ctx context.Context) {
 		names[c.Name] = connectionLabel(c, mgmtChannelDetails{})
 	}
 	var changed []ReceiverInfo
+	var removed []string
+	now := time.Now()
 	o.mu.Lock()
 	if !o.enabled {
 		o.mu.Unlock()
 		return
 	}
-	o.own, o.names, o.confirmed = own, names, map[string]bool{}
-	for key, oc := range outside {
+	o.own, o.names, o.confirmed, o.lastPoll = own, names, map[string]bool{}, now
+	keys := slices.SortedFunc(maps.Keys(outside), compareKeys)
+	notShown := 0
+	for _, key := range keys {
+		oc := outside[key]
 		r, ok := o.outside[key]
 		if !ok {
-			r = o.addLocked(key)
+			if r = o.addLocked(key); r == nil {
+				notShown++
+				continue
+			}
 		}
 		if r.state != StateConsuming || !reflect.DeepEqual(r.consumer, oc) {
 			r.consumer, r.state = oc, StateConsuming
@@ -622,22 +675,48 @@ func (o *observer) poll(ctx context.Context) {
 		}
 	}
 	for key, r := range o.outside {
-		if _, ok := outside[key]; !ok && r.state == StateConsuming && !r.provisional() {
-			r.state = StateGone
+		_, listed := outside[key]
+		switch {
+		case r.state == StateGone && now.Sub(r.since) > o.b.cfg.OutsideGoneAfter:
+			removed = append(removed, r.id)
+			delete(o.outside, key)
+		case r.state == StateConsuming && !listed && (!r.provisional() || now.Sub(r.since) > unlistedFor):
+			r.state, r.since = StateGone, now
 			r.consumer.Unacked = 0
 			changed = append(changed, r.info())
 		}
 	}
+	if len(removed) > 0 {
+		o.order = slices.DeleteFunc(o.order, func(k consumerKey) bool { return o.outside[k] == nil })
+	}
+	report := o.notShown != notShown
+	o.notShown = notShown
 	o.mu.Unlock()
+	for _, id := range removed {
+		o.b.cfg.Events(ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: id})
+	}
+	if report {
+		o.report()
+	}
 	for _, info := range changed {
 		o.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: info})
 	}
 }
 
-// addLocked makes a column for a consumer the trace or the lists named.
+// compareKeys orders consumers by queue, connection and channel: columns
+// appear in that order.
+func compareKeys(a, b consumerKey) int {
+	return cmp.Or(cmp.Compare(a.Queue, b.Queue), cmp.Compare(a.Connection, b.Connection), cmp.Compare(a.Channel, b.Channel))
+}
+
+// addLocked makes a column for a consumer the trace or the lists named;
+// nil when the columns of other programs are at their cap.
 func (o *observer) addLocked(key consumerKey) *outsideReceiver {
+	if len(o.outside) >= o.b.cfg.MaxOutside {
+		return nil
+	}
 	o.nextID++
-	r := &outsideReceiver{id: o.b.idPrefix() + "o" + strconv.Itoa(o.nextID), replica: o.b.cfg.Replica, state: StateConsuming,
+	r := &outsideReceiver{id: o.b.idPrefix() + "o" + strconv.Itoa(o.nextID), replica: o.b.cfg.Replica, state: StateConsuming, since: time.Now(),
 		consumer: outsideConsumer{Key: key, Name: o.names[key.Connection]}}
 	if r.consumer.Name == "" {
 		r.consumer.Name = addressLabel(key.Connection)
@@ -681,13 +760,21 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 		return
 	}
 	key := consumerKey{t.Connection, t.Channel, t.Queue}
-	if !known {
-		o.poll(ctx) // a consumer the lists did not show yet
+	o.mu.Lock()
+	fresh := time.Since(o.lastPoll) < 500*time.Millisecond
+	o.mu.Unlock()
+	if !known && !fresh {
+		o.poll(ctx) // a consumer the lists did not show yet (at most twice a second)
 	}
 	o.mu.Lock()
 	r, listed := o.outside[key]
 	if !listed {
 		r = o.addLocked(key) // not a listed consumer (yet): a basic.get, or one too new
+	}
+	if r == nil { // beyond the columns' cap: counted, not shown
+		o.skipped++
+		o.mu.Unlock()
+		return
 	}
 	r.seq++
 	r.counters.Received++

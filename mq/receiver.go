@@ -488,7 +488,7 @@ func (r *Receiver) take(d amqp.Delivery) {
 	seq := r.seq
 	r.mu.Unlock()
 	if undecodable != "" {
-		r.b.log.Warn("a message's headers could not be decoded", "receiver", r.id, "queue", r.spec.Queue, "seq", seq, "reason", undecodable)
+		r.b.warn.Warn("undecodable "+r.spec.Queue, "a message's headers could not be decoded", "receiver", r.id, "queue", r.spec.Queue, "seq", seq, "reason", undecodable)
 		if r.spec.Ack == AckManual {
 			_ = r.settle(d.DeliveryTag, OutcomeReject, false) // a failure is reported as the channel's loss
 		}

@@ -2,10 +2,10 @@ package mq
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"crypto/rand"
 	"strings"
 	"sync"
 	"sync/atomic"

@@ -35,9 +35,14 @@ let frameRequested = false;
 window.rabbitboard = { state, events: 0, renders: 0 }; // for tests and the curious
 
 // t returns a sentence of the server's catalogue with its {values} filled in.
+// A name from the broker is isolated in the sentence (U+2068 ... U+2069),
+// so right-to-left or bidi-control characters in it cannot reorder the
+// words around it.
 function t(key, values) {
   let s = TEXT[key] ?? key;
-  for (const [k, v] of Object.entries(values || {})) s = s.replaceAll("{" + k + "}", String(v));
+  for (const [k, v] of Object.entries(values || {})) {
+    s = s.replaceAll("{" + k + "}", typeof v === "string" ? "\u2068" + v + "\u2069" : String(v));
+  }
   return s;
 }
 
@@ -365,6 +370,7 @@ function renderObserve() {
   fill(panel, {
     status: t(o.enabled ? "observe.on" : "observe.off"), error: o.error || "",
     skipped: o.skipped ? t("observe.skipped", { n: o.skipped }) : "",
+    not_shown: o.not_shown ? t("observe.not_shown", { n: o.not_shown }) : "",
     button: t(o.enabled ? "observe.stop" : "observe.start"), want: String(!o.enabled),
   });
   const lines = state.observed.map((p) => fill(clone("tpl-observed"), { line: observedLine(p) })).reverse();

@@ -1,0 +1,111 @@
+package mq
+
+import (
+	"context"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Tracing is left as rabbitboard found it, even after a crash and with
+// several rabbitboards watching one vhost. The one that switches the
+// firehose on first declares a durable marker queue; every rabbitboard
+// that watches under the marker consumes from it (nothing is ever
+// published there), so the marker's consumer count is the number of
+// rabbitboards watching, and one that dies, SIGKILL included, stops
+// consuming with its connection. Whoever stops watching, or starts without
+// watching, and finds the marker with no consumer switches tracing off and
+// then deletes the marker (if unused: one that started watching meanwhile
+// keeps it, and switches tracing back on at its next look). Tracing that
+// was on without a marker was an operator's choice, and stays.
+const tracingMarker = traceQueuePrefix + "switched-on"
+
+// markTracing declares the marker, before tracing is switched on: a crash
+// in between leaves a marker that the next rabbitboard clears.
+func (o *observer) markTracing() error {
+	return o.b.withChannel(func(ch *amqp.Channel) error {
+		_, err := ch.QueueDeclare(tracingMarker, true, false, false, false, nil)
+		return err
+	})
+}
+
+// marker says whether the marker exists, and how many watch under it.
+func (o *observer) marker() (exists bool, watchers int) {
+	_ = o.b.withChannel(func(ch *amqp.Channel) error {
+		q, err := ch.QueueDeclarePassive(tracingMarker, true, false, false, false, nil)
+		exists, watchers = err == nil, q.Consumers
+		return err
+	})
+	return exists, watchers
+}
+
+// watchUnderMarker consumes from the marker on ch, the channel that reads
+// the firehose, for as long as it reads.
+func watchUnderMarker(ch *amqp.Channel) error {
+	if _, err := ch.QueueDeclare(tracingMarker, true, false, false, false, nil); err != nil {
+		return err
+	}
+	_, err := ch.Consume(tracingMarker, "", true, false, false, false, nil)
+	return err
+}
+
+// clearMarker switches tracing off when the marker says rabbitboard
+// switched it on and nobody watches any more.
+func (o *observer) clearMarker(ctx context.Context) {
+	exists, watchers := o.marker()
+	if !exists || watchers > 0 {
+		return
+	}
+	if _, _, err := o.setVhostTracing(ctx, false); err != nil {
+		o.b.log.Warn("could not switch the vhost's tracing off", "vhost", o.b.mgmt.vhost, "error", err)
+		return
+	}
+	o.setTracing(TracingOff, "")
+	o.b.log.Info("switched the vhost's tracing off: no rabbitboard watches it any more", "vhost", o.b.mgmt.vhost)
+	_ = o.b.withChannel(func(ch *amqp.Channel) error {
+		_, err := ch.QueueDelete(tracingMarker, true, false, false)
+		return err
+	})
+}
+
+// tidyTracing runs once, when the broker first answers: a rabbitboard
+// that watched and died may have left tracing on, and the last one to
+// leave clears it; tracing on with nobody watching is said in the log.
+func (o *observer) tidyTracing() {
+	defer o.b.wg.Done()
+	select {
+	case <-o.b.ctx.Done():
+		return
+	case <-o.b.readyChan():
+	}
+	o.mu.Lock()
+	watching := o.enabled
+	o.mu.Unlock()
+	if watching {
+		return
+	}
+	ctx, cancel := context.WithTimeout(o.b.ctx, 2*o.b.cfg.OpTimeout)
+	defer cancel()
+	o.clearMarker(ctx)
+	var v vhost
+	if o.b.mgmt.do(ctx, "GET", o.vhostPath(), nil, &v) == nil && v.Tracing {
+		o.mu.Lock()
+		if !o.enabled {
+			o.tracing = TracingOn
+		}
+		o.mu.Unlock()
+		o.report()
+		vh := o.b.mgmt.vhost
+		o.b.log.Warn("RabbitMQ's firehose is on for this vhost and no rabbitboard watches: it slows the broker about threefold. Switch it off with: rabbitmqctl trace_off -p "+vh, "vhost", vh)
+	}
+}
+
+// keepTracingOn switches tracing on again if it went off while this
+// rabbitboard watches under the marker: the last of several to stop may
+// have switched it off just as this one started.
+func (o *observer) keepTracingOn(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, o.b.cfg.OpTimeout)
+	defer cancel()
+	if _, changed, err := o.setVhostTracing(ctx, true); err == nil && changed {
+		o.b.log.Info("switched the vhost's tracing on again: it went off while rabbitboard watched", "vhost", o.b.mgmt.vhost)
+	}
+}
