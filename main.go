@@ -228,6 +228,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	srv = web.New(wc)
 	if err := srv.Open(); err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%s is already in use (another rabbitboard, perhaps): choose another address with --addr, e.g. --addr 127.0.0.1:8081", c.addr)
+		}
 		return err
 	}
 	if cluster != nil {
@@ -245,10 +248,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if c.publicURL != "" {
 		link = strings.TrimSuffix(c.publicURL, "/")
 	}
-	if generated {
-		// Said once, to whoever started the dashboard, never logged.
-		fmt.Fprintf(stdout, "\nThe presenter opens this link to control the dashboard; others open it without ?token= to watch:\n    %s/?token=%s\n\n", link, c.access.Token)
-	}
+	greet(stdout, link, c, generated)
 
 	watching := make(chan struct{})
 	go func() {
@@ -264,6 +264,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	shutdown, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
 	return errors.Join(srv.Close(shutdown), viewers.Close(shutdown), broker.Close(shutdown))
+}
+
+// greet says to the person at the terminal where to open the dashboard,
+// what it is connected to and how to watch their own programs. The
+// generated token is said here once, never logged.
+func greet(stdout io.Writer, link string, c config, generated bool) {
+	fmt.Fprintf(stdout, "\nrabbitboard is running: open %s\n", link)
+	if generated {
+		fmt.Fprintf(stdout, "The presenter opens this link to control the dashboard; others open it without ?token= to watch:\n    %s/?token=%s\n", link, c.access.Token)
+	}
+	fmt.Fprintf(stdout, "RabbitMQ: %s\n", mq.Redact(c.amqpURL))
+	if c.observe {
+		fmt.Fprintln(stdout, "Watching other programs: run the tutorial's programs and their consumers appear as columns.")
+	} else {
+		fmt.Fprintln(stdout, "To see your own programs (the tutorial's send.py, worker.py...) too, start with --observe or press Watch other programs.")
+	}
+	fmt.Fprintln(stdout)
 }
 
 // serveProfiles serves net/http/pprof's profiles on addr until stop.
@@ -284,8 +301,10 @@ func serveProfiles(addr string, log *slog.Logger) (stop func(), err error) {
 }
 
 // observeWhenConnected starts watching other programs once the broker
-// answers; it gives up when the broker's user may not switch tracing on.
+// and its management API answer, saying once what is missing meanwhile;
+// it gives up when the broker's user may not switch tracing on.
 func observeWhenConnected(ctx context.Context, broker *mq.Broker, log *slog.Logger) {
+	said := false
 	for ctx.Err() == nil {
 		if broker.State().State == mq.BrokerConnected {
 			_, err := broker.Observe(ctx, true)
@@ -297,6 +316,10 @@ func observeWhenConnected(ctx context.Context, broker *mq.Broker, log *slog.Logg
 			if errors.As(err, &me) && me.Code == mq.CodeAccessRefused {
 				log.Warn("cannot watch other programs", "error", err)
 				return
+			}
+			if errors.As(err, &me) && me.Code == mq.CodeManagementUnavailable && !said {
+				log.Warn("not watching other programs yet: " + me.Message)
+				said = true
 			}
 		}
 		select {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os/exec"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -488,5 +489,22 @@ func TestObserveUnderLoad(t *testing.T) {
 	}
 	if peakRSS-before > 64<<20 {
 		t.Fatalf("memory grew from %d MiB to %d MiB while watching", before>>20, peakRSS>>20)
+	}
+}
+
+// The terminal greets a person: where to open the dashboard, what it is
+// connected to, how to watch their own programs; a port in use says which
+// flag picks another.
+func TestTerminalGreeting(t *testing.T) {
+	d := startBinary(t, "--addr", "127.0.0.1:0")
+	addr := strings.TrimPrefix(d.URL, "http://")
+	for _, want := range []string{"rabbitboard is running: open " + d.URL + "\n", "RabbitMQ: amqp://guest:xxxxx@localhost:5672/\n", "start with --observe"} {
+		if !strings.Contains(d.Log.String(), want) {
+			t.Fatalf("the terminal does not say %q:\n%s", want, d.Log.String())
+		}
+	}
+	out, err := exec.Command(d.Cmd.Path, "--addr", addr).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), addr+" is already in use") || !strings.Contains(string(out), "--addr") {
+		t.Fatalf("a second rabbitboard on %s: %v\n%s", addr, err, out)
 	}
 }

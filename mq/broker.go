@@ -216,6 +216,13 @@ func (b *Broker) Close(ctx context.Context) error {
 		b.wg.Wait()
 		close(done)
 	}()
+	defer func() { // the management APIs' idle keep-alive connections
+		for _, n := range b.nodes {
+			if n.mgmt.client != nil {
+				n.mgmt.client.CloseIdleConnections()
+			}
+		}
+	}()
 	select {
 	case <-done:
 		return nil

@@ -276,7 +276,7 @@ func TestRefusalsKeepConnection(t *testing.T) {
 		msg  string
 	}{
 		{"redeclare durable", func() error { _, err := b.DeclareQueue(QueueSpec{Name: q, Durable: true}); return err },
-			"PRECONDITION_FAILED", "The queue '" + q + "' already exists with durable = 'false', but you asked for 'true'."},
+			"PRECONDITION_FAILED", "The queue '" + q + "' is not durable; this asks for one that is durable."},
 		{"reserved name", func() error { _, err := b.DeclareQueue(QueueSpec{Name: "amq.mine"}); return err },
 			"ACCESS_REFUSED", "The name 'amq.mine' starts with 'amq.', which RabbitMQ keeps for itself: choose another queue name."},
 		{"missing queue", func() error { _, err := b.PurgeQueue("rb-test-no-such-queue"); return err },

@@ -25,6 +25,9 @@ const (
 	CodeInternal     Code = "internal"
 	// CodeNotOwned: a control call for another program's consumer.
 	CodeNotOwned Code = "not_owned"
+	// CodeManagementUnavailable: the broker answers, its management
+	// plugin (needed to watch other programs) does not.
+	CodeManagementUnavailable Code = "management_unavailable"
 	// CodeConflict is a request that does not fit the receiver's mode; it
 	// answers 409 with code invalid_input.
 	CodeConflict Code = "conflict"
@@ -94,9 +97,8 @@ func explain(err error) error {
 	switch {
 	case ae.Code == amqp.PreconditionFailed && inequivalentArg.MatchString(text):
 		m := inequivalentArg.FindStringSubmatch(text)
-		msg = fmt.Sprintf("The %s '%s' already exists with %s = %s, but you asked for %s. "+
-			"RabbitMQ never changes an existing %s: declare it with the same settings, or delete it first and declare it again.",
-			m[2], m[3], m[1], m[5], m[4], m[2])
+		msg = differs(m[2], m[3], m[1], brokerValue(m[4]), brokerValue(m[5])) +
+			fmt.Sprintf(" RabbitMQ never changes an existing %s: declare it with the same settings, or delete it first and declare it again.", m[2])
 	case ae.Code == amqp.AccessRefused && reservedName.MatchString(text):
 		m := reservedName.FindStringSubmatch(text)
 		msg = fmt.Sprintf("The name '%s' starts with 'amq.', which RabbitMQ keeps for itself: choose another %s name.", m[2], m[1])
@@ -115,6 +117,58 @@ func explain(err error) error {
 		return &Error{CodeUnavailable, "The connection to RabbitMQ broke (" + text + "); rabbitboard is reconnecting."}
 	}
 	return &Error{name, msg}
+}
+
+// brokerValue reads a value as the broker's refusal quotes it ("none",
+// "'true'", "the value 'quorum' of type 'longstr'"): "" for none.
+func brokerValue(s string) string {
+	if m := quotedValue.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	if s == "none" {
+		return ""
+	}
+	return strings.Trim(s, "'")
+}
+
+var quotedValue = regexp.MustCompile(`^the value '(.*)' of type '[^']*'$`)
+
+// differs says in plain words how an existing queue or exchange differs
+// from what was asked: never the broker's type names.
+func differs(kind, name, setting, asked, current string) string {
+	switch setting {
+	case "x-queue-type":
+		return fmt.Sprintf("The queue '%s' is %s; this asks for %s.", name, queueType(current), queueType(asked))
+	case "durable", "auto_delete", "exclusive", "internal":
+		word := map[string]string{"durable": "durable", "auto_delete": "auto-delete", "exclusive": "exclusive", "internal": "internal"}[setting]
+		is, not := word, "not "+word
+		if current != "true" {
+			is, not = not, word
+		}
+		return fmt.Sprintf("The %s '%s' is %s; this asks for one that is %s.", kind, name, is, not)
+	case "type":
+		return fmt.Sprintf("The exchange '%s' is a %s exchange; this asks for a %s one.", name, current, asked)
+	}
+	return fmt.Sprintf("The %s '%s' has %s %s; this asks for %s.", kind, name, setting, orNone(current), orNone(asked))
+}
+
+func queueType(t string) string {
+	switch t {
+	case "", "classic":
+		return "a classic queue"
+	case "quorum":
+		return "a quorum queue (as the official tutorials declare theirs)"
+	case "stream":
+		return "a stream"
+	}
+	return "a queue of type " + t
+}
+
+func orNone(v string) string {
+	if v == "" {
+		return "none"
+	}
+	return v
 }
 
 func replyName(code int) Code {

@@ -276,46 +276,6 @@ func traceProperties(p amqp.Table) (Properties, amqp.Table) {
 	return props, headers
 }
 
-// outsideReceiver is a consumer of another program, shown as a column.
-type outsideReceiver struct {
-	id       string
-	replica  string
-	colour   int
-	consumer outsideConsumer
-	state    ReceiverState
-	counters Counters
-	seq      int64
-	// since is when it appeared, or turned gone.
-	since time.Time
-}
-
-// unlistedFor is how long a column made from a trace may wait for the
-// broker to list its consumer before it turns gone: a basic.get, or a
-// consumer that left before it was listed (the broker lists a new one
-// within its statistics interval, 5 s by default).
-const unlistedFor = 8 * time.Second
-
-func (o *outsideReceiver) info() ReceiverInfo {
-	ack := AckAuto
-	if o.consumer.AckRequired {
-		ack = AckManual
-	}
-	return ReceiverInfo{
-		ID: o.id, Kind: KindOutside, Colour: o.colour, State: o.state, Counters: o.countsNow(), Replica: o.replica,
-		ReceiverSpec: ReceiverSpec{Queue: o.consumer.Key.Queue, Name: o.consumer.Name, Prefetch: o.consumer.Prefetch, Ack: ack},
-		Client:       o.consumer.Client, Connection: o.consumer.Key.Connection, Channel: o.consumer.Key.Channel,
-		ConsumerTag: strings.Join(o.consumer.Tags, " "),
-	}
-}
-
-// countsNow are the counts as traced, with unacked as the broker's channel
-// statistics last said.
-func (o *outsideReceiver) countsNow() Counters {
-	c := o.counters
-	c.Unacked = o.consumer.Unacked
-	return c
-}
-
 // observer watches other programs while it is enabled.
 type observer struct {
 	b *Broker
@@ -435,6 +395,11 @@ func (o *observer) switchTracing(ctx context.Context) error {
 	refused := fmt.Sprintf("Watching other programs needs RabbitMQ's firehose on vhost '%s', and rabbitboard's user may not switch it on. An operator can: rabbitmqctl trace_on -p %s", vh, vh)
 	var v vhost
 	err := o.b.mgmt.do(ctx, http.MethodGet, o.vhostPath(), nil, &v)
+	if err != nil && !isRefusal(err) {
+		msg := managementMissing(o.b.mgmt.endpoint(), err)
+		o.setTracing(TracingUnknown, msg)
+		return &Error{CodeManagementUnavailable, msg}
+	}
 	marked := false
 	if err == nil {
 		// Watch under the marker when tracing is off (and this one
@@ -462,8 +427,9 @@ func (o *observer) switchTracing(ctx context.Context) error {
 		o.setTracing(TracingOff, refused)
 		return &Error{CodeAccessRefused, refused}
 	case !read:
-		o.setTracing(TracingUnknown, "")
-		return &Error{CodeUnavailable, "rabbitboard reads other programs' messages through RabbitMQ's firehose, which it switches on through the management plugin; that did not answer (" + err.Error() + ")."}
+		msg := managementMissing(o.b.mgmt.endpoint(), err)
+		o.setTracing(TracingUnknown, msg)
+		return &Error{CodeManagementUnavailable, msg}
 	}
 	o.setTracing(TracingOff, refused)
 	return &Error{CodeUnavailable, refused + " (" + err.Error() + ")"}
@@ -651,6 +617,7 @@ func (o *observer) poll(ctx context.Context) {
 	}
 	var changed []ReceiverInfo
 	var removed []string
+	var settled []SettledEvent
 	now := time.Now()
 	o.mu.Lock()
 	if !o.enabled {
@@ -673,6 +640,7 @@ func (o *observer) poll(ctx context.Context) {
 			r.consumer, r.state = oc, StateConsuming
 			changed = append(changed, r.info())
 		}
+		settled = append(settled, r.reconcile(now)...)
 	}
 	for key, r := range o.outside {
 		_, listed := outside[key]
@@ -682,9 +650,9 @@ func (o *observer) poll(ctx context.Context) {
 			delete(o.outside, key)
 		case r.state == StateConsuming && !listed && (!r.provisional() || now.Sub(r.since) > unlistedFor):
 			r.state, r.since = StateGone, now
-			r.consumer.Unacked = 0
 			changed = append(changed, r.info())
 		}
+		settled = append(settled, r.settleLeft(now)...)
 	}
 	if len(removed) > 0 {
 		o.order = slices.DeleteFunc(o.order, func(k consumerKey) bool { return o.outside[k] == nil })
@@ -697,6 +665,9 @@ func (o *observer) poll(ctx context.Context) {
 	}
 	if report {
 		o.report()
+	}
+	for _, ev := range settled {
+		o.b.cfg.Events(ev)
 	}
 	for _, info := range changed {
 		o.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: info})
@@ -766,6 +737,9 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 	if !known && !fresh {
 		o.poll(ctx) // a consumer the lists did not show yet (at most twice a second)
 	}
+	if !known {
+		o.nameOf(ctx, t.Connection) // its name as every other line says it
+	}
 	o.mu.Lock()
 	r, listed := o.outside[key]
 	if !listed {
@@ -776,13 +750,15 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 		o.mu.Unlock()
 		return
 	}
-	r.seq++
-	r.counters.Received++
-	if !r.consumer.AckRequired && !r.provisional() {
-		r.counters.Acked++
+	now := time.Now()
+	var settled []SettledEvent
+	if t.Redelivered { // taken back from whoever held it
+		settled = o.takenBackLocked(t.Queue, bodyHash(d.Body))
 	}
+	r.seq++
+	settled = append(settled, r.delivered(r.seq, d.Body, now)...)
 	ev := DeliveryEvent{Type: TypeDelivery, Receiver: r.id, Queue: t.Queue, Seq: r.seq, Redelivered: t.Redelivered,
-		Exchange: t.Exchange, RoutingKey: t.RoutingKey, Content: content, Get: r.provisional(), At: time.Now().UTC(), Counters: EventCounters(r.countsNow())}
+		Exchange: t.Exchange, RoutingKey: t.RoutingKey, Content: content, Get: r.provisional(), At: now.UTC(), Counters: EventCounters(r.countsNow())}
 	var added ReceiverInfo
 	if !listed {
 		added = r.info()
@@ -791,7 +767,28 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 	if !listed {
 		o.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: added})
 	}
+	for _, e := range settled {
+		o.b.cfg.Events(e)
+	}
 	o.b.cfg.Events(ev)
+}
+
+// takenBackLocked settles as requeued the card of a message delivered
+// again: whoever held it (a consumer that left, or one that gave it back)
+// holds it no more. Columns that left are looked at first.
+func (o *observer) takenBackLocked(queue string, body uint64) []SettledEvent {
+	for _, gone := range []bool{true, false} {
+		for _, key := range o.order {
+			r := o.outside[key]
+			if key.Queue != queue || (r.state == StateGone) != gone {
+				continue
+			}
+			if ev, ok := r.takenBack(body); ok {
+				return []SettledEvent{ev}
+			}
+		}
+	}
+	return nil
 }
 
 // isRabbitboard makes sure a connection the last lists called a
@@ -853,9 +850,6 @@ func addressLabel(connection string) string {
 	client, _, _ := strings.Cut(connection, " -> ")
 	return "client " + client
 }
-
-// provisional: traced, but not (yet) in the broker's consumer list.
-func (r *outsideReceiver) provisional() bool { return len(r.consumer.Tags) == 0 }
 
 // outsideInfos lists the outside receivers in the order they appeared.
 func (o *observer) outsideInfos() []ReceiverInfo {

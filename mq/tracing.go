@@ -109,3 +109,15 @@ func (o *observer) keepTracingOn(ctx context.Context) {
 		o.b.log.Info("switched the vhost's tracing on again: it went off while rabbitboard watched", "vhost", o.b.mgmt.vhost)
 	}
 }
+
+// managementMissing says why watching cannot start without the management
+// API, and the one command that fixes it.
+func managementMissing(api endpoint, err error) string {
+	if api.base == "-" {
+		return "Watching other programs needs RabbitMQ's management API, and rabbitboard was started without it (--management-url -). Start it with the management API's URL."
+	}
+	if api.refusal != "" {
+		return api.refusal
+	}
+	return "Watching other programs needs RabbitMQ's management plugin, and nothing answers at " + api.base + ". On the broker's machine run: rabbitmq-plugins enable rabbitmq_management (rabbitboard keeps trying, and starts watching once it answers)."
+}

@@ -35,13 +35,15 @@ let frameRequested = false;
 window.rabbitboard = { state, events: 0, renders: 0 }; // for tests and the curious
 
 // t returns a sentence of the server's catalogue with its {values} filled in.
-// A name from the broker is isolated in the sentence (U+2068 ... U+2069),
-// so right-to-left or bidi-control characters in it cannot reorder the
-// words around it.
+// A value holding right-to-left letters or bidi controls (a name from the
+// broker, say) is isolated in the sentence (U+2068 ... U+2069), so it
+// cannot reorder the words around it.
+const BIDI = /[\u0590-\u08FF\u200E\u200F\u202A-\u202E\u2066-\u2069\uFB1D-\uFDFF\uFE70-\uFEFF]/;
 function t(key, values) {
   let s = TEXT[key] ?? key;
   for (const [k, v] of Object.entries(values || {})) {
-    s = s.replaceAll("{" + k + "}", typeof v === "string" ? "\u2068" + v + "\u2069" : String(v));
+    const text = String(v);
+    s = s.replaceAll("{" + k + "}", BIDI.test(text) ? "\u2068" + text + "\u2069" : text);
   }
   return s;
 }
@@ -522,7 +524,7 @@ const columns = new Map(); // receiver id -> { root, head, list, older }
 // server's displayState does: a manual receiver holding messages while
 // consuming is working on them.
 function displayState(r) {
-  return r.ack === "manual" && r.unacked > 0 && r.state === "consuming" ? "working" : r.state;
+  return r.ack === "manual" && r.unacked > 0 && r.state === "consuming" && r.kind !== "outside" ? "working" : r.state;
 }
 
 function renderReceiver(id) {
@@ -549,9 +551,10 @@ function renderReceiver(id) {
   const els = [];
   for (let i = cards.length - 1; i >= 0; i--) {
     const d = cards[i];
-    if (!d.el || d.drawn !== (d.settled || "")) {
+    const drawn = (d.settled || "") + (isGet(r, d) ? " get" : "");
+    if (!d.el || d.drawn !== drawn) {
       d.el = renderCard(r, d);
-      d.drawn = d.settled || "";
+      d.drawn = drawn;
     }
     els.push(d.el);
   }
@@ -580,14 +583,18 @@ function cardTimings(r, cards) {
       prevEnd = d.settledAt || prevEnd;
       if (d.timedEl === d.el) continue; // said once on this card: it no longer changes
       const took = (((d.settledAt || start) - start) / 1000).toFixed(1);
-      if (!d.settledAt) text = d.settled; // settled before this page saw it
+      if (r.kind === "outside") text = d.settled === "requeued" ? t("timing.taken_back") : d.settledAt ? t("timing.done_about", { s: took }) : t("timing.done");
+      else if (!d.settledAt) text = d.settled; // settled before this page saw it
       else if (r.ack === "interactive") text = t("timing.decided", { outcome: d.settled, s: took });
       else text = t("timing.worked", { s: took, outcome: d.settled });
       setTiming(d, text);
       d.timedEl = d.el;
       continue;
-    } else if (r.ack === "auto") {
+    } else if (r.ack === "auto" && !(r.kind === "outside" && !r.consumer_tag)) {
       text = t("timing.auto");
+    } else if (r.kind === "outside") {
+      // Another program's: what is known is that it was delivered.
+      timers.push({ d, start: d.arrived, key: "timing.delivered" });
     } else if (r.state !== "consuming") {
       text = t("timing.held", { state: t("state." + r.state) });
     } else if (r.ack === "interactive") {
@@ -694,6 +701,13 @@ function syncList(list, els) {
   list.replaceChildren(...els);
 }
 
+// isGet says whether a card is marked basic.get: traced before the broker
+// listed a consumer for it, and still no consumer of that channel and queue
+// explains it (as the server's isGet).
+function isGet(r, d) {
+  return !!d.get && !r.consumer_tag;
+}
+
 function renderCard(r, d) {
   const outcome = d.settled || "";
   const card = paths(clone("tpl-card"), { id: r.id, tag: d.delivery_tag });
@@ -701,7 +715,7 @@ function renderCard(r, d) {
   card.classList.toggle("redelivered", !!d.redelivered);
   card.classList.replace("settled-", "settled-" + outcome);
   fill(card, {
-    seq: t("card.seq", { seq: d.seq }), tag: d.delivery_tag ? t("card.tag", { tag: d.delivery_tag }) : "", get: !!d.get,
+    seq: t("card.seq", { seq: d.seq }), tag: d.delivery_tag ? t("card.tag", { tag: d.delivery_tag }) : "", get: isGet(r, d),
     redelivered: !!d.redelivered, outcome, body: d.body + (d.truncated ? "…" : ""),
     undecodable: d.undecodable || "", summary: t("card.summary", { ...d, encoding: d.encoding || "text" }),
     controls: r.ack === "interactive" && !outcome,

@@ -74,10 +74,11 @@ func columnView(l Lang, r mq.ReceiverInfo, presenter bool) ColumnView {
 }
 
 // displayState is the receiver's state as the column says it: a manual
-// receiver holding messages while consuming is working on them. (The
+// receiver of rabbitboard's holding messages while consuming is working on
+// them (another program's is only known to hold them). (The
 // page's script says it the same way, in displayState.)
 func displayState(r mq.ReceiverInfo) string {
-	if r.Ack == mq.AckManual && r.Unacked > 0 && r.State == mq.StateConsuming {
+	if r.Ack == mq.AckManual && r.Unacked > 0 && r.State == mq.StateConsuming && r.Kind != mq.KindOutside {
 		return "working"
 	}
 	return string(r.State)
@@ -104,10 +105,15 @@ func cardView(l Lang, r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome,
 	return CardView{
 		ID: r.ID, Receiver: r.Name, Tag: itoa(d.DeliveryTag), Seq: itoa(d.Seq), Body: cardBody(d), Undecodable: d.Undecodable,
 		Summary:     l.T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", cmp.Or(d.Encoding, "text")),
-		Redelivered: d.Redelivered, Get: d.Get, Outcome: outcome, Props: props(l, d),
+		Redelivered: d.Redelivered, Get: isGet(r, d), Outcome: outcome, Props: props(l, d),
 		Controls: presenter && r.Ack == mq.AckInteractive && outcome == "",
 	}
 }
+
+// isGet says whether a card is marked basic.get: traced before the broker
+// listed a consumer for it, and still no consumer of that channel and queue
+// explains it (as the script's isGet).
+func isGet(r mq.ReceiverInfo, d mq.DeliveryEvent) bool { return d.Get && r.ConsumerTag == "" }
 
 // cardBody marks a body cut short with "…", as the script does.
 func cardBody(d mq.DeliveryEvent) string {

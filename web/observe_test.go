@@ -172,14 +172,30 @@ func TestObserveTutorialWorkers(t *testing.T) {
 	if slices.Equal(byColumn[columns[0].ID], byColumn[columns[1].ID]) {
 		t.Fatalf("both columns hold %v", byColumn[columns[0].ID])
 	}
-	testkit.WaitFor(t, 20*time.Second, "unacked back to 0", func() bool {
+	// Once they are done, each column says so: acked = received, unacked
+	// 0, within the statistics' interval and 2 s; every card is settled,
+	// done (never left "working").
+	finished := time.Now()
+	testkit.WaitFor(t, 8*time.Second, "acked 3 and unacked 0 in each column", func() bool {
 		for _, c := range s.outsideOn(t, q, 2) {
-			if c.Unacked != 0 || c.Received != 3 {
+			if c.Unacked != 0 || c.Received != 3 || c.Acked != 3 {
 				return false
 			}
 		}
 		return true
 	})
+	t.Logf("both columns said acked 3, unacked 0 %v after the workers took their last task", time.Since(finished).Round(100*time.Millisecond))
+	for _, c := range columns {
+		settled := v.of("settled", c.ID)
+		if len(settled) != 3 {
+			t.Fatalf("%s: %d cards settled, want 3: %v", c.ID, len(settled), settled)
+		}
+		for _, e := range settled {
+			if e["outcome"] != string(mq.OutcomeAck) {
+				t.Fatalf("%s: a card settled %v, want done (ack)", c.ID, e)
+			}
+		}
+	}
 	var info mq.QueueInfo
 	s.mustCall(t, "GET", "/api/queues/"+q, nil, http.StatusOK, &info)
 	if info.Consumers != 2 || info.Messages != 0 {
@@ -238,6 +254,30 @@ func TestObserveTutorialWorkers(t *testing.T) {
 		}
 		return false
 	})
+	// The killed worker's cards: exactly the held one taken back, the
+	// others done.
+	heldSeq := 0.0
+	for _, d := range v.of("delivery", aID) {
+		if d["body"] == held {
+			heldSeq = d["seq"].(float64)
+		}
+	}
+	testkit.WaitFor(t, 5*time.Second, "the held card taken back", func() bool {
+		for _, e := range v.of("settled", aID) {
+			if e["seq"] == heldSeq {
+				return e["outcome"] == string(mq.OutcomeRequeued)
+			}
+		}
+		return false
+	})
+	for _, e := range v.of("settled", aID) {
+		if e["seq"] != heldSeq && e["outcome"] != string(mq.OutcomeAck) {
+			t.Fatalf("the killed worker's finished card %v, want done", e)
+		}
+	}
+	if n, want := len(v.of("settled", aID)), len(v.of("delivery", aID)); n != want-1 && n != want {
+		t.Fatalf("the killed worker's column: %d cards settled of %d", n, want)
+	}
 
 	s.mustCall(t, "POST", "/api/observe", map[string]any{"enabled": false}, http.StatusOK, &st)
 	if st.Enabled || len(s.outside(t)) != 0 {
@@ -329,7 +369,7 @@ func TestBrowserObserve(t *testing.T) {
 		t.Fatalf("the column does not fill live (%v): %s", err, shown)
 	}
 	help, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#observe .hint").textContent`))
-	if err != nil || !strings.Contains(help, "not acks themselves") || !strings.Contains(help, "lag") {
+	if err != nil || !strings.Contains(help, "not acks themselves") || !strings.Contains(help, "statistics' interval") {
 		t.Fatalf("help text %q (%v)", help, err)
 	}
 	lines, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#observe .observed").textContent`))

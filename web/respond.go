@@ -45,7 +45,7 @@ func errorStatus(err error) (int, errorBody) {
 			status = http.StatusNotFound
 		case mq.CodeInvalid, mq.CodeCommandInvalid, mq.CodeNotAllowed:
 			status = http.StatusBadRequest
-		case mq.CodeUnavailable:
+		case mq.CodeUnavailable, mq.CodeManagementUnavailable:
 			status = http.StatusServiceUnavailable
 		case mq.CodeLimit:
 			status = http.StatusTooManyRequests
