@@ -105,6 +105,17 @@ func (b *Broker) DeclareExchange(spec ExchangeSpec) (ExchangeSpec, error) {
 	return spec, nil
 }
 
+// ExchangeExists says whether an exchange of that name exists (false too
+// when the broker cannot be asked).
+func (b *Broker) ExchangeExists(name string) bool {
+	if name == "" || checkName("exchange", name) != nil {
+		return name == ""
+	}
+	return b.withChannel(func(ch *amqp.Channel) error {
+		return ch.ExchangeDeclarePassive(name, "direct", false, false, false, false, nil)
+	}) == nil
+}
+
 // DeleteExchange deletes an exchange and its bindings.
 func (b *Broker) DeleteExchange(name string) error {
 	if name == "" || strings.HasPrefix(name, "amq.") {

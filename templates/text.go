@@ -101,6 +101,7 @@ var Text = map[string]string{
 	"flash.no_answer":    "The dashboard did not answer: {error}",
 	"flash.returned":     "Returned: {message}",
 	"preset.ready":       "{title} is ready. Now publish to {to} with routing key '{routing_key}'. {watch}",
+	"page.programs":      "Run the official tutorial's programs beside it (python/ in github.com/rabbitmq/rabbitmq-tutorials):",
 	"preset.to_default":  "the default exchange",
 	"preset.to_exchange": "exchange '{exchange}'",
 
@@ -334,6 +335,7 @@ var koreanText = map[string]string{
 	"preset.quorum-failover.title": "노드 장애를 견디는 quorum 큐",
 	"preset.quorum-failover.watch": "지속성 단원의 다음 장입니다. quorum_tasks에 persistent 작업 100개를(classic_tasks에도 몇 개) 발행한 뒤, rabbitboard가 연결된 노드를 멈추세요(rabbitmqctl -n NODE stop_app). rabbitboard는 다른 노드로 옮겨 가고 페이지에 그 노드 이름이 나옵니다. quorum 큐는 노드 과반수에 사본을 두므로 확인된 메시지가 모두 남아 워커가 전부 가져가지만, classic 큐는 멈춘 노드에만 있었으므로 그 노드가 돌아올 때까지 쓸 수 없습니다.",
 	"preset.ready":                 "{title} 준비 완료. 이제 {to}에 라우팅 키 '{routing_key}'로 발행하세요. {watch}",
+	"page.programs":                "공식 튜토리얼 프로그램을 함께 실행해 보세요 (github.com/rabbitmq/rabbitmq-tutorials의 python/):",
 	"preset.to_default":            "기본 익스체인지",
 	"preset.to_exchange":           "익스체인지 '{exchange}'",
 	"preset.routing.title":         "라우팅, direct 익스체인지",

@@ -272,7 +272,7 @@ func TestBrowserTimingsAndRates(t *testing.T) {
 	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](`document.querySelectorAll("article.receiver").length === 2`)); err != nil {
 		t.Fatal(err)
 	}
-	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": "fair_queue", "body": "Task {{seq}}", "count": 10, "timestamp": true}, http.StatusOK, nil)
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": "task_queue", "body": "Task {{seq}}", "count": 10, "timestamp": true}, http.StatusOK, nil)
 	const slow = `[...document.querySelectorAll("article.receiver")].find((c) => c.querySelector("h3").textContent === "slow worker")`
 	working := "(" + slow + `?.querySelector(".card:not([class*=settled-ack]) .timing")?.textContent || "")`
 	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](working+`.startsWith("working: ")`)); err != nil {
@@ -337,11 +337,11 @@ func TestBrowserDepthIsRight(t *testing.T) {
 		}
 		return n
 	}
-	const ready = `document.querySelector('#queues tr[data-queue="fair_queue"] [data-f=messages]')?.textContent`
+	const ready = `document.querySelector('#queues tr[data-queue="task_queue"] [data-f=messages]')?.textContent`
 	for run := 1; run <= 10; run++ {
-		s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": "fair_queue", "body": "Task {{seq}}", "count": 10}, http.StatusOK, nil)
+		s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": "task_queue", "body": "Task {{seq}}", "count": 10}, http.StatusOK, nil)
 		testkit.WaitFor(t, 30*time.Second, fmt.Sprintf("run %d: 10 more acks", run), func() bool { return acked() == int64(10*run) })
-		info, err := s.broker.InspectQueue("fair_queue")
+		info, err := s.broker.InspectQueue("task_queue")
 		if err != nil {
 			t.Fatal(err)
 		}

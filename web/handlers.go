@@ -64,7 +64,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		Recent: recent, Settled: settled, Survival: snap.Survival, Exchanges: snap.Exchanges, Bindings: snap.Bindings, Observe: snap.Observe, Observed: snap.Observed, Lesson: snap.Lesson, Stage: r.URL.Query().Get("view") == "stage", Lang: lang, Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
 	}
 	for _, pr := range offeredPresets(s.cfg.Broker.Nodes() > 1) {
-		page.Presets = append(page.Presets, templates.Preset{Name: pr.Name, Title: lang.Preset(pr.Name, "title", pr.Title), Watch: lang.Preset(pr.Name, "watch", pr.Watch)})
+		page.Presets = append(page.Presets, templates.Preset{Name: pr.Name, Chapter: pr.Chapter, Title: lang.Preset(pr.Name, "title", pr.Title), Watch: lang.Preset(pr.Name, "watch", pr.Watch), Programs: pr.Programs})
 	}
 	if f := takeFlash(w, r); f != nil {
 		page.Flash, page.FlashOK = f.Text, f.OK

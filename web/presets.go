@@ -10,9 +10,14 @@ import (
 	"rabbitboard/mq"
 )
 
-// Preset is one scenario of the tutorial series, set up in one click.
+// Preset is one scenario of the tutorial series, set up in one click. It
+// declares what the official tutorial of its chapter declares (names,
+// durability, queue type), so the official programs run beside it.
 type Preset struct {
-	Name      string            `json:"name"`
+	Name string `json:"name"`
+	// Chapter is the official tutorial's number ("" for lessons beyond
+	// the series).
+	Chapter   string            `json:"chapter,omitempty"`
 	Title     string            `json:"title"`
 	Watch     string            `json:"watch"` // what to watch for, in two or three sentences
 	Exchanges []mq.ExchangeSpec `json:"exchanges"`
@@ -21,8 +26,20 @@ type Preset struct {
 	Receivers []mq.ReceiverSpec `json:"receivers"`
 	// Try is the publish that shows the lesson; the page fills its form.
 	Try publishTry `json:"try"`
+	// Programs are the official tutorial's programs a student runs
+	// beside it, as command lines.
+	Programs []string `json:"programs,omitempty"`
 	// Cluster: offered only when rabbitboard is given a cluster's nodes.
 	Cluster bool `json:"cluster,omitempty"`
+	// Essential names the queues whose settings the lesson depends on:
+	// one that exists with other settings is not used as it is.
+	Essential []string `json:"-"`
+}
+
+// tutorialQueue is how the official tutorials declare their queues since
+// 2026: durable quorum queues.
+func tutorialQueue(name string) mq.QueueSpec {
+	return mq.QueueSpec{Name: name, Durable: true, Arguments: map[string]any{"x-queue-type": "quorum"}}
 }
 
 type publishTry struct {
@@ -36,16 +53,18 @@ type publishTry struct {
 // Presets are the scenarios, in the order of the tutorials.
 var Presets = []Preset{
 	{
-		Name: "hello", Title: "Hello world",
+		Name: "hello", Chapter: "1", Title: "Hello world",
 		Watch:     "The sender publishes to the default exchange with routing key 'hello'; the default exchange hands the message to the queue of that name, and the receiver, with auto ack, takes it at once.",
-		Queues:    []mq.QueueSpec{{Name: "hello"}},
+		Programs:  []string{"python send.py", "python receive.py"},
+		Queues:    []mq.QueueSpec{tutorialQueue("hello")},
 		Receivers: []mq.ReceiverSpec{{Queue: "hello", Name: "receiver", Ack: mq.AckAuto}},
 		Try:       publishTry{RoutingKey: "hello", Body: "Hello World!", Count: 1},
 	},
 	{
-		Name: "work-queue", Title: "Work queue, round-robin",
-		Watch:  "Six tasks, two workers: RabbitMQ hands them out in turn, 1, 3, 5 to one worker and 2, 4, 6 to the other, however long each takes. Each dot in a task is 200 ms of work.",
-		Queues: []mq.QueueSpec{{Name: "task_queue", Durable: true}},
+		Name: "work-queue", Chapter: "2", Title: "Work queue, round-robin",
+		Watch:    "Six tasks, two workers: RabbitMQ hands them out in turn, 1, 3, 5 to one worker and 2, 4, 6 to the other, however long each takes. Each dot in a task is 200 ms of work.",
+		Programs: []string{"python worker.py", "python new_task.py First message."},
+		Queues:   []mq.QueueSpec{tutorialQueue("task_queue")},
 		Receivers: []mq.ReceiverSpec{
 			{Queue: "task_queue", Name: "worker A", Ack: mq.AckManual, DotMS: 200},
 			{Queue: "task_queue", Name: "worker B", Ack: mq.AckManual, DotMS: 200},
@@ -53,24 +72,26 @@ var Presets = []Preset{
 		Try: publishTry{RoutingKey: "task_queue", Body: "Task {{seq}}...", Count: 6, Persistent: true},
 	},
 	{
-		Name: "fair-dispatch", Title: "Fair dispatch, prefetch 1",
-		Watch:  "With prefetch 1 a worker gets a new task only once it acked the last: the fast worker takes most of the ten while the slow one is busy. With prefetch 0 they would split evenly whatever their speed.",
-		Queues: []mq.QueueSpec{{Name: "fair_queue", Durable: true}},
+		Name: "fair-dispatch", Chapter: "2", Title: "Fair dispatch, prefetch 1",
+		Watch:    "With prefetch 1 a worker gets a new task only once it acked the last: the fast worker takes most of the ten while the slow one is busy. With prefetch 0 they would split evenly whatever their speed.",
+		Programs: []string{"python worker.py", "python new_task.py A task....."},
+		Queues:   []mq.QueueSpec{tutorialQueue("task_queue")},
 		Receivers: []mq.ReceiverSpec{
-			{Queue: "fair_queue", Name: "slow worker", Prefetch: 1, Ack: mq.AckManual, WorkMS: 2000},
-			{Queue: "fair_queue", Name: "fast worker", Prefetch: 1, Ack: mq.AckManual, WorkMS: 100},
+			{Queue: "task_queue", Name: "slow worker", Prefetch: 1, Ack: mq.AckManual, WorkMS: 2000},
+			{Queue: "task_queue", Name: "fast worker", Prefetch: 1, Ack: mq.AckManual, WorkMS: 100},
 		},
-		Try: publishTry{RoutingKey: "fair_queue", Body: "Task {{seq}}", Count: 10, Persistent: true},
+		Try: publishTry{RoutingKey: "task_queue", Body: "Task {{seq}}", Count: 10, Persistent: true},
 	},
 	{
-		Name: "durability", Title: "Durability across a restart",
+		Name: "durability", Chapter: "2", Title: "Durability across a restart", Essential: []string{"durable_queue", "transient_queue"},
 		Watch:  "Publish persistent messages to durable_queue and to transient_queue, then restart the broker (rabbitmqctl stop_app, then start_app). The survival table shows what was kept: persistent messages in the durable queue; the transient queue is gone with its messages.",
 		Queues: []mq.QueueSpec{{Name: "durable_queue", Durable: true}, {Name: "transient_queue"}},
 		Try:    publishTry{RoutingKey: "durable_queue", Body: "Keep me {{seq}}", Count: 3, Persistent: true},
 	},
 	{
-		Name: "pubsub", Title: "Publish/subscribe, fanout",
+		Name: "pubsub", Chapter: "3", Title: "Publish/subscribe, fanout",
 		Watch:     "A fanout exchange copies every message to every queue bound to it: both receivers get each log line, whatever the routing key.",
+		Programs:  []string{"python receive_logs.py", "python emit_log.py"},
 		Exchanges: []mq.ExchangeSpec{{Name: "logs", Type: "fanout"}},
 		Queues:    []mq.QueueSpec{{Name: "logs_screen"}, {Name: "logs_disk"}},
 		Bindings:  []mq.BindingSpec{{Exchange: "logs", Queue: "logs_screen"}, {Exchange: "logs", Queue: "logs_disk"}},
@@ -78,8 +99,9 @@ var Presets = []Preset{
 		Try:       publishTry{Exchange: "logs", Body: "log line {{seq}}", Count: 2},
 	},
 	{
-		Name: "routing", Title: "Routing, direct exchange",
+		Name: "routing", Chapter: "4", Title: "Routing, direct exchange",
 		Watch:     "Key 'error' reaches both queues; 'info' and 'warning' reach only all_logs; 'debug' reaches none (tick mandatory to see it come back).",
+		Programs:  []string{"python receive_logs_direct.py warning error", "python emit_log_direct.py error \"Run. Run. Or it will explode.\""},
 		Exchanges: []mq.ExchangeSpec{{Name: "direct_logs", Type: "direct"}},
 		Queues:    []mq.QueueSpec{{Name: "errors_only"}, {Name: "all_logs"}},
 		Bindings: []mq.BindingSpec{
@@ -92,20 +114,21 @@ var Presets = []Preset{
 		Try:       publishTry{Exchange: "direct_logs", RoutingKey: "error", Body: "disk full", Count: 1},
 	},
 	{
-		Name: "topics", Title: "Topics, * and #",
+		Name: "topics", Chapter: "5", Title: "Topics, * and #",
 		Watch:     "quick.orange.rabbit reaches both queues, lazy.orange.elephant both too; quick.orange.fox only the first, lazy.brown.fox only the second, quick.brown.fox none. '*' is one word, '#' any number.",
-		Exchanges: []mq.ExchangeSpec{{Name: "topic_animals", Type: "topic"}},
+		Programs:  []string{"python receive_logs_topic.py \"*.orange.*\"", "python emit_log_topic.py quick.orange.rabbit \"A quick orange rabbit\""},
+		Exchanges: []mq.ExchangeSpec{{Name: "topic_logs", Type: "topic"}},
 		Queues:    []mq.QueueSpec{{Name: "orange_animals"}, {Name: "rabbits_and_lazy"}},
 		Bindings: []mq.BindingSpec{
-			{Exchange: "topic_animals", Queue: "orange_animals", RoutingKey: "*.orange.*"},
-			{Exchange: "topic_animals", Queue: "rabbits_and_lazy", RoutingKey: "*.*.rabbit"},
-			{Exchange: "topic_animals", Queue: "rabbits_and_lazy", RoutingKey: "lazy.#"},
+			{Exchange: "topic_logs", Queue: "orange_animals", RoutingKey: "*.orange.*"},
+			{Exchange: "topic_logs", Queue: "rabbits_and_lazy", RoutingKey: "*.*.rabbit"},
+			{Exchange: "topic_logs", Queue: "rabbits_and_lazy", RoutingKey: "lazy.#"},
 		},
 		Receivers: []mq.ReceiverSpec{{Queue: "orange_animals", Name: "Q1 *.orange.*"}, {Queue: "rabbits_and_lazy", Name: "Q2 *.*.rabbit, lazy.#"}},
-		Try:       publishTry{Exchange: "topic_animals", RoutingKey: "quick.orange.rabbit", Body: "a quick orange rabbit", Count: 1},
+		Try:       publishTry{Exchange: "topic_logs", RoutingKey: "quick.orange.rabbit", Body: "a quick orange rabbit", Count: 1},
 	},
 	{
-		Name: "dead-letter", Title: "Dead-lettering with a TTL",
+		Name: "dead-letter", Title: "Dead-lettering with a TTL", Essential: []string{"work_with_ttl"},
 		Watch: "Nobody consumes work_with_ttl, so each message expires after 5 seconds and RabbitMQ moves it to dead_letters, where the receiver shows it. Watch the queue depths on the way.",
 		Queues: []mq.QueueSpec{
 			{Name: "dead_letters"},
@@ -134,11 +157,24 @@ func offeredPresets(cluster bool) []Preset {
 	return slices.DeleteFunc(slices.Clone(Presets), func(p Preset) bool { return p.Cluster && !cluster })
 }
 
-// presets runs presets and remembers which receivers each run added, so
-// a reset removes exactly what the preset made.
+// presets runs presets and remembers what each run added (its receivers,
+// and the queues and exchanges that did not exist before it), so a reset
+// removes exactly what the preset made.
 type presets struct {
-	mu        sync.Mutex
-	receivers map[string][]string // preset name -> receiver ids
+	mu   sync.Mutex
+	made map[string]*made // preset name -> what its runs made
+}
+
+type made struct {
+	receivers, queues, exchanges []string
+}
+
+// madeBy is what a preset's runs made, for the caller to change under mu.
+func (ps *presets) madeBy(name string) *made {
+	if ps.made[name] == nil {
+		ps.made[name] = &made{}
+	}
+	return ps.made[name]
 }
 
 func findPreset(name string) (Preset, error) {
@@ -154,10 +190,20 @@ func (s *Server) listPresets(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, offeredPresets(s.cfg.Broker.Nodes() > 1))
 }
 
+// runPreset sets a scenario up; ?replace=true (or a form's replace field)
+// deletes and declares again a queue or exchange that exists with other
+// settings than the tutorial's.
 func (s *Server) runPreset(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Replace bool `json:"replace"`
+	}
 	p, err := findPreset(r.PathValue("name"))
 	if err == nil {
-		err = s.setUp(p)
+		err = decode(r, 4<<10, &req)
+	}
+	var notes []string
+	if err == nil {
+		notes, err = s.setUp(p, req.Replace || r.URL.Query().Get("replace") == "true")
 	}
 	if err != nil {
 		respondError(w, r, err)
@@ -165,49 +211,128 @@ func (s *Server) runPreset(w http.ResponseWriter, r *http.Request) {
 	}
 	// Every viewer shows the lesson until the next one.
 	s.cfg.State.Apply(mq.LessonEvent{Type: mq.TypeLesson, Name: p.Name, Title: p.Title, Watch: p.Watch})
-	respond(w, r, http.StatusOK, p, requestLang(r).ScenarioReady(p.Name, p.Title, p.Watch, p.Try.Exchange, p.Try.RoutingKey))
+	l := requestLang(r)
+	said := l.ScenarioReady(p.Name, p.Title, p.Watch, p.Try.Exchange, p.Try.RoutingKey)
+	for _, n := range notes {
+		said += " " + l.Sentence(n)
+	}
+	respond(w, r, http.StatusOK, p, said)
 }
 
 // setUp declares what the preset needs and adds its receivers. A preset
-// run twice replaces its receivers rather than doubling them.
-func (s *Server) setUp(p Preset) error {
-	if err := s.tearDown(p, false); err != nil {
-		return err
+// run twice replaces its receivers rather than doubling them, and the
+// receivers of other scenarios on its queues go: one lesson at a time. A
+// queue that exists with other settings is used as it is, with a note,
+// unless the lesson depends on them (Essential) or replace says to
+// declare it again.
+func (s *Server) setUp(p Preset, replace bool) (notes []string, err error) {
+	for _, other := range Presets {
+		if other.Name == p.Name || sharesQueue(p, other) {
+			if err := s.tearDown(other, false); err != nil {
+				return nil, err
+			}
+		}
 	}
 	b := s.cfg.Broker
 	for _, x := range p.Exchanges {
+		existed := b.ExchangeExists(x.Name)
 		if _, err := b.DeclareExchange(x); err != nil {
-			return err
+			if !replace || !isPrecondition(err) {
+				return nil, offerReplace(p, err)
+			}
+			if err := b.DeleteExchange(x.Name); err != nil {
+				return nil, err
+			}
+			if _, err := b.DeclareExchange(x); err != nil {
+				return nil, err
+			}
+			notes = append(notes, fmt.Sprintf("Replaced exchange '%s' with the tutorial's.", x.Name))
+		}
+		if !existed {
+			s.remember(p.Name, func(m *made) { m.exchanges = append(m.exchanges, x.Name) })
 		}
 	}
 	for _, q := range p.Queues {
+		before, inspectErr := b.InspectQueue(q.Name)
+		existed := inspectErr == nil
 		if _, err := b.DeclareQueue(q); err != nil {
-			return err
+			switch {
+			case !isPrecondition(err):
+				return nil, err
+			case replace:
+				if err := b.DeleteQueue(q.Name); err != nil {
+					return nil, err
+				}
+				if _, err := b.DeclareQueue(q); err != nil {
+					return nil, err
+				}
+				notes = append(notes, fmt.Sprintf("Replaced queue '%s' with the tutorial's, dropping the %d messages it held.", q.Name, before.Messages))
+			case slices.Contains(p.Essential, q.Name):
+				return nil, offerReplace(p, err)
+			default:
+				notes = append(notes, fmt.Sprintf("The queue '%s' already existed with other settings than the tutorial's; the lesson works with it as it is.", q.Name))
+			}
+		}
+		if !existed {
+			s.remember(p.Name, func(m *made) { m.queues = append(m.queues, q.Name) })
 		}
 	}
 	for _, bd := range p.Bindings {
 		if _, err := b.Bind(bd); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, rs := range p.Receivers {
 		info, err := b.AddReceiver(rs)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		s.presets.mu.Lock()
-		s.presets.receivers[p.Name] = append(s.presets.receivers[p.Name], info.ID)
-		s.presets.mu.Unlock()
+		s.remember(p.Name, func(m *made) { m.receivers = append(m.receivers, info.ID) })
 	}
-	return nil
+	return notes, nil
 }
 
-// tearDown removes the preset's receivers and, with everything, its
-// queues and exchanges too.
+func (s *Server) remember(preset string, change func(m *made)) {
+	s.presets.mu.Lock()
+	defer s.presets.mu.Unlock()
+	m := s.presets.madeBy(preset)
+	change(m)
+	m.queues, m.exchanges = slices.Compact(m.queues), slices.Compact(m.exchanges)
+}
+
+// sharesQueue says whether two scenarios use a queue of the same name.
+func sharesQueue(a, b Preset) bool {
+	return slices.ContainsFunc(a.Queues, func(q mq.QueueSpec) bool {
+		return slices.ContainsFunc(b.Queues, func(o mq.QueueSpec) bool { return o.Name == q.Name })
+	})
+}
+
+func isPrecondition(err error) bool {
+	var me *mq.Error
+	return errors.As(err, &me) && me.Code == mq.CodePreconditionFailed
+}
+
+// offerReplace adds to a refusal what a scenario can do about it.
+func offerReplace(p Preset, err error) error {
+	var me *mq.Error
+	if !errors.As(err, &me) || me.Code != mq.CodePreconditionFailed {
+		return err
+	}
+	return &mq.Error{Code: me.Code, Message: me.Message + fmt.Sprintf(" The lesson needs the tutorial's settings: press Replace (POST /api/presets/%s?replace=true) to delete it and declare it again.", p.Name)}
+}
+
+// tearDown removes the preset's receivers and, with everything, the queues
+// and exchanges it made: never one that existed before it.
 func (s *Server) tearDown(p Preset, everything bool) error {
 	s.presets.mu.Lock()
-	ids := s.presets.receivers[p.Name]
-	delete(s.presets.receivers, p.Name)
+	m := s.presets.madeBy(p.Name)
+	ids := m.receivers
+	m.receivers = nil
+	var queues, exchanges []string
+	if everything {
+		queues, exchanges = m.queues, m.exchanges
+		delete(s.presets.made, p.Name)
+	}
 	s.presets.mu.Unlock()
 	for _, id := range ids {
 		if rc, err := s.cfg.Broker.Receiver(id); err == nil {
@@ -217,17 +342,14 @@ func (s *Server) tearDown(p Preset, everything bool) error {
 			}
 		}
 	}
-	if !everything {
-		return nil
-	}
 	var errs []error
-	for _, q := range slices.Backward(p.Queues) {
-		if err := s.cfg.Broker.DeleteQueue(q.Name); err != nil && !isNotFound(err) {
+	for _, q := range slices.Backward(queues) {
+		if err := s.cfg.Broker.DeleteQueue(q); err != nil && !isNotFound(err) {
 			errs = append(errs, err)
 		}
 	}
-	for _, x := range p.Exchanges {
-		if err := s.cfg.Broker.DeleteExchange(x.Name); err != nil && !isNotFound(err) {
+	for _, x := range exchanges {
+		if err := s.cfg.Broker.DeleteExchange(x); err != nil && !isNotFound(err) {
 			errs = append(errs, err)
 		}
 	}
@@ -249,5 +371,5 @@ func (s *Server) resetPreset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.State.endLesson(p.Name)
-	respond(w, r, http.StatusOK, map[string]string{"reset": p.Name}, fmt.Sprintf("%s: removed its receivers, queues and exchanges.", p.Title))
+	respond(w, r, http.StatusOK, map[string]string{"reset": p.Name}, fmt.Sprintf("%s: removed its receivers, and the queues and exchanges it made.", p.Title))
 }

@@ -32,6 +32,7 @@ type Broker interface {
 	Receiver(id string) (*mq.Receiver, error)
 	DeclareExchange(mq.ExchangeSpec) (mq.ExchangeSpec, error)
 	DeleteExchange(name string) error
+	ExchangeExists(name string) bool
 	Bind(mq.BindingSpec) (mq.BindingSpec, error)
 	Unbind(mq.BindingSpec) error
 	Topology(context.Context) mq.TopologyEvent
@@ -112,7 +113,7 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, presets: presets{receivers: map[string][]string{}}, started: time.Now().UTC()}
+	s := &Server{cfg: cfg, log: cfg.Logger, presets: presets{made: map[string]*made{}}, started: time.Now().UTC()}
 	// Viewers send nothing, so reading needs little. Frames are written
 	// as built, once for every viewer; a snapshot or merged frames go out
 	// through a large buffer that is pooled, not kept per viewer.

@@ -1,0 +1,268 @@
+package web
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"rabbitboard/internal/testkit"
+	"rabbitboard/mq"
+)
+
+// program is one of the official tutorials' programs (testdata/tutorial.py)
+// running as a student runs it.
+type program struct {
+	cmd     *exec.Cmd
+	mu      sync.Mutex
+	printed []string
+	done    chan error
+}
+
+// run starts a tutorial program; a receiving one is waited for until it
+// consumes.
+func run(t *testing.T, args ...string) *program {
+	t.Helper()
+	p := &program{cmd: exec.Command("/usr/bin/python3", append([]string{"testdata/tutorial.py"}, args...)...), done: make(chan error, 1)}
+	out, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Stderr = p.cmd.Stdout
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.cmd.Process.Kill(); <-p.done })
+	ready := make(chan struct{})
+	go func() {
+		lines := bufio.NewScanner(out)
+		for lines.Scan() {
+			if lines.Text() == "ready" {
+				close(ready)
+				continue
+			}
+			p.mu.Lock()
+			p.printed = append(p.printed, lines.Text())
+			p.mu.Unlock()
+		}
+		p.done <- p.cmd.Wait()
+	}()
+	if strings.HasPrefix(args[0], "receive") || args[0] == "worker" {
+		select {
+		case <-ready:
+		case err := <-p.done:
+			p.done <- err
+			t.Fatalf("%v ended before it consumed (%v): %s", args, err, p.output())
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%v did not start: %s", args, p.output())
+		}
+	}
+	return p
+}
+
+func (p *program) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.printed, "\n")
+}
+
+// finish waits for the program to end and says whether it ended well.
+func (p *program) finish(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case err := <-p.done:
+		p.done <- err
+		if err != nil || strings.Contains(p.output(), "PRECONDITION_FAILED") {
+			t.Fatalf("%s: %v\n%s", what, err, p.output())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("%s did not finish: %s", what, p.output())
+	}
+}
+
+// Each scenario of tutorials 1-5 beside the official programs, in both
+// orders: the scenario first, then the programs; and the programs first
+// (their queues and exchanges declared by them), then the scenario. No
+// PRECONDITION_FAILED anywhere, the programs print what they print without
+// rabbitboard, the dashboard's receivers show the programs' messages, and
+// Reset leaves what the programs declared first.
+func TestOfficialProgramsBesideScenarios(t *testing.T) {
+	s := startStackWith(t, options{management: true})
+	v := s.viewer(t)
+	ch := testkit.Channel(t)
+	for _, tc := range []struct {
+		preset           string
+		queues, exchange []string // what the programs declare, removed before each pass
+		receive          []string
+		send             [][]string
+		body             string // what the receiving program prints and the dashboard shows
+	}{
+		{"hello", []string{"hello"}, nil, []string{"receive", "1"}, [][]string{{"send"}, {"send"}, {"send"}, {"send"}}, "Hello World!"},
+		{"work-queue", []string{"task_queue"}, nil, []string{"worker", "1"}, [][]string{{"new_task", "Task 1."}, {"new_task", "Task 1."}, {"new_task", "Task 1."}, {"new_task", "Task 1."}}, "Task 1."},
+		{"pubsub", nil, []string{"logs"}, []string{"receive_logs", "1"}, [][]string{{"emit_log", "info: Hello World!"}}, "info: Hello World!"},
+		{"routing", nil, []string{"direct_logs"}, []string{"receive_logs_direct", "1", "warning", "error"}, [][]string{{"emit_log_direct", "error", "Run. Run. Or it will explode."}}, "Run. Run. Or it will explode."},
+		{"topics", nil, []string{"topic_logs"}, []string{"receive_logs_topic", "1", "*.orange.*"}, [][]string{{"emit_log_topic", "quick.orange.rabbit", "A quick orange rabbit"}}, "A quick orange rabbit"},
+	} {
+		t.Run(tc.preset, func(t *testing.T) {
+			clean := func() {
+				s.call(t, "POST", "/api/presets/"+tc.preset+"/reset", nil, nil)
+				for _, q := range tc.queues {
+					_, _ = ch.QueueDelete(q, false, false, false)
+				}
+				for _, x := range tc.exchange {
+					_ = ch.ExchangeDelete(x, false, false)
+				}
+			}
+			clean()
+			t.Cleanup(clean)
+			shown := func() int {
+				n := 0
+				for _, d := range v.of("delivery", "") {
+					if d["body"] == tc.body {
+						n++
+					}
+				}
+				return n
+			}
+			lesson := func(pass string) {
+				t.Helper()
+				before := shown()
+				receiver := run(t, tc.receive...)
+				for _, args := range tc.send {
+					run(t, args...).finish(t, pass+": "+strings.Join(args, " "))
+				}
+				receiver.finish(t, pass+": "+strings.Join(tc.receive, " "))
+				if got := receiver.output(); got != tc.body {
+					t.Fatalf("%s: %v printed %q, want %q", pass, tc.receive, got, tc.body)
+				}
+				testkit.WaitFor(t, 5*time.Second, pass+": the dashboard's receivers to show "+tc.body, func() bool { return shown() > before })
+			}
+
+			// The scenario first, then the programs.
+			var ready json.RawMessage
+			s.mustCall(t, "POST", "/api/presets/"+tc.preset, nil, http.StatusOK, &ready)
+			lesson("scenario first")
+
+			// The programs first: they declare their queues and exchanges,
+			// then the scenario is set up beside them; Reset leaves them.
+			s.mustCall(t, "POST", "/api/presets/"+tc.preset+"/reset", nil, http.StatusOK, nil)
+			for _, q := range tc.queues {
+				_, _ = ch.QueueDelete(q, false, false, false)
+			}
+			for _, x := range tc.exchange {
+				_ = ch.ExchangeDelete(x, false, false)
+			}
+			run(t, tc.send[0]...).finish(t, "programs first: "+strings.Join(tc.send[0], " "))
+			s.mustCall(t, "POST", "/api/presets/"+tc.preset, nil, http.StatusOK, nil)
+			for _, q := range tc.queues {
+				_, _ = ch.QueuePurge(q, false)
+			}
+			lesson("programs first")
+			s.mustCall(t, "POST", "/api/presets/"+tc.preset+"/reset", nil, http.StatusOK, nil)
+			for _, q := range tc.queues {
+				if _, err := ch.QueueDeclarePassive(q, true, false, false, false, amqp.Table{"x-queue-type": "quorum"}); err != nil {
+					t.Fatalf("Reset removed %s, which the programs declared before the scenario: %v", q, err)
+				}
+			}
+			for _, x := range tc.exchange {
+				if err := ch.ExchangeDeclarePassive(x, "fanout", false, false, false, false, nil); err != nil && !strings.Contains(err.Error(), "inequivalent") {
+					t.Fatalf("Reset removed %s, which the programs declared before the scenario: %v", x, err)
+				}
+			}
+		})
+	}
+}
+
+// A scenario meeting a queue declared otherwise: one the lesson works with
+// is used as it is, with a note; one whose settings the lesson depends on
+// is refused in plain words (in English and in Korean) with Replace
+// offered; Replace declares it again, saying what that dropped; Reset
+// leaves the queue, which existed before the scenario.
+func TestScenarioMeetsAnotherQueue(t *testing.T) {
+	s := startStackWith(t, options{management: true})
+	ch := testkit.Channel(t)
+	for _, q := range []string{"task_queue", "durable_queue", "transient_queue"} {
+		_, _ = ch.QueueDelete(q, false, false, false)
+		t.Cleanup(func() { _, _ = testkit.Channel(t).QueueDelete(q, false, false, false) })
+	}
+
+	// task_queue as a classic queue: the work queue lesson works with it.
+	if _, err := ch.QueueDeclare("task_queue", true, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	resp := s.request(t, "POST", "/api/presets/work-queue", "")
+	if resp.status != http.StatusOK || !strings.Contains(resp.flash, "The queue 'task_queue' already existed with other settings than the tutorial's; the lesson works with it as it is.") {
+		t.Fatalf("work-queue beside a classic task_queue: %d %q", resp.status, resp.flash)
+	}
+	s.mustCall(t, "POST", "/api/presets/work-queue/reset", nil, http.StatusOK, nil)
+	if _, err := ch.QueueDeclarePassive("task_queue", true, false, false, false, nil); err != nil {
+		t.Fatalf("Reset removed task_queue, which existed before: %v", err)
+	}
+
+	// durable_queue, not durable, with 3 messages: the durability lesson
+	// depends on it.
+	if _, err := ch.QueueDeclare("durable_queue", false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		_ = ch.Publish("", "durable_queue", false, false, amqp.Publishing{Body: []byte("old")})
+	}
+	const en = "The queue 'durable_queue' is not durable; this asks for one that is durable."
+	var refusal map[string]string
+	if status := s.call(t, "POST", "/api/presets/durability", nil, &refusal); status != http.StatusConflict || refusal["code"] != string(mq.CodePreconditionFailed) ||
+		!strings.HasPrefix(refusal["error"], en) || !strings.Contains(refusal["error"], "press Replace") {
+		t.Fatalf("durability beside a transient durable_queue: %d %v", status, refusal)
+	}
+	ko := s.request(t, "POST", "/api/presets/durability", "", "Accept-Language", "ko")
+	if ko.status != http.StatusConflict || !strings.HasPrefix(ko.body["error"].(string), "큐 'durable_queue'은(는) durable 설정이 꺼져 있는데 이 요청은 켜져 있습니다.") {
+		t.Fatalf("in Korean: %d %v", ko.status, ko.body)
+	}
+	replaced := s.request(t, "POST", "/api/presets/durability?replace=true", "")
+	if replaced.status != http.StatusOK || !strings.Contains(replaced.flash, "Replaced queue 'durable_queue' with the tutorial's, dropping the 3 messages it held.") {
+		t.Fatalf("Replace: %d %q", replaced.status, replaced.flash)
+	}
+	if q, err := ch.QueueDeclarePassive("durable_queue", true, false, false, false, nil); err != nil || q.Messages != 0 {
+		t.Fatalf("after Replace: %+v %v", q, err)
+	}
+	s.mustCall(t, "POST", "/api/presets/durability/reset", nil, http.StatusOK, nil)
+	if _, err := ch.QueueDeclarePassive("durable_queue", true, false, false, false, nil); err != nil {
+		t.Fatalf("Reset removed durable_queue, which existed before the scenario: %v", err)
+	}
+	if _, err := ch.QueueDeclarePassive("transient_queue", false, false, false, false, nil); err == nil {
+		t.Fatal("Reset left transient_queue, which the scenario made")
+	}
+}
+
+// answer is a request's status, its outcome's sentence and its JSON body.
+type answer struct {
+	status int
+	flash  string
+	body   map[string]any
+}
+
+// request sends a JSON request with the headers given as pairs.
+func (s *stack) request(t *testing.T, method, path, body string, headers ...string) answer {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.url+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	a := answer{status: resp.StatusCode}
+	a.flash, _ = url.PathUnescape(resp.Header.Get(flashHeader))
+	_ = json.NewDecoder(resp.Body).Decode(&a.body)
+	return a
+}
