@@ -1,11 +1,14 @@
 package mq
 
 import (
+	"cmp"
+	"crypto/rand"
 	"encoding/base64"
 	"fmt"
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -55,6 +58,18 @@ type Message struct {
 type Publication struct {
 	Message
 	Count int
+	// requests: the messages are requests (reply_to set, no correlation
+	// id given), each given a correlation id of its own: this prefix and
+	// its number.
+	requests string
+}
+
+// stampRequests is called before a publish: a request that names a reply
+// queue and no correlation id gets one, so its reply can be paired with it.
+func (p *Publication) stampRequests() {
+	if p.Properties.ReplyTo != "" && p.Properties.CorrelationID == "" {
+		p.requests = "rb-" + strings.ToLower(rand.Text()[:8])
+	}
 }
 
 // SeqPlaceholder in a body is replaced by the message's number in its batch.
@@ -83,7 +98,7 @@ func (p Publication) publishing(seq int, headers amqp.Table) amqp.Publishing {
 		ContentType:   pr.ContentType,
 		DeliveryMode:  mode,
 		Priority:      pr.Priority,
-		CorrelationId: pr.CorrelationID,
+		CorrelationId: cmp.Or(p.correlationID(seq), pr.CorrelationID),
 		ReplyTo:       pr.ReplyTo,
 		Expiration:    pr.Expiration,
 		MessageId:     pr.MessageID,
@@ -91,6 +106,13 @@ func (p Publication) publishing(seq int, headers amqp.Table) amqp.Publishing {
 		AppId:         pr.AppID,
 		Body:          p.body(seq),
 	}
+}
+
+func (p Publication) correlationID(seq int) string {
+	if p.requests == "" {
+		return ""
+	}
+	return p.requests + "-" + strconv.Itoa(seq)
 }
 
 // EncodeBody returns the body as text when it is valid UTF-8, else base64.

@@ -55,6 +55,7 @@ func (b *Broker) Publish(ctx context.Context, p Publication) (PublishResult, err
 	if err != nil {
 		return PublishResult{}, invalid("Headers: %v.", err)
 	}
+	p.stampRequests()
 	if p.Exchange != "" {
 		// Publishing to a missing exchange closes the channel; ask first so
 		// the user gets a plain answer and the publisher keeps its channel.

@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -79,7 +80,14 @@ type ReceiverSpec struct {
 	Ack      AckMode `json:"ack"`
 	WorkMS   int     `json:"work_ms"`
 	DotMS    int     `json:"dot_ms"`
+	// Reply makes the receiver an RPC server: "fibonacci" answers each
+	// request that names a reply_to with fib(n) of its body, with the
+	// request's correlation_id, once its work is done, then acks.
+	Reply string `json:"reply,omitempty"`
 }
+
+// ReplyFibonacci is the RPC tutorial's server: it answers n with fib(n).
+const ReplyFibonacci = "fibonacci"
 
 // ReceiverInfo is a receiver as the API and the page show it.
 type ReceiverInfo struct {
@@ -149,6 +157,10 @@ func (s *ReceiverSpec) validate() error {
 		return invalid("dot_ms must be between 0 and 60000.")
 	case utf8.RuneCountInString(s.Name) > 100 || !utf8.ValidString(s.Name):
 		return invalid("The receiver name must be valid text of at most 100 characters.")
+	case s.Reply != "" && s.Reply != ReplyFibonacci:
+		return invalid("reply must be %q or nothing, not %q.", ReplyFibonacci, s.Reply)
+	case s.Reply != "" && s.Ack != AckManual:
+		return invalid("An RPC server replies once its work is done and then acks: give it ack manual.")
 	}
 	return nil
 }
@@ -168,10 +180,14 @@ type session struct {
 	closed     <-chan *amqp.Error
 	deliveries <-chan amqp.Delivery // nil while not consuming
 	tag        string
-	canceled   bool              // basic.cancel sent; deliveries drain then close
-	held       map[uint64]int64  // delivery tag -> seq
-	bodies     map[uint64][]byte // manual mode: bodies of held deliveries, for the work time
+	canceled   bool               // basic.cancel sent; deliveries drain then close
+	held       map[uint64]int64   // delivery tag -> seq
+	bodies     map[uint64][]byte  // manual mode: bodies of held deliveries, for the work time
+	requests   map[uint64]request // an RPC server's held requests that name a reply queue
 }
+
+// request is where an RPC server's reply goes.
+type request struct{ replyTo, correlationID string }
 
 // Receiver consumes from one queue on a channel of its own, as a separate
 // worker process would, and reports each delivery as an event.
@@ -386,7 +402,9 @@ func (r *Receiver) run() {
 		case <-worked:
 			tag := r.pending[0]
 			r.working, r.pending = nil, r.pending[1:]
-			_ = r.settle(tag, OutcomeAck, false) // a failure is reported as the channel's loss
+			if r.reply(tag) == nil {
+				_ = r.settle(tag, OutcomeAck, false) // a failure is reported as the channel's loss
+			}
 		case d, ok := <-deliveries:
 			if ok {
 				r.take(d)
@@ -435,7 +453,7 @@ func (r *Receiver) consume() error {
 		if err := ch.Qos(r.spec.Prefetch, 0, false); err != nil {
 			return explain(err)
 		}
-		r.s = &session{ch: ch, closed: ch.NotifyClose(make(chan *amqp.Error, 1)), held: map[uint64]int64{}, bodies: map[uint64][]byte{}}
+		r.s = &session{ch: ch, closed: ch.NotifyClose(make(chan *amqp.Error, 1)), held: map[uint64]int64{}, bodies: map[uint64][]byte{}, requests: map[uint64]request{}}
 	}
 	r.consumes++
 	tag := fmt.Sprintf("rabbitboard-%s-%d", r.id, r.consumes)
@@ -477,6 +495,9 @@ func (r *Receiver) take(d amqp.Delivery) {
 		if r.spec.Ack == AckManual && undecodable == "" {
 			r.pending = append(r.pending, d.DeliveryTag)
 			r.s.bodies[d.DeliveryTag] = d.Body
+			if r.spec.Reply != "" && d.ReplyTo != "" {
+				r.s.requests[d.DeliveryTag] = request{replyTo: d.ReplyTo, correlationID: d.CorrelationId}
+			}
 		}
 	}
 	r.b.cfg.Events(DeliveryEvent{
@@ -570,6 +591,7 @@ func (r *Receiver) settle(tag uint64, outcome Outcome, requeue bool) error {
 	seq := r.s.held[tag]
 	delete(r.s.held, tag)
 	delete(r.s.bodies, tag)
+	delete(r.s.requests, tag)
 	r.counters.Unacked--
 	if outcome == OutcomeAck {
 		r.counters.Acked++
@@ -577,6 +599,37 @@ func (r *Receiver) settle(tag uint64, outcome Outcome, requeue bool) error {
 	r.b.cfg.Events(SettledEvent{Type: TypeSettled, Receiver: r.id, DeliveryTag: tag, Seq: seq,
 		Outcome: outcome, Requeue: requeue, Counters: EventCounters(r.counters)})
 	return nil
+}
+
+// reply answers an RPC server's request, before it is acked (as the
+// tutorial's server does): a reply that cannot be sent loses the channel,
+// and the broker gives the request to another server.
+func (r *Receiver) reply(tag uint64) error {
+	req, ok := r.s.requests[tag]
+	if !ok {
+		return nil
+	}
+	delete(r.s.requests, tag)
+	err := r.s.ch.Publish("", req.replyTo, false, false, amqp.Publishing{
+		CorrelationId: req.correlationID, ContentType: "text/plain", Body: []byte(fibonacciReply(r.s.bodies[tag])),
+	})
+	if err != nil {
+		r.sessionLost()
+	}
+	return err
+}
+
+// fibonacciReply is the RPC tutorial's answer to n: fib(n), as text.
+func fibonacciReply(body []byte) string {
+	n, err := strconv.Atoi(strings.TrimSpace(string(body)))
+	if err != nil || n < 0 || n > 92 {
+		return fmt.Sprintf("error: %q is not a whole number from 0 to 92", string(body[:min(len(body), 40)]))
+	}
+	a, b := int64(0), int64(1)
+	for range n {
+		a, b = b, a+b
+	}
+	return strconv.FormatInt(a, 10)
 }
 
 // closeSession closes the channel without acking; the broker requeues

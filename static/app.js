@@ -107,6 +107,7 @@ function apply(ev) {
       rates.clear();
       for (const d of ev.recent) {
         d.arrived = Date.parse(d.at) || Date.now();
+        noteRequest(d);
         addCard(d);
         countRate(d.receiver, "delivered", d.arrived);
       }
@@ -162,6 +163,7 @@ function apply(ev) {
         dirtyTopology = true;
       }
       ev.arrived = Date.now();
+      noteRequest(ev);
       addCard(ev);
       setCounters(ev.receiver, ev.counters);
       countRate(ev.receiver, "delivered", ev.arrived);
@@ -272,6 +274,27 @@ function renderLesson() {
   const panel = document.getElementById("lesson");
   fill(panel, { ...lessonWords(l), activity: state.activity });
   panel.hidden = !l.name && !state.activity;
+}
+
+// RPC: a request names its reply queue and carries a correlation id; the
+// reply carries the same id. Each reply card names its request and the
+// round trip, from the request reaching its server to the reply reaching
+// its client (both as rabbitboard saw them), for rabbitboard's receivers
+// and watched programs alike.
+const rpcRequests = new Map(); // correlation id -> { seq, receiver, at }
+function noteRequest(d) {
+  const p = d.properties;
+  if (!p?.reply_to || !p.correlation_id) return;
+  rpcRequests.set(p.correlation_id, { seq: d.seq, receiver: d.receiver, at: Date.parse(d.at) || d.arrived });
+  if (rpcRequests.size > 5000) rpcRequests.delete(rpcRequests.keys().next().value);
+}
+
+function rpcLine(d) {
+  const p = d.properties;
+  const q = p?.correlation_id && !p.reply_to ? rpcRequests.get(p.correlation_id) : undefined;
+  if (!q) return "";
+  const ms = Math.max(0, Math.round((Date.parse(d.at) || d.arrived) - q.at));
+  return t("card.rpc", { seq: q.seq, name: state.receivers.get(q.receiver)?.name || q.receiver, ms });
 }
 
 function addCard(d) {
@@ -716,7 +739,7 @@ function renderCard(r, d) {
   card.classList.replace("settled-", "settled-" + outcome);
   fill(card, {
     seq: t("card.seq", { seq: d.seq }), tag: d.delivery_tag ? t("card.tag", { tag: d.delivery_tag }) : "", get: isGet(r, d),
-    redelivered: !!d.redelivered, outcome, body: d.body + (d.truncated ? "…" : ""),
+    redelivered: !!d.redelivered, outcome, body: d.body + (d.truncated ? "…" : ""), rpc: rpcLine(d),
     undecodable: d.undecodable || "", summary: t("card.summary", { ...d, encoding: d.encoding || "text" }),
     controls: r.ack === "interactive" && !outcome,
     label_ack: t("control.ack", { seq: d.seq, name: r.name }), label_nack: t("control.nack", { seq: d.seq, name: r.name }), label_reject: t("control.reject", { seq: d.seq, name: r.name }),
@@ -742,6 +765,7 @@ function presetReady(p) {
   f.elements.body.value = p.try.body;
   f.elements.count.value = p.try.count;
   f.elements.persistent.checked = p.try.persistent;
+  f.elements["properties.reply_to"].value = p.try.reply_to || "";
 }
 
 function showFlash(ok, text) {

@@ -48,6 +48,8 @@ type publishTry struct {
 	Body       string `json:"body"`
 	Count      int    `json:"count"`
 	Persistent bool   `json:"persistent"`
+	// ReplyTo makes the messages requests: each gets a correlation id.
+	ReplyTo string `json:"reply_to,omitempty"`
 }
 
 // Presets are the scenarios, in the order of the tutorials.
@@ -126,6 +128,18 @@ var Presets = []Preset{
 		},
 		Receivers: []mq.ReceiverSpec{{Queue: "orange_animals", Name: "Q1 *.orange.*"}, {Queue: "rabbits_and_lazy", Name: "Q2 *.*.rabbit, lazy.#"}},
 		Try:       publishTry{Exchange: "topic_logs", RoutingKey: "quick.orange.rabbit", Body: "a quick orange rabbit", Count: 1},
+	},
+	{
+		Name: "rpc", Chapter: "6", Title: "RPC, request and reply",
+		Watch: "The client publishes each request to rpc_queue naming the queue for its reply (reply_to) and with a correlation id of its own; the server, with prefetch 1, works out fib(n) and publishes the answer to that queue with the same correlation id. " +
+			"Each reply card names its request and how long the round trip took.",
+		Programs: []string{"python rpc_server.py", "python rpc_client.py"},
+		Queues:   []mq.QueueSpec{tutorialQueue("rpc_queue"), {Name: "rpc_replies"}},
+		Receivers: []mq.ReceiverSpec{
+			{Queue: "rpc_queue", Name: "RPC server", Prefetch: 1, Ack: mq.AckManual, WorkMS: 100, Reply: mq.ReplyFibonacci},
+			{Queue: "rpc_replies", Name: "RPC client"},
+		},
+		Try: publishTry{RoutingKey: "rpc_queue", Body: "{{seq}}", Count: 10, ReplyTo: "rpc_replies"},
 	},
 	{
 		Name: "dead-letter", Title: "Dead-lettering with a TTL", Essential: []string{"work_with_ttl"},

@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"rabbitboard/internal/testkit"
@@ -265,4 +267,76 @@ func (s *stack) request(t *testing.T, method, path, body string, headers ...stri
 	a.flash, _ = url.PathUnescape(resp.Header.Get(flashHeader))
 	_ = json.NewDecoder(resp.Body).Decode(&a.body)
 	return a
+}
+
+// RPC: ten requests from the page's publish (reply_to, a correlation id
+// each) get ten replies, fib(n), paired by correlation id; in Chromium each
+// reply card names its request and the round trip; the tutorial's
+// rpc_client.py is answered by the scenario's server, and the tutorial's
+// rpc_server.py answers the page's request beside it.
+func TestRPCScenario(t *testing.T) {
+	s := startStackWith(t, options{management: true})
+	v := s.viewer(t)
+	ch := testkit.Channel(t)
+	for _, q := range []string{"rpc_queue", "rpc_replies"} {
+		_, _ = ch.QueueDelete(q, false, false, false)
+	}
+	t.Cleanup(func() { s.call(t, "POST", "/api/presets/rpc/reset", nil, nil) })
+	var p Preset
+	s.mustCall(t, "POST", "/api/presets/rpc", nil, http.StatusOK, &p)
+	ids := map[string]string{}
+	for _, info := range s.broker.Receivers() {
+		ids[info.Name] = info.ID
+	}
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": p.Try.RoutingKey, "body": p.Try.Body, "count": p.Try.Count,
+		"properties": map[string]any{"reply_to": p.Try.ReplyTo}}, http.StatusOK, nil)
+	testkit.WaitFor(t, 15*time.Second, "ten replies", func() bool { return len(v.of("delivery", ids["RPC client"])) == 10 })
+	asked := map[string]string{} // correlation id -> n
+	for _, d := range v.of("delivery", ids["RPC server"]) {
+		props := d["properties"].(map[string]any)
+		asked[props["correlation_id"].(string)] = d["body"].(string)
+		if props["reply_to"] != "rpc_replies" {
+			t.Fatalf("a request without its reply queue: %v", d)
+		}
+	}
+	fib := map[string]string{"1": "1", "2": "1", "3": "2", "4": "3", "5": "5", "6": "8", "7": "13", "8": "21", "9": "34", "10": "55"}
+	for _, d := range v.of("delivery", ids["RPC client"]) {
+		corr := d["properties"].(map[string]any)["correlation_id"].(string)
+		n, ok := asked[corr]
+		if !ok || d["body"] != fib[n] {
+			t.Fatalf("reply %v: request %q (%v), want fib = %s", d, n, ok, fib[n])
+		}
+		delete(asked, corr)
+	}
+	if len(asked) != 0 {
+		t.Fatalf("requests without a reply: %v", asked)
+	}
+
+	ctx := browser(t)
+	lines := fmt.Sprintf(`[...document.querySelectorAll('[data-receiver=%q] .card .rpc')].filter(e => !e.hidden && /^reply to request \d+ of RPC server: round trip \d+ ms$/.test(e.textContent)).length`, ids["RPC client"])
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](lines+" === 10")); err != nil {
+		shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('[data-receiver=%q]').textContent`, ids["RPC client"])))
+		t.Fatalf("the reply cards do not name their requests (%v): %s", err, shown)
+	}
+
+	client := run(t, "rpc_client", "10")
+	client.finish(t, "rpc_client.py")
+	if got := client.output(); got != " [.] Got 55" {
+		t.Fatalf("rpc_client.py printed %q", got)
+	}
+	server := run(t, "rpc_server", "1")
+	s.mustCall(t, "POST", "/api/receivers/"+ids["RPC server"]+"/pause", nil, http.StatusOK, nil)
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": "rpc_queue", "body": "20", "properties": map[string]any{"reply_to": "rpc_replies"}}, http.StatusOK, nil)
+	server.finish(t, "rpc_server.py")
+	testkit.WaitFor(t, 5*time.Second, "rpc_server.py's reply on the page", func() bool {
+		for _, d := range v.of("delivery", ids["RPC client"]) {
+			if d["body"] == "6765" {
+				return true
+			}
+		}
+		return false
+	})
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-# The official RabbitMQ tutorials' Python programs (tutorials 1-5), each
+# The official RabbitMQ tutorials' Python programs (tutorials 1-6), each
 # declaring exactly what today's official program declares (hello and
-# task_queue are durable quorum queues; logs, direct_logs and topic_logs
+# task_queue and rpc_queue are durable quorum queues; logs, direct_logs and topic_logs
 # plain exchanges), in one script for the tests:
 #
 #   tutorial.py send                      # send.py
@@ -14,6 +14,8 @@
 #   tutorial.py receive_logs_direct N KEY...
 #   tutorial.py emit_log_topic KEY MSG    # emit_log_topic.py
 #   tutorial.py receive_logs_topic N PATTERN...
+#   tutorial.py rpc_server N              # rpc_server.py, exits after N requests
+#   tutorial.py rpc_client n              # rpc_client.py asking fib(n)
 #
 # Receivers print "ready" once they consume, then each body they get.
 import sys
@@ -65,6 +67,46 @@ elif what in ("new_task", "worker"):
     else:
         channel.basic_qos(prefetch_count=1)
         consume("task_queue", False, int(sys.argv[2]))
+elif what == "rpc_server":
+    channel.queue_declare(queue="rpc_queue", durable=True, arguments=QUORUM)
+
+    def fib(n):
+        a, b = 0, 1
+        for _ in range(n):
+            a, b = b, a + b
+        return a
+
+    def on_request(ch, method, props, body):
+        n = int(body)
+        print(f" [.] fib({n})", flush=True)
+        ch.basic_publish(exchange="", routing_key=props.reply_to,
+                         properties=pika.BasicProperties(correlation_id=props.correlation_id), body=str(fib(n)))
+        ch.basic_ack(delivery_tag=method.delivery_tag)
+        left[0] -= 1
+        if left[0] == 0:
+            ch.stop_consuming()
+
+    left[0] = int(sys.argv[2])
+    channel.basic_qos(prefetch_count=1)
+    channel.basic_consume(queue="rpc_queue", on_message_callback=on_request)
+    print("ready", flush=True)
+    channel.start_consuming()
+elif what == "rpc_client":
+    import uuid
+    callback_queue = channel.queue_declare(queue="", exclusive=True).method.queue
+    corr_id = str(uuid.uuid4())
+    response = [None]
+
+    def on_response(ch, method, props, body):
+        if corr_id == props.correlation_id:
+            response[0] = body
+
+    channel.basic_consume(queue=callback_queue, on_message_callback=on_response, auto_ack=True)
+    channel.basic_publish(exchange="", routing_key="rpc_queue",
+                          properties=pika.BasicProperties(reply_to=callback_queue, correlation_id=corr_id), body=sys.argv[2])
+    while response[0] is None:
+        connection.process_data_events(time_limit=None)
+    print(f" [.] Got {response[0].decode()}")
 else:
     exchange, kind = EXCHANGES[what]
     channel.exchange_declare(exchange=exchange, exchange_type=kind)
