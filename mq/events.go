@@ -34,6 +34,8 @@ const (
 	TypeObservedPublish EventType = "observed_publish"
 	// TypeLesson says which scenario the presenter set up, for every viewer.
 	TypeLesson EventType = "lesson"
+	// TypeConfirms is the publisher confirms lesson's measurement.
+	TypeConfirms EventType = "confirms"
 	// TypeSnapshot is the first event a viewer gets: the whole state (web's).
 	TypeSnapshot EventType = "snapshot"
 )
@@ -270,6 +272,7 @@ var decoders = map[EventType]func([]byte) (Event, error){
 	TypeObserve:         decodeAs[ObserveEvent],
 	TypeObservedPublish: decodeAs[ObservedPublishEvent],
 	TypeLesson:          decodeAs[LessonEvent],
+	TypeConfirms:        decodeAs[ConfirmsEvent],
 }
 
 func decodeAs[E Event](data []byte) (Event, error) {

@@ -102,6 +102,7 @@ function apply(ev) {
       state.observe = ev.observe;
       state.observed = ev.observed || [];
       state.lesson = ev.lesson || { name: "" };
+      if (ev.confirms) renderConfirms(ev.confirms);
       dirtyLesson = true;
       dirtyTopology = dirtyObserve = true;
       rates.clear();
@@ -118,6 +119,9 @@ function apply(ev) {
       if (ev.state !== state.broker.state && ev.state !== "connecting") announce(brokerLabel(ev));
       state.broker = ev;
       dirtyBroker = true;
+      break;
+    case "confirms":
+      renderConfirms(ev);
       break;
     case "lesson":
       state.lesson = ev;
@@ -320,6 +324,18 @@ function setCounters(id, c) {
 }
 
 // ---- rendering, at most once per animation frame ----
+
+// renderConfirms fills the publisher confirms lesson's table, as the
+// server's confirmsPanel does.
+function renderConfirms(c) {
+  const panel = document.getElementById("confirms");
+  panel.hidden = false;
+  for (const s of c.strategies) {
+    const row = panel.querySelector(`tr[data-way="${s.name}"]`);
+    if (row) fill(row, { rate: String(Math.round(s.rate)), latency: s.latency_ms.toFixed(2) });
+  }
+  fill(panel, { outcome: t("confirms.outcome", { nacked: c.nacked, sent: c.limited_sent, limited: c.limited, returned: c.returned }) });
+}
 
 function render() {
   frameRequested = false;

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -204,4 +205,21 @@ func otherLang(l Lang) Lang {
 		return English
 	}
 	return Korean
+}
+
+// confirmsCell is one figure of the publisher confirms lesson: a way's
+// rate (messages a second) or mean latency (ms), as the script writes them.
+func confirmsCell(c *mq.ConfirmsEvent, way, what string) string {
+	if c == nil {
+		return ""
+	}
+	for _, s := range c.Strategies {
+		if s.Name == way {
+			if what == "rate" {
+				return strconv.Itoa(int(s.Rate + 0.5))
+			}
+			return strconv.FormatFloat(s.LatencyMS, 'f', 2, 64)
+		}
+	}
+	return ""
 }

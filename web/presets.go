@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"sync"
+	"time"
 
 	"rabbitboard/mq"
 )
@@ -140,6 +142,14 @@ var Presets = []Preset{
 			{Queue: "rpc_replies", Name: "RPC client"},
 		},
 		Try: publishTry{RoutingKey: "rpc_queue", Body: "{{seq}}", Count: 10, ReplyTo: "rpc_replies"},
+	},
+	{
+		Name: "publisher-confirms", Chapter: "7", Title: "Publisher confirms, three ways",
+		Watch: "The broker confirms each message it has taken responsibility for. Measure publishes the same 1,000 messages three ways, as the tutorial does: waiting for each confirm before the next, " +
+			"publishing batches of 100 and waiting for each batch, and handling confirms as they come; the table shows each way's rate and its time to confirm. A queue that is full nacks what it refuses, and a mandatory message no queue takes comes back.",
+		Programs: []string{"java PublisherConfirms (the tutorial has no Python program)"},
+		Queues: []mq.QueueSpec{{Name: confirmsQueue}, {Name: confirmsLimited, Arguments: map[string]any{"x-max-length": confirmsLimit, "x-overflow": "reject-publish"}}},
+		Try:    publishTry{RoutingKey: confirmsQueue, Body: "Message {{seq}}", Count: 1000},
 	},
 	{
 		Name: "dead-letter", Title: "Dead-lettering with a TTL", Essential: []string{"work_with_ttl"},
@@ -386,4 +396,47 @@ func (s *Server) resetPreset(w http.ResponseWriter, r *http.Request) {
 	}
 	s.cfg.State.endLesson(p.Name)
 	respond(w, r, http.StatusOK, map[string]string{"reset": p.Name}, fmt.Sprintf("%s: removed its receivers, and the queues and exchanges it made.", p.Title))
+}
+
+// The publisher confirms lesson's queues: one for the three ways, and one
+// that refuses publishes past its length, to show a nack.
+const (
+	confirmsQueue   = "confirms_lesson"
+	confirmsLimited = "confirms_limited"
+	confirmsLimit   = 10
+)
+
+// measureConfirms is POST /api/confirms {"count": N}: the publisher
+// confirms lesson's measurement (N messages, 1,000 unless said), on every
+// viewer's screen. The lesson's queues are declared when missing.
+func (s *Server) measureConfirms(w http.ResponseWriter, r *http.Request) {
+	req := struct {
+		Count int `json:"count"`
+	}{Count: 1000}
+	if err := decode(r, 4<<10, &req); err != nil {
+		respondError(w, r, err)
+		return
+	}
+	if req.Count < 1 || req.Count > s.cfg.Limits.MaxCount {
+		respondError(w, r, &mq.Error{Code: mq.CodeLimit, Message: fmt.Sprintf("The count must be between 1 and %d, the most one publish may send.", s.cfg.Limits.MaxCount)})
+		return
+	}
+	p, _ := findPreset("publisher-confirms")
+	for _, q := range p.Queues {
+		if _, err := s.cfg.Broker.DeclareQueue(q); err != nil {
+			respondError(w, r, err)
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
+	defer cancel()
+	ev, err := s.cfg.Broker.CompareConfirms(ctx, confirmsQueue, confirmsLimited, req.Count, confirmsLimit)
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	s.cfg.State.Apply(ev)
+	rate := func(i int) int { return int(ev.Strategies[i].Rate + 0.5) }
+	respond(w, r, http.StatusOK, ev, fmt.Sprintf("Published %d messages three ways: one by one %d msg/s, in batches of 100 %d msg/s, asynchronously %d msg/s; %d of %d nacked by the full queue, %d returned.",
+		req.Count, rate(0), rate(1), rate(2), ev.Nacked, ev.LimitedSent, ev.Returned))
 }

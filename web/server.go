@@ -33,6 +33,7 @@ type Broker interface {
 	DeclareExchange(mq.ExchangeSpec) (mq.ExchangeSpec, error)
 	DeleteExchange(name string) error
 	ExchangeExists(name string) bool
+	CompareConfirms(ctx context.Context, queue, limited string, n, limit int) (mq.ConfirmsEvent, error)
 	Bind(mq.BindingSpec) (mq.BindingSpec, error)
 	Unbind(mq.BindingSpec) error
 	Topology(context.Context) mq.TopologyEvent
@@ -187,6 +188,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/observe", s.observe)
 
 	handle("GET /api/presets", s.listPresets)
+	handle("POST /api/confirms", s.measureConfirms)
 	handle("POST /api/presets/{name}", s.runPreset)
 	handle("POST /api/presets/{name}/reset", s.resetPreset)
 

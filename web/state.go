@@ -82,6 +82,7 @@ type State struct {
 	observe   mq.ObserveEvent
 	observed  []mq.ObservedPublishEvent // the latest publishes of other programs
 	lesson    mq.LessonEvent            // the scenario set up last
+	confirms  *mq.ConfirmsEvent         // the publisher confirms lesson's last measurement
 
 	// forward, in a cluster of replicas, sends this replica's shared events
 	// to the others; self is this replica's id.
@@ -395,6 +396,8 @@ func (s *State) applyLocked(ev mq.Event, data []byte) {
 		s.observe = e
 	case mq.LessonEvent:
 		s.lesson = e
+	case mq.ConfirmsEvent:
+		s.confirms = &e
 	case mq.ObservedPublishEvent:
 		s.observed = append(s.observed, e)
 		if len(s.observed) > 2*observedKept {
@@ -442,6 +445,8 @@ type Snapshot struct {
 	Observed []mq.ObservedPublishEvent `json:"observed"`
 	// Lesson is the scenario set up last (an empty name: none).
 	Lesson mq.LessonEvent `json:"lesson"`
+	// Confirms is the publisher confirms lesson's last measurement.
+	Confirms *mq.ConfirmsEvent `json:"confirms,omitempty"`
 }
 
 // observedKept is how many publishes of other programs a late joiner sees.
@@ -450,7 +455,7 @@ const observedKept = 10
 // snapshotLocked is the state without its recent deliveries.
 func (s *State) snapshotLocked() Snapshot {
 	snap := Snapshot{Type: mq.TypeSnapshot, Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{},
-		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings, Observe: s.observe, Lesson: s.lesson,
+		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings, Observe: s.observe, Lesson: s.lesson, Confirms: s.confirms,
 		Observed: append([]mq.ObservedPublishEvent{}, s.observed[max(0, len(s.observed)-observedKept):]...)}
 	if snap.Exchanges == nil {
 		snap.Exchanges, snap.Bindings = []mq.ExchangeSpec{}, []mq.BindingSpec{}

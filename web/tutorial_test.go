@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -339,4 +340,51 @@ func TestRPCScenario(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// Publisher confirms: the same 1,000 messages published three ways,
+// measured on this broker; the nack of a full queue and a returned message
+// made visible; the figures on every viewer's page, in Chromium.
+func TestPublisherConfirmsLesson(t *testing.T) {
+	s := startStackWith(t, options{management: true})
+	v := s.viewer(t)
+	ch := testkit.Channel(t)
+	for _, q := range []string{confirmsQueue, confirmsLimited} {
+		_, _ = ch.QueueDelete(q, false, false, false)
+	}
+	t.Cleanup(func() { s.call(t, "POST", "/api/presets/publisher-confirms/reset", nil, nil) })
+	s.mustCall(t, "POST", "/api/presets/publisher-confirms", nil, http.StatusOK, nil)
+	var ev mq.ConfirmsEvent
+	s.mustCall(t, "POST", "/api/confirms", map[string]any{"count": 1000}, http.StatusOK, &ev)
+	var names []string
+	for _, st := range ev.Strategies {
+		names = append(names, st.Name)
+		t.Logf("%-12s %6.0f msg/s, %.2f ms to confirm", st.Name, st.Rate, st.LatencyMS)
+		if st.Messages != 1000 || st.Rate <= 0 || st.LatencyMS <= 0 || st.Nacked != 0 {
+			t.Fatalf("%+v", st)
+		}
+	}
+	if !slices.Equal(names, []string{mq.ConfirmOneByOne, mq.ConfirmBatches, mq.ConfirmAsynchronous}) {
+		t.Fatalf("strategies %v", names)
+	}
+	if one, async := ev.Strategies[0].Rate, ev.Strategies[2].Rate; async <= one {
+		t.Fatalf("asynchronous confirms ran at %.0f msg/s, one by one at %.0f: the lesson's point is lost", async, one)
+	}
+	if ev.Nacked != confirmsLimit || ev.LimitedSent != 2*confirmsLimit || ev.Returned != 1 {
+		t.Fatalf("nacked %d of %d, returned %d; want %d of %d and 1", ev.Nacked, ev.LimitedSent, ev.Returned, confirmsLimit, 2*confirmsLimit)
+	}
+	if q, err := ch.QueueDeclarePassive(confirmsQueue, false, false, false, false, nil); err != nil || q.Messages != 0 {
+		t.Fatalf("the lesson's queue after: %+v %v", q, err)
+	}
+	testkit.WaitFor(t, 5*time.Second, "the viewer to get the figures", func() bool { return len(v.of("confirms", "")) == 1 })
+
+	ctx := browser(t)
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url)); err != nil {
+		t.Fatal(err)
+	}
+	shown := `(() => { const p = document.querySelector("#confirms"); return !p.hidden && [...p.querySelectorAll("tbody tr [data-f=rate]")].every(e => +e.textContent > 0) && p.querySelector("[data-f=outcome]").textContent.startsWith("10 of 20 messages to confirms_limited were nacked"); })()`
+	if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](shown)); err != nil {
+		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#confirms").textContent`))
+		t.Fatalf("the page's confirms table (%v): %s", err, text)
+	}
 }
