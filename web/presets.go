@@ -148,8 +148,8 @@ var Presets = []Preset{
 		Watch: "The broker confirms each message it has taken responsibility for. Measure publishes the same 1,000 messages three ways, as the tutorial does: waiting for each confirm before the next, " +
 			"publishing batches of 100 and waiting for each batch, and handling confirms as they come; the table shows each way's rate and its time to confirm. A queue that is full nacks what it refuses, and a mandatory message no queue takes comes back.",
 		Programs: []string{"java PublisherConfirms (the tutorial has no Python program)"},
-		Queues: []mq.QueueSpec{{Name: confirmsQueue}, {Name: confirmsLimited, Arguments: map[string]any{"x-max-length": confirmsLimit, "x-overflow": "reject-publish"}}},
-		Try:    publishTry{RoutingKey: confirmsQueue, Body: "Message {{seq}}", Count: 1000},
+		Queues:   []mq.QueueSpec{{Name: confirmsQueue}, {Name: confirmsLimited, Arguments: map[string]any{"x-max-length": confirmsLimit, "x-overflow": "reject-publish"}}},
+		Try:      publishTry{RoutingKey: confirmsQueue, Body: "Message {{seq}}", Count: 1000},
 	},
 	{
 		Name: "dead-letter", Title: "Dead-lettering with a TTL", Essential: []string{"work_with_ttl"},
