@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"rabbitboard/internal/testkit"
@@ -297,5 +298,70 @@ func getAuthed(t *testing.T, url, token string, out any) {
 	defer resp.Body.Close()
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Two replicas of one cluster, one watching other programs: the replicas'
+// own traffic (events, heartbeats, calls and answers) never shows as
+// another program's, while a real other program's consumer does.
+func TestWatchingReplicaShowsNoReplicaTraffic(t *testing.T) {
+	testkit.Rabbitmqctl(t, "trace_off", "-p", "/")
+	t.Cleanup(func() { testkit.Rabbitmqctl(t, "trace_off", "-p", "/") })
+	_, _, ds := startReplicas(t, 2, "--cluster-secret", "watching-replicas", "--management-url", "http://127.0.0.1:15672")
+	a, b := ds[0], ds[1]
+	if status, body := authed(t, "POST", a.URL+"/api/observe", "", map[string]any{"enabled": true}); status != http.StatusOK {
+		t.Fatalf("watching on A: %d %v", status, body)
+	}
+	q := "rb-test-replica-watching"
+	freshQueue(t, b.URL, q)
+	var info mq.ReceiverInfo
+	post(t, b.URL+"/api/receivers", map[string]any{"queue": q, "ack": "manual", "name": "on B"}, &info)
+	post(t, a.URL+"/api/publish", map[string]any{"routing_key": q, "body": "m {{seq}}", "count": 20}, nil)
+	for _, action := range []string{"pause", "resume"} {
+		if status, body := call(t, "POST", a.URL+"/api/receivers/"+info.ID+"/"+action); status != http.StatusOK {
+			t.Fatalf("%s through A: %d %v", action, status, body)
+		}
+	}
+	// Another program: a consumer of the test's own connection.
+	other, err := amqp.DialConfig(testkit.AMQPURL(), amqp.Config{Properties: amqp.Table{"connection_name": "another program"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	oc, _ := other.Channel()
+	if _, err := oc.Consume(q, "", true, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	outside := func() []mq.ReceiverInfo {
+		var rs []mq.ReceiverInfo
+		getJSON(t, a.URL+"/api/receivers", &rs)
+		return slices.DeleteFunc(rs, func(r mq.ReceiverInfo) bool { return r.Kind != mq.KindOutside })
+	}
+	testkit.WaitFor(t, 15*time.Second, "the other program's column on A", func() bool {
+		rs := outside()
+		return len(rs) == 1 && rs[0].Name == "another program"
+	})
+	post(t, a.URL+"/api/publish", map[string]any{"routing_key": q, "body": "n {{seq}}", "count": 20}, nil)
+	time.Sleep(7 * time.Second) // past a statistics interval: anything of the replicas would be listed by now
+	if rs := outside(); len(rs) != 1 || rs[0].Name != "another program" {
+		t.Fatalf("A shows as other programs %+v, want the other program alone", rs)
+	}
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(a.URL, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, first, err := conn.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frame []struct {
+		Observed []map[string]any `json:"observed"`
+	}
+	if err := json.Unmarshal(first, &frame); err != nil || len(frame) != 1 {
+		t.Fatalf("the first frame: %v", err)
+	}
+	if n := len(frame[0].Observed); n != 0 {
+		t.Fatalf("A shows %d publishes of other programs, all rabbitboard's own: %v", n, frame[0].Observed)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -353,6 +355,27 @@ func (b *Broker) connection() (*amqp.Connection, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return usable(b.conn)
+}
+
+// clientAddrs are the client addresses of rabbitboard's connections, as
+// the broker's names of them begin ("127.0.0.1:52384").
+func (b *Broker) clientAddrs() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var addrs []string
+	for _, c := range []*amqp.Connection{b.conn, b.rconn} {
+		if c != nil {
+			addrs = append(addrs, c.LocalAddr().String())
+		}
+	}
+	return addrs
+}
+
+// rabbitboardsConnection says whether the broker's name of a connection
+// is one of this rabbitboard's or, in a cluster, of its replicas'.
+func (b *Broker) rabbitboardsConnection(connection string) bool {
+	addr, _, _ := strings.Cut(connection, " -> ")
+	return slices.Contains(b.clientAddrs(), addr) || (b.cluster != nil && b.cluster.owns(addr))
 }
 
 // receiverConnection is connection for receivers' channels.

@@ -57,6 +57,9 @@ type ObserveEvent struct {
 	// NotShown counts the consumers of other programs beyond the columns'
 	// cap (Config.MaxOutside), as the broker last listed them.
 	NotShown int `json:"not_shown,omitempty"`
+	// Filter, when set, limits what is shown to the queues, exchanges and
+	// connections whose names contain it.
+	Filter string `json:"filter,omitempty"`
 }
 
 // ObservedPublishEvent is a message another program published.
@@ -291,6 +294,11 @@ type observer struct {
 	// when the lists were last read.
 	notShown int
 	lastPoll time.Time
+	filter   string
+	// held: copies waiting for their connection to be known, and how
+	// many per connection; the firehose reader's alone.
+	held    []heldTrace
+	holding map[string]int
 	stop     context.CancelFunc
 	done     chan struct{}
 	outside  map[consumerKey]*outsideReceiver
@@ -356,7 +364,7 @@ func (o *observer) status() ObserveEvent {
 	if t == "" {
 		t = TracingUnknown
 	}
-	return ObserveEvent{Type: TypeObserve, Enabled: o.shown, Tracing: t, Error: o.errText, Skipped: o.skipped, NotShown: o.notShown}
+	return ObserveEvent{Type: TypeObserve, Enabled: o.shown, Tracing: t, Error: o.errText, Skipped: o.skipped, NotShown: o.notShown, Filter: o.filter}
 }
 
 func (o *observer) report() { o.b.cfg.Events(o.status()) }
@@ -464,6 +472,7 @@ func (o *observer) halt(ctx context.Context, report bool) {
 		stop()
 		<-done
 	}
+	o.held, o.holding = nil, nil // the reader has ended: nobody else touches them
 	for _, id := range gone {
 		o.b.cfg.Events(ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: id})
 	}
@@ -572,6 +581,7 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string,
 			return ErrUnavailable
 		case <-tick.C:
 			o.poll(ctx)
+			o.releaseHeld(ctx)
 			if ticks++; marked && ticks%5 == 0 {
 				o.keepTracingOn(ctx)
 			}
@@ -629,6 +639,9 @@ func (o *observer) poll(ctx context.Context) {
 	notShown := 0
 	for _, key := range keys {
 		oc := outside[key]
+		if !o.shownLocked(key.Queue, "", key.Connection, oc.Name) {
+			continue
+		}
 		r, ok := o.outside[key]
 		if !ok {
 			if r = o.addLocked(key); r == nil {
@@ -669,8 +682,13 @@ func (o *observer) poll(ctx context.Context) {
 	for _, ev := range settled {
 		o.b.cfg.Events(ev)
 	}
+	refreshed := map[string]bool{}
 	for _, info := range changed {
 		o.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: info})
+		if !refreshed[info.Queue] { // its consumer count, at once, not as the statistics lag
+			refreshed[info.Queue] = true
+			o.b.refreshQueue(info.Queue)
+		}
 	}
 }
 
@@ -703,7 +721,8 @@ func (o *observer) addLocked(key consumerKey) *outsideReceiver {
 }
 
 // take shows one firehose copy: a delivery in its consumer's column, a
-// publish as an observed publish. rabbitboard's own are shown already.
+// publish as an observed publish. rabbitboard's own are shown already. A
+// copy from a connection the broker cannot name yet waits (see hold).
 func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 	t, ok := readTrace(d)
 	if !ok {
@@ -712,16 +731,104 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 		o.mu.Unlock()
 		return
 	}
+	if !o.hold(ctx, t, d) {
+		o.show(ctx, t, d)
+	}
+}
+
+// heldTrace is a firehose copy waiting for its connection to be known.
+type heldTrace struct {
+	t  trace
+	d  amqp.Delivery
+	at time.Time
+}
+
+// holdFor is how long a copy waits for the broker to name its connection
+// (the management API learns of a new connection within its statistics
+// interval); maxHeld bounds the copies waiting (more are skipped, and
+// counted).
+const (
+	holdFor = 6 * time.Second
+	maxHeld = 5000
+)
+
+// hold keeps a delivery from a connection the broker's lists do not know yet:
+// who it is decides whether it is shown at all (another rabbitboard, a
+// replica of this one, never is) and what it is called. Copies of one
+// connection keep their order. It runs on the firehose reader's goroutine,
+// as releaseHeld does.
+func (o *observer) hold(ctx context.Context, t trace, d amqp.Delivery) bool {
+	if !t.Deliver || o.b.rabbitboardsConnection(t.Connection) {
+		// A publish is shown at once: a publisher often lives too briefly
+		// to be listed at all, and its message's deliveries come after it.
+		// rabbitboard's own and its replicas' are known without the lists.
+		return false
+	}
+	o.mu.Lock()
+	_, named := o.names[t.Connection]
+	own := o.own[t.Connection]
+	o.mu.Unlock()
+	if o.holding[t.Connection] == 0 && (named || own) {
+		return false
+	}
+	if o.holding[t.Connection] == 0 {
+		if _, known := o.nameOf(ctx, t.Connection); known {
+			return false
+		}
+	}
+	if len(o.held) >= maxHeld {
+		o.mu.Lock()
+		o.skipped++
+		o.mu.Unlock()
+		return true
+	}
+	if o.holding == nil {
+		o.holding = map[string]int{}
+	}
+	o.held = append(o.held, heldTrace{t: t, d: d, at: time.Now()})
+	o.holding[t.Connection]++
+	return true
+}
+
+// releaseHeld shows, in order, the held copies whose connection the broker
+// names now, or that waited holdFor (then named by their address).
+func (o *observer) releaseHeld(ctx context.Context) {
+	known, blocked := map[string]bool{}, map[string]bool{}
+	var keep []heldTrace
+	for _, h := range o.held {
+		c := h.t.Connection
+		if _, asked := known[c]; !asked && !blocked[c] {
+			_, known[c] = o.nameOf(ctx, c)
+		}
+		if !blocked[c] && (known[c] || time.Since(h.at) > holdFor) {
+			o.holding[c]--
+			o.show(ctx, h.t, h.d)
+			continue
+		}
+		blocked[c] = true
+		keep = append(keep, h)
+	}
+	o.held = keep
+}
+
+// show shows a copy whose connection is known (or waited long enough).
+func (o *observer) show(ctx context.Context, t trace, d amqp.Delivery) {
 	o.mu.Lock()
 	own, known := o.own[t.Connection], o.outside[consumerKey{t.Connection, t.Channel, t.Queue}] != nil
 	o.mu.Unlock()
-	if own && o.isRabbitboard(ctx, t.Connection) {
+	if (own && o.isRabbitboard(ctx, t.Connection)) || rabbitboardsOwn(t) || o.b.rabbitboardsConnection(t.Connection) {
+		return
+	}
+	o.mu.Lock()
+	shown := o.shownLocked(t.Queue, t.Exchange, t.Connection, o.names[t.Connection])
+	o.mu.Unlock()
+	if !shown {
 		return
 	}
 	props, headers := traceProperties(t.Properties)
 	content := o.b.content(d.Body, props, headers)
 	if !t.Deliver {
-		name := o.nameOf(ctx, t.Connection)
+		name, _ := o.nameOf(ctx, t.Connection)
 		routed := t.RoutedQueues
 		if routed == nil {
 			routed = []string{}
@@ -736,9 +843,6 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 	o.mu.Unlock()
 	if !known && !fresh {
 		o.poll(ctx) // a consumer the lists did not show yet (at most twice a second)
-	}
-	if !known {
-		o.nameOf(ctx, t.Connection) // its name as every other line says it
 	}
 	o.mu.Lock()
 	r, listed := o.outside[key]
@@ -771,6 +875,64 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 		o.b.cfg.Events(e)
 	}
 	o.b.cfg.Events(ev)
+}
+
+// SetObserveFilter limits watching to the queues, exchanges and
+// connections whose names contain filter ("" shows everything); columns
+// that no longer match leave the view.
+func (b *Broker) SetObserveFilter(filter string) ObserveEvent {
+	o := &b.obs
+	o.mu.Lock()
+	o.filter = filter
+	var gone []string
+	for key, r := range o.outside {
+		if !o.shownLocked(key.Queue, "", key.Connection, r.consumer.Name) {
+			gone = append(gone, r.id)
+			delete(o.outside, key)
+		}
+	}
+	o.order = slices.DeleteFunc(o.order, func(k consumerKey) bool { return o.outside[k] == nil })
+	o.mu.Unlock()
+	for _, id := range gone {
+		b.cfg.Events(ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: id})
+	}
+	o.report()
+	return o.status()
+}
+
+// ClearGone removes the columns of other programs' consumers that are gone
+// and says how many it removed.
+func (b *Broker) ClearGone() int {
+	o := &b.obs
+	o.mu.Lock()
+	var gone []string
+	for key, r := range o.outside {
+		if r.state == StateGone {
+			gone = append(gone, r.id)
+			delete(o.outside, key)
+		}
+	}
+	o.order = slices.DeleteFunc(o.order, func(k consumerKey) bool { return o.outside[k] == nil })
+	o.mu.Unlock()
+	for _, id := range gone {
+		b.cfg.Events(ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: id})
+	}
+	return len(gone)
+}
+
+// shownLocked says whether the filter lets a queue, exchange or
+// connection (by the broker's name or people's) be shown.
+func (o *observer) shownLocked(queue, exchange, connection, name string) bool {
+	f := o.filter
+	return f == "" || (queue != "" && strings.Contains(queue, f)) || (exchange != "" && strings.Contains(exchange, f)) ||
+		strings.Contains(connection, f) || (name != "" && strings.Contains(name, f))
+}
+
+// rabbitboardsOwn says whether a trace is of rabbitboard's own traffic,
+// whoever's connection it came on: its replicas' exchange and queues, its
+// firehose queues. It is never shown as another program's.
+func rabbitboardsOwn(t trace) bool {
+	return strings.HasPrefix(t.Exchange, ReplicaExchangePrefix) || strings.HasPrefix(t.Queue, traceQueuePrefix) || t.Exchange == TraceExchange
 }
 
 // takenBackLocked settles as requeued the card of a message delivered
@@ -824,24 +986,27 @@ func (o *observer) askConnection(ctx context.Context, connection string) (mgmtCo
 // nameOf names a connection for people. One the last lists did not hold
 // (a short-lived publisher, say) is asked for at once; one already closed
 // is named by its address.
-func (o *observer) nameOf(ctx context.Context, connection string) string {
+func (o *observer) nameOf(ctx context.Context, connection string) (name string, known bool) {
 	o.mu.Lock()
 	name, ok := o.names[connection]
 	o.mu.Unlock()
 	if ok {
-		return name
+		return name, true
 	}
-	if c, err := o.askConnection(ctx, connection); err != nil {
-		name = addressLabel(connection)
-	} else {
-		name = connectionLabel(c, mgmtChannelDetails{})
+	c, err := o.askConnection(ctx, connection)
+	if err != nil {
+		return addressLabel(connection), false // closed already, or not known yet: asked again next time
 	}
+	name = connectionLabel(c, mgmtChannelDetails{})
 	o.mu.Lock()
 	if o.names != nil {
 		o.names[connection] = name
 	}
+	if c.ClientProperties["product"] == Product && o.own != nil {
+		o.own[connection] = true // a rabbitboard newer than the last lists
+	}
 	o.mu.Unlock()
-	return name
+	return name, true
 }
 
 // addressLabel names a connection known only by the broker's name for it

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -99,6 +100,7 @@ const maxReplicaPending = 16 << 20
 type member struct {
 	info     ReplicaInfo
 	queue    string
+	conns    []string // its connections' client addresses
 	lastSeen time.Time
 }
 
@@ -112,6 +114,9 @@ type pendingCall struct {
 type heartbeat struct {
 	ReplicaInfo
 	Queue string `json:"queue"`
+	// Conns are its connections' client addresses, so that a replica
+	// watching other programs knows them as rabbitboard's at once.
+	Conns []string `json:"conns,omitempty"`
 }
 
 // Cluster is a Broker's membership in a cluster of replicas.
@@ -429,7 +434,7 @@ func publishBatches(events [][]byte, publish func(body []byte) error) error {
 // heartbeat says this replica is alive, through the fanout to everyone or
 // (exchange "") to one replica's queue.
 func (c *Cluster) heartbeat(pub *amqp.Channel, exchange, key, queue string) error {
-	body, _ := json.Marshal(heartbeat{ReplicaInfo: c.self(), Queue: queue})
+	body, _ := json.Marshal(heartbeat{ReplicaInfo: c.self(), Queue: queue, Conns: c.b.clientAddrs()})
 	return c.send(pub, exchange, key, amqp.Publishing{Type: replicaHeartbeat}, body)
 }
 
@@ -528,7 +533,7 @@ func (c *Cluster) heard(pub *amqp.Channel, sender string, body []byte) {
 		return
 	}
 	fresh := !known || m.queue != hb.Queue
-	c.members[hb.ID] = &member{info: hb.ReplicaInfo, queue: hb.Queue, lastSeen: time.Now()}
+	c.members[hb.ID] = &member{info: hb.ReplicaInfo, queue: hb.Queue, conns: hb.Conns[:min(len(hb.Conns), 4)], lastSeen: time.Now()}
 	own := ""
 	if c.session != nil {
 		own = c.session.queue
@@ -544,6 +549,18 @@ func (c *Cluster) heard(pub *amqp.Channel, sender string, body []byte) {
 	_ = publishBatches(c.cfg.Joined(), func(body []byte) error {
 		return c.send(pub, "", hb.Queue, amqp.Publishing{Type: replicaEvents}, body)
 	})
+}
+
+// owns says whether a client address is a connection of a replica.
+func (c *Cluster) owns(addr string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, m := range c.members {
+		if slices.Contains(m.conns, addr) {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Cluster) isMember(replica string) bool {

@@ -411,7 +411,7 @@ function renderObserve() {
   fill(panel, {
     status: t(o.enabled ? "observe.on" : "observe.off"), error: o.error || "",
     skipped: o.skipped ? t("observe.skipped", { n: o.skipped }) : "",
-    not_shown: o.not_shown ? t("observe.not_shown", { n: o.not_shown }) : "",
+    not_shown: o.not_shown ? t("observe.not_shown", { n: o.not_shown }) : "", filter: o.filter || "",
     button: t(o.enabled ? "observe.stop" : "observe.start"), want: String(!o.enabled),
   });
   const lines = state.observed.map((p) => fill(clone("tpl-observed"), { line: observedLine(p) })).reverse();

@@ -168,7 +168,8 @@ func decodeFormStruct(form url.Values, prefix string, v reflect.Value) error {
 			}
 		default:
 			raw := strings.TrimSpace(form.Get(key))
-			if _, present := form[key]; !present || (raw == "" && fv.Kind() != reflect.String) {
+			text := fv.Kind() == reflect.String || (fv.Kind() == reflect.Pointer && fv.Type().Elem().Kind() == reflect.String)
+			if _, present := form[key]; !present || (raw == "" && !text) { // an empty text field is the empty text
 				continue
 			}
 			if err := setFormValue(fv, key, form.Get(key)); err != nil {

@@ -555,10 +555,23 @@ func (s *Server) observeStatus(w http.ResponseWriter, r *http.Request) {
 func (s *Server) observe(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Enabled *bool `json:"enabled"`
+		// Filter limits watching to names that contain it ("" for all).
+		Filter *string `json:"filter"`
 	}
 	if err := decode(r, 4<<10, &req); err != nil {
 		respondError(w, r, err)
 		return
+	}
+	if req.Filter != nil {
+		if len(*req.Filter) > 255 || !utf8.ValidString(*req.Filter) {
+			respondError(w, r, badRequest("The filter must be text of at most 255 bytes."))
+			return
+		}
+		st := s.cfg.Broker.SetObserveFilter(*req.Filter)
+		if req.Enabled == nil {
+			respond(w, r, http.StatusOK, st, observeFilterSaid(*req.Filter))
+			return
+		}
 	}
 	if req.Enabled == nil {
 		respondError(w, r, badRequest(`Say {"enabled": true} to watch other programs, or false to stop.`))
@@ -574,4 +587,19 @@ func (s *Server) observe(w http.ResponseWriter, r *http.Request) {
 		done = "Watching other programs: their consumers appear as columns as they take messages."
 	}
 	respond(w, r, http.StatusOK, st, done)
+}
+
+// observeFilterSaid says what a filter of watching does.
+func observeFilterSaid(filter string) string {
+	if filter == "" {
+		return "Watching shows every other program again."
+	}
+	return fmt.Sprintf("Watching shows only the queues, exchanges and connections whose names contain '%s'.", filter)
+}
+
+// clearGone is POST /api/observe/clear-gone: the columns of other
+// programs' consumers that are gone leave the view.
+func (s *Server) clearGone(w http.ResponseWriter, r *http.Request) {
+	n := s.cfg.Broker.ClearGone()
+	respond(w, r, http.StatusOK, map[string]int{"removed": n}, fmt.Sprintf("Removed %d columns of programs that are gone.", n))
 }

@@ -186,6 +186,8 @@ func TestObserveTutorialWorkers(t *testing.T) {
 	})
 	t.Logf("both columns said acked 3, unacked 0 %v after the workers took their last task", time.Since(finished).Round(100*time.Millisecond))
 	for _, c := range columns {
+		// The events follow the counts the API reads.
+		testkit.WaitFor(t, 2*time.Second, c.ID+"'s three cards settled on the viewer", func() bool { return len(v.of("settled", c.ID)) >= 3 })
 		settled := v.of("settled", c.ID)
 		if len(settled) != 3 {
 			t.Fatalf("%s: %d cards settled, want 3: %v", c.ID, len(settled), settled)
@@ -356,7 +358,7 @@ func TestBrowserObserve(t *testing.T) {
 	if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](`document.querySelector("#observe").dataset.enabled === "true"`)); err != nil {
 		t.Fatalf("watching did not start: %v", err)
 	}
-	startWorker(t, q)
+	w := startWorker(t, q)
 	c := s.outsideOn(t, q, 1)[0]
 	column := fmt.Sprintf(`[data-receiver=%q]`, c.ID)
 	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](fmt.Sprintf(`(() => { const c = document.querySelector('%s'); return !!c && !c.querySelector(".outside").hidden && c.querySelector(".controls").hidden; })()`, column))); err != nil {
@@ -375,5 +377,44 @@ func TestBrowserObserve(t *testing.T) {
 	lines, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#observe .observed").textContent`))
 	if !strings.Contains(lines, "published “Task seen.” to queue '"+q+"' through the default exchange: "+q) {
 		t.Fatalf("observed publishes read %q", lines)
+	}
+
+	// The filter: a name nothing has hides the column; none shows it again.
+	present := func(want bool) string {
+		return fmt.Sprintf(`[...document.querySelectorAll('[data-receiver]')].some(c => c.querySelector(".cards") && c.dataset.receiver.includes("o") && !c.querySelector(".outside").hidden) === %v`, want)
+	}
+	filter := func(f string, want bool) {
+		t.Helper()
+		if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('#observe input[name="filter"]').value = %q`, f))); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(within(ctx, 5*time.Second), chromedp.Click(chromedp.CSS(`#observe form.inline button`))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](present(want))); err != nil {
+			t.Fatalf("filter %q: an outside column shown is not %v: %v", f, want, err)
+		}
+	}
+	filter("no-program-has-this-name", false)
+	filter("", true)
+
+	// Clear gone: the worker stops, its column turns gone and leaves.
+	_ = w.cmd.Process.Kill()
+	testkit.WaitFor(t, 10*time.Second, "the worker's column gone", func() bool {
+		for _, r := range s.outside(t) {
+			if r.State == mq.StateGone {
+				return true
+			}
+		}
+		return false
+	})
+	if err := chromedp.Do(within(ctx, 5*time.Second), chromedp.Click(chromedp.CSS(`#observe form[action="/api/observe/clear-gone"] button`))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](present(false))); err != nil {
+		t.Fatalf("Clear gone left the column: %v", err)
+	}
+	if n := len(s.outside(t)); n != 0 {
+		t.Fatalf("%d outside columns after Clear gone", n)
 	}
 }

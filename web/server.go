@@ -39,6 +39,8 @@ type Broker interface {
 	Topology(context.Context) mq.TopologyEvent
 	Observe(ctx context.Context, enabled bool) (mq.ObserveEvent, error)
 	ObserveStatus() mq.ObserveEvent
+	SetObserveFilter(filter string) mq.ObserveEvent
+	ClearGone() int
 	// Nodes is how many node URLs rabbitboard was given.
 	Nodes() int
 }
@@ -186,6 +188,7 @@ func (s *Server) routes() http.Handler {
 
 	handle("GET /api/observe", s.observeStatus)
 	handle("POST /api/observe", s.observe)
+	handle("POST /api/observe/clear-gone", s.clearGone)
 
 	handle("GET /api/presets", s.listPresets)
 	handle("POST /api/confirms", s.measureConfirms)
