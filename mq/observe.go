@@ -299,12 +299,12 @@ type observer struct {
 	// many per connection; the firehose reader's alone.
 	held    []heldTrace
 	holding map[string]int
-	stop     context.CancelFunc
-	done     chan struct{}
-	outside  map[consumerKey]*outsideReceiver
-	order    []consumerKey
-	own      map[string]bool   // connections of rabbitboard processes
-	names    map[string]string // connection -> its name for people
+	stop    context.CancelFunc
+	done    chan struct{}
+	outside map[consumerKey]*outsideReceiver
+	order   []consumerKey
+	own     map[string]bool   // connections of rabbitboard processes
+	names   map[string]string // connection -> its name for people
 	// confirmed holds what was asked of the broker since the last lists:
 	// whether a connection the lists call rabbitboard's still is.
 	confirmed map[string]bool
