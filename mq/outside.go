@@ -21,8 +21,8 @@ import (
 //     redelivered, on its queue was taken back; the others were done.
 //
 // So a card never runs a "working" timer for a message the broker no
-// longer counts as unacked, and the counts always add up: received =
-// acked + unacked.
+// longer counts as unacked, and the counts add up: received = acked +
+// unacked + taken back.
 
 // statsLag is how old a card must be before the channel statistics'
 // unacked count speaks for it: their interval (5 s by default) and a

@@ -169,6 +169,15 @@ func run() error {
 		fmt.Printf("\n6. the page in headless Chromium while 2,000 msg/s arrive for %v (2 receivers):\n   a click answered in p50 %v, max %v over %d clicks (target <= 200ms; %v at most before the load); counters %s\n",
 			time.Duration(scale(10, 3))*time.Second, page.p(50).Round(time.Millisecond), page.max().Round(time.Millisecond), len(page.samples), slices.Max(page.idle).Round(time.Millisecond), page.verdict)
 	}
+	if want("9") {
+		long := time.Duration(scale(30, 5)) * time.Second
+		w, err := browserWatched(bin, 5000, long)
+		if err != nil {
+			return fmt.Errorf("watched page: %w", err)
+		}
+		fmt.Printf("\n9. the page in headless Chromium while rabbitboard watches another program's 5,000 msg/s for %v:\n   a click answered in p50 %v, p99 %v, max %v over %d clicks (%v at most before the load); JS heap %.1f MiB before, %.1f MiB after;\n   %s\n",
+			long, w.p(50).Round(time.Millisecond), w.p(99).Round(time.Millisecond), w.max().Round(time.Millisecond), len(w.samples), slices.Max(w.idle).Round(time.Millisecond), mib(w.rssBefore), mib(w.rssAfter), w.verdict)
+	}
 	if want("7") {
 		off, on, sent, shown, skipped, err := firehose(bin, scale(20000, 3000), scale(3, 1), 5000, time.Duration(scale(10, 2))*time.Second)
 		if err != nil {
