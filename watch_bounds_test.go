@@ -110,7 +110,7 @@ func TestWatchingIsBounded(t *testing.T) {
 		t.Fatalf("basic.get: %v %v", ok, err)
 	}
 	start := time.Now()
-	testkit.WaitFor(t, 5*time.Second, "a column for the basic.get", func() bool { n, _ := outside(); return n == 1 })
+	testkit.WaitFor(t, 10*time.Second, "a column for the basic.get", func() bool { n, _ := outside(); return n == 1 })
 	testkit.WaitFor(t, 12*time.Second, "the basic.get's column to turn gone", func() bool { _, gone := outside(); return gone == 1 })
 	t.Logf("the basic.get's column turned gone %v after the get", time.Since(start).Round(100*time.Millisecond))
 	testkit.WaitFor(t, 5*time.Second, "the gone column to leave", func() bool { n, _ := outside(); return n == 0 })

@@ -132,7 +132,7 @@ func clientLabel(c mgmtConnection) string {
 // poll reads the broker's consumer, connection and channel lists and
 // updates the outside receivers: new ones appear, ones that left are gone.
 func (o *observer) poll(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, o.b.cfg.OpTimeout)
+	ctx, cancel := context.WithTimeout(ctx, 2*o.b.cfg.OpTimeout) // three lists, from a busy broker perhaps
 	defer cancel()
 	m := o.b.mgmt
 	var consumers []mgmtConsumer

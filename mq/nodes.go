@@ -161,7 +161,7 @@ func managementEndpoint(uri amqp.URI, given string) (endpoint, error) {
 		}
 		transport.TLSClientConfig = conf
 	}
-	e.client = &http.Client{Timeout: 2 * time.Second, Transport: transport}
+	e.client = &http.Client{Timeout: 5 * time.Second, Transport: transport} // a busy broker answers slowly
 	return e, nil
 }
 

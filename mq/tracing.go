@@ -2,6 +2,7 @@ package mq
 
 import (
 	"context"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -77,17 +78,30 @@ func (o *observer) tidyTracing() {
 		return
 	case <-o.b.readyChan():
 	}
-	o.mu.Lock()
-	watching := o.enabled
-	o.mu.Unlock()
-	if watching {
-		return
-	}
-	ctx, cancel := context.WithTimeout(o.b.ctx, 2*o.b.cfg.OpTimeout)
-	defer cancel()
-	o.clearMarker(ctx)
+	// A busy broker's management API may not answer at once: asked again
+	// for a while.
 	var v vhost
-	if o.b.mgmt.do(ctx, "GET", o.vhostPath(), nil, &v) == nil && v.Tracing {
+	for try := 0; ; try++ {
+		o.mu.Lock()
+		watching := o.enabled
+		o.mu.Unlock()
+		if watching {
+			return
+		}
+		ctx, cancel := context.WithTimeout(o.b.ctx, 2*o.b.cfg.OpTimeout)
+		o.clearMarker(ctx)
+		err := o.b.mgmt.do(ctx, "GET", o.vhostPath(), nil, &v)
+		cancel()
+		if err == nil || try == 10 || o.b.mgmt.endpoint().base == "-" {
+			break
+		}
+		select {
+		case <-o.b.ctx.Done():
+			return
+		case <-time.After(2 * time.Second):
+		}
+	}
+	if v.Tracing {
 		o.mu.Lock()
 		if !o.enabled {
 			o.tracing = TracingOn

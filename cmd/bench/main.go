@@ -14,6 +14,8 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,7 +26,7 @@ import (
 )
 
 var (
-	amqpURL    = flag.String("amqp-url", envOr("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"), "the broker")
+	amqpURL    = flag.String("amqp-url", envOr("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/rabbitboard-bench"), "the broker, and a vhost of the bench's own (made when missing)")
 	quick      = flag.Bool("quick", false, "smaller numbers for a smoke run")
 	cpuProfile = flag.String("cpuprofile", "", "write the dashboard's CPU profile during the first 10-viewer round of (2) to this file")
 	only       = flag.String("only", "", "run only these scenarios, e.g. 3,5 (1 and 2 go together)")
@@ -54,6 +56,9 @@ func scale(full, small int) int {
 }
 
 func run() error {
+	if err := ensureVhost(*amqpURL); err != nil {
+		return err
+	}
 	bin, err := buildDashboard()
 	if err != nil {
 		return err
@@ -263,4 +268,40 @@ func sent(body []byte) (time.Time, bool) {
 	}
 	ns, err := strconv.ParseInt(string(rest[:end]), 10, 64)
 	return time.Unix(0, ns), err == nil
+}
+
+// ensureVhost makes the URL's vhost, with every right for its user,
+// through the management API on the broker's host: the bench's traffic
+// then stays out of the vhost people and the tests watch (tracing is per
+// vhost), while it shares the machine and the broker with them.
+func ensureVhost(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("--amqp-url: %w", err)
+	}
+	vhost := strings.TrimPrefix(u.Path, "/")
+	if vhost == "" || vhost == "/" {
+		return nil
+	}
+	vhost, _ = url.PathUnescape(vhost)
+	user := u.User.Username()
+	password, _ := u.User.Password()
+	api := "http://" + u.Hostname() + ":15672/api"
+	for _, put := range []struct{ path, body string }{
+		{"/vhosts/" + url.PathEscape(vhost), `{"description":"rabbitboard's bench"}`},
+		{"/permissions/" + url.PathEscape(vhost) + "/" + url.PathEscape(user), `{"configure":".*","write":".*","read":".*"}`},
+	} {
+		req, _ := http.NewRequest(http.MethodPut, api+put.path, strings.NewReader(put.body))
+		req.SetBasicAuth(user, password)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("making the bench's vhost %q through the management API: %w (or give --amqp-url with a vhost that exists)", vhost, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			return fmt.Errorf("making the bench's vhost %q: the management API answered %s", vhost, resp.Status)
+		}
+	}
+	return nil
 }
