@@ -32,11 +32,13 @@ func TestEventsRoundTrip(t *testing.T) {
 		SurvivalEvent{Type: TypeSurvival, At: at, Queues: []QueueSurvival{{QueueSpec: spec, Before: 5, After: 3, Kept: 3, Lost: 2, Missing: true, Verdict: "lost"}}},
 		TopologyEvent{Type: TypeTopology, Exchanges: []ExchangeSpec{{Name: "x", Type: "topic", Durable: true, AutoDelete: true, Arguments: map[string]any{"alternate-exchange": "ae"}}},
 			Bindings: []BindingSpec{{Exchange: "x", Queue: "q", RoutingKey: "*.k", Arguments: map[string]any{"x-match": "any"}, Label: "x-match=any"}}},
-		ObserveEvent{Type: TypeObserve, Enabled: true, Tracing: TracingOn, Error: "e", Skipped: 4},
+		ObserveEvent{Type: TypeObserve, Enabled: true, Tracing: TracingOn, Error: "e", Skipped: 4, NotShown: 7, Filter: "task"},
 		ObservedPublishEvent{Type: TypeObservedPublish, Exchange: "x", RoutingKey: "k", RoutedQueues: []string{"q"},
 			Content:    Content{Body: "b", Encoding: "base64", BodySize: 1, Truncated: true, Properties: Properties{DeliveryMode: 2}, Headers: map[string]any{"h": "v"}},
 			Connection: "c", Name: "pika c", At: at},
 		LessonEvent{Type: TypeLesson, Name: "work-queue", Title: "Work queue", Watch: "Six tasks"},
+		ConfirmsEvent{Type: TypeConfirms, Queue: "confirms_lesson", Strategies: []ConfirmStrategy{{Name: ConfirmBatches, Messages: 1000, Seconds: 0.1, Rate: 10000, LatencyMS: 5.5, Nacked: 1}},
+			Limited: "confirms_limited", LimitedSent: 20, Nacked: 10, Returned: 1, At: at},
 	}
 	if len(events) != len(decoders) {
 		t.Fatalf("%d sample events for %d event types", len(events), len(decoders))

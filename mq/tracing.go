@@ -88,11 +88,14 @@ func (o *observer) tidyTracing() {
 		if watching {
 			return
 		}
+		if o.b.mgmt.endpoint().base == "-" {
+			return // nothing to ask, nothing to switch
+		}
 		ctx, cancel := context.WithTimeout(o.b.ctx, 2*o.b.cfg.OpTimeout)
 		o.clearMarker(ctx)
 		err := o.b.mgmt.do(ctx, "GET", o.vhostPath(), nil, &v)
 		cancel()
-		if err == nil || try == 10 || o.b.mgmt.endpoint().base == "-" {
+		if err == nil || try == 10 {
 			break
 		}
 		select {
