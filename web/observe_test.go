@@ -397,6 +397,14 @@ func TestBrowserObserve(t *testing.T) {
 	}
 	filter("no-program-has-this-name", false)
 	filter("", true)
+	// A link with ?watch= does the same.
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url+"/?watch=no-program-has-this-name"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](present(false))); err != nil {
+		t.Fatalf("?watch= did not filter: %v", err)
+	}
+	filter("", true)
 
 	// Clear gone: the worker stops, its column turns gone and leaves.
 	_ = w.cmd.Process.Kill()
