@@ -218,7 +218,7 @@ func browserWatched(bin string, rate int, dur time.Duration) (*result, error) {
 			}
 		}
 		if received+st.Skipped >= int64(sent+10) || time.Now().After(deadline) {
-			res.verdict = fmt.Sprintf("%d published, %d shown in the column, %d skipped (counted on the page)", sent+10, received, st.Skipped)
+			res.verdict = fmt.Sprintf("%d messages published, %d firehose copies (a publish and a delivery each): %d deliveries shown in the column, %d copies skipped (counted on the page), the rest shown as publishes", sent+10, 2*(sent+10), received, st.Skipped)
 			break
 		}
 	}
