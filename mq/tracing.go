@@ -53,6 +53,12 @@ func watchUnderMarker(ch *amqp.Channel) error {
 // switched it on and nobody watches any more.
 func (o *observer) clearMarker(ctx context.Context) {
 	exists, watchers := o.marker()
+	// The broker may count a consumer of a channel just closed (this
+	// rabbitboard's own, leaving) a moment longer: asked again for a second.
+	for try := 0; exists && watchers > 0 && try < 10 && ctx.Err() == nil; try++ {
+		time.Sleep(100 * time.Millisecond)
+		exists, watchers = o.marker()
+	}
 	if !exists || watchers > 0 {
 		return
 	}
