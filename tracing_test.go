@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -11,26 +9,6 @@ import (
 
 	"rabbitboard/internal/testkit"
 )
-
-// vhostTracing reads whether the vhost's firehose is on, as the management
-// API says.
-func vhostTracing(t *testing.T) bool {
-	t.Helper()
-	req, _ := http.NewRequest("GET", "http://127.0.0.1:15672/api/vhosts/%2F", nil)
-	req.SetBasicAuth("guest", "guest")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var v struct {
-		Tracing bool `json:"tracing"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		t.Fatal(err)
-	}
-	return v.Tracing
-}
 
 // startWatching runs a rabbitboard with --observe and waits until it
 // watches.
@@ -69,21 +47,21 @@ func TestTracingLeftAsFound(t *testing.T) {
 	killed := startWatching(t, bin)
 	_ = killed.Cmd.Process.Kill()
 	_ = killed.Cmd.Wait()
-	if !vhostTracing(t) {
+	if !testkit.Tracing(t) {
 		t.Fatal("tracing is off right after the kill: the test shows nothing")
 	}
 	next, err := testkit.Start(bin, "--addr", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	testkit.WaitFor(t, 10*time.Second, "the next rabbitboard to switch tracing off", func() bool { return !vhostTracing(t) })
+	testkit.WaitFor(t, 10*time.Second, "the next rabbitboard to switch tracing off", func() bool { return !testkit.Tracing(t) })
 	next.Stop()
 
 	for run := range 10 {
 		a, b := startWatching(t, bin), startWatching(t, bin)
 		if run%2 == 0 {
 			a.Stop()
-			if !vhostTracing(t) {
+			if !testkit.Tracing(t) {
 				t.Fatalf("run %d: tracing went off while B still watches\nA:\n%s\nB:\n%s", run, a.Log.String(), b.Log.String())
 			}
 			b.Stop()
@@ -94,7 +72,7 @@ func TestTracingLeftAsFound(t *testing.T) {
 			}
 			wg.Wait()
 		}
-		if vhostTracing(t) {
+		if testkit.Tracing(t) {
 			t.Fatalf("run %d (%s): tracing left on", run, map[bool]string{true: "in turn", false: "at once"}[run%2 == 0])
 		}
 		if _, err := ch.QueueDeclarePassive("rabbitboard.observe.switched-on", true, false, false, false, nil); err == nil {
@@ -108,7 +86,7 @@ func TestTracingLeftAsFound(t *testing.T) {
 	testkit.Rabbitmqctl(t, "trace_on", "-p", "/")
 	operators := startWatching(t, bin)
 	operators.Stop()
-	if !vhostTracing(t) {
+	if !testkit.Tracing(t) {
 		t.Fatal("tracing an operator switched on went off")
 	}
 }

@@ -1,14 +1,12 @@
 package web
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,51 +17,11 @@ import (
 	"rabbitboard/mq"
 )
 
-// worker is the work queue tutorial's worker.py, run by python3 with pika:
-// another program, as a student runs it in a terminal.
-type worker struct {
-	cmd *exec.Cmd
-	mu  sync.Mutex
-	got []string // the bodies it printed
-}
-
-func startWorker(t *testing.T, queue string, args ...string) *worker {
+// startWorker runs the work queue tutorial's worker.py (python3 with
+// pika) on queue, as a student runs it in a terminal, once it consumes.
+func startWorker(t *testing.T, queue string, args ...string) *program {
 	t.Helper()
-	w := &worker{cmd: exec.Command("/usr/bin/python3", append([]string{"testdata/worker.py", queue}, args...)...)}
-	out, err := w.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.cmd.Stderr = w.cmd.Stdout
-	if err := w.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = w.cmd.Process.Kill(); _ = w.cmd.Wait() })
-	ready := make(chan struct{})
-	go func() {
-		lines := bufio.NewScanner(out)
-		for lines.Scan() {
-			if lines.Text() == "ready" {
-				close(ready)
-				continue
-			}
-			w.mu.Lock()
-			w.got = append(w.got, lines.Text())
-			w.mu.Unlock()
-		}
-	}()
-	select {
-	case <-ready:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("worker.py did not start: %v", w.printed())
-	}
-	return w
-}
-
-func (w *worker) printed() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Clone(w.got)
+	return runScript(t, "testdata/worker.py", true, append([]string{queue}, args...)...)
 }
 
 func newTask(t *testing.T, queue, body string) {
@@ -71,27 +29,6 @@ func newTask(t *testing.T, queue, body string) {
 	if out, err := exec.Command("/usr/bin/python3", "testdata/new_task.py", queue, body).CombinedOutput(); err != nil {
 		t.Fatalf("new_task.py: %v\n%s", err, out)
 	}
-}
-
-// vhostNow reads the vhost as the management API shows it.
-func vhostNow(t *testing.T) (tracing bool, description string, tags any) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", "http://127.0.0.1:15672/api/vhosts/%2F", nil)
-	req.SetBasicAuth("guest", "guest")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var v struct {
-		Tracing     bool   `json:"tracing"`
-		Description string `json:"description"`
-		Tags        any    `json:"tags"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		t.Fatal(err)
-	}
-	return v.Tracing, v.Description, v.Tags
 }
 
 // tracingOff switches the firehose off now and when the test ends.
@@ -126,7 +63,7 @@ func (s *stack) outsideOn(t *testing.T, queue string, n int) []mq.ReceiverInfo {
 // and tags untouched.
 func TestObserveTutorialWorkers(t *testing.T) {
 	tracingOff(t)
-	_, description, tags := vhostNow(t)
+	_, description, tags := testkit.Vhost(t)
 	s := startStackWith(t, options{management: true})
 	v := s.viewer(t)
 	q := s.queue(t, mq.QueueSpec{Name: "rb-web-observe-tasks", Durable: true})
@@ -136,7 +73,7 @@ func TestObserveTutorialWorkers(t *testing.T) {
 	if !st.Enabled || st.Tracing != mq.TracingOn {
 		t.Fatalf("observe answered %+v", st)
 	}
-	if on, _, _ := vhostNow(t); !on {
+	if on, _, _ := testkit.Vhost(t); !on {
 		t.Fatal("tracing is not on at the broker")
 	}
 
@@ -163,7 +100,7 @@ func TestObserveTutorialWorkers(t *testing.T) {
 	}
 	testkit.WaitFor(t, 5*time.Second, "six deliveries on the page", func() bool { return len(shown()[columns[0].ID])+len(shown()[columns[1].ID]) == 6 })
 	byColumn := shown()
-	for _, w := range []*worker{a, b} {
+	for _, w := range []*program{a, b} {
 		got := w.printed()
 		if !slices.Equal(got, byColumn[columns[0].ID]) && !slices.Equal(got, byColumn[columns[1].ID]) {
 			t.Fatalf("a worker printed %v; the columns hold %v and %v", got, byColumn[columns[0].ID], byColumn[columns[1].ID])
@@ -285,7 +222,7 @@ func TestObserveTutorialWorkers(t *testing.T) {
 	if st.Enabled || len(s.outside(t)) != 0 {
 		t.Fatalf("after stopping: %+v, %d outside receivers", st, len(s.outside(t)))
 	}
-	on, d, tg := vhostNow(t)
+	on, d, tg := testkit.Vhost(t)
 	tagsJSON, _ := json.Marshal(tags)
 	tgJSON, _ := json.Marshal(tg)
 	if on || d != description || string(tagsJSON) != string(tgJSON) {
@@ -311,7 +248,7 @@ func TestObserveAutoAckAndTracingLeftOn(t *testing.T) {
 		return c.Received == 1 && c.Acked == 1
 	})
 	s.mustCall(t, "POST", "/api/observe", map[string]any{"enabled": false}, http.StatusOK, nil)
-	if on, _, _ := vhostNow(t); !on {
+	if on, _, _ := testkit.Vhost(t); !on {
 		t.Fatal("tracing that was on before is off after")
 	}
 }
@@ -335,7 +272,7 @@ func TestObserveWithoutPermission(t *testing.T) {
 	if st.Enabled || st.Tracing != mq.TracingUnknown || !strings.Contains(st.Error, "rabbitmqctl trace_on -p /") {
 		t.Fatalf("observe status %+v", st)
 	}
-	if on, _, _ := vhostNow(t); on {
+	if on, _, _ := testkit.Vhost(t); on {
 		t.Fatal("tracing went on")
 	}
 	q := s.queue(t, mq.QueueSpec{})

@@ -20,20 +20,27 @@ import (
 	"rabbitboard/mq"
 )
 
-// program is one of the official tutorials' programs (testdata/tutorial.py)
-// running as a student runs it.
+// program is a pika script running as a student runs it: one of the
+// official tutorials' programs (testdata/tutorial.py) or worker.py.
 type program struct {
-	cmd     *exec.Cmd
-	mu      sync.Mutex
-	printed []string
-	done    chan error
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	lines []string // what it printed, "ready" aside
+	done  chan error
 }
 
 // run starts a tutorial program; a receiving one is waited for until it
 // consumes.
 func run(t *testing.T, args ...string) *program {
 	t.Helper()
-	p := &program{cmd: exec.Command("/usr/bin/python3", append([]string{"testdata/tutorial.py"}, args...)...), done: make(chan error, 1)}
+	return runScript(t, "testdata/tutorial.py", strings.HasPrefix(args[0], "receive") || args[0] == "worker" || args[0] == "rpc_server", args...)
+}
+
+// runScript starts script with args; with consumes, it returns once the
+// script printed "ready".
+func runScript(t *testing.T, script string, consumes bool, args ...string) *program {
+	t.Helper()
+	p := &program{cmd: exec.Command("/usr/bin/python3", append([]string{script}, args...)...), done: make(chan error, 1)}
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -52,29 +59,32 @@ func run(t *testing.T, args ...string) *program {
 				continue
 			}
 			p.mu.Lock()
-			p.printed = append(p.printed, lines.Text())
+			p.lines = append(p.lines, lines.Text())
 			p.mu.Unlock()
 		}
 		p.done <- p.cmd.Wait()
 	}()
-	if strings.HasPrefix(args[0], "receive") || args[0] == "worker" {
+	if consumes {
 		select {
 		case <-ready:
 		case err := <-p.done:
 			p.done <- err
-			t.Fatalf("%v ended before it consumed (%v): %s", args, err, p.output())
+			t.Fatalf("%s %v ended before it consumed (%v): %s", script, args, err, p.output())
 		case <-time.After(10 * time.Second):
-			t.Fatalf("%v did not start: %s", args, p.output())
+			t.Fatalf("%s %v did not start: %s", script, args, p.output())
 		}
 	}
 	return p
 }
 
-func (p *program) output() string {
+// printed is what it printed so far, a line each.
+func (p *program) printed() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return strings.Join(p.printed, "\n")
+	return slices.Clone(p.lines)
 }
+
+func (p *program) output() string { return strings.Join(p.printed(), "\n") }
 
 // finish waits for the program to end and says whether it ended well.
 func (p *program) finish(t *testing.T, what string) {

@@ -4,7 +4,9 @@ package testkit
 
 import (
 	"bytes"
+	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"sync"
@@ -131,3 +133,32 @@ var ClusterNodes = []struct {
 	Name string
 	Port int
 }{{"n5681@localhost", 5681}, {"n5682@localhost", 5682}, {"n5683@localhost", 5683}}
+
+// Vhost reads the default vhost as the management API shows it: whether
+// its firehose is on, its description and its tags.
+func Vhost(t testing.TB) (tracing bool, description string, tags any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://127.0.0.1:15672/api/vhosts/%2F", nil)
+	req.SetBasicAuth("guest", "guest")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Tracing     bool   `json:"tracing"`
+		Description string `json:"description"`
+		Tags        any    `json:"tags"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v.Tracing, v.Description, v.Tags
+}
+
+// Tracing says whether the default vhost's firehose is on.
+func Tracing(t testing.TB) bool {
+	t.Helper()
+	on, _, _ := Vhost(t)
+	return on
+}
