@@ -103,6 +103,9 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 		o.mu.Unlock()
 		return
 	}
+	if rabbitboardsOwn(t) || o.b.rabbitboardsConnection(t.Connection) {
+		return // rabbitboard's own, or its replicas': known without the lists
+	}
 	if !o.hold(ctx, t, d) {
 		o.show(ctx, t, d)
 	}
@@ -130,10 +133,9 @@ const (
 // connection keep their order. It runs on the firehose reader's goroutine,
 // as releaseHeld does.
 func (o *observer) hold(ctx context.Context, t trace, d amqp.Delivery) bool {
-	if !t.Deliver || o.b.rabbitboardsConnection(t.Connection) {
+	if !t.Deliver {
 		// A publish is shown at once: a publisher often lives too briefly
 		// to be listed at all, and its message's deliveries come after it.
-		// rabbitboard's own and its replicas' are known without the lists.
 		return false
 	}
 	o.mu.Lock()
@@ -188,7 +190,7 @@ func (o *observer) show(ctx context.Context, t trace, d amqp.Delivery) {
 	o.mu.Lock()
 	own, known := o.own[t.Connection], o.outside[consumerKey{t.Connection, t.Channel, t.Queue}] != nil
 	o.mu.Unlock()
-	if (own && o.isRabbitboard(ctx, t.Connection)) || rabbitboardsOwn(t) || o.b.rabbitboardsConnection(t.Connection) {
+	if own && o.isRabbitboard(ctx, t.Connection) {
 		return
 	}
 	o.mu.Lock()
