@@ -41,11 +41,16 @@ if ! broker_up; then
 fi
 
 # The management plugin ships with RabbitMQ; the dashboard lists every
-# queue and exchange through it, and a test checks that.
-if ! rabbitmq-plugins is_enabled rabbitmq_management >/dev/null 2>&1; then
-  echo "enabling the management plugin"
-  rabbitmq-plugins enable rabbitmq_management >/dev/null
-fi
+# queue and exchange through it, and a test checks that. The stream plugins
+# (also shipped) serve the stream protocol on port 5552, which the streams
+# tutorials use, and list its consumers in the management API.
+for plugin in rabbitmq_management rabbitmq_stream rabbitmq_stream_management; do
+  if ! rabbitmq-plugins is_enabled "$plugin" >/dev/null 2>&1; then
+    echo "enabling $plugin"
+    rabbitmq-plugins enable "$plugin" >/dev/null
+  fi
+done
+for _ in $(seq 1 30); do timeout 1 bash -c '</dev/tcp/127.0.0.1/5552' 2>/dev/null && break; sleep 1; done
 for _ in $(seq 1 30); do timeout 1 bash -c '</dev/tcp/127.0.0.1/15672' 2>/dev/null && break; sleep 1; done
 
 echo "checking generated and formatted code"
