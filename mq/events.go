@@ -115,7 +115,9 @@ type DeliveryEvent struct {
 	Content
 	// Get: another program took the message with basic.get (or with a
 	// consumer the broker did not list yet: the trace cannot tell).
-	Get      bool          `json:"get,omitempty"`
+	Get bool `json:"get,omitempty"`
+	// Offset is a stream message's place in the log.
+	Offset   *int64        `json:"offset,omitempty"`
 	At       time.Time     `json:"at"`
 	Counters EventCounters `json:"counters"`
 }
@@ -295,4 +297,11 @@ func DecodeEvent(data []byte) (Event, error) {
 		return nil, fmt.Errorf("unknown event type %q", head.Type)
 	}
 	return decode(data)
+}
+
+func streamOffset(offset int64, ok bool) *int64 {
+	if !ok {
+		return nil
+	}
+	return &offset
 }

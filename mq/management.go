@@ -82,7 +82,16 @@ func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
 
 // get fetches one management API listing of the vhost into out.
 func (m *management) get(ctx context.Context, what, columns string, out any) error {
-	return m.do(ctx, http.MethodGet, "/api/"+what+"/"+url.PathEscape(m.vhost)+"?columns="+columns, nil, out)
+	return m.do(ctx, http.MethodGet, m.vhostPath(what)+"?columns="+columns, nil, out)
+}
+
+// vhostPath is the API path of a listing of the vhost ("queues" gives
+// /api/queues/%2F).
+func (m *management) vhostPath(what string) string {
+	if m == nil {
+		return ""
+	}
+	return "/api/" + what + "/" + url.PathEscape(m.vhost)
 }
 
 // statusError is a management API answer other than success.

@@ -84,6 +84,9 @@ type ReceiverSpec struct {
 	// request that names a reply_to with fib(n) of its body, with the
 	// request's correlation_id, once its work is done, then acks.
 	Reply string `json:"reply,omitempty"`
+	// Offset is where a receiver on a stream starts reading: first, last,
+	// next (the default), an offset, or a time ("10m" ago, RFC 3339).
+	Offset string `json:"offset,omitempty"`
 }
 
 // ReplyFibonacci is the RPC tutorial's server: it answers n with fib(n).
@@ -110,6 +113,10 @@ type ReceiverInfo struct {
 	ConsumerTag string `json:"consumer_tag,omitempty"`
 	// Replica is the id of the replica that runs it, in a cluster.
 	Replica string `json:"replica,omitempty"`
+	// Start is where a receiver on a stream started (the spec's offset);
+	// Offset is its position: the offset of the last message it got.
+	Start  string `json:"start,omitempty"`
+	Offset *int64 `json:"offset,omitempty"`
 }
 
 // colourFor picks a receiver's colour from its name, so the same name has
@@ -162,6 +169,14 @@ func (s *ReceiverSpec) validate() error {
 	case s.Reply != "" && s.Ack != AckManual:
 		return invalid("An RPC server replies once its work is done and then acks: give it ack manual.")
 	}
+	if s.Offset != "" {
+		if _, err := streamStart(s.Offset, time.Now()); err != nil {
+			return err
+		}
+		if s.Ack == AckAuto || s.Prefetch == 0 {
+			return invalid("A receiver on a stream reads without taking anything away, so RabbitMQ asks it for a prefetch above 0 and manual or interactive ack.")
+		}
+	}
 	return nil
 }
 
@@ -182,6 +197,7 @@ type session struct {
 	tag        string
 	canceled   bool               // basic.cancel sent; deliveries drain then close
 	held       map[uint64]int64   // delivery tag -> seq
+	offsets    map[uint64]int64   // a stream's: delivery tag -> offset in the log
 	bodies     map[uint64][]byte  // manual mode: bodies of held deliveries, for the work time
 	requests   map[uint64]request // an RPC server's held requests that name a reply queue
 }
@@ -212,6 +228,10 @@ type Receiver struct {
 	errText  string
 	counters Counters
 	seq      int64
+	// position is the offset of the last message read from a stream
+	// (-1: none yet); resume reads again from the first one unsettled.
+	position int64
+	restart  int64
 }
 
 // AddReceiver starts a receiver on an existing queue and returns once it
@@ -222,6 +242,9 @@ func (b *Broker) AddReceiver(spec ReceiverSpec) (ReceiverInfo, error) {
 	}
 	q, err := b.InspectQueue(spec.Queue)
 	if err != nil {
+		return ReceiverInfo{}, err
+	}
+	if err := b.checkStreamReceiver(&spec); err != nil {
 		return ReceiverInfo{}, err
 	}
 	b.mu.Lock()
@@ -243,7 +266,7 @@ func (b *Broker) AddReceiver(spec ReceiverSpec) (ReceiverInfo, error) {
 	}
 	r := &Receiver{
 		b: b, id: id, colour: colourFor(spec.Name, taken), spec: spec, cmds: make(chan command), done: make(chan struct{}),
-		want: StateConsuming, state: StateWaiting,
+		want: StateConsuming, state: StateWaiting, position: -1, restart: -1,
 	}
 	started := make(chan error, 1)
 	r.waiters = append(r.waiters, started)
@@ -300,7 +323,12 @@ func (r *Receiver) Info() ReceiverInfo {
 }
 
 func (r *Receiver) infoLocked() ReceiverInfo {
-	return ReceiverInfo{ID: r.id, Kind: KindOwn, ReceiverSpec: r.spec, Colour: r.colour, State: r.state, Counters: r.counters, Error: r.errText, Replica: r.b.cfg.Replica}
+	info := ReceiverInfo{ID: r.id, Kind: KindOwn, ReceiverSpec: r.spec, Colour: r.colour, State: r.state, Counters: r.counters, Error: r.errText, Replica: r.b.cfg.Replica, Start: r.spec.Offset}
+	if r.position >= 0 {
+		p := r.position
+		info.Offset = &p
+	}
+	return info
 }
 
 // Do carries out an action:
@@ -453,17 +481,42 @@ func (r *Receiver) consume() error {
 		if err := ch.Qos(r.spec.Prefetch, 0, false); err != nil {
 			return explain(err)
 		}
-		r.s = &session{ch: ch, closed: ch.NotifyClose(make(chan *amqp.Error, 1)), held: map[uint64]int64{}, bodies: map[uint64][]byte{}, requests: map[uint64]request{}}
+		r.s = &session{ch: ch, closed: ch.NotifyClose(make(chan *amqp.Error, 1)), held: map[uint64]int64{}, bodies: map[uint64][]byte{}, requests: map[uint64]request{}, offsets: map[uint64]int64{}}
 	}
 	r.consumes++
 	tag := fmt.Sprintf("rabbitboard-%s-%d", r.id, r.consumes)
-	d, err := r.s.ch.Consume(r.spec.Queue, tag, r.spec.Ack == AckAuto, false, false, false, nil)
+	var args amqp.Table
+	if r.spec.Offset != "" {
+		start, err := r.streamStart()
+		if err != nil {
+			return err
+		}
+		args = amqp.Table{"x-stream-offset": start}
+	}
+	d, err := r.s.ch.Consume(r.spec.Queue, tag, r.spec.Ack == AckAuto, false, false, false, args)
 	if err != nil {
 		r.sessionLost()
 		return explain(err)
 	}
 	r.s.deliveries, r.s.tag = d, tag
 	return nil
+}
+
+// streamStart is where a stream receiver reads from: where it was told
+// to start the first time, and after a pause or kill from the first
+// message it had not settled (or the one after the last it read), as a
+// worker that tracks its offset would.
+func (r *Receiver) streamStart() (any, error) {
+	r.mu.Lock()
+	restart, position := r.restart, r.position
+	r.mu.Unlock()
+	switch {
+	case restart >= 0:
+		return restart, nil
+	case position >= 0:
+		return position + 1, nil
+	}
+	return streamStart(r.spec.Offset, time.Now())
 }
 
 func (r *Receiver) answerWaiters(err error) {
@@ -484,6 +537,11 @@ func (r *Receiver) take(d amqp.Delivery) {
 	r.mu.Lock()
 	r.seq++
 	r.counters.Received++
+	offset, isStream := d.Headers["x-stream-offset"].(int64)
+	if isStream && r.spec.Offset != "" {
+		r.position, r.restart = offset, -1
+		r.s.offsets[d.DeliveryTag] = offset
+	}
 	if undecodable != "" {
 		r.counters.Undecodable++
 	}
@@ -504,7 +562,7 @@ func (r *Receiver) take(d amqp.Delivery) {
 		Type: TypeDelivery, Receiver: r.id, Queue: r.spec.Queue, Seq: r.seq,
 		DeliveryTag: d.DeliveryTag, Redelivered: d.Redelivered,
 		Exchange: d.Exchange, RoutingKey: d.RoutingKey, Content: content,
-		At: time.Now().UTC(), Counters: EventCounters(r.counters),
+		At: time.Now().UTC(), Counters: EventCounters(r.counters), Offset: streamOffset(offset, isStream),
 	})
 	seq := r.seq
 	r.mu.Unlock()
@@ -590,6 +648,7 @@ func (r *Receiver) settle(tag uint64, outcome Outcome, requeue bool) error {
 	defer r.mu.Unlock()
 	seq := r.s.held[tag]
 	delete(r.s.held, tag)
+	delete(r.s.offsets, tag)
 	delete(r.s.bodies, tag)
 	delete(r.s.requests, tag)
 	r.counters.Unacked--
@@ -661,6 +720,11 @@ func (r *Receiver) sessionLost() {
 	slices.Sort(tags)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for _, o := range s.offsets {
+		if r.restart < 0 || o < r.restart {
+			r.restart = o
+		}
+	}
 	for _, tag := range tags {
 		r.counters.Unacked--
 		r.b.cfg.Events(SettledEvent{Type: TypeSettled, Receiver: r.id, DeliveryTag: tag, Seq: s.held[tag],

@@ -170,6 +170,7 @@ function apply(ev) {
       noteRequest(ev);
       addCard(ev);
       setCounters(ev.receiver, ev.counters);
+      if (ev.offset !== undefined && state.receivers.has(ev.receiver)) state.receivers.get(ev.receiver).offset = ev.offset;
       countRate(ev.receiver, "delivered", ev.arrived);
       if (state.receivers.get(ev.receiver)?.ack === "auto") countRate(ev.receiver, "acked", ev.arrived);
       if (ev.redelivered) noteRedelivery(ev.receiver);
@@ -391,7 +392,7 @@ function placeChildren(parent, want) {
 
 function renderQueues() {
   const rows = [...state.queues.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((q) => {
-    const row = fill(clone("tpl-queue"), { ...q, unavailable: q.unavailable || "" });
+    const row = fill(clone("tpl-queue"), { ...q, unavailable: q.unavailable || "", stream: (q.arguments || {})["x-queue-type"] === "stream" });
     row.dataset.queue = q.name;
     return row;
   });
@@ -583,7 +584,7 @@ function renderReceiver(id) {
     settings: t(outside ? "receiver.outside" : "receiver.settings", r), received: r.received, acked: r.acked, unacked: r.unacked,
     undecodable_count: r.undecodable || 0, resumable, pausable: !resumable,
     outside, client: outside ? t("receiver.client", r) : "", controls: !outside,
-    replica: r.replica ? t("receiver.replica", r) : "",
+    replica: r.replica ? t("receiver.replica", r) : "", position: positionLine(r),
     label_resume: t("control.resume", r), label_pause: t("control.pause", r), label_kill: t("control.kill", r), label_remove: t("control.remove", r),
   });
   const cards = state.cards.get(id) || [];
@@ -747,6 +748,13 @@ function isGet(r, d) {
   return !!d.get && !r.consumer_tag;
 }
 
+// positionLine says where a stream receiver reads (as the server's
+// position does).
+function positionLine(r) {
+  if (!r.start) return "";
+  return r.offset === undefined ? t("receiver.from", r) : t("receiver.position", r);
+}
+
 function renderCard(r, d) {
   const outcome = d.settled || "";
   const card = paths(clone("tpl-card"), { id: r.id, tag: d.delivery_tag });
@@ -755,6 +763,7 @@ function renderCard(r, d) {
   card.classList.replace("settled-", "settled-" + outcome);
   fill(card, {
     seq: t("card.seq", { seq: d.seq }), tag: d.delivery_tag ? t("card.tag", { tag: d.delivery_tag }) : "", get: isGet(r, d),
+    offset: d.offset === undefined ? "" : t("card.offset", d),
     redelivered: !!d.redelivered, outcome, body: d.body + (d.truncated ? "…" : ""), rpc: rpcLine(d),
     undecodable: d.undecodable || "", summary: t("card.summary", { ...d, encoding: d.encoding || "text" }),
     controls: r.ack === "interactive" && !outcome,

@@ -52,6 +52,8 @@ type ColumnView struct {
 	Client  string
 	// Replica says which replica of a cluster runs it.
 	Replica string
+	// Position says where a stream receiver reads.
+	Position string
 }
 
 func columnView(l Lang, r mq.ReceiverInfo, presenter bool) ColumnView {
@@ -65,6 +67,12 @@ func columnView(l Lang, r mq.ReceiverInfo, presenter bool) ColumnView {
 	}
 	if r.Replica != "" {
 		v.Replica = l.T("receiver.replica", "replica", r.Replica)
+	}
+	switch {
+	case r.Start != "" && r.Offset != nil:
+		v.Position = l.T("receiver.position", "offset", *r.Offset, "start", r.Start)
+	case r.Start != "":
+		v.Position = l.T("receiver.from", "start", r.Start)
 	}
 	if r.Kind == mq.KindOutside {
 		v.Outside = true
@@ -97,14 +105,20 @@ type CardView struct {
 	Get         bool
 	Outcome     mq.Outcome
 	Props       [][2]string
+	// Offset is a stream message's place in the log, in words.
+	Offset string
 	// Controls offers Ack, Nack and Reject (interactive, unsettled, and
 	// shown to the presenter).
 	Controls bool
 }
 
 func cardView(l Lang, r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome, presenter bool) CardView {
+	offset := ""
+	if d.Offset != nil {
+		offset = l.T("card.offset", "offset", *d.Offset)
+	}
 	return CardView{
-		ID: r.ID, Receiver: r.Name, Tag: itoa(d.DeliveryTag), Seq: itoa(d.Seq), Body: cardBody(d), Undecodable: d.Undecodable,
+		Offset: offset, ID: r.ID, Receiver: r.Name, Tag: itoa(d.DeliveryTag), Seq: itoa(d.Seq), Body: cardBody(d), Undecodable: d.Undecodable,
 		Summary:     l.T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", cmp.Or(d.Encoding, "text")),
 		Redelivered: d.Redelivered, Get: isGet(r, d), Outcome: outcome, Props: props(l, d),
 		Controls: presenter && r.Ack == mq.AckInteractive && outcome == "",

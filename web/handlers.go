@@ -50,6 +50,9 @@ func acceptLanguage(header string) templates.Lang {
 	return best
 }
 
+// pagePolicy is the pages' Content-Security-Policy: nothing but their own.
+const pagePolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	lang := pageLang(w, r)
 	snap := s.cfg.State.Snapshot()
@@ -64,14 +67,14 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		Recent: recent, Settled: settled, Survival: snap.Survival, Exchanges: snap.Exchanges, Bindings: snap.Bindings, Observe: snap.Observe, Observed: snap.Observed, Lesson: snap.Lesson, Confirms: snap.Confirms, Stage: r.URL.Query().Get("view") == "stage", Lang: lang, Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
 	}
 	for _, pr := range offeredPresets(s.cfg.Broker.Nodes() > 1) {
-		page.Presets = append(page.Presets, templates.Preset{Name: pr.Name, Chapter: pr.Chapter, Title: lang.Preset(pr.Name, "title", pr.Title), Watch: lang.Preset(pr.Name, "watch", pr.Watch), Programs: pr.Programs})
+		page.Presets = append(page.Presets, templates.Preset{Name: pr.Name, Chapter: lang.Preset(pr.Name, "chapter", pr.Chapter), Title: lang.Preset(pr.Name, "title", pr.Title), Watch: lang.Preset(pr.Name, "watch", pr.Watch), Programs: pr.Programs})
 	}
 	if f := takeFlash(w, r); f != nil {
 		page.Flash, page.FlashOK = f.Text, f.OK
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	w.Header().Set("Content-Security-Policy", pagePolicy)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if page.Lesson.Name != "" {
 		page.Lesson.Title = lang.Preset(page.Lesson.Name, "title", page.Lesson.Title)

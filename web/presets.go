@@ -44,6 +44,12 @@ func tutorialQueue(name string) mq.QueueSpec {
 	return mq.QueueSpec{Name: name, Durable: true, Arguments: map[string]any{"x-queue-type": "quorum"}}
 }
 
+// tutorialStream is a stream as the streams tutorials declare it, with
+// their retention (x-max-length-bytes).
+func tutorialStream(name string, maxBytes int64) mq.QueueSpec {
+	return mq.QueueSpec{Name: name, Durable: true, Arguments: map[string]any{"x-queue-type": "stream", "x-max-length-bytes": maxBytes}}
+}
+
 type publishTry struct {
 	Exchange   string `json:"exchange"`
 	RoutingKey string `json:"routing_key"`
@@ -150,6 +156,27 @@ var Presets = []Preset{
 		Programs: []string{"java PublisherConfirms (the tutorial has no Python program)"},
 		Queues:   []mq.QueueSpec{{Name: confirmsQueue}, {Name: confirmsLimited, Arguments: map[string]any{"x-max-length": confirmsLimit, "x-overflow": "reject-publish"}}},
 		Try:      publishTry{RoutingKey: confirmsQueue, Body: "Message {{seq}}", Count: 1000},
+	},
+	{
+		Name: "streams", Chapter: "Streams 1", Title: "A stream: a log that readers do not empty",
+		Watch: "hello-python-stream is a stream: a log that keeps every message at an offset. Publish 100 messages and the reader, starting from the first, reads them all; the stream still holds all 100. " +
+			"Read the log from the queue list: looking takes nothing away. Add a second receiver starting from first, from an offset such as 50, or from next, and each reads from there at its own pace.",
+		Programs:  []string{"python send.py", "python receive.py"},
+		Queues:    []mq.QueueSpec{tutorialStream("hello-python-stream", 5_000_000_000)},
+		Receivers: []mq.ReceiverSpec{{Queue: "hello-python-stream", Name: "reader from first", Prefetch: 10, Ack: mq.AckManual, Offset: mq.OffsetFirst}},
+		Try:       publishTry{RoutingKey: "hello-python-stream", Body: "Hello, World! {{seq}}", Count: 100},
+	},
+	{
+		Name: "stream-offsets", Chapter: "Streams 2", Title: "Stream offsets: each reader at its own place",
+		Watch: "Two readers of stream-offset-tracking-python start from the first message: the fast one keeps up, the slow one (half a second a message) falls behind, and each column says the offset it has reached. " +
+			"Neither takes anything from the other. Pause the slow reader and resume it: it goes on from the first message it had not acked, as the tutorial's program does with its stored offset.",
+		Programs: []string{"python offset_tracking_send.py", "python offset_tracking_receive.py"},
+		Queues:   []mq.QueueSpec{tutorialStream("stream-offset-tracking-python", 2_000_000_000)},
+		Receivers: []mq.ReceiverSpec{
+			{Queue: "stream-offset-tracking-python", Name: "fast reader", Prefetch: 10, Ack: mq.AckManual, Offset: mq.OffsetFirst},
+			{Queue: "stream-offset-tracking-python", Name: "slow reader", Prefetch: 1, Ack: mq.AckManual, WorkMS: 500, Offset: mq.OffsetFirst},
+		},
+		Try: publishTry{RoutingKey: "stream-offset-tracking-python", Body: "hello {{seq}}", Count: 100},
 	},
 	{
 		Name: "dead-letter", Title: "Dead-lettering with a TTL", Essential: []string{"work_with_ttl"},

@@ -41,6 +41,8 @@ type Broker interface {
 	ObserveStatus() mq.ObserveEvent
 	SetObserveFilter(filter string) mq.ObserveEvent
 	ClearGone() int
+	ReadStream(name string, from int64, limit int) (mq.StreamLog, error)
+	StreamReaders(ctx context.Context, stream string) ([]mq.StreamReader, error)
 	// Nodes is how many node URLs rabbitboard was given.
 	Nodes() int
 }
@@ -178,6 +180,8 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/queues", s.listQueues)
 	handle("POST /api/queues", s.declareQueue)
 	handle("GET /api/queues/{name}", s.getQueue)
+	handle("GET /api/queues/{name}/log", s.streamLog)
+	handle("GET /stream", s.streamPage)
 	handle("DELETE /api/queues/{name}", s.deleteQueue)
 	handle("POST /api/queues/{name}/delete", s.deleteQueue)
 	handle("POST /api/queues/{name}/purge", s.purgeQueue)

@@ -382,6 +382,10 @@ func (s *State) applyLocked(ev mq.Event, data []byte) {
 		s.order = slices.DeleteFunc(s.order, func(id string) bool { return id == e.Receiver })
 	case mq.DeliveryEvent:
 		s.updateCounters(e.Receiver, e.Counters)
+		if info, ok := s.receivers[e.Receiver]; ok && e.Offset != nil {
+			info.Offset = e.Offset
+			s.receivers[e.Receiver] = info
+		}
 		r := s.recent[e.Receiver]
 		if r == nil {
 			r = &recentRing{}

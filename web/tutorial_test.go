@@ -398,3 +398,37 @@ func TestPublisherConfirmsLesson(t *testing.T) {
 		t.Fatalf("the page's confirms table (%v): %s", err, text)
 	}
 }
+
+// The official RPC programs watched: rpc_server.py and rpc_client.py run
+// by themselves, rabbitboard only watches; the page pairs each reply with
+// its request by correlation id and shows the round trip, as it does for
+// its own receivers.
+func TestBrowserWatchedRPCPaired(t *testing.T) {
+	tracingOff(t)
+	s := startStackWith(t, options{management: true})
+	ch := testkit.Channel(t)
+	_, _ = ch.QueueDelete("rpc_queue", false, false, false)
+	t.Cleanup(func() { _, _ = testkit.Channel(t).QueueDelete("rpc_queue", false, false, false) })
+	ctx := browser(t)
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	s.mustCall(t, "POST", "/api/observe", map[string]any{"enabled": true}, http.StatusOK, nil)
+	server := run(t, "rpc_server", "3")
+	s.outsideOn(t, "rpc_queue", 1)
+	want := map[string]string{"10": "55", "11": "89", "12": "144"}
+	for _, n := range []string{"10", "11", "12"} {
+		client := run(t, "rpc_client", n)
+		client.finish(t, "rpc_client.py "+n)
+		if got := client.output(); got != " [.] Got "+want[n] {
+			t.Fatalf("rpc_client.py %s printed %q", n, got)
+		}
+	}
+	server.finish(t, "rpc_server.py")
+	paired := `[...document.querySelectorAll(".card")].filter(c => { const r = c.querySelector(".rpc"); return !r.hidden && /^reply to request \d+ of .+: round trip \d+ ms$/.test(r.textContent); }).map(c => c.querySelector(".body").textContent).sort().join(",")`
+	if _, err := chromedp.Run(within(ctx, 15*time.Second), chromedp.Poll[bool](paired+` === "144,55,89"`)); err != nil {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](paired))
+		cards, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll(".card")].map(c => c.textContent.replace(/\s+/g, " ")).join(" | ")`))
+		t.Fatalf("the watched replies are not paired (%q): %v\n%s", got, err, cards)
+	}
+}
