@@ -71,7 +71,60 @@ func (b *Broker) Publish(ctx context.Context, p Publication) (PublishResult, err
 	if route == nil {
 		route = []string{}
 	}
+	if p.Properties.ReplyTo == DirectReplyTo {
+		return b.publishForDirectReply(ctx, p, headers, route)
+	}
 	return b.pub.publish(ctx, p, headers, route)
+}
+
+// DirectReplyTo is RabbitMQ's pseudo-queue for RPC replies without a
+// queue: a client consumes from it (auto ack) and publishes its requests
+// on the same channel naming it as reply_to; the server's reply goes
+// straight to that client.
+const DirectReplyTo = "amq.rabbitmq.reply-to"
+
+// publishForDirectReply publishes requests whose replies go straight to
+// rabbitboard's receiver on amq.rabbitmq.reply-to: on that receiver's
+// channel, as the broker requires, with confirms.
+func (b *Broker) publishForDirectReply(ctx context.Context, p Publication, headers amqp.Table, route []string) (PublishResult, error) {
+	ch := b.directReplyChannel()
+	if ch == nil {
+		return PublishResult{}, invalid("Direct reply-to sends each reply straight to the client that asked, which must be consuming from %s when it asks: add a receiver on %s first (the RPC scenario has one), or name a reply queue.", DirectReplyTo, DirectReplyTo)
+	}
+	b.cfg.Events(RouteEvent{Type: TypeRoute, Exchange: p.Exchange, RoutingKey: p.RoutingKey, Queues: route})
+	res, err := b.sendConfirmed(ctx, ch, p, headers)
+	if res.Published == 0 {
+		return res, explain(err)
+	}
+	lost := ch.IsClosed()
+	if lost {
+		res.Nacked = 0
+	}
+	res.Unconfirmed = p.Count - res.Confirmed - res.Nacked
+	return b.published(p, res, lost, nil)
+}
+
+// directReplyChannel is the channel of a receiver of rabbitboard's that
+// consumes from amq.rabbitmq.reply-to now, or nil.
+func (b *Broker) directReplyChannel() *amqp.Channel {
+	b.mu.Lock()
+	receivers := make([]*Receiver, 0, len(b.order))
+	for _, id := range b.order {
+		receivers = append(receivers, b.receivers[id])
+	}
+	b.mu.Unlock()
+	for _, r := range receivers {
+		r.mu.Lock()
+		ch := r.replyCh
+		if r.state != StateConsuming {
+			ch = nil
+		}
+		r.mu.Unlock()
+		if ch != nil {
+			return ch
+		}
+	}
+	return nil
 }
 
 // checkShortstrs checks the routing key and the properties that AMQP
@@ -105,15 +158,61 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 	// The route goes out before the first message, so every delivery of
 	// this publish comes after it.
 	p.b.cfg.Events(RouteEvent{Type: TypeRoute, Exchange: pub.Exchange, RoutingKey: pub.RoutingKey, Queues: route})
-	var res PublishResult
-	var pubErr error
+	res, pubErr := p.b.sendConfirmed(ctx, ch, pub, headers)
+	if res.Published == 0 {
+		p.reset()
+		return res, explain(pubErr)
+	}
+	res.Returned = p.returnedSince()
+	lost := ch.IsClosed()
+	if lost {
+		// A closing channel settles what is pending as nacked; the broker
+		// never said so.
+		res.Nacked = 0
+	}
+	res.Unconfirmed = pub.Count - res.Confirmed - res.Nacked
+	var refused error
+	if lost {
+		refused = p.refusal()
+	}
+	if res.Unconfirmed > 0 {
+		// Start afresh so late confirms cannot be counted for the next request.
+		p.reset()
+	}
+	return p.b.published(pub, res, lost, refused)
+}
+
+// published reports a publish to every viewer and says how it went.
+func (b *Broker) published(pub Publication, res PublishResult, lost bool, refused error) (PublishResult, error) {
+	b.cfg.Events(PublishedEvent{Type: TypePublished, Exchange: pub.Exchange, RoutingKey: pub.RoutingKey,
+		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned})
+	if res.Unconfirmed > 0 && refused != nil {
+		return res, refused
+	}
+	if res.Unconfirmed > 0 {
+		why := fmt.Sprintf("RabbitMQ did not confirm them within %v", b.cfg.ConfirmTimeout)
+		if lost {
+			why = "the connection to RabbitMQ was lost"
+		}
+		return res, &Error{CodeUnavailable, fmt.Sprintf("Only %d of %d messages were confirmed: %s, so the other %d may or may not have arrived.",
+			res.Confirmed, pub.Count, why, res.Unconfirmed)}
+	}
+	if pub.Exchange == "" {
+		b.refreshQueue(pub.RoutingKey)
+	}
+	return res, nil
+}
+
+// sendConfirmed publishes pub's messages on a confirming channel and
+// counts the confirms, until all are in, progress stalls or ctx ends.
+func (b *Broker) sendConfirmed(ctx context.Context, ch *amqp.Channel, pub Publication, headers amqp.Table) (res PublishResult, pubErr error) {
 	// Confirms are awaited in a window: amqp091-go settles a multiple ack
 	// by scanning every outstanding confirmation, so tens of thousands
 	// outstanding make each ack slow. The deadline is for progress: it
 	// restarts with every confirm.
 	const window = 1000
 	confirms := make([]*amqp.DeferredConfirmation, 0, min(pub.Count, window))
-	deadline := time.NewTimer(p.b.cfg.ConfirmTimeout)
+	deadline := time.NewTimer(b.cfg.ConfirmTimeout)
 	defer deadline.Stop()
 	stalled := false
 	await := func() {
@@ -126,7 +225,7 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 				res.Nacked++
 			}
 			confirms = confirms[1:]
-			deadline.Reset(p.b.cfg.ConfirmTimeout)
+			deadline.Reset(b.cfg.ConfirmTimeout)
 		case <-deadline.C:
 			stalled = true
 		case <-ctx.Done():
@@ -145,46 +244,10 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 			await()
 		}
 	}
-	if res.Published == 0 {
-		p.reset()
-		return res, explain(pubErr)
-	}
 	for len(confirms) > 0 && !stalled {
 		await()
 	}
-	res.Returned = p.returnedSince()
-	lost := ch.IsClosed()
-	if lost {
-		// A closing channel settles what is pending as nacked; the broker
-		// never said so.
-		res.Nacked = 0
-	}
-	res.Unconfirmed = pub.Count - res.Confirmed - res.Nacked
-	var refused error
-	if lost {
-		refused = p.refusal()
-	}
-	if res.Unconfirmed > 0 {
-		// Start afresh so late confirms cannot be counted for the next request.
-		p.reset()
-	}
-	p.b.cfg.Events(PublishedEvent{Type: TypePublished, Exchange: pub.Exchange, RoutingKey: pub.RoutingKey,
-		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned})
-	if res.Unconfirmed > 0 && refused != nil {
-		return res, refused
-	}
-	if res.Unconfirmed > 0 {
-		why := fmt.Sprintf("RabbitMQ did not confirm them within %v", p.b.cfg.ConfirmTimeout)
-		if lost {
-			why = "the connection to RabbitMQ was lost"
-		}
-		return res, &Error{CodeUnavailable, fmt.Sprintf("Only %d of %d messages were confirmed: %s, so the other %d may or may not have arrived.",
-			res.Confirmed, pub.Count, why, res.Unconfirmed)}
-	}
-	if pub.Exchange == "" {
-		p.b.refreshQueue(pub.RoutingKey)
-	}
-	return res, nil
+	return res, pubErr
 }
 
 // channel returns the open confirming channel, opening one when needed.

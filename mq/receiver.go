@@ -169,6 +169,9 @@ func (s *ReceiverSpec) validate() error {
 	case s.Reply != "" && s.Ack != AckManual:
 		return invalid("An RPC server replies once its work is done and then acks: give it ack manual.")
 	}
+	if s.Queue == DirectReplyTo && (s.Ack != AckAuto || s.Offset != "") {
+		return invalid("Replies through direct reply-to (%s) are taken as they arrive, with no acks and no offset: give the receiver ack auto.", DirectReplyTo)
+	}
 	if s.Offset != "" {
 		if _, err := streamStart(s.Offset, time.Now()); err != nil {
 			return err
@@ -232,6 +235,9 @@ type Receiver struct {
 	// (-1: none yet); resume reads again from the first one unsettled.
 	position int64
 	restart  int64
+	// replyCh is the channel of a receiver on amq.rabbitmq.reply-to while
+	// it consumes: requests naming it as reply_to are published there.
+	replyCh *amqp.Channel
 }
 
 // AddReceiver starts a receiver on an existing queue and returns once it
@@ -481,6 +487,11 @@ func (r *Receiver) consume() error {
 		if err := ch.Qos(r.spec.Prefetch, 0, false); err != nil {
 			return explain(err)
 		}
+		if r.spec.Queue == DirectReplyTo {
+			if err := ch.Confirm(false); err != nil { // requests are published here
+				return explain(err)
+			}
+		}
 		r.s = &session{ch: ch, closed: ch.NotifyClose(make(chan *amqp.Error, 1)), held: map[uint64]int64{}, bodies: map[uint64][]byte{}, requests: map[uint64]request{}, offsets: map[uint64]int64{}}
 	}
 	r.consumes++
@@ -499,6 +510,11 @@ func (r *Receiver) consume() error {
 		return explain(err)
 	}
 	r.s.deliveries, r.s.tag = d, tag
+	if r.spec.Queue == DirectReplyTo {
+		r.mu.Lock()
+		r.replyCh = r.s.ch
+		r.mu.Unlock()
+	}
 	return nil
 }
 
@@ -720,6 +736,7 @@ func (r *Receiver) sessionLost() {
 	slices.Sort(tags)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.replyCh = nil
 	for _, o := range s.offsets {
 		if r.restart < 0 || o < r.restart {
 			r.restart = o

@@ -190,7 +190,7 @@ var koreanText = map[string]string{
 	"preset.stream-offsets.title":     "스트림 오프셋: 읽는 쪽마다 제자리",
 	"preset.stream-offsets.watch":     "stream-offset-tracking-python을 읽는 두 수신자가 첫 메시지부터 시작합니다: 빠른 쪽은 따라잡고, 느린 쪽(메시지마다 0.5초)은 뒤처지며, 열마다 도달한 오프셋이 나옵니다. 어느 쪽도 다른 쪽의 메시지를 가져가지 않습니다. 느린 수신자를 일시 정지했다가 재개하면, 튜토리얼 프로그램이 저장한 오프셋으로 하듯이 아직 ack하지 않은 첫 메시지부터 이어 읽습니다.",
 	"preset.rpc.title":                "RPC, 요청과 응답",
-	"preset.rpc.watch":                "클라이언트는 요청마다 응답받을 큐(reply_to)와 자기만의 correlation id를 붙여 rpc_queue에 발행합니다. 프리페치 1인 서버는 fib(n)을 계산해 같은 correlation id로 그 큐에 답을 발행합니다. 응답 카드마다 어느 요청의 답인지와 왕복 시간이 나옵니다.",
+	"preset.rpc.watch":                "클라이언트는 요청마다 응답받을 큐(reply_to)와 자기만의 correlation id를 붙여 rpc_queue에 발행합니다. 프리페치 1인 서버는 fib(n)을 계산해 같은 correlation id로 그 큐에 답을 발행합니다. 응답 카드마다 어느 요청의 답인지와 왕복 시간이 나옵니다. reply_to를 amq.rabbitmq.reply-to로 바꿔 다시 발행해 보세요: direct reply-to는 큐를 거치지 않고 답을 물어본 클라이언트에게 곧바로 보냅니다.",
 	"preset.routing.title":            "라우팅, direct 익스체인지",
 	"preset.routing.watch":            "키 'error'는 두 큐 모두에, 'info'와 'warning'은 all_logs에만 닿고 'debug'는 어디에도 닿지 않습니다(mandatory를 켜면 되돌아오는 것을 볼 수 있습니다).",
 	"preset.topics.title":             "토픽, *와 #",

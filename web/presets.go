@@ -140,12 +140,14 @@ var Presets = []Preset{
 	{
 		Name: "rpc", Chapter: "6", Title: "RPC, request and reply",
 		Watch: "The client publishes each request to rpc_queue naming the queue for its reply (reply_to) and with a correlation id of its own; the server, with prefetch 1, works out fib(n) and publishes the answer to that queue with the same correlation id. " +
-			"Each reply card names its request and how long the round trip took.",
+			"Each reply card names its request and how long the round trip took. " +
+			"Publish again with reply_to amq.rabbitmq.reply-to: direct reply-to sends each reply straight to the client that asked, through no queue at all.",
 		Programs: []string{"python rpc_server.py", "python rpc_client.py"},
 		Queues:   []mq.QueueSpec{tutorialQueue("rpc_queue"), {Name: "rpc_replies"}},
 		Receivers: []mq.ReceiverSpec{
 			{Queue: "rpc_queue", Name: "RPC server", Prefetch: 1, Ack: mq.AckManual, WorkMS: 100, Reply: mq.ReplyFibonacci},
 			{Queue: "rpc_replies", Name: "RPC client"},
+			{Queue: mq.DirectReplyTo, Name: "RPC client, direct reply-to"},
 		},
 		Try: publishTry{RoutingKey: "rpc_queue", Body: "{{seq}}", Count: 10, ReplyTo: "rpc_replies"},
 	},

@@ -323,6 +323,34 @@ func TestRPCScenario(t *testing.T) {
 		t.Fatalf("requests without a reply: %v", asked)
 	}
 
+	// Direct reply-to: the requests go out on the client's own channel and
+	// the replies come straight to it, through no queue.
+	direct := ids["RPC client, direct reply-to"]
+	var res mq.PublishResult
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": "rpc_queue", "body": "{{seq}}0", "count": 3,
+		"properties": map[string]any{"reply_to": mq.DirectReplyTo}}, http.StatusOK, &res)
+	if res.Published != 3 || res.Confirmed != 3 {
+		t.Fatalf("requests for direct reply-to: %+v", res)
+	}
+	testkit.WaitFor(t, 10*time.Second, "three direct replies", func() bool { return len(v.of("delivery", direct)) == 3 })
+	got := map[string]bool{}
+	for _, d := range v.of("delivery", direct) {
+		got[d["body"].(string)] = true
+	}
+	if !got["55"] || !got["6765"] || !got["832040"] {
+		t.Fatalf("direct replies to fib(10), fib(20), fib(30): %v", got)
+	}
+	if len(v.of("delivery", ids["RPC client"])) != 10 {
+		t.Fatal("a direct reply went to the reply queue")
+	}
+	s.mustCall(t, "POST", "/api/receivers/"+direct+"/pause", nil, http.StatusOK, nil)
+	var e errorBody
+	if code := s.call(t, "POST", "/api/publish", map[string]any{"routing_key": "rpc_queue", "body": "5",
+		"properties": map[string]any{"reply_to": mq.DirectReplyTo}}, &e); code != http.StatusBadRequest || !strings.Contains(e.Error, "add a receiver on amq.rabbitmq.reply-to") {
+		t.Fatalf("direct reply-to with no client consuming: %d %+v", code, e)
+	}
+	s.mustCall(t, "POST", "/api/receivers/"+direct+"/resume", nil, http.StatusOK, nil)
+
 	ctx := browser(t)
 	lines := fmt.Sprintf(`[...document.querySelectorAll('[data-receiver=%q] .card .rpc')].filter(e => !e.hidden && /^reply to request \d+ of RPC server: round trip \d+ ms$/.test(e.textContent)).length`, ids["RPC client"])
 	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url)); err != nil {
