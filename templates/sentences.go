@@ -104,7 +104,7 @@ var koreanSentences = []sentence{
 	pat(`The connection to RabbitMQ broke \((.*)\); rabbitboard is reconnecting\.`, "RabbitMQ 연결이 끊겼습니다(${1}). rabbitboard가 다시 연결하고 있습니다."),
 	pat(`Replica (\S+) did not answer within (.+?)\.`, "레플리카 ${1}이(가) ${2} 안에 응답하지 않았습니다."),
 	pat(`rabbitboard reads other programs' messages through RabbitMQ's firehose, .*\((.*)\)\.`, "rabbitboard는 관리 플러그인으로 RabbitMQ 파이어호스를 켜서 다른 프로그램의 메시지를 읽는데, 관리 플러그인이 응답하지 않았습니다(${1})."),
-	pat(`Something went wrong inside rabbitboard: (.*)`, "rabbitboard 내부에서 문제가 생겼습니다: ${1}"),
+	pat(`Internal error: rabbitboard could not do this; the details are in its log\.`, "내부 오류: rabbitboard가 이 일을 하지 못했습니다. 자세한 내용은 로그에 있습니다."),
 	// Outcomes
 	pat(`Declared queue '(.*)' \((\d+) messages, (\d+) consumers\)\.`, "큐 '${1}'을(를) 선언했습니다(메시지 ${2}개, 소비자 ${3}개)."),
 	pat(`Deleted queue '(.*)'\.`, "큐 '${1}'을(를) 삭제했습니다."),

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -56,8 +57,12 @@ func errorStatus(err error) (int, errorBody) {
 		}
 		return status, errorBody{me.Message, code}
 	}
-	return http.StatusInternalServerError, errorBody{"Something went wrong inside rabbitboard: " + err.Error(), mq.CodeInternal}
+	return http.StatusInternalServerError, errorBody{internalError, mq.CodeInternal}
 }
+
+// internalError is what a user is told of a failure rabbitboard did not
+// foresee; the details go to its log, never to the page.
+const internalError = "Internal error: rabbitboard could not do this; the details are in its log."
 
 // wantsRedirect says whether to answer a plain form post with 303 back to
 // the page rather than with JSON.
@@ -97,6 +102,9 @@ func respondFlash(w http.ResponseWriter, r *http.Request, status int, v any, f f
 
 func respondError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := errorStatus(err)
+	if body.Code == mq.CodeInternal {
+		slog.Error("internal error", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
 	if wantsRedirect(r) && status != http.StatusUnauthorized && status != http.StatusForbidden {
 		redirectWithFlash(w, r, flash{OK: false, Text: body.Error})
 		return
