@@ -37,3 +37,26 @@ func TestKoreanSentencesKeepNumbers(t *testing.T) {
 		}
 	}
 }
+
+// Every sentence of the page's catalogue is said in Korean too, with every
+// value the English names; and the Korean says nothing the English lacks.
+func TestCatalogueInBothLanguages(t *testing.T) {
+	placeholder := regexp.MustCompile(`\{[a-z_]+\}`)
+	for key, en := range Text {
+		ko, ok := koreanText[key]
+		if !ok {
+			t.Errorf("%s has no Korean", key)
+			continue
+		}
+		for _, p := range placeholder.FindAllString(en, -1) {
+			if !strings.Contains(ko, p) {
+				t.Errorf("%s: the Korean %q lacks %s", key, ko, p)
+			}
+		}
+	}
+	for key := range koreanText {
+		if _, ok := Text[key]; !ok && !strings.HasPrefix(key, "preset.") {
+			t.Errorf("%s is Korean only", key)
+		}
+	}
+}
