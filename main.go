@@ -318,7 +318,7 @@ func observeWhenConnected(ctx context.Context, broker *mq.Broker, log *slog.Logg
 				return
 			}
 			if errors.As(err, &me) && me.Code == mq.CodeManagementUnavailable && !said {
-				log.Warn("not watching other programs yet: " + me.Message)
+				log.Warn("not watching other programs yet: " + me.Error())
 				said = true
 			}
 		}

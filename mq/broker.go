@@ -7,7 +7,6 @@ package mq
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -425,6 +424,6 @@ func (b *Broker) withChannel(f func(ch *amqp.Channel) error) error {
 	case err := <-done:
 		return err
 	case <-timer.C:
-		return &Error{CodeUnavailable, fmt.Sprintf("RabbitMQ did not answer within %v; the connection may be broken, rabbitboard is checking.", b.cfg.OpTimeout)}
+		return Fail(CodeUnavailable, "err.timeout", "timeout", b.cfg.OpTimeout)
 	}
 }

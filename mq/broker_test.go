@@ -293,7 +293,7 @@ func TestRefusalsKeepConnection(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.do()
 			e, ok := err.(*Error)
-			if !ok || e.Code != tc.code || !strings.HasPrefix(e.Message, tc.msg) {
+			if !ok || e.Code != tc.code || !strings.HasPrefix(e.Error(), tc.msg) {
 				t.Fatalf("got %#v, want code %s and message starting %q", err, tc.code, tc.msg)
 			}
 			publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("still fine")}, Count: 1})

@@ -89,7 +89,7 @@ func TestClusterFailover(t *testing.T) {
 	start := time.Now()
 	_, err := b.InspectQueue(classic)
 	var me *Error
-	if !errors.As(err, &me) || me.Code != CodeUnavailable || !strings.Contains(me.Message, "is unavailable: it is a classic queue, kept on node "+stopped+" alone") || time.Since(start) > 2*time.Second {
+	if !errors.As(err, &me) || me.Code != CodeUnavailable || !strings.Contains(me.Error(), "is unavailable: it is a classic queue, kept on node "+stopped+" alone") || time.Since(start) > 2*time.Second {
 		t.Fatalf("the classic queue: %v after %v", err, time.Since(start))
 	}
 	qs, err := b.Queues(context.Background())

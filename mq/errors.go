@@ -2,11 +2,12 @@ package mq
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"rabbitboard/words"
 )
 
 // Code is an error's code in the contract: the broker's reply name when
@@ -40,34 +41,46 @@ const (
 	CodeCommandInvalid     Code = "COMMAND_INVALID"
 )
 
-// Error is a failure told in words a student understands.
+// Error is a failure told in words a student understands: its code in the
+// contract and the catalogue's sentence, said in the reader's language at
+// the edge.
 type Error struct {
-	Code    Code
-	Message string
+	Code Code
+	Said words.Sentence
 }
+
+// Fail makes an *Error of code with the catalogue's sentence key and the
+// values it names (name, value pairs).
+func Fail(code Code, key string, args ...any) *Error {
+	return &Error{Code: code, Said: words.Say(key, args...)}
+}
+
+// In says the error in l.
+func (e *Error) In(l words.Lang) string { return e.Said.In(l) }
 
 // queueDownError: the queue's node is down, so the queue is there but
 // unavailable (a classic queue in a cluster). It is an *Error too.
 type queueDownError struct{ err *Error }
 
-func (e *queueDownError) Error() string { return e.err.Message }
+func (e *queueDownError) Error() string { return e.err.Error() }
 func (e *queueDownError) Unwrap() error { return e.err }
 
-func (e *Error) Error() string { return e.Message }
+func (e *Error) Error() string { return e.Said.String() }
 
 // ErrUnavailable is returned at once while there is no broker connection.
-var ErrUnavailable = &Error{CodeUnavailable, "RabbitMQ is not reachable right now; rabbitboard keeps retrying, try again in a moment."}
+var ErrUnavailable = Fail(CodeUnavailable, "err.unavailable")
 
-func invalid(format string, args ...any) error {
-	return &Error{CodeInvalid, fmt.Sprintf(format, args...)}
-}
+// invalid is an input error with the catalogue's sentence key.
+func invalid(key string, args ...any) error { return Fail(CodeInvalid, key, args...) }
 
-// capitalize starts a sentence made from an error's text.
-func capitalize(s string) string {
-	if s == "" {
-		return s
+// said is what err says, to be put in a sentence of its own: its
+// catalogue sentence when it has one, else its text.
+func said(err error) any {
+	var me *Error
+	if errors.As(err, &me) {
+		return me.Said
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return err.Error()
 }
 
 var (
@@ -90,34 +103,35 @@ func explain(err error) error {
 	}
 	name, text := replyName(ae.Code), ae.Reason
 	if m := homeNodeDown.FindStringSubmatch(text); ae.Code == amqp.NotFound && m != nil {
-		return &queueDownError{&Error{Code: CodeUnavailable, Message: fmt.Sprintf("The queue '%s' is unavailable: it is a classic queue, kept on node %s alone, and that node is down or unreachable. "+
-			"It comes back with its node; a quorum queue keeps copies on several nodes and would still be serving.", m[2], m[1])}}
+		return &queueDownError{Fail(CodeUnavailable, "err.queue_down", "queue", m[2], "node", m[1])}
 	}
-	msg := "RabbitMQ refused: " + text
+	if !ae.Server || name == "" {
+		return Fail(CodeUnavailable, "err.broke", "reason", text)
+	}
+	msg := words.Say("err.refused", "reason", text)
 	switch {
 	case ae.Code == amqp.PreconditionFailed && inequivalentArg.MatchString(text):
 		m := inequivalentArg.FindStringSubmatch(text)
-		msg = differs(m[2], m[3], m[1], brokerValue(m[4]), brokerValue(m[5])) +
-			fmt.Sprintf(" RabbitMQ never changes an existing %s: declare it with the same settings, or delete it first and declare it again.", m[2])
+		msg = words.Say("err.inequivalent", "differs", differs(m[2], m[3], m[1], brokerValue(m[4]), brokerValue(m[5])), "kind", kindWord(m[2]))
 	case ae.Code == amqp.AccessRefused && reservedName.MatchString(text):
 		m := reservedName.FindStringSubmatch(text)
-		msg = fmt.Sprintf("The name '%s' starts with 'amq.', which RabbitMQ keeps for itself: choose another %s name.", m[2], m[1])
+		msg = words.Say("err.reserved", "name", m[2], "kind", kindWord(m[1]))
 	case ae.Code == amqp.AccessRefused:
-		msg = "RabbitMQ refused access: " + text + ". The broker user lacks the permission for this."
+		msg = words.Say("err.access", "reason", text)
 	case ae.Code == amqp.NotFound && noSuch.MatchString(text):
 		m := noSuch.FindStringSubmatch(text)
-		msg = fmt.Sprintf("There is no %s '%s': declare it first.", m[1], m[2])
+		msg = words.Say("err.no_such", "kind", kindWord(m[1]), "name", m[2])
 	case ae.Code == amqp.ResourceLocked && exclusiveQueue.MatchString(text):
 		m := exclusiveQueue.FindStringSubmatch(text)
-		msg = fmt.Sprintf("The queue '%s' is exclusive to another connection: only that connection may use it.", m[1])
+		msg = words.Say("err.locked", "queue", m[1])
 	case ae.Code == amqp.PreconditionFailed:
-		msg = "RabbitMQ refused the settings: " + text + "."
+		msg = words.Say("err.settings", "reason", text)
 	}
-	if !ae.Server || name == "" {
-		return &Error{CodeUnavailable, "The connection to RabbitMQ broke (" + text + "); rabbitboard is reconnecting."}
-	}
-	return &Error{name, msg}
+	return &Error{Code: name, Said: msg}
 }
+
+// kindWord is "queue" or "exchange" as a word of the catalogue.
+func kindWord(kind string) words.Sentence { return words.Say("word." + kind) }
 
 // brokerValue reads a value as the broker's refusal quotes it ("none",
 // "'true'", "the value 'quorum' of type 'longstr'"): "" for none.
@@ -135,38 +149,35 @@ var quotedValue = regexp.MustCompile(`^the value '(.*)' of type '[^']*'$`)
 
 // differs says in plain words how an existing queue or exchange differs
 // from what was asked: never the broker's type names.
-func differs(kind, name, setting, asked, current string) string {
+func differs(kind, name, setting, asked, current string) words.Sentence {
 	switch setting {
 	case "x-queue-type":
-		return fmt.Sprintf("The queue '%s' is %s; this asks for %s.", name, queueType(current), queueType(asked))
+		return words.Say("err.differs_type", "queue", name, "current", queueType(current), "asked", queueType(asked))
 	case "durable", "auto_delete", "exclusive", "internal":
-		word := map[string]string{"durable": "durable", "auto_delete": "auto-delete", "exclusive": "exclusive", "internal": "internal"}[setting]
-		is, not := word, "not "+word
+		key := "err.differs_on"
 		if current != "true" {
-			is, not = not, word
+			key = "err.differs_off"
 		}
-		return fmt.Sprintf("The %s '%s' is %s; this asks for one that is %s.", kind, name, is, not)
+		return words.Say(key, "kind", kindWord(kind), "name", name, "flag", words.Say("word."+setting))
 	case "type":
-		return fmt.Sprintf("The exchange '%s' is a %s exchange; this asks for a %s one.", name, current, asked)
+		return words.Say("err.differs_exchange", "exchange", name, "current", current, "asked", asked)
 	}
-	return fmt.Sprintf("The %s '%s' has %s %s; this asks for %s.", kind, name, setting, orNone(current), orNone(asked))
+	return words.Say("err.differs", "kind", kindWord(kind), "name", name, "setting", setting, "current", orNone(current), "asked", orNone(asked))
 }
 
-func queueType(t string) string {
+func queueType(t string) words.Sentence {
 	switch t {
 	case "", "classic":
-		return "a classic queue"
-	case "quorum":
-		return "a quorum queue (as the official tutorials declare theirs)"
-	case "stream":
-		return "a stream"
+		return words.Say("qtype.classic")
+	case "quorum", "stream":
+		return words.Say("qtype." + t)
 	}
-	return "a queue of type " + t
+	return words.Say("qtype.other", "type", t)
 }
 
-func orNone(v string) string {
+func orNone(v string) any {
 	if v == "" {
-		return "none"
+		return words.Say("word.none")
 	}
 	return v
 }

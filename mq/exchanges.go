@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"rabbitboard/words"
 	"reflect"
 	"slices"
 	"strings"
@@ -77,7 +78,7 @@ func checkExchange(spec ExchangeSpec) error {
 			return nil
 		}
 	}
-	return invalid("The exchange type must be direct, fanout, topic or headers, not %q.", spec.Type)
+	return invalid("err.exchange_type", "value", fmt.Sprintf("%q", spec.Type))
 }
 
 // DeclareExchange declares an exchange. An alternate exchange goes in
@@ -88,7 +89,7 @@ func (b *Broker) DeclareExchange(spec ExchangeSpec) (ExchangeSpec, error) {
 	}
 	args, err := toTable(spec.Arguments)
 	if err != nil {
-		return spec, invalid("Exchange arguments: %v.", err)
+		return spec, invalid("err.exchange_args", "why", said(err))
 	}
 	if err := b.withChannel(func(ch *amqp.Channel) error {
 		return ch.ExchangeDeclare(spec.Name, spec.Type, spec.Durable, spec.AutoDelete, false, false, args)
@@ -119,7 +120,7 @@ func (b *Broker) ExchangeExists(name string) bool {
 // DeleteExchange deletes an exchange and its bindings.
 func (b *Broker) DeleteExchange(name string) error {
 	if name == "" || strings.HasPrefix(name, "amq.") {
-		return &Error{CodeAccessRefused, fmt.Sprintf("The exchange '%s' belongs to RabbitMQ and cannot be deleted.", name)}
+		return Fail(CodeAccessRefused, "err.exchange_owned", "exchange", name)
 	}
 	if err := checkName("exchange", name); err != nil {
 		return err
@@ -146,7 +147,7 @@ func (b *Broker) DeleteExchange(name string) error {
 
 func checkBinding(bd BindingSpec) error {
 	if bd.Exchange == "" {
-		return invalid("Every queue is bound to the default exchange by its name already; choose another exchange.")
+		return invalid("err.bind_default")
 	}
 	if err := checkName("exchange", bd.Exchange); err != nil {
 		return err
@@ -154,14 +155,14 @@ func checkBinding(bd BindingSpec) error {
 	if err := checkName("queue", bd.Queue); err != nil {
 		return err
 	}
-	if err := checkShortstr("routing key", bd.RoutingKey); err != nil {
-		return invalid("%s.", capitalize(err.Error()))
+	if err := checkShortstr(words.Say("word.routing_key"), bd.RoutingKey); err != nil {
+		return err
 	}
 	if m, ok := bd.Arguments["x-match"]; ok {
 		switch m {
 		case "all", "any", "all-with-x", "any-with-x":
 		default:
-			return invalid("x-match must be all or any, not %v.", m)
+			return invalid("err.x_match", "value", fmt.Sprint(m))
 		}
 	}
 	return nil
@@ -186,7 +187,7 @@ func (b *Broker) binding(bd BindingSpec, bind bool) (BindingSpec, error) {
 	}
 	args, err := toTable(bd.Arguments)
 	if err != nil {
-		return bd, invalid("Binding arguments: %v.", err)
+		return bd, invalid("err.binding_args", "why", said(err))
 	}
 	if err := b.withChannel(func(ch *amqp.Channel) error {
 		if bind {

@@ -111,8 +111,8 @@ func (m *management) do(ctx context.Context, method, path string, body, out any)
 	switch {
 	case api.base == "-":
 		return fmt.Errorf("management API disabled")
-	case api.refusal != "":
-		return errors.New(api.refusal)
+	case !api.refusal.IsZero():
+		return errors.New(api.refusal.String())
 	}
 	var rd io.Reader
 	if body != nil {

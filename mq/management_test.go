@@ -40,7 +40,7 @@ func TestManagementEndpoint(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e.base != tt.base || e.user != tt.user || e.password != tt.password || (e.refusal != "") != tt.refused {
+			if e.base != tt.base || e.user != tt.user || e.password != tt.password || !e.refusal.IsZero() != tt.refused {
 				t.Fatalf("got base %q user %q password %q refusal %q; want %q %q %q refused %v", e.base, e.user, e.password, e.refusal, tt.base, tt.user, tt.password, tt.refused)
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"rabbitboard/words"
 	"slices"
 	"strconv"
 	"strings"
@@ -174,23 +175,26 @@ func toTableDepth(m map[string]any, depth int) (amqp.Table, error) {
 		return nil, nil
 	}
 	if depth > maxTableDepth {
-		return nil, fmt.Errorf("tables nest deeper than %d levels, more than AMQP clients read", maxTableDepth)
+		return nil, invalid("err.table_deep", "max", maxTableDepth)
 	}
 	if len(m) > maxTableEntries {
-		return nil, fmt.Errorf("a table holds %d entries, more than the %d AMQP clients read", len(m), maxTableEntries)
+		return nil, invalid("err.table_large", "count", len(m), "max", maxTableEntries)
 	}
 	t := make(amqp.Table, len(m))
 	for k, v := range m {
-		if err := checkShortstr("name", k); err != nil {
+		if err := checkShortstr(words.Say("word.name"), k); err != nil {
 			return nil, err
 		}
 		fv, err := toFieldValue(v, depth)
 		if err != nil {
-			return nil, fmt.Errorf("%q: %w", k, err)
+			return nil, invalid("err.table_at", "name", fmt.Sprintf("%q", k), "why", said(err))
 		}
 		t[k] = fv
 	}
-	return t, t.Validate()
+	if err := t.Validate(); err != nil {
+		return nil, invalid("err.table", "reason", err.Error())
+	}
+	return t, nil
 }
 
 func toFieldValue(v any, depth int) (any, error) {
@@ -210,10 +214,10 @@ func toFieldValue(v any, depth int) (any, error) {
 		return t, err
 	case []any:
 		if depth+1 > maxTableDepth {
-			return nil, fmt.Errorf("tables nest deeper than %d levels, more than AMQP clients read", maxTableDepth)
+			return nil, invalid("err.table_deep", "max", maxTableDepth)
 		}
 		if len(x) > maxTableEntries {
-			return nil, fmt.Errorf("a list holds %d values, more than the %d AMQP clients read", len(x), maxTableEntries)
+			return nil, invalid("err.list_large", "count", len(x), "max", maxTableEntries)
 		}
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -225,18 +229,18 @@ func toFieldValue(v any, depth int) (any, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("a value of type %T cannot be sent in AMQP headers", v)
+	return nil, invalid("err.table_type", "type", fmt.Sprintf("%T", v))
 }
 
 // checkShortstr checks a value AMQP carries as a short string (names,
 // routing keys, most properties): at most 255 bytes of UTF-8. The library
 // or the broker would otherwise close the whole connection.
-func checkShortstr(what, s string) error {
+func checkShortstr(what any, s string) error {
 	if len(s) > 255 {
-		return fmt.Errorf("the %s %q is %d bytes long; AMQP allows at most 255", what, cut(s, 24), len(s))
+		return invalid("err.shortstr_long", "what", what, "value", fmt.Sprintf("%q", cut(s, 24)), "size", len(s))
 	}
 	if !utf8.ValidString(s) {
-		return fmt.Errorf("the %s %q is not valid UTF-8 text", what, cut(strings.ToValidUTF8(s, "\ufffd"), 24))
+		return invalid("err.shortstr_utf8", "what", what, "value", fmt.Sprintf("%q", cut(strings.ToValidUTF8(s, "\ufffd"), 24)))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"rabbitboard/words"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +33,7 @@ type endpoint struct {
 	// refusal, when set, says why no request may go there: the AMQP URL
 	// is amqps and the management URL is not https, so the password would
 	// travel in clear.
-	refusal string
+	refusal words.Sentence
 	client  *http.Client
 }
 
@@ -148,7 +149,7 @@ func managementEndpoint(uri amqp.URI, given string) (endpoint, error) {
 	}
 	e.base = strings.TrimSuffix(u.String(), "/")
 	if uri.Scheme == "amqps" && u.Scheme != "https" {
-		e.refusal = "rabbitboard reaches RabbitMQ over TLS (amqps), so it sends the password to the management API over https only, and " + e.base + " is http: give --management-url https://" + u.Hostname() + ":15671 (or - to go without it)."
+		e.refusal = words.Say("err.management_https", "url", e.base, "host", u.Hostname())
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	if u.Scheme == "https" {

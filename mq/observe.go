@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
+	"rabbitboard/words"
 	"slices"
 	"strings"
 	"sync"
@@ -199,12 +199,12 @@ func (o *observer) setVhostTracing(ctx context.Context, on bool) (read, changed 
 // when it is off.
 func (o *observer) switchTracing(ctx context.Context) error {
 	vh := o.b.mgmt.vhost
-	refused := fmt.Sprintf("Watching other programs needs RabbitMQ's firehose on vhost '%s', and rabbitboard's user may not switch it on. An operator can: rabbitmqctl trace_on -p %s", vh, vh)
+	refused := words.Say("err.firehose", "vhost", vh)
 	var v vhost
 	err := o.b.mgmt.do(ctx, http.MethodGet, o.vhostPath(), nil, &v)
 	if err != nil && !isRefusal(err) {
 		msg := managementMissing(o.b.mgmt.endpoint(), err)
-		o.setTracing(TracingUnknown, msg)
+		o.setTracing(TracingUnknown, msg.String())
 		return &Error{CodeManagementUnavailable, msg}
 	}
 	marked := false
@@ -228,18 +228,18 @@ func (o *observer) switchTracing(ctx context.Context) error {
 		o.setTracing(TracingOn, "")
 		return nil
 	case isRefusal(err) && !read:
-		o.setTracing(TracingUnknown, refused)
+		o.setTracing(TracingUnknown, refused.String())
 		return &Error{CodeAccessRefused, refused}
 	case isRefusal(err):
-		o.setTracing(TracingOff, refused)
+		o.setTracing(TracingOff, refused.String())
 		return &Error{CodeAccessRefused, refused}
 	case !read:
 		msg := managementMissing(o.b.mgmt.endpoint(), err)
-		o.setTracing(TracingUnknown, msg)
+		o.setTracing(TracingUnknown, msg.String())
 		return &Error{CodeManagementUnavailable, msg}
 	}
-	o.setTracing(TracingOff, refused)
-	return &Error{CodeUnavailable, refused + " (" + err.Error() + ")"}
+	o.setTracing(TracingOff, refused.String())
+	return Fail(CodeUnavailable, "err.firehose_because", "vhost", vh, "reason", err.Error())
 }
 
 // isRefusal says whether the management API refused rabbitboard's user.

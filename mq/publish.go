@@ -2,7 +2,7 @@ package mq
 
 import (
 	"context"
-	"fmt"
+	"rabbitboard/words"
 	"strings"
 	"sync"
 	"time"
@@ -38,7 +38,7 @@ type publisher struct {
 // broker to confirm every one (or ConfirmTimeout to pass).
 func (b *Broker) Publish(ctx context.Context, p Publication) (PublishResult, error) {
 	if p.Count < 1 {
-		return PublishResult{}, invalid("Count must be at least 1.")
+		return PublishResult{}, invalid("err.count_low")
 	}
 	if p.Exchange != "" {
 		if err := checkName("exchange", p.Exchange); err != nil {
@@ -46,14 +46,14 @@ func (b *Broker) Publish(ctx context.Context, p Publication) (PublishResult, err
 		}
 	}
 	if internalExchange(p.Exchange) {
-		return PublishResult{}, &Error{CodeAccessRefused, fmt.Sprintf("The exchange '%s' is internal: only RabbitMQ itself publishes to it (it carries the firehose's copies of messages), so choose another exchange.", p.Exchange)}
+		return PublishResult{}, Fail(CodeAccessRefused, "err.internal_exchange", "exchange", p.Exchange)
 	}
 	if err := p.checkShortstrs(); err != nil {
 		return PublishResult{}, err
 	}
 	headers, err := toTable(p.Headers)
 	if err != nil {
-		return PublishResult{}, invalid("Headers: %v.", err)
+		return PublishResult{}, invalid("err.headers", "why", said(err))
 	}
 	p.stampRequests()
 	if p.Exchange != "" {
@@ -89,7 +89,7 @@ const DirectReplyTo = "amq.rabbitmq.reply-to"
 func (b *Broker) publishForDirectReply(ctx context.Context, p Publication, headers amqp.Table, route []string) (PublishResult, error) {
 	ch := b.directReplyChannel()
 	if ch == nil {
-		return PublishResult{}, invalid("Direct reply-to sends each reply straight to the client that asked, which must be consuming from %s when it asks: add a receiver on %s first (the RPC scenario has one), or name a reply queue.", DirectReplyTo, DirectReplyTo)
+		return PublishResult{}, invalid("err.direct_reply_to", "queue", DirectReplyTo)
 	}
 	b.cfg.Events(RouteEvent{Type: TypeRoute, Exchange: p.Exchange, RoutingKey: p.RoutingKey, Queues: route})
 	res, err := b.sendConfirmed(ctx, ch, p, headers)
@@ -131,13 +131,16 @@ func (b *Broker) directReplyChannel() *amqp.Channel {
 // carries as short strings.
 func (p Publication) checkShortstrs() error {
 	pr := p.Properties
-	for _, f := range []struct{ what, value string }{
-		{"routing key", p.RoutingKey}, {"content_type", pr.ContentType}, {"message_id", pr.MessageID},
+	for _, f := range []struct {
+		what  any
+		value string
+	}{
+		{words.Say("word.routing_key"), p.RoutingKey}, {"content_type", pr.ContentType}, {"message_id", pr.MessageID},
 		{"correlation_id", pr.CorrelationID}, {"reply_to", pr.ReplyTo}, {"expiration", pr.Expiration},
 		{"type", pr.Type}, {"app_id", pr.AppID},
 	} {
 		if err := checkShortstr(f.what, f.value); err != nil {
-			return invalid("%s.", capitalize(err.Error()))
+			return err
 		}
 	}
 	return nil
@@ -190,12 +193,11 @@ func (b *Broker) published(pub Publication, res PublishResult, lost bool, refuse
 		return res, refused
 	}
 	if res.Unconfirmed > 0 {
-		why := fmt.Sprintf("RabbitMQ did not confirm them within %v", b.cfg.ConfirmTimeout)
+		why := words.Say("err.confirm_timeout", "timeout", b.cfg.ConfirmTimeout)
 		if lost {
-			why = "the connection to RabbitMQ was lost"
+			why = words.Say("err.connection_lost")
 		}
-		return res, &Error{CodeUnavailable, fmt.Sprintf("Only %d of %d messages were confirmed: %s, so the other %d may or may not have arrived.",
-			res.Confirmed, pub.Count, why, res.Unconfirmed)}
+		return res, Fail(CodeUnavailable, "err.unconfirmed", "confirmed", res.Confirmed, "count", pub.Count, "why", why, "rest", res.Unconfirmed)
 	}
 	if pub.Exchange == "" {
 		b.refreshQueue(pub.RoutingKey)
@@ -346,9 +348,11 @@ func (p *publisher) returnedSince() int {
 	}
 }
 
+// returnSentence says why a message came back; the page says it from the
+// event's exchange and key in its own language.
 func returnSentence(exchange, key string) string {
 	if exchange == "" {
-		return "No queue named '" + key + "' exists, so the default exchange had nowhere to put the message."
+		return words.Say("done.returned_default", "key", key).String()
 	}
-	return "No binding of exchange '" + exchange + "' matches key '" + key + "', so no queue took the message."
+	return words.Say("done.returned_binding", "exchange", exchange, "key", key).String()
 }

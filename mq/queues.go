@@ -33,11 +33,11 @@ type QueueInfo struct {
 func checkName(kind, name string) error {
 	switch {
 	case name == "":
-		return invalid("Give the %s a name.", kind)
+		return invalid("err.name_missing", "kind", kindWord(kind))
 	case len(name) > 255:
-		return invalid("The %s name is %d bytes long; RabbitMQ allows at most 255.", kind, len(name))
+		return invalid("err.name_long", "kind", kindWord(kind), "size", len(name))
 	case !utf8.ValidString(name):
-		return invalid("The %s name is not valid UTF-8 text.", kind)
+		return invalid("err.name_utf8", "kind", kindWord(kind))
 	}
 	return nil
 }
@@ -49,7 +49,7 @@ func (b *Broker) DeclareQueue(spec QueueSpec) (QueueInfo, error) {
 	}
 	args, err := toTable(spec.Arguments)
 	if err != nil {
-		return QueueInfo{}, invalid("Queue arguments: %v.", err)
+		return QueueInfo{}, invalid("err.queue_args", "why", said(err))
 	}
 	var q amqp.Queue
 	err = b.withChannel(func(ch *amqp.Channel) (err error) {

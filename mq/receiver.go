@@ -153,31 +153,31 @@ func (s *ReceiverSpec) validate() error {
 		s.Ack = AckAuto
 	case AckAuto, AckManual, AckInteractive:
 	default:
-		return invalid("ack must be auto, manual or interactive, not %q.", s.Ack)
+		return invalid("err.ack", "value", fmt.Sprintf("%q", s.Ack))
 	}
 	switch {
 	case s.Prefetch < 0 || s.Prefetch > 65535:
-		return invalid("prefetch must be between 0 (no limit) and 65535.")
+		return invalid("err.prefetch")
 	case s.WorkMS < 0 || s.WorkMS > 600000:
-		return invalid("work_ms must be between 0 and 600000 (ten minutes).")
+		return invalid("err.work_ms")
 	case s.DotMS < 0 || s.DotMS > 60000:
-		return invalid("dot_ms must be between 0 and 60000.")
+		return invalid("err.dot_ms")
 	case utf8.RuneCountInString(s.Name) > 100 || !utf8.ValidString(s.Name):
-		return invalid("The receiver name must be valid text of at most 100 characters.")
+		return invalid("err.receiver_name")
 	case s.Reply != "" && s.Reply != ReplyFibonacci:
-		return invalid("reply must be %q or nothing, not %q.", ReplyFibonacci, s.Reply)
+		return invalid("err.reply", "want", fmt.Sprintf("%q", ReplyFibonacci), "value", fmt.Sprintf("%q", s.Reply))
 	case s.Reply != "" && s.Ack != AckManual:
-		return invalid("An RPC server replies once its work is done and then acks: give it ack manual.")
+		return invalid("err.rpc_ack")
 	}
 	if s.Queue == DirectReplyTo && (s.Ack != AckAuto || s.Offset != "") {
-		return invalid("Replies through direct reply-to (%s) are taken as they arrive, with no acks and no offset: give the receiver ack auto.", DirectReplyTo)
+		return invalid("err.reply_to_ack", "queue", DirectReplyTo)
 	}
 	if s.Offset != "" {
 		if _, err := streamStart(s.Offset, time.Now()); err != nil {
 			return err
 		}
 		if s.Ack == AckAuto || s.Prefetch == 0 {
-			return invalid("A receiver on a stream reads without taking anything away, so RabbitMQ asks it for a prefetch above 0 and manual or interactive ack.")
+			return invalid("err.stream_ack")
 		}
 	}
 	return nil
@@ -256,7 +256,7 @@ func (b *Broker) AddReceiver(spec ReceiverSpec) (ReceiverInfo, error) {
 	b.mu.Lock()
 	if len(b.receivers) >= b.cfg.MaxReceivers {
 		b.mu.Unlock()
-		return ReceiverInfo{}, &Error{CodeLimit, fmt.Sprintf("There are already %d receivers, the most this dashboard allows: remove one first.", b.cfg.MaxReceivers)}
+		return ReceiverInfo{}, Fail(CodeLimit, "err.receivers_max", "max", b.cfg.MaxReceivers)
 	}
 	if _, ok := b.known[q.Name]; !ok {
 		b.known[q.Name] = q.QueueSpec
@@ -293,10 +293,10 @@ func (b *Broker) Receiver(id string) (*Receiver, error) {
 	defer b.mu.Unlock()
 	r, ok := b.receivers[id]
 	if !ok && b.obs.isOutside(id) {
-		return nil, &Error{CodeNotOwned, fmt.Sprintf("Receiver %q is another program's consumer: rabbitboard only watches it.", id)}
+		return nil, Fail(CodeNotOwned, "err.not_owned", "receiver", fmt.Sprintf("%q", id))
 	}
 	if !ok {
-		return nil, &Error{CodeNotFound, fmt.Sprintf("There is no receiver %q.", id)}
+		return nil, Fail(CodeNotFound, "err.no_receiver", "receiver", fmt.Sprintf("%q", id))
 	}
 	return r, nil
 }
@@ -347,7 +347,7 @@ func (r *Receiver) infoLocked() ReceiverInfo {
 //     gone (Done says when); meanwhile its state is stopping.
 func (r *Receiver) Do(a Action) error {
 	if !slices.Contains(Actions, a) {
-		return invalid("A receiver can be paused, resumed, killed or deleted, not %q.", a)
+		return invalid("err.action", "value", fmt.Sprintf("%q", a))
 	}
 	return r.do(command{action: a})
 }
@@ -358,7 +358,7 @@ func (r *Receiver) Done() <-chan struct{} { return r.done }
 // Settle acks, nacks or rejects a delivery of an interactive receiver.
 func (r *Receiver) Settle(tag uint64, outcome Outcome, requeue bool) error {
 	if !outcome.Chosen() {
-		return invalid("The outcome must be ack, nack or reject.")
+		return invalid("err.outcome")
 	}
 	return r.do(command{outcome: outcome, tag: tag, requeue: requeue})
 }
@@ -368,7 +368,7 @@ func (r *Receiver) do(c command) error {
 	select {
 	case r.cmds <- c:
 	case <-r.done:
-		return &Error{CodeNotFound, fmt.Sprintf("The receiver %q was removed.", r.id)}
+		return Fail(CodeNotFound, "err.receiver_gone", "receiver", fmt.Sprintf("%q", r.id))
 	}
 	select {
 	case err := <-c.reply:
@@ -634,13 +634,13 @@ func (r *Receiver) command(c command) {
 
 func (r *Receiver) settleInteractive(c command) error {
 	if r.spec.Ack != AckInteractive {
-		return &Error{CodeConflict, fmt.Sprintf("Receiver %s acks %s; only interactive receivers take Ack, Nack and Reject from the page.", r.id, r.spec.Ack)}
+		return Fail(CodeConflict, "err.not_interactive", "receiver", r.id, "ack", r.spec.Ack)
 	}
 	if r.s == nil {
-		return &Error{CodeNotFound, fmt.Sprintf("Receiver %s holds no delivery %d.", r.id, c.tag)}
+		return Fail(CodeNotFound, "err.no_delivery", "receiver", r.id, "tag", c.tag)
 	}
 	if _, ok := r.s.held[c.tag]; !ok {
-		return &Error{CodeNotFound, fmt.Sprintf("Receiver %s holds no delivery %d: it was settled already or went back to the queue.", r.id, c.tag)}
+		return Fail(CodeNotFound, "err.delivery_gone", "receiver", r.id, "tag", c.tag)
 	}
 	return r.settle(c.tag, c.outcome, c.requeue)
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -266,11 +265,11 @@ func (c *Cluster) Call(ctx context.Context, replica string, call []byte) ([]byte
 	select {
 	case a := <-answer:
 		if len(a) == 0 {
-			return nil, &Error{CodeUnavailable, fmt.Sprintf("Replica %s is busy with other calls; try again.", replica)}
+			return nil, Fail(CodeUnavailable, "err.replica_busy", "replica", replica)
 		}
 		return a, nil
 	case <-ctx.Done():
-		return nil, &Error{CodeUnavailable, fmt.Sprintf("Replica %s did not answer within %v.", replica, c.b.cfg.OpTimeout)}
+		return nil, Fail(CodeUnavailable, "err.replica_timeout", "replica", replica, "timeout", c.b.cfg.OpTimeout)
 	}
 }
 

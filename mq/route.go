@@ -18,16 +18,16 @@ func Matches(exchangeType string, b BindingSpec, routingKey string, headers map[
 	case "fanout":
 		return true
 	case "topic":
-		return topicMatch(words(b.RoutingKey), words(routingKey))
+		return topicMatch(keyWords(b.RoutingKey), keyWords(routingKey))
 	case "headers":
 		return headersMatch(b.Arguments, headers)
 	}
 	return false
 }
 
-// words splits a routing key or a binding pattern at its dots; the empty
+// keyWords splits a routing key or a binding pattern at its dots; the empty
 // key has no words at all (so "*" does not match it, "#" does).
-func words(key string) []string {
+func keyWords(key string) []string {
 	if key == "" {
 		return nil
 	}

@@ -2,6 +2,7 @@ package mq
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strconv"
 	"time"
@@ -37,7 +38,7 @@ func streamStart(s string, now time.Time) (any, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	return nil, invalid("offset says where a receiver starts in a stream: first, last, next, an offset such as 50, or a time such as 10m (ten minutes ago) or 2026-12-03T10:00:00Z; not %q.", s)
+	return nil, invalid("err.offset", "value", fmt.Sprintf("%q", s))
 }
 
 // IsStream says whether queue arguments make a stream.
@@ -76,11 +77,11 @@ func (b *Broker) checkStreamReceiver(spec *ReceiverSpec) error {
 	kind := b.queueType(ctx, spec.Queue)
 	switch {
 	case kind == "stream" && (spec.Ack == AckAuto || spec.Prefetch == 0):
-		return invalid("The queue '%s' is a stream: reading it takes nothing away, so RabbitMQ asks each receiver for a prefetch above 0 and manual or interactive ack.", spec.Queue)
+		return invalid("err.stream_receiver", "queue", spec.Queue)
 	case kind == "stream" && spec.Offset == "":
 		spec.Offset = OffsetNext // the broker's own default
 	case kind != "stream" && kind != "" && spec.Offset != "":
-		return invalid("offset says where to start reading a stream; the queue '%s' is not a stream, and a queue gives each message once.", spec.Queue)
+		return invalid("err.offset_queue", "queue", spec.Queue)
 	}
 	return nil
 }
@@ -115,7 +116,7 @@ func (b *Broker) ReadStream(name string, from int64, limit int) (StreamLog, erro
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.OpTimeout)
 	defer cancel()
 	if kind := b.queueType(ctx, name); kind != "stream" && kind != "" {
-		return StreamLog{}, invalid("The queue '%s' is a %s queue, not a stream: it has no log to read, and looking would take its messages.", name, kind)
+		return StreamLog{}, invalid("err.not_stream", "queue", name, "kind", kind)
 	}
 	log := StreamLog{Stream: name, Messages: []StreamMessage{}}
 	b.mu.Lock()

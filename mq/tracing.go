@@ -2,6 +2,7 @@ package mq
 
 import (
 	"context"
+	"rabbitboard/words"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -135,12 +136,12 @@ func (o *observer) keepTracingOn(ctx context.Context) {
 
 // managementMissing says why watching cannot start without the management
 // API, and the one command that fixes it.
-func managementMissing(api endpoint, err error) string {
+func managementMissing(api endpoint, err error) words.Sentence {
 	if api.base == "-" {
-		return "Watching other programs needs RabbitMQ's management API, and rabbitboard was started without it (--management-url -). Start it with the management API's URL."
+		return words.Say("err.no_management")
 	}
-	if api.refusal != "" {
+	if !api.refusal.IsZero() {
 		return api.refusal
 	}
-	return "Watching other programs needs RabbitMQ's management plugin, and nothing answers at " + api.base + ". On the broker's machine run: rabbitmq-plugins enable rabbitmq_management (rabbitboard keeps trying, and starts watching once it answers)."
+	return words.Say("err.management_silent", "url", api.base)
 }

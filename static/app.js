@@ -200,7 +200,11 @@ function apply(ev) {
       dirtyQueues = true;
       break;
     case "returned":
-      showFlash(false, t("flash.returned", { message: ev.message }));
+      showFlash(false, t("flash.returned", {
+        message: ev.exchange
+          ? t("done.returned_binding", { exchange: ev.exchange, key: ev.routing_key })
+          : t("done.returned_default", { key: ev.routing_key }),
+      }));
       break;
     case "observe":
       state.observe = ev;
@@ -765,7 +769,7 @@ function renderCard(r, d) {
     seq: t("card.seq", { seq: d.seq }), tag: d.delivery_tag ? t("card.tag", { tag: d.delivery_tag }) : "", get: isGet(r, d),
     offset: d.offset === undefined ? "" : t("card.offset", d),
     redelivered: !!d.redelivered, outcome, body: d.body + (d.truncated ? "…" : ""), rpc: rpcLine(d),
-    undecodable: d.undecodable || "", summary: t("card.summary", { ...d, encoding: d.encoding || "text" }),
+    undecodable: d.undecodable || "", summary: t("card.summary", { ...d, encoding: t("encoding." + (d.encoding || "text")) }),
     controls: r.ack === "interactive" && !outcome,
     label_ack: t("control.ack", { seq: d.seq, name: r.name }), label_nack: t("control.nack", { seq: d.seq, name: r.name }), label_reject: t("control.reject", { seq: d.seq, name: r.name }),
   });

@@ -119,7 +119,7 @@ func cardView(l Lang, r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome,
 	}
 	return CardView{
 		Offset: offset, ID: r.ID, Receiver: r.Name, Tag: itoa(d.DeliveryTag), Seq: itoa(d.Seq), Body: cardBody(d), Undecodable: d.Undecodable,
-		Summary:     l.T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", cmp.Or(d.Encoding, "text")),
+		Summary:     l.T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", l.T("encoding."+cmp.Or(d.Encoding, "text"))),
 		Redelivered: d.Redelivered, Get: isGet(r, d), Outcome: outcome, Props: props(l, d),
 		Controls: presenter && r.Ack == mq.AckInteractive && outcome == "",
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"rabbitboard/mq"
+	"rabbitboard/words"
 )
 
 const sessionCookie = "rabbitboard_session"
@@ -93,7 +94,7 @@ func (a Access) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/" && r.URL.Query().Has("token") {
 			if !a.matches(r.URL.Query().Get("token")) {
-				writeError(w, r, http.StatusForbidden, errorBody{"That presenter token is not right: ask the presenter for the link again.", mq.CodeForbidden})
+				writeError(w, r, http.StatusForbidden, mq.CodeForbidden, words.Say("err.token_wrong_link"))
 				return
 			}
 			http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: a.session(), Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
@@ -106,14 +107,14 @@ func (a Access) guard(next http.Handler) http.Handler {
 				return
 			}
 			if offered(r) {
-				writeError(w, r, http.StatusForbidden, errorBody{"That presenter token is not right, so the dashboard refused the request.", mq.CodeForbidden})
+				writeError(w, r, http.StatusForbidden, mq.CodeForbidden, words.Say("err.token_wrong"))
 				return
 			}
-			what := "Only the presenter can change things on this dashboard"
+			what := "err.presenter_only"
 			if a.Private {
-				what = "This dashboard is private"
+				what = "err.private"
 			}
-			writeError(w, r, http.StatusUnauthorized, errorBody{what + ": open the link with the presenter token, or send Authorization: Bearer <token>.", mq.CodeUnauthorized})
+			writeError(w, r, http.StatusUnauthorized, mq.CodeUnauthorized, words.Say(what))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -159,9 +160,7 @@ func checkHost(hosts func() map[string]bool, next http.Handler) http.Handler {
 		allowed := hosts()
 		if allowed != nil && !allowed[hostName(r)] {
 			names := slices.Sorted(maps.Keys(allowed))
-			writeError(w, r, http.StatusMisdirectedRequest, errorBody{
-				"This dashboard answers only to the names " + strings.Join(names, ", ") + ", not to '" + hostName(r) + "'. " +
-					"Open it by one of those, or start it with --allowed-hosts naming this one.", mq.CodeForbidden})
+			writeError(w, r, http.StatusMisdirectedRequest, mq.CodeForbidden, words.Say("err.host", "names", strings.Join(names, ", "), "host", hostName(r)))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"rabbitboard/mq"
-	"rabbitboard/templates"
+	"rabbitboard/words"
 
 	"rabbitboard/internal/testkit"
 )
@@ -391,7 +393,7 @@ func TestBrowserKorean(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := page{Lang: "ko", Topology: "익스체인지, 바인딩, 큐, 수신자", Publish: "발행하기", Watch: templates.Korean.T("preset.work-queue.watch"), Live: "실시간", Columns: 2, Cards: 4}
+	want := page{Lang: "ko", Topology: "익스체인지, 바인딩, 큐, 수신자", Publish: "발행하기", Watch: words.Korean.T("preset.work-queue.watch"), Live: "실시간", Columns: 2, Cards: 4}
 	if ko != want {
 		t.Fatalf("the Korean page:\n%+v\nwant\n%+v", ko, want)
 	}
@@ -432,8 +434,81 @@ func TestScenarioReadyInKorean(t *testing.T) {
 	}
 	resp.Body.Close()
 	said, _ := url.PathUnescape(resp.Header.Get("X-Rabbitboard-Flash"))
-	want := templates.Korean.T("preset.work-queue.title") + " 준비 완료. 이제 기본 익스체인지에 라우팅 키 'task_queue'로 발행하세요. " + templates.Korean.T("preset.work-queue.watch")
+	want := words.Korean.T("preset.work-queue.title") + " 준비 완료. 이제 기본 익스체인지에 라우팅 키 'task_queue'로 발행하세요. " + words.Korean.T("preset.work-queue.watch")
 	if resp.StatusCode != http.StatusOK || said != want {
 		t.Fatalf("%d %q, want %q", resp.StatusCode, said, want)
+	}
+}
+
+// On the Korean page, the outcomes of its forms are Korean sentences that
+// keep every number of the English ones: a publish of 10, a count over the
+// limit, and a queue declared again with other settings.
+func TestBrowserKoreanSentencesKeepNumbers(t *testing.T) {
+	s := startStack(t, Limits{MaxCount: 50})
+	q := s.queue(t, mq.QueueSpec{})
+	ctx := browser(t)
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "ko-KR,ko;q=0.9"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	// submit fills a form of the page and sends it as a user does, then
+	// reads the line the page shows.
+	submit := func(form string, fields map[string]any) string {
+		t.Helper()
+		set, _ := json.Marshal(fields)
+		js := fmt.Sprintf(`(() => {
+			const f = document.querySelector(%q);
+			document.getElementById("flash").replaceChildren();
+			for (const [k, v] of Object.entries(%s)) {
+				const el = f.elements[k];
+				el.removeAttribute("max");
+				if (el.type === "checkbox") el.checked = v; else el.value = v;
+			}
+			f.requestSubmit();
+			return true;
+		})()`, form, set)
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err != nil {
+			t.Fatal(err)
+		}
+		said, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[string](`document.getElementById("flash").textContent.trim() || false`))
+		if err != nil {
+			t.Fatalf("%s: no outcome shown: %v", form, err)
+		}
+		return said
+	}
+	english := func(path string, body map[string]any) string {
+		data, _ := json.Marshal(body)
+		a := s.request(t, "POST", path, string(data), "Accept-Language", "en")
+		if a.flash != "" {
+			return a.flash
+		}
+		return fmt.Sprint(a.body["error"])
+	}
+	number := regexp.MustCompile(`\d+`)
+	englishWords := regexp.MustCompile(`\b[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}\b`)
+	for _, tc := range []struct {
+		form, path string
+		fields     map[string]any
+		want       string
+	}{
+		{publishForm, "/api/publish", map[string]any{"routing_key": q, "body": "작업", "count": 10}, "기본 익스체인지를 거쳐 큐 '" + q + "'로 10개 중 10개 발행: 브로커 확인(confirm) 10개."},
+		{publishForm, "/api/publish", map[string]any{"routing_key": q, "body": "작업", "count": 51}, "개수가 51개로, 한 번에 발행할 수 있는 50개보다 많습니다."},
+		{`form[action="/api/queues"]`, "/api/queues", map[string]any{"name": q, "durable": true}, "큐 '" + q + "'는 durable 설정이 꺼져 있는데 이 요청은 켜져 있습니다."},
+	} {
+		ko := submit(tc.form, tc.fields)
+		en := english(tc.path, tc.fields)
+		if !strings.HasPrefix(ko, tc.want) {
+			t.Errorf("the page said %q, want %q", ko, tc.want)
+		}
+		for _, n := range number.FindAllString(en, -1) {
+			if !strings.Contains(ko, n) {
+				t.Errorf("%q lost %s of %q", ko, n, en)
+			}
+		}
+		if m := englishWords.FindString(ko); m != "" {
+			t.Errorf("%q speaks English: %q", ko, m)
+		}
 	}
 }

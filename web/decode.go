@@ -12,26 +12,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-
-	"rabbitboard/mq"
 )
-
-// requestError is a request the dashboard refuses before asking the broker.
-type requestError struct {
-	status int
-	code   mq.Code
-	msg    string
-}
-
-func (e *requestError) Error() string { return e.msg }
-
-func badRequest(format string, args ...any) error {
-	return &requestError{http.StatusBadRequest, mq.CodeInvalid, fmt.Sprintf(format, args...)}
-}
-
-func tooLarge(format string, args ...any) error {
-	return &requestError{http.StatusRequestEntityTooLarge, mq.CodeTooLarge, fmt.Sprintf(format, args...)}
-}
 
 // sniffJSON treats a body that starts with '{' as JSON whatever its
 // Content-Type says: curl -d sends JSON as a form unless told otherwise.
@@ -83,7 +64,7 @@ func decode(r *http.Request, maxBytes int64, dst any) error {
 		return jsonError(err)
 	}
 	if dec.More() {
-		return badRequest("The request holds more than one JSON value; send one object.")
+		return badRequest("err.json_many")
 	}
 	return nil
 }
@@ -91,9 +72,9 @@ func decode(r *http.Request, maxBytes int64, dst any) error {
 func bodyError(err error, maxBytes int64) error {
 	var mb *http.MaxBytesError
 	if errors.As(err, &mb) {
-		return tooLarge("The request is larger than %d bytes, the most this dashboard accepts.", maxBytes)
+		return tooLarge("err.request_large", "max", maxBytes)
 	}
-	return badRequest("The request could not be read: %v.", err)
+	return badRequest("err.request_read", "reason", err)
 }
 
 func jsonError(err error) error {
@@ -101,16 +82,16 @@ func jsonError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return badRequest("The request is not valid JSON (at byte %d): %v.", syn.Offset, err)
+		return badRequest("err.json_at", "offset", syn.Offset, "reason", err)
 	case errors.As(err, &typ):
-		return badRequest("The field %q must be %s, not a JSON %s.", typ.Field, kindName(typ.Type), typ.Value)
+		return badRequest("err.json_type", "field", fmt.Sprintf("%q", typ.Field), "want", kindName(typ.Type), "got", typ.Value)
 	// encoding/json reports an unknown field with no error type of its own.
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return badRequest("The request has a field this dashboard does not know: %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return badRequest("err.json_unknown", "field", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return badRequest("The JSON request ends too soon; check the closing brackets.")
+		return badRequest("err.json_short")
 	}
-	return badRequest("The request is not valid JSON: %v.", err)
+	return badRequest("err.json", "reason", err)
 }
 
 func kindName(t reflect.Type) string {
@@ -200,22 +181,22 @@ func setFormValue(fv reflect.Value, key, raw string) error {
 		case "off", "false", "0", "no":
 			fv.SetBool(false)
 		default:
-			return badRequest("The field %q must be true or false, not %q.", key, trimmed)
+			return badRequest("err.form_bool", "field", fmt.Sprintf("%q", key), "value", fmt.Sprintf("%q", trimmed))
 		}
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		n, err := strconv.ParseInt(trimmed, 10, 64)
 		if err != nil || fv.OverflowInt(n) {
-			return badRequest("The field %q must be a whole number, not %q.", key, trimmed)
+			return badRequest("err.form_int", "field", fmt.Sprintf("%q", key), "value", fmt.Sprintf("%q", trimmed))
 		}
 		fv.SetInt(n)
 	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		n, err := strconv.ParseUint(trimmed, 10, 64)
 		if err != nil || fv.OverflowUint(n) {
-			return badRequest("The field %q must be a whole number from 0 to %d, not %q.", key, uint64(1)<<(fv.Type().Bits())-1, trimmed)
+			return badRequest("err.form_uint", "field", fmt.Sprintf("%q", key), "max", uint64(1)<<(fv.Type().Bits())-1, "value", fmt.Sprintf("%q", trimmed))
 		}
 		fv.SetUint(n)
 	default:
-		return badRequest("The field %q cannot be sent from a form.", key)
+		return badRequest("err.form_field", "field", fmt.Sprintf("%q", key))
 	}
 	return nil
 }
@@ -231,7 +212,7 @@ func formMap(form url.Values, key string) (map[string]any, error) {
 		}
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
-			return nil, badRequest("Each line of %q must read 'name: value'; %q has no colon.", key, line)
+			return nil, badRequest("err.form_line", "field", fmt.Sprintf("%q", key), "line", fmt.Sprintf("%q", line))
 		}
 		m[strings.TrimSpace(name)] = formScalar(strings.TrimSpace(value))
 	}

@@ -3,13 +3,13 @@ package web
 import (
 	"bytes"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"rabbitboard/mq"
+	"rabbitboard/words"
 )
 
 // FuzzPublishRequest: any request body, JSON or form, either decodes into
@@ -36,9 +36,9 @@ func FuzzPublishRequest(f *testing.F) {
 			pub, err = req.publication(limits)
 		}
 		if err != nil {
-			status, e := errorStatus(err)
-			if (status != http.StatusBadRequest && status != http.StatusRequestEntityTooLarge && status != http.StatusTooManyRequests) || e.Error == "" || e.Code == "" {
-				t.Fatalf("refusal %d %+v", status, e)
+			status, code, said := errorStatus(err)
+			if (status != http.StatusBadRequest && status != http.StatusRequestEntityTooLarge && status != http.StatusTooManyRequests) || code == mq.CodeInternal || strings.Contains(said.In(words.Korean), "{") {
+				t.Fatalf("refusal %d %s %s", status, code, said.In(words.English))
 			}
 			return
 		}
@@ -67,8 +67,7 @@ func FuzzDecodeForm(f *testing.F) {
 			r := httptest.NewRequest("POST", "/", strings.NewReader(query))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			if err := decode(r, 1<<20, dst); err != nil {
-				var re *requestError
-				if !errors.As(err, &re) || re.status != http.StatusBadRequest || re.msg == "" {
+				if status, code, _ := errorStatus(err); status != http.StatusBadRequest || code != mq.CodeInvalid || err.Error() == "" {
 					t.Fatalf("%q: %v", query, err)
 				}
 			}

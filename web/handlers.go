@@ -14,6 +14,7 @@ import (
 	"rabbitboard/hub"
 	"rabbitboard/mq"
 	"rabbitboard/templates"
+	"rabbitboard/words"
 )
 
 // langCookie keeps the language a viewer chose with the page's switch.
@@ -22,32 +23,12 @@ const langCookie = "rabbitboard_lang"
 // pageLang is the language of the page: ?lang= (which the switch sends,
 // and which is kept in a cookie), else the cookie, else the browser's
 // Accept-Language, else English.
-func pageLang(w http.ResponseWriter, r *http.Request) templates.Lang {
-	if l, ok := templates.ParseLang(r.URL.Query().Get("lang")); ok {
+func pageLang(w http.ResponseWriter, r *http.Request) words.Lang {
+	if l, ok := words.ParseLang(r.URL.Query().Get("lang")); ok {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
 		return l
 	}
 	return requestLang(r)
-}
-
-// acceptLanguage picks the page's language from an Accept-Language header:
-// the offered language the browser weighs highest, English on a tie.
-func acceptLanguage(header string) templates.Lang {
-	best, bestQ := templates.English, 0.0
-	for _, part := range strings.Split(header, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
-		if l, ok := templates.ParseLang(primary); ok && q > bestQ {
-			best, bestQ = l, q
-		}
-	}
-	return best
 }
 
 // pagePolicy is the pages' Content-Security-Policy: nothing but their own.
@@ -168,7 +149,7 @@ func (s *Server) declareQueue(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, err)
 		return
 	}
-	respond(w, r, http.StatusCreated, q, fmt.Sprintf("Declared queue '%s' (%d messages, %d consumers).", q.Name, q.Messages, q.Consumers))
+	respond(w, r, http.StatusCreated, q, words.Say("done.queue_declared", "queue", q.Name, "messages", q.Messages, "consumers", q.Consumers))
 }
 
 // queueName is the queue a request names: in its path, or for the
@@ -198,7 +179,7 @@ func (s *Server) deleteQueue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantsRedirect(r) {
-		respond(w, r, 0, nil, fmt.Sprintf("Deleted queue '%s'.", name))
+		respond(w, r, 0, nil, words.Say("done.queue_deleted", "queue", name))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -215,7 +196,7 @@ func (s *Server) purgeQueue(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, err)
 		return
 	}
-	respond(w, r, http.StatusOK, map[string]int{"purged": n}, fmt.Sprintf("Purged %d messages from queue '%s'.", n, name))
+	respond(w, r, http.StatusOK, map[string]int{"purged": n}, words.Say("done.purged", "count", n, "queue", name))
 }
 
 // Publish
@@ -245,9 +226,9 @@ func (req publishRequest) publication(l Limits) (mq.Publication, error) {
 	}
 	switch {
 	case count < 1:
-		return mq.Publication{}, badRequest("count must be at least 1.")
+		return mq.Publication{}, badRequest("err.count_low")
 	case count > l.MaxCount:
-		return mq.Publication{}, &mq.Error{Code: mq.CodeLimit, Message: fmt.Sprintf("count is %d, more than the %d messages one publish may send.", count, l.MaxCount)}
+		return mq.Publication{}, mq.Fail(mq.CodeLimit, "err.count_high", "count", count, "max", l.MaxCount)
 	}
 	var body []byte
 	switch req.Encoding {
@@ -256,13 +237,13 @@ func (req publishRequest) publication(l Limits) (mq.Publication, error) {
 	case "base64":
 		var err error
 		if body, err = base64.StdEncoding.DecodeString(strings.TrimSpace(req.Body)); err != nil {
-			return mq.Publication{}, badRequest("The body is not valid base64: %v.", err)
+			return mq.Publication{}, badRequest("err.base64", "reason", err)
 		}
 	default:
-		return mq.Publication{}, badRequest("encoding must be text or base64, not %q.", req.Encoding)
+		return mq.Publication{}, badRequest("err.encoding", "value", fmt.Sprintf("%q", req.Encoding))
 	}
 	if len(body) > l.MaxBody {
-		return mq.Publication{}, tooLarge("The body is %d bytes; the most this dashboard sends is %d.", len(body), l.MaxBody)
+		return mq.Publication{}, tooLarge("err.body_large", "size", len(body), "max", l.MaxBody)
 	}
 	p := req.Properties
 	for _, f := range []struct{ name, value string }{
@@ -271,19 +252,19 @@ func (req publishRequest) publication(l Limits) (mq.Publication, error) {
 		{"type", p.Type}, {"app_id", p.AppID},
 	} {
 		if len(f.value) > 255 || !utf8.ValidString(f.value) {
-			return mq.Publication{}, badRequest("%s must be text of at most 255 bytes.", f.name)
+			return mq.Publication{}, badRequest("err.property_long", "property", f.name)
 		}
 	}
 	if p.Expiration != "" {
 		if n, err := strconv.ParseUint(p.Expiration, 10, 32); err != nil || strconv.FormatUint(n, 10) != p.Expiration {
-			return mq.Publication{}, badRequest("expiration is a time to live in milliseconds, written as digits (\"60000\"), not %q.", p.Expiration)
+			return mq.Publication{}, badRequest("err.expiration", "value", fmt.Sprintf("%q", p.Expiration))
 		}
 	}
 	if len(req.Headers) > l.MaxHeaders {
-		return mq.Publication{}, tooLarge("There are %d headers; the most is %d.", len(req.Headers), l.MaxHeaders)
+		return mq.Publication{}, tooLarge("err.headers_many", "count", len(req.Headers), "max", l.MaxHeaders)
 	}
 	if hb, _ := json.Marshal(req.Headers); len(hb) > l.MaxHeaderBytes {
-		return mq.Publication{}, tooLarge("The headers take %d bytes; the most is %d.", len(hb), l.MaxHeaderBytes)
+		return mq.Publication{}, tooLarge("err.headers_large", "size", len(hb), "max", l.MaxHeaderBytes)
 	}
 	return mq.Publication{Count: count, Message: mq.Message{
 		Exchange: req.Exchange, RoutingKey: req.RoutingKey, Body: body,
@@ -309,32 +290,44 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		// Some went out: say how many were confirmed along with the error.
-		status, body := errorStatus(err)
+		status, code, said := errorStatus(err)
 		writeJSON(w, status, struct {
 			errorBody
 			mq.PublishResult
-		}{body, res})
+		}{errorBody{said.In(requestLang(r)), code}, res})
 		return
 	}
-	respondFlash(w, r, http.StatusOK, res, flash{OK: res.Confirmed == res.Published && res.Returned == 0, Text: publishSentence(pub, res)})
+	respondFlash(w, r, http.StatusOK, res, res.Confirmed == res.Published && res.Returned == 0, publishSentence(pub, res))
 }
 
-func publishSentence(p mq.Publication, res mq.PublishResult) string {
-	to := fmt.Sprintf("exchange '%s' with key '%s'", p.Exchange, p.RoutingKey)
+func publishSentence(p mq.Publication, res mq.PublishResult) words.Sentence {
+	to := words.Say("done.to_exchange", "exchange", p.Exchange, "key", p.RoutingKey)
 	if p.Exchange == "" {
-		to = fmt.Sprintf("queue '%s' through the default exchange", p.RoutingKey)
+		to = words.Say("done.to_default", "queue", p.RoutingKey)
 	}
-	s := fmt.Sprintf("Published %d of %d to %s: %d confirmed by the broker", res.Published, p.Count, to, res.Confirmed)
+	var more words.Sentences
 	if res.Nacked > 0 {
-		s += fmt.Sprintf(", %d refused (nacked)", res.Nacked)
+		more = append(more, words.Say("done.nacked", "count", res.Nacked))
 	}
 	if missing := res.Published - res.Confirmed - res.Nacked; missing > 0 {
-		s += fmt.Sprintf(", %d not confirmed in time", missing)
+		more = append(more, words.Say("done.unconfirmed", "count", missing))
 	}
 	if res.Returned > 0 {
-		s += fmt.Sprintf(", %d returned because no queue took them", res.Returned)
+		more = append(more, words.Say("done.returned", "count", res.Returned))
 	}
-	return s + "."
+	return words.Say("done.published", "published", res.Published, "count", p.Count, "to", to, "confirmed", res.Confirmed, "more", joined(more))
+}
+
+// joined says sentence parts one right after the other, as ", 2 nacked"
+// clauses are.
+type joined []words.Saying
+
+func (j joined) In(l words.Lang) string {
+	var b strings.Builder
+	for _, s := range j {
+		b.WriteString(s.In(l))
+	}
+	return b.String()
 }
 
 // Receivers
@@ -383,7 +376,7 @@ func (s *Server) addReceiver(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, err)
 		return
 	}
-	respond(w, r, http.StatusCreated, info, fmt.Sprintf("Added %s on queue '%s' (prefetch %d, ack %s).", info.Name, info.Queue, info.Prefetch, info.Ack))
+	respond(w, r, http.StatusCreated, info, words.Say("done.receiver_added", "receiver", info.Name, "queue", info.Queue, "prefetch", info.Prefetch, "ack", info.Ack))
 }
 
 func (s *Server) receiverAction(action mq.Action) http.HandlerFunc {
@@ -400,11 +393,11 @@ func (s *Server) receiverAction(action mq.Action) http.HandlerFunc {
 				return
 			}
 			if !gone {
-				respond(w, r, http.StatusAccepted, rc.Info(), fmt.Sprintf("%s finishes the message in hand, then goes.", rc.Info().Name))
+				respond(w, r, http.StatusAccepted, rc.Info(), words.Say("done.finishing", "receiver", rc.Info().Name))
 				return
 			}
 			if wantsRedirect(r) {
-				respond(w, r, 0, nil, fmt.Sprintf("Removed %s.", rc.Info().Name))
+				respond(w, r, 0, nil, words.Say("done.receiver_removed", "receiver", rc.Info().Name))
 				return
 			}
 			w.WriteHeader(http.StatusNoContent)
@@ -415,7 +408,7 @@ func (s *Server) receiverAction(action mq.Action) http.HandlerFunc {
 			return
 		}
 		info := rc.Info()
-		respond(w, r, http.StatusOK, info, fmt.Sprintf("%s is %s.", info.Name, info.State))
+		respond(w, r, http.StatusOK, info, words.Say("done.state", "receiver", info.Name, "state", words.Say("state."+string(info.State))))
 	}
 }
 
@@ -440,12 +433,12 @@ func removeWithin(rc *mq.Receiver) (gone bool, err error) {
 func (s *Server) settle(w http.ResponseWriter, r *http.Request) {
 	tag, err := strconv.ParseUint(r.PathValue("tag"), 10, 64)
 	if err != nil || tag == 0 {
-		respondError(w, r, badRequest("The delivery tag must be a positive whole number, not %q.", r.PathValue("tag")))
+		respondError(w, r, badRequest("err.tag", "value", fmt.Sprintf("%q", r.PathValue("tag"))))
 		return
 	}
 	outcome := mq.Outcome(r.PathValue("outcome"))
 	if !outcome.Chosen() {
-		respondError(w, r, &mq.Error{Code: mq.CodeNotFound, Message: "A delivery can be acked, nacked or rejected; " + string(outcome) + " is none of these."})
+		respondError(w, r, mq.Fail(mq.CodeNotFound, "err.outcome_path", "value", string(outcome)))
 		return
 	}
 	req := struct {
@@ -465,7 +458,7 @@ func (s *Server) settle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info := rc.Info()
-	respond(w, r, http.StatusOK, info, fmt.Sprintf("%s: delivery %d %sed.", info.Name, tag, strings.TrimSuffix(string(outcome), "e")))
+	respond(w, r, http.StatusOK, info, words.Say("done.settled", "receiver", info.Name, "tag", tag, "outcome", words.Say("word."+strings.TrimSuffix(string(outcome), "e")+"ed")))
 }
 
 // Exchanges and bindings
@@ -502,7 +495,7 @@ func (s *Server) declareExchange(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, err)
 		return
 	}
-	respond(w, r, http.StatusCreated, x, fmt.Sprintf("Declared %s exchange '%s'.", x.Type, x.Name))
+	respond(w, r, http.StatusCreated, x, words.Say("done.exchange_declared", "type", x.Type, "exchange", x.Name))
 }
 
 func (s *Server) deleteExchange(w http.ResponseWriter, r *http.Request) {
@@ -512,7 +505,7 @@ func (s *Server) deleteExchange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantsRedirect(r) {
-		respond(w, r, 0, nil, fmt.Sprintf("Deleted exchange '%s'.", name))
+		respond(w, r, 0, nil, words.Say("done.exchange_deleted", "exchange", name))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -529,7 +522,7 @@ func (s *Server) bind(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, err)
 		return
 	}
-	respond(w, r, http.StatusCreated, b, fmt.Sprintf("Bound queue '%s' to exchange '%s' with key '%s'.", b.Queue, b.Exchange, b.RoutingKey))
+	respond(w, r, http.StatusCreated, b, words.Say("done.bound", "queue", b.Queue, "exchange", b.Exchange, "key", b.RoutingKey))
 }
 
 func (s *Server) unbind(w http.ResponseWriter, r *http.Request) {
@@ -543,7 +536,7 @@ func (s *Server) unbind(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantsRedirect(r) {
-		respond(w, r, 0, nil, fmt.Sprintf("Unbound queue '%s' from exchange '%s'.", req.Queue, req.Exchange))
+		respond(w, r, 0, nil, words.Say("done.unbound", "queue", req.Queue, "exchange", req.Exchange))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -567,7 +560,7 @@ func (s *Server) observe(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Filter != nil {
 		if len(*req.Filter) > 255 || !utf8.ValidString(*req.Filter) {
-			respondError(w, r, badRequest("The filter must be text of at most 255 bytes."))
+			respondError(w, r, badRequest("err.filter"))
 			return
 		}
 		st := s.cfg.Broker.SetObserveFilter(*req.Filter)
@@ -577,7 +570,7 @@ func (s *Server) observe(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if req.Enabled == nil {
-		respondError(w, r, badRequest(`Say {"enabled": true} to watch other programs, or false to stop.`))
+		respondError(w, r, badRequest("err.observe_switch"))
 		return
 	}
 	st, err := s.cfg.Broker.Observe(r.Context(), *req.Enabled)
@@ -585,24 +578,24 @@ func (s *Server) observe(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, err)
 		return
 	}
-	done := "Stopped watching other programs."
+	done := words.Say("done.watch_off")
 	if st.Enabled {
-		done = "Watching other programs: their consumers appear as columns as they take messages."
+		done = words.Say("done.watch_on")
 	}
 	respond(w, r, http.StatusOK, st, done)
 }
 
 // observeFilterSaid says what a filter of watching does.
-func observeFilterSaid(filter string) string {
+func observeFilterSaid(filter string) words.Sentence {
 	if filter == "" {
-		return "Watching shows every other program again."
+		return words.Say("done.watch_all")
 	}
-	return fmt.Sprintf("Watching shows only the queues, exchanges and connections whose names contain '%s'.", filter)
+	return words.Say("done.watch_filter", "filter", filter)
 }
 
 // clearGone is POST /api/observe/clear-gone: the columns of other
 // programs' consumers that are gone leave the view.
 func (s *Server) clearGone(w http.ResponseWriter, r *http.Request) {
 	n := s.cfg.Broker.ClearGone()
-	respond(w, r, http.StatusOK, map[string]int{"removed": n}, fmt.Sprintf("Removed %d columns of programs that are gone.", n))
+	respond(w, r, http.StatusOK, map[string]int{"removed": n}, words.Say("done.cleared", "count", n))
 }

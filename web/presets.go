@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"rabbitboard/mq"
+	"rabbitboard/words"
 )
 
 // Preset is one scenario of the tutorial series, set up in one click. It
@@ -236,7 +237,7 @@ func findPreset(name string) (Preset, error) {
 			return p, nil
 		}
 	}
-	return Preset{}, &mq.Error{Code: mq.CodeNotFound, Message: fmt.Sprintf("There is no scenario %q.", name)}
+	return Preset{}, mq.Fail(mq.CodeNotFound, "err.no_scenario", "name", fmt.Sprintf("%q", name))
 }
 
 func (s *Server) listPresets(w http.ResponseWriter, r *http.Request) {
@@ -254,7 +255,7 @@ func (s *Server) runPreset(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = decode(r, 4<<10, &req)
 	}
-	var notes []string
+	var notes words.Sentences
 	if err == nil {
 		notes, err = s.setUp(p, req.Replace || r.URL.Query().Get("replace") == "true")
 	}
@@ -264,12 +265,13 @@ func (s *Server) runPreset(w http.ResponseWriter, r *http.Request) {
 	}
 	// Every viewer shows the lesson until the next one.
 	s.cfg.State.Apply(mq.LessonEvent{Type: mq.TypeLesson, Name: p.Name, Title: p.Title, Watch: p.Watch})
-	l := requestLang(r)
-	said := l.ScenarioReady(p.Name, p.Title, p.Watch, p.Try.Exchange, p.Try.RoutingKey)
-	for _, n := range notes {
-		said += " " + l.Sentence(n)
+	to := words.Say("preset.to_default")
+	if p.Try.Exchange != "" {
+		to = words.Say("preset.to_exchange", "exchange", p.Try.Exchange)
 	}
-	respond(w, r, http.StatusOK, p, said)
+	ready := words.Say("preset.ready", "title", words.PresetText{Name: p.Name, What: "title", English: p.Title}, "to", to,
+		"routing_key", p.Try.RoutingKey, "watch", words.PresetText{Name: p.Name, What: "watch", English: p.Watch})
+	respond(w, r, http.StatusOK, p, append(words.Sentences{ready}, notes...))
 }
 
 // setUp declares what the preset needs and adds its receivers. A preset
@@ -278,7 +280,7 @@ func (s *Server) runPreset(w http.ResponseWriter, r *http.Request) {
 // queue that exists with other settings is used as it is, with a note,
 // unless the lesson depends on them (Essential) or replace says to
 // declare it again.
-func (s *Server) setUp(p Preset, replace bool) (notes []string, err error) {
+func (s *Server) setUp(p Preset, replace bool) (notes words.Sentences, err error) {
 	for _, other := range Presets {
 		if other.Name == p.Name || sharesQueue(p, other) {
 			if err := s.tearDown(other, false); err != nil {
@@ -299,7 +301,7 @@ func (s *Server) setUp(p Preset, replace bool) (notes []string, err error) {
 			if _, err := b.DeclareExchange(x); err != nil {
 				return nil, err
 			}
-			notes = append(notes, fmt.Sprintf("Replaced exchange '%s' with the tutorial's.", x.Name))
+			notes = append(notes, words.Say("done.replaced_exchange", "exchange", x.Name))
 		}
 		if !existed {
 			s.remember(p.Name, func(m *made) { m.exchanges = append(m.exchanges, x.Name) })
@@ -319,11 +321,11 @@ func (s *Server) setUp(p Preset, replace bool) (notes []string, err error) {
 				if _, err := b.DeclareQueue(q); err != nil {
 					return nil, err
 				}
-				notes = append(notes, fmt.Sprintf("Replaced queue '%s' with the tutorial's, dropping the %d messages it held.", q.Name, before.Messages))
+				notes = append(notes, words.Say("done.replaced_queue", "queue", q.Name, "count", before.Messages))
 			case slices.Contains(p.Essential, q.Name):
 				return nil, offerReplace(p, err)
 			default:
-				notes = append(notes, fmt.Sprintf("The queue '%s' already existed with other settings than the tutorial's; the lesson works with it as it is.", q.Name))
+				notes = append(notes, words.Say("done.kept_queue", "queue", q.Name))
 			}
 		}
 		if !existed {
@@ -371,7 +373,7 @@ func offerReplace(p Preset, err error) error {
 	if !errors.As(err, &me) || me.Code != mq.CodePreconditionFailed {
 		return err
 	}
-	return &mq.Error{Code: me.Code, Message: me.Message + fmt.Sprintf(" The lesson needs the tutorial's settings: press Replace (POST /api/presets/%s?replace=true) to delete it and declare it again.", p.Name)}
+	return mq.Fail(me.Code, "err.replace", "why", me.Said, "name", p.Name)
 }
 
 // tearDown removes the preset's receivers and, with everything, the queues
@@ -424,7 +426,7 @@ func (s *Server) resetPreset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.State.endLesson(p.Name)
-	respond(w, r, http.StatusOK, map[string]string{"reset": p.Name}, fmt.Sprintf("%s: removed its receivers, and the queues and exchanges it made.", p.Title))
+	respond(w, r, http.StatusOK, map[string]string{"reset": p.Name}, words.Say("done.scenario_reset", "title", words.PresetText{Name: p.Name, What: "title", English: p.Title}))
 }
 
 // The publisher confirms lesson's queues: one for the three ways, and one
@@ -447,7 +449,7 @@ func (s *Server) measureConfirms(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Count < 1 || req.Count > s.cfg.Limits.MaxCount {
-		respondError(w, r, &mq.Error{Code: mq.CodeLimit, Message: fmt.Sprintf("The count must be between 1 and %d, the most one publish may send.", s.cfg.Limits.MaxCount)})
+		respondError(w, r, mq.Fail(mq.CodeLimit, "err.count_range", "max", s.cfg.Limits.MaxCount))
 		return
 	}
 	p, _ := findPreset("publisher-confirms")
@@ -466,6 +468,6 @@ func (s *Server) measureConfirms(w http.ResponseWriter, r *http.Request) {
 	}
 	s.cfg.State.Apply(ev)
 	rate := func(i int) int { return int(ev.Strategies[i].Rate + 0.5) }
-	respond(w, r, http.StatusOK, ev, fmt.Sprintf("Published %d messages three ways: one by one %d msg/s, in batches of 100 %d msg/s, asynchronously %d msg/s; %d of %d nacked by the full queue, %d returned.",
-		req.Count, rate(0), rate(1), rate(2), ev.Nacked, ev.LimitedSent, ev.Returned))
+	respond(w, r, http.StatusOK, ev, words.Say("done.confirms", "count", req.Count, "one", rate(0), "batch", rate(1), "async", rate(2),
+		"nacked", ev.Nacked, "sent", ev.LimitedSent, "returned", ev.Returned))
 }

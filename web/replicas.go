@@ -13,7 +13,7 @@ import (
 	"strconv"
 
 	"rabbitboard/mq"
-	"rabbitboard/templates"
+	"rabbitboard/words"
 )
 
 // Cluster is what the handlers need of the other replicas of a cluster
@@ -84,7 +84,7 @@ func (s *Server) ownedElsewhere(action mq.Action, h http.HandlerFunc) http.Handl
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxForwardedBody))
 		if err != nil {
-			respondError(w, r, badRequest("The request's body is larger than a control call takes (%d bytes at most).", maxForwardedBody))
+			respondError(w, r, badRequest("err.forward_large", "max", maxForwardedBody))
 			return
 		}
 		call := forwardedCall{Receiver: id, Action: string(action), ContentType: r.Header.Get("Content-Type"), Body: body, Lang: string(requestLang(r))}
@@ -106,7 +106,7 @@ func (s *Server) ownedElsewhere(action mq.Action, h http.HandlerFunc) http.Handl
 			err = json.Unmarshal(data, &answer)
 		}
 		if err == nil && (answer.Status < 200 || answer.Status > 599 || (len(answer.Body) > 0 && !json.Valid(answer.Body))) {
-			err = &mq.Error{Code: mq.CodeUnavailable, Message: "Replica " + owner + " answered in a form rabbitboard does not pass on."}
+			err = mq.Fail(mq.CodeUnavailable, "err.replica_answer", "replica", owner)
 		}
 		if err != nil {
 			respondError(w, r, err)
@@ -140,7 +140,7 @@ func (s *Server) ServeForwarded(sender string, data []byte) []byte {
 	}
 	var call forwardedCall
 	if err := json.Unmarshal(data, &call); err != nil || !slices.Contains(forwardedActions, call.Action) {
-		return answer(http.StatusBadRequest, errorBody{"Replica " + sender + " asked for something replicas do not ask of each other.", mq.CodeInvalid})
+		return answer(http.StatusBadRequest, errorBody{mq.Fail(mq.CodeInvalid, "err.replica_call", "replica", sender).In(words.Match(call.Lang)), mq.CodeInvalid})
 	}
 	path := "/api/receivers/" + url.PathEscape(call.Receiver) + "/" + call.Action
 	if call.Tag != "" || mq.Outcome(call.Action).Chosen() {
@@ -151,7 +151,7 @@ func (s *Server) ServeForwarded(sender string, data []byte) []byte {
 	if call.ContentType != "" {
 		r.Header.Set("Content-Type", call.ContentType)
 	}
-	if l, ok := templates.ParseLang(call.Lang); ok {
+	if l, ok := words.ParseLang(call.Lang); ok {
 		r.Header.Set("Accept-Language", string(l))
 	}
 	if call.Token != "" {

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"rabbitboard/mq"
-	"rabbitboard/templates"
+	"rabbitboard/words"
 )
 
 // errorBody is the contract's error object.
@@ -28,41 +28,40 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
-// errorStatus maps an error to the contract's status, code and sentence.
-func errorStatus(err error) (int, errorBody) {
-	var re *requestError
-	if errors.As(err, &re) {
-		return re.status, errorBody{re.msg, re.code}
-	}
+// errorStatus maps an error to the contract's status, code and sentence;
+// a failure rabbitboard did not foresee says only "Internal error".
+func errorStatus(err error) (int, mq.Code, words.Saying) {
 	var me *mq.Error
-	if errors.As(err, &me) {
-		status, code := http.StatusInternalServerError, me.Code
-		switch me.Code {
-		case mq.CodePreconditionFailed, mq.CodeResourceLocked:
-			status = http.StatusConflict
-		case mq.CodeAccessRefused:
-			status = http.StatusForbidden
-		case mq.CodeBrokerNotFound, mq.CodeNotFound:
-			status = http.StatusNotFound
-		case mq.CodeInvalid, mq.CodeCommandInvalid, mq.CodeNotAllowed:
-			status = http.StatusBadRequest
-		case mq.CodeUnavailable, mq.CodeManagementUnavailable:
-			status = http.StatusServiceUnavailable
-		case mq.CodeLimit:
-			status = http.StatusTooManyRequests
-		case mq.CodeConflict:
-			status, code = http.StatusConflict, mq.CodeInvalid
-		case mq.CodeNotOwned:
-			status = http.StatusConflict
-		}
-		return status, errorBody{me.Message, code}
+	if !errors.As(err, &me) {
+		return http.StatusInternalServerError, mq.CodeInternal, words.Say("err.internal")
 	}
-	return http.StatusInternalServerError, errorBody{internalError, mq.CodeInternal}
+	status, code := http.StatusInternalServerError, me.Code
+	switch me.Code {
+	case mq.CodeInvalid, mq.CodeCommandInvalid, mq.CodeNotAllowed:
+		status = http.StatusBadRequest
+	case mq.CodeTooLarge:
+		status = http.StatusRequestEntityTooLarge
+	case mq.CodePreconditionFailed, mq.CodeResourceLocked, mq.CodeNotOwned:
+		status = http.StatusConflict
+	case mq.CodeAccessRefused:
+		status = http.StatusForbidden
+	case mq.CodeBrokerNotFound, mq.CodeNotFound:
+		status = http.StatusNotFound
+	case mq.CodeUnavailable, mq.CodeManagementUnavailable:
+		status = http.StatusServiceUnavailable
+	case mq.CodeLimit:
+		status = http.StatusTooManyRequests
+	case mq.CodeConflict:
+		status, code = http.StatusConflict, mq.CodeInvalid
+	}
+	return status, code, me
 }
 
-// internalError is what a user is told of a failure rabbitboard did not
-// foresee; the details go to its log, never to the page.
-const internalError = "Internal error: rabbitboard could not do this; the details are in its log."
+// badRequest is input the dashboard refuses before asking the broker.
+func badRequest(key string, args ...any) error { return mq.Fail(mq.CodeInvalid, key, args...) }
+
+// tooLarge is input over one of the dashboard's limits.
+func tooLarge(key string, args ...any) error { return mq.Fail(mq.CodeTooLarge, key, args...) }
 
 // wantsRedirect says whether to answer a plain form post with 303 back to
 // the page rather than with JSON.
@@ -81,8 +80,8 @@ const flashCookie = "rabbitboard_flash"
 // respond answers a state-changing request that succeeded: JSON for
 // scripts and the page's JavaScript, or 303 back to the page with the
 // outcome for a plain form.
-func respond(w http.ResponseWriter, r *http.Request, status int, v any, done string) {
-	respondFlash(w, r, status, v, flash{OK: true, Text: done})
+func respond(w http.ResponseWriter, r *http.Request, status int, v any, done words.Saying) {
+	respondFlash(w, r, status, v, true, done)
 }
 
 // flashHeader carries the outcome's sentence with a JSON answer, so the
@@ -90,48 +89,50 @@ func respond(w http.ResponseWriter, r *http.Request, status int, v any, done str
 // a header holds no other text safely).
 const flashHeader, flashOKHeader = "X-Rabbitboard-Flash", "X-Rabbitboard-Flash-Ok"
 
-func respondFlash(w http.ResponseWriter, r *http.Request, status int, v any, f flash) {
+// respondFlash is respond with an outcome that may not be a success.
+func respondFlash(w http.ResponseWriter, r *http.Request, status int, v any, ok bool, said words.Saying) {
+	f := flash{OK: ok, Text: said.In(requestLang(r))}
 	if wantsRedirect(r) {
 		redirectWithFlash(w, r, f)
 		return
 	}
-	w.Header().Set(flashHeader, url.PathEscape(requestLang(r).Sentence(f.Text)))
+	w.Header().Set(flashHeader, url.PathEscape(f.Text))
 	w.Header().Set(flashOKHeader, strconv.FormatBool(f.OK))
 	writeJSON(w, status, v)
 }
 
 func respondError(w http.ResponseWriter, r *http.Request, err error) {
-	status, body := errorStatus(err)
-	if body.Code == mq.CodeInternal {
+	status, code, said := errorStatus(err)
+	if code == mq.CodeInternal {
 		slog.Error("internal error", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
 	if wantsRedirect(r) && status != http.StatusUnauthorized && status != http.StatusForbidden {
-		redirectWithFlash(w, r, flash{OK: false, Text: body.Error})
+		redirectWithFlash(w, r, flash{OK: false, Text: said.In(requestLang(r))})
 		return
 	}
-	writeError(w, r, status, body)
+	writeError(w, r, status, code, said)
 }
 
 // writeError answers with the contract's error object, its sentence in
 // the language the request asks for.
-func writeError(w http.ResponseWriter, r *http.Request, status int, body errorBody) {
-	body.Error = requestLang(r).Sentence(body.Error)
-	writeJSON(w, status, body)
+func writeError(w http.ResponseWriter, r *http.Request, status int, code mq.Code, said words.Saying) {
+	writeJSON(w, status, errorBody{said.In(requestLang(r)), code})
 }
 
 // requestLang is the language a request asks for: the page's switch's
 // cookie, else Accept-Language, else English.
-func requestLang(r *http.Request) templates.Lang {
+func requestLang(r *http.Request) words.Lang {
 	if c, err := r.Cookie(langCookie); err == nil {
-		if l, ok := templates.ParseLang(c.Value); ok {
+		if l, ok := words.ParseLang(c.Value); ok {
 			return l
 		}
 	}
-	return acceptLanguage(r.Header.Get("Accept-Language"))
+	return words.Match(r.Header.Get("Accept-Language"))
 }
 
+// redirectWithFlash sends a form's poster back to the page, which shows
+// the outcome (already in the request's language) once.
 func redirectWithFlash(w http.ResponseWriter, r *http.Request, f flash) {
-	f.Text = requestLang(r).Sentence(f.Text)
 	data, _ := json.Marshal(f)
 	http.SetCookie(w, &http.Cookie{
 		Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(data),

@@ -16,6 +16,7 @@ import (
 
 	"rabbitboard/mq"
 	"rabbitboard/static"
+	"rabbitboard/words"
 )
 
 // Broker is what the handlers need of RabbitMQ.
@@ -220,7 +221,7 @@ func (s *Server) routes() http.Handler {
 
 	// Anything else under /api/ answers in the contract's error format.
 	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, http.StatusNotFound, errorBody{"There is no API endpoint " + r.Method + " " + r.URL.Path + ".", mq.CodeNotFound})
+		writeError(w, r, http.StatusNotFound, mq.CodeNotFound, words.Say("err.no_endpoint", "method", r.Method, "path", r.URL.Path))
 	})
 	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/api/observe", "/api/replicas", "/healthz"} {
 		handle(p, methodNotAllowed)
@@ -229,11 +230,11 @@ func (s *Server) routes() http.Handler {
 
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, http.StatusForbidden, errorBody{"This request came from another web site, so the dashboard refused it.", mq.CodeForbidden})
+		writeError(w, r, http.StatusForbidden, mq.CodeForbidden, words.Say("err.cross_origin"))
 	}))
 	return checkHost(func() map[string]bool { return s.hosts }, csrf.Handler(s.cfg.Access.guard(sniffJSON(mux))))
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	writeError(w, r, http.StatusMethodNotAllowed, errorBody{r.Method + " is not allowed on " + r.URL.Path + "; see the README for the API.", mq.CodeInvalid})
+	writeError(w, r, http.StatusMethodNotAllowed, mq.CodeInvalid, words.Say("err.method", "method", r.Method, "path", r.URL.Path))
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,12 +36,12 @@ func streamFrom(r *http.Request) (from int64, limit int, err error) {
 	from, limit = -1, streamPageSize
 	if v := strings.TrimSpace(r.URL.Query().Get("from")); v != "" {
 		if from, err = strconv.ParseInt(v, 10, 64); err != nil || from < 0 {
-			return 0, 0, badRequest("from is an offset in the stream, a whole number from 0, not %q.", v)
+			return 0, 0, badRequest("err.log_from", "value", fmt.Sprintf("%q", v))
 		}
 	}
 	if v := r.URL.Query().Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > streamMaxRead {
-			return 0, 0, badRequest("limit must be a whole number from 1 to %d, not %q.", streamMaxRead, v)
+			return 0, 0, badRequest("err.log_limit", "max", streamMaxRead, "value", fmt.Sprintf("%q", v))
 		}
 	}
 	return from, limit, nil

@@ -17,7 +17,7 @@ import (
 
 	"rabbitboard/internal/testkit"
 	"rabbitboard/mq"
-	"rabbitboard/templates"
+	"rabbitboard/words"
 )
 
 // offsets are the stream offsets of a receiver's deliveries, in order.
@@ -238,7 +238,7 @@ func TestBrowserNewLessonsInBothLanguages(t *testing.T) {
 	s := startStackWith(t, options{access: Access{Token: token}, management: true})
 	s.token = token
 	presenter, viewer := browser(t), browser(t)
-	for _, lang := range templates.Langs {
+	for _, lang := range words.Langs {
 		for _, ctx := range []context.Context{presenter, viewer} {
 			page := s.url + "/?lang=" + string(lang)
 			if ctx == presenter {
@@ -252,7 +252,7 @@ func TestBrowserNewLessonsInBothLanguages(t *testing.T) {
 			p, _ := findPreset(name)
 			t.Cleanup(func() { s.call(t, "POST", "/api/presets/"+name+"/reset", nil, nil) })
 			title, watch := lang.Preset(name, "title", p.Title), lang.Preset(name, "watch", p.Watch)
-			if lang == templates.Korean && (title == p.Title || watch == p.Watch || !hangul.MatchString(title)) {
+			if lang == words.Korean && (title == p.Title || watch == p.Watch || !hangul.MatchString(title)) {
 				t.Fatalf("%s has no Korean title or text", name)
 			}
 			for _, sel := range []string{fmt.Sprintf(`[data-preset=%q] summary`, name), fmt.Sprintf(`[data-preset=%q] button.run`, name)} {

@@ -234,7 +234,8 @@ func TestScenarioMeetsAnotherQueue(t *testing.T) {
 		t.Fatalf("durability beside a transient durable_queue: %d %v", status, refusal)
 	}
 	ko := s.request(t, "POST", "/api/presets/durability", "", "Accept-Language", "ko")
-	if ko.status != http.StatusConflict || !strings.HasPrefix(ko.body["error"].(string), "큐 'durable_queue'은(는) durable 설정이 꺼져 있는데 이 요청은 켜져 있습니다.") {
+	if ko.status != http.StatusConflict || !strings.HasPrefix(ko.body["error"].(string), "큐 'durable_queue'는 durable 설정이 꺼져 있는데 이 요청은 켜져 있습니다. RabbitMQ는 이미 있는 큐를 바꾸지 않습니다") ||
+		!strings.Contains(ko.body["error"].(string), "바꾸기(Replace, POST /api/presets/durability?replace=true)") {
 		t.Fatalf("in Korean: %d %v", ko.status, ko.body)
 	}
 	replaced := s.request(t, "POST", "/api/presets/durability?replace=true", "")

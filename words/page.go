@@ -1,17 +1,9 @@
-package templates
+package words
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"maps"
-	"strings"
-)
-
-// Text is every sentence the page shows, by key, for the server's page and
-// for the page's script alike (the page carries it as JSON): one place to
-// change a word, and to translate it. "{name}" marks a value.
-var Text = map[string]string{
+// english is every sentence the page shows, by key, for the server's page
+// and for the page's script alike (the page carries it as JSON): one place
+// to change a word, and to translate it. "{name}" marks a value.
+var english = map[string]string{
 	"page.stream":            "stream (a log: read, never taken; needs durable)",
 	"page.max_bytes":         "Keep at most (bytes, streams)",
 	"page.max_age":           "Keep for (streams: 7D, 12h, 30m)",
@@ -227,108 +219,6 @@ var Text = map[string]string{
 	"page.undecodable":         "undecodable",
 	"page.what_seen":           "What can be seen",
 	"lang.switch":              "한국어",
-}
-
-// Lang is a language the page speaks.
-type Lang string
-
-// The page's languages; English is the default.
-const (
-	English Lang = "en"
-	Korean  Lang = "ko"
-)
-
-// Langs are the languages offered, in the order a switch lists them.
-var Langs = []Lang{English, Korean}
-
-type langKey struct{}
-
-// WithLang makes a page rendered with ctx speak l.
-func WithLang(ctx context.Context, l Lang) context.Context {
-	return context.WithValue(ctx, langKey{}, l)
-}
-
-func langOf(ctx context.Context) Lang {
-	if l, ok := ctx.Value(langKey{}).(Lang); ok {
-		return l
-	}
-	return English
-}
-
-// Tx is T in the language of the page being rendered.
-func Tx(ctx context.Context, key string, values ...any) string {
-	return langOf(ctx).T(key, values...)
-}
-
-// T returns the text of key in English with its values filled in, given
-// as name, value pairs.
-func T(key string, values ...any) string { return English.T(key, values...) }
-
-// ParseLang names one of the page's languages ("en", "ko").
-func ParseLang(name string) (Lang, bool) {
-	for _, l := range Langs {
-		if string(l) == name {
-			return l, true
-		}
-	}
-	return "", false
-}
-
-// own is l's own text for key, if it has one.
-func (l Lang) own(key string) (string, bool) {
-	if l == Korean {
-		s, ok := koreanText[key]
-		return s, ok
-	}
-	s, ok := Text[key]
-	return s, ok
-}
-
-// T returns the text of key in l with its values filled in, in English
-// where l has none.
-func (l Lang) T(key string, values ...any) string {
-	s, ok := l.own(key)
-	if !ok {
-		s, ok = Text[key]
-	}
-	if !ok {
-		return key
-	}
-	for i := 0; i+1 < len(values); i += 2 {
-		s = strings.ReplaceAll(s, "{"+fmt.Sprint(values[i])+"}", fmt.Sprint(values[i+1]))
-	}
-	return s
-}
-
-// Preset is a scenario's "title" or "watch" in l: the catalogue's
-// "preset.NAME.title" or ".watch", else the scenario's own (English) words.
-func (l Lang) Preset(name, what, english string) string {
-	if s, ok := l.own("preset." + name + "." + what); ok {
-		return s
-	}
-	return english
-}
-
-// ScenarioReady says that a scenario is set up, where to publish and what
-// to watch, in l.
-func (l Lang) ScenarioReady(name, title, watch, exchange, routingKey string) string {
-	to := l.T("preset.to_default")
-	if exchange != "" {
-		to = l.T("preset.to_exchange", "exchange", exchange)
-	}
-	return l.T("preset.ready", "title", l.Preset(name, "title", title), "to", to, "routing_key", routingKey, "watch", l.Preset(name, "watch", watch))
-}
-
-// textJSON is the catalogue in the page's language as its script reads
-// it: every key, in English where the language has no text of its own.
-func textJSON(ctx context.Context) string {
-	l := langOf(ctx)
-	text := Text
-	if l == Korean {
-		text = make(map[string]string, len(Text)+len(koreanText))
-		maps.Copy(text, Text)
-		maps.Copy(text, koreanText)
-	}
-	data, _ := json.Marshal(text)
-	return string(data)
+	"encoding.text":            "text",
+	"encoding.base64":          "base64",
 }

@@ -1,10 +1,12 @@
-package templates
+package words
 
-// koreanText is the page in Korean, the language of the tutorial rabbitboard
+// korean is the page in Korean, the language of the tutorial rabbitboard
 // comes from; the scenarios' titles and what to watch are here too
 // ("preset.NAME.title", "preset.NAME.watch"). A key it lacks is said in
 // English.
-var koreanText = map[string]string{
+var korean = map[string]string{
+	"encoding.text":                   "텍스트",
+	"encoding.base64":                 "base64",
 	"page.stream":                     "stream (로그: 읽어도 가져가지 않음, durable 필요)",
 	"page.max_bytes":                  "최대 보관 크기(바이트, 스트림)",
 	"page.max_age":                    "보관 기간(스트림: 7D, 12h, 30m)",
@@ -36,8 +38,8 @@ var koreanText = map[string]string{
 	"activity.default":                "기본 익스체인지, 키 '{routing_key}'",
 	"activity.exchange":               "익스체인지 '{exchange}', 키 '{routing_key}'",
 	"activity.nowhere":                "없음: 맞는 바인딩이 없어 RabbitMQ가 버렸습니다",
-	"activity.published":              "{to}(으)로 {count}개 발행: {confirmed}개 확인됨, 도착한 큐: {queues}.",
-	"activity.unroutable":             "{to}(으)로 보낸 발행이 어느 큐에도 닿지 않았습니다: 맞는 바인딩이 없어 RabbitMQ가 버렸습니다.",
+	"activity.published":              "발행 {count}개 → {to}: 브로커 확인(confirm) {confirmed}개, 도착한 큐: {queues}.",
+	"activity.unroutable":             "발행 → {to}: 어느 큐에도 닿지 않았습니다. 맞는 바인딩이 없어 RabbitMQ가 버렸습니다.",
 	"announce.lesson":                 "단원: {title}. {watch}",
 	"announce.redelivered":            "{name}에게 {n}개 재전달됨.",
 	"broker.connected":                "RabbitMQ 연결됨",
@@ -64,7 +66,7 @@ var koreanText = map[string]string{
 	"diagram.queue":                   "{name}  대기 {messages}",
 	"diagram.queue_title":             "{name}: 대기 {messages}, 소비자 {consumers}",
 	"diagram.queue_words":             "큐 {name}: 대기 {messages}, 소비자 {consumers}.",
-	"diagram.receiver_words":          "{name}은(는) 큐 {queue}에서 소비합니다.",
+	"diagram.receiver_words":          "{name}: 큐 {queue}에서 소비합니다.",
 	"flash.done":                      "{what}: 완료.",
 	"flash.no_answer":                 "대시보드가 응답하지 않았습니다: {error}",
 	"flash.returned":                  "반환됨: {message}",
@@ -83,10 +85,10 @@ var koreanText = map[string]string{
 	"observe.start":                   "다른 프로그램 보기",
 	"observe.stop":                    "그만 보기",
 	"observed.default":                "기본 익스체인지를 거쳐 큐 '{routing_key}'",
-	"observed.line":                   "{name}이(가) “{body}”을(를) {to}(으)로 발행: {queues}",
+	"observed.line":                   "{name}의 발행 “{body}” → {to}: {queues}",
 	"observed.nowhere":                "아무 큐도 받지 않음",
 	"observed.to":                     "익스체인지 '{exchange}', 키 '{routing_key}'",
-	"page.ack":                        "확인(ack) 방식",
+	"page.ack":                        "ack 방식",
 	"page.ack_button":                 "ack",
 	"page.acked":                      "ack 완료",
 	"page.add_receiver":               "수신자 추가",
@@ -162,7 +164,7 @@ var koreanText = map[string]string{
 	"page.topology_label":             "구성도",
 	"page.ttl":                        "메시지 TTL (ms)",
 	"page.type":                       "종류",
-	"page.unacked":                    "미확인",
+	"page.unacked":                    "ack 대기",
 	"page.undecodable":                "디코딩 불가",
 	"page.what_seen":                  "무엇이 보이나요",
 	"preset.dead-letter.title":        "TTL과 데드레터",
@@ -179,7 +181,7 @@ var koreanText = map[string]string{
 	"preset.pubsub.watch":             "fanout 익스체인지는 라우팅 키와 상관없이 묶인 모든 큐에 메시지를 복사합니다: 두 수신자가 로그 줄을 하나씩 모두 받습니다.",
 	"preset.quorum-failover.title":    "노드 장애를 견디는 quorum 큐",
 	"preset.quorum-failover.watch":    "지속성 단원의 다음 장입니다. quorum_tasks에 persistent 작업 100개를(classic_tasks에도 몇 개) 발행한 뒤, rabbitboard가 연결된 노드를 멈추세요(rabbitmqctl -n NODE stop_app). rabbitboard는 다른 노드로 옮겨 가고 페이지에 그 노드 이름이 나옵니다. quorum 큐는 노드 과반수에 사본을 두므로 확인된 메시지가 모두 남아 워커가 전부 가져가지만, classic 큐는 멈춘 노드에만 있었으므로 그 노드가 돌아올 때까지 쓸 수 없습니다.",
-	"preset.ready":                    "{title} 준비 완료. 이제 {to}에 라우팅 키 '{routing_key}'로 발행하세요. {watch}",
+	"preset.ready":                    "{title} 준비 완료. 이제 {to}에 라우팅 키 '{routing_key}'{으로/로} 발행하세요. {watch}",
 	"page.programs":                   "공식 튜토리얼 프로그램을 함께 실행해 보세요 (github.com/rabbitmq/rabbitmq-tutorials의 python/):",
 	"preset.to_default":               "기본 익스체인지",
 	"preset.to_exchange":              "익스체인지 '{exchange}'",
@@ -198,7 +200,7 @@ var koreanText = map[string]string{
 	"preset.work-queue.title":         "작업 큐, 라운드 로빈",
 	"preset.work-queue.watch":         "작업 여섯 개, 워커 둘: RabbitMQ는 각 작업이 얼마나 걸리든 차례로 나눠 줍니다. 한 워커에 1, 3, 5, 다른 워커에 2, 4, 6. 본문의 점(.) 하나마다 200 ms씩 걸립니다.",
 	"rate.published":                  "최근 60초 동안 발행: {n}개; 지금 초당 {now}개.",
-	"rate.text":                       "최근 60초: {delivered}개 전달, {acked}개 확인(점선), {published}개 발행(회색); 지금 초당 {now}개",
+	"rate.text":                       "최근 60초: {delivered}개 전달, {acked}개 ack 완료(점선), {published}개 발행(회색); 지금 초당 {now}개",
 	"receiver.client":                 "{client} · {connection} · 채널 {channel}",
 	"receiver.older":                  "이전 메시지 {n}개는 표시하지 않음",
 	"receiver.outside":                "프리페치 {prefetch} · ack {ack}",
