@@ -3,6 +3,7 @@ package mq
 import (
 	"encoding/json"
 	"fmt"
+	"rabbitboard/words"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -211,21 +212,28 @@ type QueueSurvival struct {
 	Lost   int `json:"lost"`
 	// Missing says the queue itself did not survive (it was not durable).
 	Missing bool `json:"missing"`
-	// Verdict says it in words.
-	Verdict string `json:"verdict"`
+	// Verdict says it in English words; VerdictKey is the catalogue's
+	// key of that sentence (its values: kept, lost), for other languages.
+	Verdict    string `json:"verdict"`
+	VerdictKey string `json:"verdict_key"`
 }
 
-// verdict says in words what a restart did to one queue.
-func (s QueueSurvival) verdict() string {
+// Said is the verdict as the catalogue's sentence.
+func (s QueueSurvival) Said() words.Sentence {
+	return words.Say(s.VerdictKey, "kept", s.Kept, "lost", s.Lost)
+}
+
+// verdictKey is the catalogue's sentence for what a restart did to one queue.
+func (s QueueSurvival) verdictKey() string {
 	switch {
 	case s.Missing:
-		return fmt.Sprintf("lost in the restart: the queue was not durable, %d messages went with it", s.Lost)
+		return "survival.gone"
 	case s.Lost > 0:
-		return fmt.Sprintf("kept %d, lost %d: the queue is durable, but only persistent messages survive", s.Kept, s.Lost)
+		return "survival.some"
 	case s.Before > 0:
-		return fmt.Sprintf("kept all %d: durable queue, persistent messages", s.Kept)
+		return "survival.all"
 	}
-	return "durable queue, nothing to lose"
+	return "survival.nothing"
 }
 
 // SurvivalEvent answers, after a reconnect, what survived the outage.

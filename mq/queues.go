@@ -270,7 +270,8 @@ func (b *Broker) reportSurvival(conn *amqp.Connection) {
 			s.Missing = true
 		}
 		s.Lost = s.Before - s.Kept
-		s.Verdict = s.verdict()
+		s.VerdictKey = s.verdictKey()
+		s.Verdict = s.Said().String()
 		ev.Queues = append(ev.Queues, s)
 	}
 	if ch != nil {

@@ -436,7 +436,7 @@ function renderSurvival() {
   if (!state.survival) return;
   panel.hidden = false;
   const rows = state.survival.queues.map((s) => {
-    const row = fill(clone("tpl-survival"), { ...s, redeclare: s.missing && !state.queues.has(s.name) });
+    const row = fill(clone("tpl-survival"), { ...s, verdict: t(s.verdict_key, s), redeclare: s.missing && !state.queues.has(s.name) });
     row.classList.toggle("lost", s.lost > 0);
     const arg = row.querySelector("[data-arg]");
     if (arg) {

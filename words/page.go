@@ -220,5 +220,9 @@ var english = map[string]string{
 	"page.what_seen":           "What can be seen",
 	"lang.switch":              "한국어",
 	"encoding.text":            "text",
+	"survival.gone":            "lost in the restart: the queue was not durable, {lost} messages went with it",
+	"survival.some":            "kept {kept}, lost {lost}: the queue is durable, but only persistent messages survive",
+	"survival.all":             "kept all {kept}: durable queue, persistent messages",
+	"survival.nothing":         "durable queue, nothing to lose",
 	"encoding.base64":          "base64",
 }

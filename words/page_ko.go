@@ -6,6 +6,10 @@ package words
 // English.
 var korean = map[string]string{
 	"encoding.text":                   "텍스트",
+	"survival.gone":                   "재시작 때 사라짐: durable 큐가 아니어서 메시지 {lost}개도 함께 사라졌습니다",
+	"survival.some":                   "{kept}개 남고 {lost}개 사라짐: durable 큐지만 persistent 메시지만 살아남습니다",
+	"survival.all":                    "{kept}개 모두 남음: durable 큐, persistent 메시지",
+	"survival.nothing":                "durable 큐, 잃을 것 없음",
 	"encoding.base64":                 "base64",
 	"page.stream":                     "stream (로그: 읽어도 가져가지 않음, durable 필요)",
 	"page.max_bytes":                  "최대 보관 크기(바이트, 스트림)",
