@@ -230,3 +230,20 @@ func (b *Broker) StreamReaders(ctx context.Context, stream string) ([]StreamRead
 	}
 	return out, nil
 }
+
+// streamStart is where a stream receiver reads from: where it was told
+// to start the first time, and after a pause or kill from the first
+// message it had not settled (or the one after the last it read), as a
+// worker that tracks its offset would.
+func (r *Receiver) streamStart() (any, error) {
+	r.mu.Lock()
+	restart, position := r.restart, r.position
+	r.mu.Unlock()
+	switch {
+	case restart >= 0:
+		return restart, nil
+	case position >= 0:
+		return position + 1, nil
+	}
+	return streamStart(r.spec.Offset, time.Now())
+}
