@@ -108,19 +108,26 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q; see -help", fs.Arg(0))
 	}
+	err := c.settle(urlFile, hosts)
+	return c, err
+}
+
+// settle reads the AMQP URL from its file, the allowed hosts from their
+// list, and checks the settings that depend on each other.
+func (c *config) settle(urlFile, hosts string) error {
 	if urlFile != "" {
 		data, err := os.ReadFile(urlFile)
 		if err != nil {
-			return c, fmt.Errorf("--amqp-url-file: %w", err)
+			return fmt.Errorf("--amqp-url-file: %w", err)
 		}
 		line, _, _ := strings.Cut(string(data), "\n")
 		if c.amqpURL = strings.TrimSpace(line); c.amqpURL == "" {
-			return c, fmt.Errorf("--amqp-url-file %s: the file's first line should be the AMQP URL, and it is empty", urlFile)
+			return fmt.Errorf("--amqp-url-file %s: the file's first line should be the AMQP URL, and it is empty", urlFile)
 		}
 	}
 	if c.cluster != "" && c.clusterSecret == "" {
 		if c.clusterSecret = c.access.Token; c.clusterSecret == "" {
-			return c, errors.New("--cluster needs --cluster-secret (CLUSTER_SECRET) or --token, the same on every replica: replicas seal their messages on the broker with it, since anyone with an AMQP login can publish there")
+			return errors.New("--cluster needs --cluster-secret (CLUSTER_SECRET) or --token, the same on every replica: replicas seal their messages on the broker with it, since anyone with an AMQP login can publish there")
 		}
 	}
 	for _, h := range strings.Split(hosts, ",") {
@@ -129,19 +136,19 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 		}
 	}
 	if c.cluster != "" && !clusterName.MatchString(c.cluster) {
-		return c, fmt.Errorf("--cluster %q: a cluster's name is 1 to 64 letters, digits, '.', '_' or '-'", c.cluster)
+		return fmt.Errorf("--cluster %q: a cluster's name is 1 to 64 letters, digits, '.', '_' or '-'", c.cluster)
 	}
 	if c.procs < 0 {
-		return c, fmt.Errorf("--procs %d: a number of cores, or 0 to choose", c.procs)
+		return fmt.Errorf("--procs %d: a number of cores, or 0 to choose", c.procs)
 	}
 	if c.publicURL != "" {
 		u, err := url.Parse(c.publicURL)
 		if err != nil || u.Hostname() == "" {
-			return c, fmt.Errorf("--public-url %q is not a URL such as http://dashboard.example:8080", c.publicURL)
+			return fmt.Errorf("--public-url %q is not a URL such as http://dashboard.example:8080", c.publicURL)
 		}
 		c.allowedHosts = append(c.allowedHosts, u.Hostname())
 	}
-	return c, nil
+	return nil
 }
 
 // cores is how many cores rabbitboard's goroutines should run on, 0 to
@@ -166,6 +173,36 @@ func (c config) cores(getenv func(string) string) int {
 
 var clusterName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
+// secure gives a dashboard that listens beyond this machine a presenter
+// token (generated says it made one) and refuses settings that would be
+// open to anyone.
+func (c *config) secure() (generated bool, err error) {
+	if c.access.Token == "" && !loopback(c.addr) {
+		c.access.Token, generated = rand.Text(), true
+	}
+	if c.access.Private && c.access.Token == "" {
+		return generated, errors.New("--private needs a presenter token (--token or DASHBOARD_TOKEN)")
+	}
+	if c.pprofAddr != "" && !loopback(c.pprofAddr) {
+		return generated, fmt.Errorf("--pprof %q: profiles are served on a loopback address only, such as 127.0.0.1:6060", c.pprofAddr)
+	}
+	return generated, nil
+}
+
+// brokerConfig is the AMQP side's configuration; replica names this
+// process in a cluster of replicas.
+func (c config) brokerConfig(log *slog.Logger, events func(mq.Event), replica string) mq.Config {
+	mc := mq.Config{
+		URL: c.amqpURL, Heartbeat: c.heartbeat, ManagementURL: c.managementURL,
+		MaxReceivers: c.maxReceivers, ObserveQueueLength: c.observeQueue, Logger: log, Events: events,
+		MaxOutside: c.maxOutside, OutsideGoneAfter: c.outsideGoneAfter,
+	}
+	if c.cluster != "" {
+		mc.Replica = replica
+	}
+	return mc
+}
+
 // run starts the dashboard and serves until ctx is done, then shuts down:
 // no new requests, viewers get a close frame, receivers give back what they
 // hold, the AMQP connections close.
@@ -182,17 +219,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		runtime.GOMAXPROCS(n)
 	}
 
-	generated := false
-	if c.access.Token == "" && !loopback(c.addr) {
-		c.access.Token, generated = rand.Text(), true
-	}
-	if c.access.Private && c.access.Token == "" {
-		return errors.New("--private needs a presenter token (--token or DASHBOARD_TOKEN)")
+	generated, err := c.secure()
+	if err != nil {
+		return err
 	}
 	if c.pprofAddr != "" {
-		if !loopback(c.pprofAddr) {
-			return fmt.Errorf("--pprof %q: profiles are served on a loopback address only, such as 127.0.0.1:6060", c.pprofAddr)
-		}
 		stop, err := serveProfiles(c.pprofAddr, log)
 		if err != nil {
 			return err
@@ -202,15 +233,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	viewers := hub.New(hub.Options{MaxQueueBytes: c.maxViewerQueue, MaxBehind: c.maxViewerBehind, ReadLimit: c.wsReadLimit})
 	state := web.NewState(viewers, c.history, log)
 	replica := strings.ToLower(rand.Text()[:6])
-	mc := mq.Config{
-		URL: c.amqpURL, Heartbeat: c.heartbeat, ManagementURL: c.managementURL,
-		MaxReceivers: c.maxReceivers, ObserveQueueLength: c.observeQueue, Logger: log, Events: state.Apply,
-		MaxOutside: c.maxOutside, OutsideGoneAfter: c.outsideGoneAfter,
-	}
-	if c.cluster != "" {
-		mc.Replica = replica
-	}
-	broker := mq.New(mc)
+	broker := mq.New(c.brokerConfig(log, state.Apply, replica))
 	wc := web.Config{Addr: c.addr, Broker: broker, State: state, Limits: c.limits, Access: c.access, AllowedHosts: c.allowedHosts, Logger: log, ReplicaID: replica}
 	var cluster *mq.Cluster
 	var srv *web.Server
@@ -227,10 +250,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		wc.Cluster = cluster
 	}
 	srv = web.New(wc)
-	if err := srv.Open(); err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("%s is already in use (another rabbitboard, perhaps): choose another address with --addr, e.g. --addr 127.0.0.1:8081", c.addr)
-		}
+	if err := srv.Open(); errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%s is already in use (another rabbitboard, perhaps): choose another address with --addr, e.g. --addr 127.0.0.1:8081", c.addr)
+	} else if err != nil {
 		return err
 	}
 	if cluster != nil {
@@ -244,11 +266,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log.Info("rabbitboard is serving", "url", srv.URL(), "amqp", mq.Redact(c.amqpURL), "presenter_token", c.access.Token != "", "private", c.access.Private, "procs", runtime.GOMAXPROCS(0))
-	link := publicURL(srv.URL())
-	if c.publicURL != "" {
-		link = strings.TrimSuffix(c.publicURL, "/")
-	}
-	greet(stdout, link, c, generated)
+	greet(stdout, srv.URL(), c, generated)
 
 	watching := make(chan struct{})
 	go func() {
@@ -269,7 +287,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // greet says to the person at the terminal where to open the dashboard,
 // what it is connected to and how to watch their own programs. The
 // generated token is said here once, never logged.
-func greet(stdout io.Writer, link string, c config, generated bool) {
+func greet(stdout io.Writer, served string, c config, generated bool) {
+	link := publicURL(served)
+	if c.publicURL != "" {
+		link = strings.TrimSuffix(c.publicURL, "/")
+	}
 	fmt.Fprintf(stdout, "\nrabbitboard is running: open %s\n", link)
 	if generated {
 		fmt.Fprintf(stdout, "The presenter opens this link to control the dashboard; others open it without ?token= to watch:\n    %s/?token=%s\n", link, c.access.Token)

@@ -132,16 +132,8 @@ func clientLabel(c mgmtConnection) string {
 // poll reads the broker's consumer, connection and channel lists and
 // updates the outside receivers: new ones appear, ones that left are gone.
 func (o *observer) poll(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 2*o.b.cfg.OpTimeout) // three lists, from a busy broker perhaps
-	defer cancel()
-	m := o.b.mgmt
-	var consumers []mgmtConsumer
-	var conns []mgmtConnection
-	var channels []mgmtChannel
-	vpath := url.PathEscape(m.vhost)
-	if m.do(ctx, http.MethodGet, "/api/consumers/"+vpath, nil, &consumers) != nil ||
-		m.do(ctx, http.MethodGet, "/api/vhosts/"+vpath+"/connections?columns=name,client_properties,peer_host,peer_port", nil, &conns) != nil ||
-		m.do(ctx, http.MethodGet, "/api/vhosts/"+vpath+"/channels?columns=number,messages_unacknowledged,connection_details", nil, &channels) != nil {
+	consumers, conns, channels, ok := o.lists(ctx)
+	if !ok {
 		return
 	}
 	outside, own := outsideConsumers(consumers, conns, channels)
@@ -197,6 +189,26 @@ func (o *observer) poll(ctx context.Context) {
 	report := o.notShown != notShown
 	o.notShown = notShown
 	o.mu.Unlock()
+	o.announce(removed, changed, settled, report)
+}
+
+// lists reads the vhost's consumers, connections and channels from the
+// management API; ok is false when any of them did not answer.
+func (o *observer) lists(ctx context.Context) (consumers []mgmtConsumer, conns []mgmtConnection, channels []mgmtChannel, ok bool) {
+	ctx, cancel := context.WithTimeout(ctx, 2*o.b.cfg.OpTimeout) // three lists, from a busy broker perhaps
+	defer cancel()
+	m := o.b.mgmt
+	vpath := url.PathEscape(m.vhost)
+	ok = m.do(ctx, http.MethodGet, "/api/consumers/"+vpath, nil, &consumers) == nil &&
+		m.do(ctx, http.MethodGet, "/api/vhosts/"+vpath+"/connections?columns=name,client_properties,peer_host,peer_port", nil, &conns) == nil &&
+		m.do(ctx, http.MethodGet, "/api/vhosts/"+vpath+"/channels?columns=number,messages_unacknowledged,connection_details", nil, &channels) == nil
+	return consumers, conns, channels, ok
+}
+
+// announce tells every viewer what a poll found: columns gone, settled
+// deliveries, changed columns (and their queues' consumer counts at once,
+// not as the statistics lag), and the count of consumers not shown.
+func (o *observer) announce(removed []string, changed []ReceiverInfo, settled []SettledEvent, report bool) {
 	for _, id := range removed {
 		o.b.cfg.Events(ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: id})
 	}
@@ -209,7 +221,7 @@ func (o *observer) poll(ctx context.Context) {
 	refreshed := map[string]bool{}
 	for _, info := range changed {
 		o.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: info})
-		if !refreshed[info.Queue] { // its consumer count, at once, not as the statistics lag
+		if !refreshed[info.Queue] {
 			refreshed[info.Queue] = true
 			o.b.refreshQueue(info.Queue)
 		}

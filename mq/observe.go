@@ -315,6 +315,28 @@ func (o *observer) run(ctx context.Context, reading chan struct{}) {
 	}
 }
 
+// declareCopies declares the bounded queue of the firehose's copies,
+// bound to every publish and delivery. The copies it drops are
+// dead-lettered to a second queue, skipped, which is emptied every second:
+// purging says how many it held, exactly, which the broker's statistics do
+// not (copies that came in through the firehose are not counted as
+// published to the queue).
+func (o *observer) declareCopies(ch *amqp.Channel, name, skipped string) error {
+	if _, err := ch.QueueDeclare(skipped, false, true, true, false, nil); err != nil {
+		return err
+	}
+	if _, err := ch.QueueDeclare(name, false, true, true, false, amqp.Table{"x-max-length": int32(o.b.cfg.ObserveQueueLength), "x-overflow": "drop-head",
+		"x-dead-letter-exchange": "", "x-dead-letter-routing-key": skipped}); err != nil {
+		return err
+	}
+	for _, key := range []string{"publish.#", "deliver.#"} {
+		if err := ch.QueueBind(name, key, TraceExchange, false, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // read declares the bounded queue of firehose copies and reads it until
 // watching stops or the channel goes.
 func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string, ready func()) error {
@@ -323,16 +345,8 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string,
 		return explain(err)
 	}
 	defer ch.Close()
-	// The copies the bounded queue drops are dead-lettered to a second
-	// queue, which is emptied every second: purging says how many it held,
-	// exactly, which the broker's statistics do not (copies that came in
-	// through the firehose are not counted as published to the queue).
 	skipped := name + ".skipped"
-	if _, err := ch.QueueDeclare(skipped, false, true, true, false, nil); err != nil {
-		return explain(err)
-	}
-	if _, err := ch.QueueDeclare(name, false, true, true, false, amqp.Table{"x-max-length": int32(o.b.cfg.ObserveQueueLength), "x-overflow": "drop-head",
-		"x-dead-letter-exchange": "", "x-dead-letter-routing-key": skipped}); err != nil {
+	if err := o.declareCopies(ch, name, skipped); err != nil {
 		return explain(err)
 	}
 	defer func() {
@@ -341,11 +355,6 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string,
 			_, _ = ch.QueueDelete(skipped, false, false, false)
 		}
 	}()
-	for _, key := range []string{"publish.#", "deliver.#"} {
-		if err := ch.QueueBind(name, key, TraceExchange, false, nil); err != nil {
-			return explain(err)
-		}
-	}
 	// Acked in batches with a window, so the copies wait in the bounded
 	// queue (and drop there) rather than in this process's memory.
 	if err := ch.Qos(1000, 0, false); err != nil {

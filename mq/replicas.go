@@ -296,6 +296,23 @@ func (c *Cluster) run() {
 	}
 }
 
+// subscribe declares the cluster's fanout exchange (gone with the last
+// replica) and this replica's own queue on it, and consumes from it.
+func (c *Cluster) subscribe(pub *amqp.Channel) (amqp.Queue, <-chan amqp.Delivery, error) {
+	if err := pub.ExchangeDeclare(c.exchange, amqp.ExchangeFanout, false, true, false, false, nil); err != nil {
+		return amqp.Queue{}, nil, err
+	}
+	q, err := pub.QueueDeclare("", false, true, true, false, nil)
+	if err != nil {
+		return q, nil, err
+	}
+	if err := pub.QueueBind(q.Name, "", c.exchange, false, nil); err != nil {
+		return q, nil, err
+	}
+	incoming, err := pub.Consume(q.Name, "", true, true, false, false, nil)
+	return q, incoming, err
+}
+
 // runSession joins the cluster on conn and serves until conn or the
 // Broker closes.
 func (c *Cluster) runSession(conn *amqp.Connection) error {
@@ -314,17 +331,7 @@ func (c *Cluster) runSession(conn *amqp.Connection) error {
 		_ = rpc.Close()
 		wg.Wait()
 	}()
-	if err := pub.ExchangeDeclare(c.exchange, amqp.ExchangeFanout, false, true, false, false, nil); err != nil { // gone with the last replica
-		return err
-	}
-	q, err := pub.QueueDeclare("", false, true, true, false, nil)
-	if err != nil {
-		return err
-	}
-	if err := pub.QueueBind(q.Name, "", c.exchange, false, nil); err != nil {
-		return err
-	}
-	incoming, err := pub.Consume(q.Name, "", true, true, false, false, nil)
+	q, incoming, err := c.subscribe(pub)
 	if err != nil {
 		return err
 	}
