@@ -63,47 +63,7 @@ func startBareFanout(q string) (*bareFanout, error) {
 		return fail(err)
 	}
 	b := &bareFanout{URL: "http://" + ln.Addr().String(), pub: pub, conn: conn, done: done, viewers: map[chan []byte]struct{}{}}
-	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 1024}
-	b.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		send := make(chan []byte, 1<<16)
-		go func() { // the reader: notices the viewer leaving
-			for {
-				if _, _, err := c.NextReader(); err != nil {
-					c.Close()
-					return
-				}
-			}
-		}()
-		_ = c.WriteMessage(websocket.TextMessage, []byte(`[{"type":"snapshot"}]`))
-		b.mu.Lock()
-		b.viewers[send] = struct{}{}
-		b.mu.Unlock()
-		defer func() {
-			b.mu.Lock()
-			delete(b.viewers, send)
-			b.mu.Unlock()
-		}()
-		for msg := range send {
-			w, err := c.NextWriter(websocket.TextMessage)
-			if err != nil {
-				return
-			}
-			_, _ = w.Write([]byte{'['})
-			_, _ = w.Write(msg)
-			for range len(send) {
-				_, _ = w.Write([]byte{','})
-				_, _ = w.Write(<-send)
-			}
-			_, _ = w.Write([]byte{']'})
-			if w.Close() != nil {
-				return
-			}
-		}
-	})}
+	b.srv = &http.Server{Handler: http.HandlerFunc(b.serveViewer)}
 	go b.srv.Serve(ln)
 	go func() {
 		for d := range deliveries {
@@ -127,4 +87,50 @@ func (b *bareFanout) close() {
 	_ = b.srv.Close()
 	_ = b.conn.Close()
 	b.done()
+}
+
+var bareUpgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 1024}
+
+// serveViewer sends one viewer a snapshot, then every event queued for it,
+// what queued up meanwhile in the same frame, as gorilla's chat example
+// does.
+func (b *bareFanout) serveViewer(w http.ResponseWriter, r *http.Request) {
+	c, err := bareUpgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	send := make(chan []byte, 1<<16)
+	go func() { // the reader: notices the viewer leaving
+		for {
+			if _, _, err := c.NextReader(); err != nil {
+				c.Close()
+				return
+			}
+		}
+	}()
+	_ = c.WriteMessage(websocket.TextMessage, []byte(`[{"type":"snapshot"}]`))
+	b.mu.Lock()
+	b.viewers[send] = struct{}{}
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		delete(b.viewers, send)
+		b.mu.Unlock()
+	}()
+	for msg := range send {
+		w, err := c.NextWriter(websocket.TextMessage)
+		if err != nil {
+			return
+		}
+		_, _ = w.Write([]byte{'['})
+		_, _ = w.Write(msg)
+		for range len(send) {
+			_, _ = w.Write([]byte{','})
+			_, _ = w.Write(<-send)
+		}
+		_, _ = w.Write([]byte{']'})
+		if w.Close() != nil {
+			return
+		}
+	}
 }

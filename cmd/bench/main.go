@@ -71,146 +71,217 @@ func run() error {
 	// rounds of each keep a busy spell of the machine out of the medians.
 	n, rounds := scale(100000, 5000), scale(5, 3)
 	if want("1") || want("2") {
-		// Alternate the four, three rounds, and compare medians: the
-		// machine's noise then falls on all alike.
-		var bare, bareFan, through, one []float64
-		var base *result
-		var rss int64
-		var cpuBare, cpuBareFan, cpuThrough, cpuOne cpuUse
-		for range rounds {
-			b, err := baseline(n)
-			if err != nil {
-				return fmt.Errorf("baseline: %w", err)
-			}
-			bf, err := pipelineBare(n, 10)
-			if err != nil {
-				return fmt.Errorf("bare fan-out: %w", err)
-			}
-			p, err := pipeline(bin, n, 10)
-			if err != nil {
-				return fmt.Errorf("pipeline: %w", err)
-			}
-			p1, err := pipeline(bin, n, 1)
-			if err != nil {
-				return fmt.Errorf("pipeline: %w", err)
-			}
-			bare, bareFan, through, one = append(bare, b.rate), append(bareFan, bf.rate), append(through, p.rate), append(one, p1.rate)
-			cpuBare, cpuBareFan, cpuThrough, cpuOne = cpuBare.add(b.cpu), cpuBareFan.add(bf.cpu), cpuThrough.add(p.cpu), cpuOne.add(p1.cpu)
-			if base == nil || b.rate == median(bare) {
-				base = b
-			}
-			rss = max(rss, p.rssAfter)
+		if err := benchThroughput(bin, n, rounds); err != nil {
+			return err
 		}
-		fmt.Printf("1. bare amqp091-go, confirms, auto-ack consumer, 100-byte bodies, %d messages, %d rounds:\n   %.0f msg/s end to end (median; rounds %.0f); latency p50 %v p99 %v max %v\n   the same with a bare gorilla fan-out to 10 viewers that decode every frame: %.0f msg/s (median; rounds %.0f)\n",
-			n, rounds, median(bare), bare, base.p(50), base.p(99), base.max(), median(bareFan), bareFan)
-		fmt.Printf("   CPU per 10,000 messages: %s; with the fan-out: broker %s, client, fan-out and viewers %s\n\n",
-			cpuBare.per10k(rounds*n, false), ms10k(cpuBareFan.broker, rounds*n), ms10k(cpuBareFan.bench, rounds*n))
-		fmt.Printf("2. POST /api/publish count=%d -> 2 receivers (auto ack) -> WebSocket viewers that decode every frame, alternating with (1):\n   10 viewers: %.0f msg/s to the last viewer's last event (median; rounds %.0f); ratio to (1): %.2f (target >= 0.8), to (1) with the bare fan-out: %.2f\n   1 viewer:   %.0f msg/s (median; rounds %.0f); ratio to (1): %.2f (target >= 0.95); dashboard RSS at most %.1f MiB\n",
-			n, median(through), through, median(through)/median(bare), median(through)/median(bareFan), median(one), one, median(one)/median(bare), mib(rss))
-		fmt.Printf("   CPU per 10,000 messages: 10 viewers: %s; 1 viewer: %s\n\n", cpuThrough.per10k(rounds*n, true), cpuOne.per10k(rounds*n, true))
 	}
 	dur := time.Duration(scale(5, 2)) * time.Second
 	if want("3") {
-		lat, err := latency(bin, 1000, dur, 100, false)
-		if err != nil {
-			return fmt.Errorf("latency: %w", err)
+		if err := benchLatency(bin, dur); err != nil {
+			return err
 		}
-		bare, err := fanout(bin, 100, 1000, dur, true)
-		if err != nil {
-			return fmt.Errorf("bare fan-out: %w", err)
-		}
-		fmt.Printf("3. outside publisher at 1,000 msg/s for %v -> 1 receiver -> 100 viewers, publish to viewer receipt:\n   p50 %v p99 %v max %v over %d receipts (target p99 <= 5ms)\n   bare gorilla fan-out in the same run: p50 %v p99 %v max %v over %d receipts\n\n",
-			dur, lat.p(50), lat.p(99), lat.max(), len(lat.samples), bare.p(50), bare.p(99), bare.max(), len(bare.samples))
 	}
 	if want("4") {
-		for _, c := range []struct{ viewers, rate int }{{scale(1000, 200), 100}, {scale(5000, 500), 20}} {
-			bare, err := fanout(bin, c.viewers, c.rate, dur, true)
-			if err != nil {
-				return fmt.Errorf("bare fan-out: %w", err)
-			}
-			fan, err := fanout(bin, c.viewers, c.rate, dur, false)
-			if err != nil {
-				return fmt.Errorf("fan-out: %w", err)
-			}
-			fmt.Printf("4. %d viewers at %d msg/s for %v: %d of %d receipts delivered; p50 %v p99 %v max %v;\n   bare gorilla fan-out in the same run: %d of %d, p50 %v p99 %v max %v; p99 ratio %.2f (target <= 1.5, p99 <= 150ms at 5,000)\n   RSS %.1f MiB -> %.1f MiB, %.1f KiB per viewer (target <= 32 KiB)\n\n",
-				fan.viewers, c.rate, dur, len(fan.samples), fan.want, fan.p(50), fan.p(99), fan.max(),
-				len(bare.samples), bare.want, bare.p(50), bare.p(99), bare.max(), float64(fan.p(99))/float64(bare.p(99)),
-				mib(fan.rssBefore), mib(fan.rssAfter), float64(fan.rssAfter-fan.rssBefore)/1024/float64(fan.viewers))
+		if err := benchManyViewers(bin, dur); err != nil {
+			return err
 		}
 	}
 	if want("5") {
-		// Rounds with and without the slow viewer alternate; the ratio of
-		// their p99s is taken per round and the median reported.
-		// Long enough to fill the socket buffers (about 3 MB here on the
-		// loopback) before the dashboard's own queue does.
-		long := 15 * time.Second
-		var ratios []float64
-		var cuts []string
-		var slow, calm *result
-		for range scale(3, 1) {
-			var err error
-			if calm, err = latency(bin, 1000, long, 100, false); err != nil {
-				return fmt.Errorf("slow viewer baseline: %w", err)
-			}
-			if slow, err = latency(bin, 1000, long, 100, true); err != nil {
-				return fmt.Errorf("slow viewer: %w", err)
-			}
-			ratios = append(ratios, float64(slow.p(99))/float64(calm.p(99)))
-			cut := "not cut off"
-			if slow.cutAfter >= 0 {
-				cut = fmt.Sprintf("cut off %v after the start", slow.cutAfter)
-			}
-			cuts = append(cuts, cut)
+		if err := benchSlowViewer(bin); err != nil {
+			return err
 		}
-		fmt.Printf("5. 100 viewers plus one that stops reading (cut past 512 KiB and 1s behind), 1,000 msg/s for %v, %d rounds:\n   others' p99 with it / without it: median %.2f (rounds %.2f; target <= 1.2); the slow viewer: %s;\n   last round: p99 %v vs %v, RSS %.1f -> %.1f MiB (%.1f -> %.1f without), receivers consumed %d of %d, done %v after the start (%v without)\n",
-			long, len(ratios), median(ratios), ratios, strings.Join(cuts, ", "), slow.p(99), calm.p(99), mib(slow.rssBefore), mib(slow.rssAfter), mib(calm.rssBefore), mib(calm.rssAfter),
-			slow.consumed, slow.published, slow.consumeTime.Round(time.Millisecond), calm.consumeTime.Round(time.Millisecond))
 	}
 	if want("6") {
-		page, err := browserBurst(bin, 2000, time.Duration(scale(10, 3))*time.Second)
-		if err != nil {
-			return fmt.Errorf("browser: %w", err)
+		if err := benchPageUnderLoad(bin); err != nil {
+			return err
 		}
-		fmt.Printf("\n6. the page in headless Chromium while 2,000 msg/s arrive for %v (2 receivers):\n   a click answered in p50 %v, max %v over %d clicks (target <= 200ms; %v at most before the load); counters %s\n",
-			time.Duration(scale(10, 3))*time.Second, page.p(50).Round(time.Millisecond), page.max().Round(time.Millisecond), len(page.samples), slices.Max(page.idle).Round(time.Millisecond), page.verdict)
 	}
 	if want("9") {
-		long := time.Duration(scale(30, 5)) * time.Second
-		w, err := browserWatched(bin, 5000, long)
-		if err != nil {
-			return fmt.Errorf("watched page: %w", err)
+		if err := benchWatchedPage(bin); err != nil {
+			return err
 		}
-		fmt.Printf("\n9. the page in headless Chromium while rabbitboard watches another program's 5,000 msg/s for %v:\n   a click answered in p50 %v, p99 %v, max %v over %d clicks (%v at most before the load); JS heap %.1f MiB before, %.1f MiB after;\n   %s\n",
-			long, w.p(50).Round(time.Millisecond), w.p(99).Round(time.Millisecond), w.max().Round(time.Millisecond), len(w.samples), slices.Max(w.idle).Round(time.Millisecond), mib(w.rssBefore), mib(w.rssAfter), w.verdict)
 	}
 	if want("7") {
-		off, on, sent, shown, skipped, err := firehose(bin, scale(20000, 3000), scale(3, 1), 5000, time.Duration(scale(10, 2))*time.Second)
-		if err != nil {
-			return fmt.Errorf("firehose: %w", err)
+		if err := benchWatchCost(bin); err != nil {
+			return err
 		}
-		fmt.Printf("\n7. what watching costs the broker: a bare client's confirmed publishes, %d messages, %d rounds alternating:\n   tracing off %.0f msg/s, rabbitboard watching through the firehose %.0f msg/s (medians; rounds %.0f and %.0f): ratio %.2f;\n   5,000 msg/s from another program for %v, watched: %d published, %d shown to a viewer, %d skipped (counted on the page)\n",
-			scale(20000, 3000), len(off), median(off), median(on), off, on, median(on)/median(off), time.Duration(scale(10, 2))*time.Second, sent, shown, skipped)
 	}
 	if want("8") {
-		ex, st, err := transport(100, dur)
-		if err != nil {
-			return fmt.Errorf("replicas' transport: %w", err)
+		if err := benchReplicas(bin, dur); err != nil {
+			return err
 		}
-		fmt.Printf("\n8. between replicas, 100 batches of 20 events a second for %v, 2 readers, publish to receipt:\n   fanout exchange to an exclusive queue each: p50 %v p99 %v max %v; one stream tailed by both: p50 %v p99 %v max %v\n",
-			dur, ex.p(50), ex.p(99), ex.max(), st.p(50), st.p(99), st.max())
-		per := scale(600, 100)
-		local, remote, err := replicated(bin, 3, per, 100, dur)
-		if err != nil {
-			return fmt.Errorf("replicas: %w", err)
-		}
-		one, err := fanout(bin, 3*per, 100, dur, false)
-		if err != nil {
-			return fmt.Errorf("one process: %w", err)
-		}
-		fmt.Printf("   3 replicas x %d viewers at 100 msg/s for %v, the receiver on the first: %d of %d receipts;\n   its own viewers p50 %v p99 %v; the other replicas' viewers p50 %v p99 %v (%v more at p50, %v at p99)\n   one process with %d viewers: %d of %d, p50 %v p99 %v\n",
-			per, dur, len(local.samples)+len(remote.samples), local.want+remote.want, local.p(50), local.p(99), remote.p(50), remote.p(99),
-			remote.p(50)-local.p(50), remote.p(99)-local.p(99), 3*per, len(one.samples), one.want, one.p(50), one.p(99))
 	}
+	return nil
+}
+
+// benchThroughput prints (1) and (2): a bare client, a bare fan-out and
+// rabbitboard to 10 and 1 viewers, alternating.
+func benchThroughput(bin string, n, rounds int) error {
+	// Alternate the four, three rounds, and compare medians: the
+	// machine's noise then falls on all alike.
+	var bare, bareFan, through, one []float64
+	var base *result
+	var rss int64
+	var cpuBare, cpuBareFan, cpuThrough, cpuOne cpuUse
+	for range rounds {
+		b, err := baseline(n)
+		if err != nil {
+			return fmt.Errorf("baseline: %w", err)
+		}
+		bf, err := pipelineBare(n, 10)
+		if err != nil {
+			return fmt.Errorf("bare fan-out: %w", err)
+		}
+		p, err := pipeline(bin, n, 10)
+		if err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+		p1, err := pipeline(bin, n, 1)
+		if err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+		bare, bareFan, through, one = append(bare, b.rate), append(bareFan, bf.rate), append(through, p.rate), append(one, p1.rate)
+		cpuBare, cpuBareFan, cpuThrough, cpuOne = cpuBare.add(b.cpu), cpuBareFan.add(bf.cpu), cpuThrough.add(p.cpu), cpuOne.add(p1.cpu)
+		if base == nil || b.rate == median(bare) {
+			base = b
+		}
+		rss = max(rss, p.rssAfter)
+	}
+	fmt.Printf("1. bare amqp091-go, confirms, auto-ack consumer, 100-byte bodies, %d messages, %d rounds:\n   %.0f msg/s end to end (median; rounds %.0f); latency p50 %v p99 %v max %v\n   the same with a bare gorilla fan-out to 10 viewers that decode every frame: %.0f msg/s (median; rounds %.0f)\n",
+		n, rounds, median(bare), bare, base.p(50), base.p(99), base.max(), median(bareFan), bareFan)
+	fmt.Printf("   CPU per 10,000 messages: %s; with the fan-out: broker %s, client, fan-out and viewers %s\n\n",
+		cpuBare.per10k(rounds*n, false), ms10k(cpuBareFan.broker, rounds*n), ms10k(cpuBareFan.bench, rounds*n))
+	fmt.Printf("2. POST /api/publish count=%d -> 2 receivers (auto ack) -> WebSocket viewers that decode every frame, alternating with (1):\n   10 viewers: %.0f msg/s to the last viewer's last event (median; rounds %.0f); ratio to (1): %.2f (target >= 0.8), to (1) with the bare fan-out: %.2f\n   1 viewer:   %.0f msg/s (median; rounds %.0f); ratio to (1): %.2f (target >= 0.95); dashboard RSS at most %.1f MiB\n",
+		n, median(through), through, median(through)/median(bare), median(through)/median(bareFan), median(one), one, median(one)/median(bare), mib(rss))
+	fmt.Printf("   CPU per 10,000 messages: 10 viewers: %s; 1 viewer: %s\n\n", cpuThrough.per10k(rounds*n, true), cpuOne.per10k(rounds*n, true))
+	return nil
+}
+
+// benchLatency prints (3): publish to viewer receipt with 100 viewers, beside
+// a bare fan-out.
+func benchLatency(bin string, dur time.Duration) error {
+	lat, err := latency(bin, 1000, dur, 100, false)
+	if err != nil {
+		return fmt.Errorf("latency: %w", err)
+	}
+	bare, err := fanout(bin, 100, 1000, dur, true)
+	if err != nil {
+		return fmt.Errorf("bare fan-out: %w", err)
+	}
+	fmt.Printf("3. outside publisher at 1,000 msg/s for %v -> 1 receiver -> 100 viewers, publish to viewer receipt:\n   p50 %v p99 %v max %v over %d receipts (target p99 <= 5ms)\n   bare gorilla fan-out in the same run: p50 %v p99 %v max %v over %d receipts\n\n",
+		dur, lat.p(50), lat.p(99), lat.max(), len(lat.samples), bare.p(50), bare.p(99), bare.max(), len(bare.samples))
+	return nil
+}
+
+// benchManyViewers prints (4): 1,000 and 5,000 viewers, beside a bare fan-
+// out, and memory per viewer.
+func benchManyViewers(bin string, dur time.Duration) error {
+	for _, c := range []struct{ viewers, rate int }{{scale(1000, 200), 100}, {scale(5000, 500), 20}} {
+		bare, err := fanout(bin, c.viewers, c.rate, dur, true)
+		if err != nil {
+			return fmt.Errorf("bare fan-out: %w", err)
+		}
+		fan, err := fanout(bin, c.viewers, c.rate, dur, false)
+		if err != nil {
+			return fmt.Errorf("fan-out: %w", err)
+		}
+		fmt.Printf("4. %d viewers at %d msg/s for %v: %d of %d receipts delivered; p50 %v p99 %v max %v;\n   bare gorilla fan-out in the same run: %d of %d, p50 %v p99 %v max %v; p99 ratio %.2f (target <= 1.5, p99 <= 150ms at 5,000)\n   RSS %.1f MiB -> %.1f MiB, %.1f KiB per viewer (target <= 32 KiB)\n\n",
+			fan.viewers, c.rate, dur, len(fan.samples), fan.want, fan.p(50), fan.p(99), fan.max(),
+			len(bare.samples), bare.want, bare.p(50), bare.p(99), bare.max(), float64(fan.p(99))/float64(bare.p(99)),
+			mib(fan.rssBefore), mib(fan.rssAfter), float64(fan.rssAfter-fan.rssBefore)/1024/float64(fan.viewers))
+	}
+	return nil
+}
+
+// benchSlowViewer prints (5): what a viewer that stops reading costs the
+// others.
+func benchSlowViewer(bin string) error {
+	// Rounds with and without the slow viewer alternate; the ratio of
+	// their p99s is taken per round and the median reported.
+	// Long enough to fill the socket buffers (about 3 MB here on the
+	// loopback) before the dashboard's own queue does.
+	long := 15 * time.Second
+	var ratios []float64
+	var cuts []string
+	var slow, calm *result
+	for range scale(3, 1) {
+		var err error
+		if calm, err = latency(bin, 1000, long, 100, false); err != nil {
+			return fmt.Errorf("slow viewer baseline: %w", err)
+		}
+		if slow, err = latency(bin, 1000, long, 100, true); err != nil {
+			return fmt.Errorf("slow viewer: %w", err)
+		}
+		ratios = append(ratios, float64(slow.p(99))/float64(calm.p(99)))
+		cut := "not cut off"
+		if slow.cutAfter >= 0 {
+			cut = fmt.Sprintf("cut off %v after the start", slow.cutAfter)
+		}
+		cuts = append(cuts, cut)
+	}
+	fmt.Printf("5. 100 viewers plus one that stops reading (cut past 512 KiB and 1s behind), 1,000 msg/s for %v, %d rounds:\n   others' p99 with it / without it: median %.2f (rounds %.2f; target <= 1.2); the slow viewer: %s;\n   last round: p99 %v vs %v, RSS %.1f -> %.1f MiB (%.1f -> %.1f without), receivers consumed %d of %d, done %v after the start (%v without)\n",
+		long, len(ratios), median(ratios), ratios, strings.Join(cuts, ", "), slow.p(99), calm.p(99), mib(slow.rssBefore), mib(slow.rssAfter), mib(calm.rssBefore), mib(calm.rssAfter),
+		slow.consumed, slow.published, slow.consumeTime.Round(time.Millisecond), calm.consumeTime.Round(time.Millisecond))
+	return nil
+}
+
+// benchPageUnderLoad prints (6): the page's clicks while 2,000 msg/s arrive.
+func benchPageUnderLoad(bin string) error {
+	page, err := browserBurst(bin, 2000, time.Duration(scale(10, 3))*time.Second)
+	if err != nil {
+		return fmt.Errorf("browser: %w", err)
+	}
+	fmt.Printf("\n6. the page in headless Chromium while 2,000 msg/s arrive for %v (2 receivers):\n   a click answered in p50 %v, max %v over %d clicks (target <= 200ms; %v at most before the load); counters %s\n",
+		time.Duration(scale(10, 3))*time.Second, page.p(50).Round(time.Millisecond), page.max().Round(time.Millisecond), len(page.samples), slices.Max(page.idle).Round(time.Millisecond), page.verdict)
+	return nil
+}
+
+// benchWatchedPage prints (9): the page's clicks while rabbitboard watches
+// 5,000 msg/s of another program.
+func benchWatchedPage(bin string) error {
+	long := time.Duration(scale(30, 5)) * time.Second
+	w, err := browserWatched(bin, 5000, long)
+	if err != nil {
+		return fmt.Errorf("watched page: %w", err)
+	}
+	fmt.Printf("\n9. the page in headless Chromium while rabbitboard watches another program's 5,000 msg/s for %v:\n   a click answered in p50 %v, p99 %v, max %v over %d clicks (%v at most before the load); JS heap %.1f MiB before, %.1f MiB after;\n   %s\n",
+		long, w.p(50).Round(time.Millisecond), w.p(99).Round(time.Millisecond), w.max().Round(time.Millisecond), len(w.samples), slices.Max(w.idle).Round(time.Millisecond), mib(w.rssBefore), mib(w.rssAfter), w.verdict)
+	return nil
+}
+
+// benchWatchCost prints (7): what watching through the firehose costs the
+// broker.
+func benchWatchCost(bin string) error {
+	off, on, sent, shown, skipped, err := firehose(bin, scale(20000, 3000), scale(3, 1), 5000, time.Duration(scale(10, 2))*time.Second)
+	if err != nil {
+		return fmt.Errorf("firehose: %w", err)
+	}
+	fmt.Printf("\n7. what watching costs the broker: a bare client's confirmed publishes, %d messages, %d rounds alternating:\n   tracing off %.0f msg/s, rabbitboard watching through the firehose %.0f msg/s (medians; rounds %.0f and %.0f): ratio %.2f;\n   5,000 msg/s from another program for %v, watched: %d published, %d shown to a viewer, %d skipped (counted on the page)\n",
+		scale(20000, 3000), len(off), median(off), median(on), off, on, median(on)/median(off), time.Duration(scale(10, 2))*time.Second, sent, shown, skipped)
+	return nil
+}
+
+// benchReplicas prints (8): the replicas' transport and three replicas'
+// viewers.
+func benchReplicas(bin string, dur time.Duration) error {
+	ex, st, err := transport(100, dur)
+	if err != nil {
+		return fmt.Errorf("replicas' transport: %w", err)
+	}
+	fmt.Printf("\n8. between replicas, 100 batches of 20 events a second for %v, 2 readers, publish to receipt:\n   fanout exchange to an exclusive queue each: p50 %v p99 %v max %v; one stream tailed by both: p50 %v p99 %v max %v\n",
+		dur, ex.p(50), ex.p(99), ex.max(), st.p(50), st.p(99), st.max())
+	per := scale(600, 100)
+	local, remote, err := replicated(bin, 3, per, 100, dur)
+	if err != nil {
+		return fmt.Errorf("replicas: %w", err)
+	}
+	one, err := fanout(bin, 3*per, 100, dur, false)
+	if err != nil {
+		return fmt.Errorf("one process: %w", err)
+	}
+	fmt.Printf("   3 replicas x %d viewers at 100 msg/s for %v, the receiver on the first: %d of %d receipts;\n   its own viewers p50 %v p99 %v; the other replicas' viewers p50 %v p99 %v (%v more at p50, %v at p99)\n   one process with %d viewers: %d of %d, p50 %v p99 %v\n",
+		per, dur, len(local.samples)+len(remote.samples), local.want+remote.want, local.p(50), local.p(99), remote.p(50), remote.p(99),
+		remote.p(50)-local.p(50), remote.p(99)-local.p(99), 3*per, len(one.samples), one.want, one.p(50), one.p(99))
 	return nil
 }
 

@@ -42,28 +42,7 @@ func firehose(bin string, n, rounds, rate int, dur time.Duration) (off, on []flo
 		return d.call("POST", "/api/observe", map[string]any{"enabled": enabled}, nil)
 	}
 	body := []byte(strings.Repeat("x", 100))
-	publish := func() (float64, error) {
-		start := time.Now()
-		window := make([]*amqp.DeferredConfirmation, 0, 1000)
-		for range n {
-			dc, err := ch.PublishWithDeferredConfirm("", q, false, false, amqp.Publishing{Body: body})
-			if err != nil {
-				return 0, err
-			}
-			if window = append(window, dc); len(window) == cap(window) {
-				for _, w := range window {
-					w.Wait()
-				}
-				window = window[:0]
-			}
-		}
-		for _, w := range window {
-			w.Wait()
-		}
-		rate := float64(n) / time.Since(start).Seconds()
-		_, err := ch.QueuePurge(q, false)
-		return rate, err
-	}
+	publish := func() (float64, error) { return publishWindowed(ch, q, n, body) }
 	for range rounds {
 		var r float64
 		if err = observe(false); err != nil {
@@ -110,4 +89,29 @@ func firehose(bin string, n, rounds, rate int, dur time.Duration) (off, on []flo
 		}
 	}
 	return off, on, sent, v.observed.Load(), st.Skipped, nil
+}
+
+// publishWindowed publishes n messages to queue q with confirms, waiting
+// for each window of 1,000, says the rate, and empties q.
+func publishWindowed(ch *amqp.Channel, q string, n int, body []byte) (float64, error) {
+	start := time.Now()
+	window := make([]*amqp.DeferredConfirmation, 0, 1000)
+	for range n {
+		dc, err := ch.PublishWithDeferredConfirm("", q, false, false, amqp.Publishing{Body: body})
+		if err != nil {
+			return 0, err
+		}
+		if window = append(window, dc); len(window) == cap(window) {
+			for _, w := range window {
+				w.Wait()
+			}
+			window = window[:0]
+		}
+	}
+	for _, w := range window {
+		w.Wait()
+	}
+	rate := float64(n) / time.Since(start).Seconds()
+	_, err := ch.QueuePurge(q, false)
+	return rate, err
 }

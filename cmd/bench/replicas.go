@@ -95,50 +95,7 @@ func transport(rate int, dur time.Duration) (exchange, stream *result, err error
 		return []byte("[" + strings.Join(events, ",") + "]")
 	}()
 	measure := func(exchange, key string, consume func(*amqp.Channel) (<-chan amqp.Delivery, error)) (*result, error) {
-		res := &result{}
-		var mu sync.Mutex
-		var wg sync.WaitGroup
-		for range 2 {
-			ch, err := conn.Channel()
-			if err != nil {
-				return nil, err
-			}
-			defer ch.Close()
-			ds, err := consume(ch)
-			if err != nil {
-				return nil, err
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for d := range ds {
-					if d.Type == "end" {
-						return
-					}
-					if at, ok := sent(d.Body); ok {
-						mu.Lock()
-						res.samples = append(res.samples, time.Since(at))
-						mu.Unlock()
-					}
-					_ = d.Ack(false)
-				}
-			}()
-		}
-		pub, err := conn.Channel()
-		if err != nil {
-			return nil, err
-		}
-		defer pub.Close()
-		interval := time.Second / time.Duration(rate)
-		for start := time.Now(); time.Since(start) < dur; time.Sleep(interval) {
-			body := append(stamp(), batch...)
-			if err := pub.Publish(exchange, key, false, false, amqp.Publishing{Body: body}); err != nil {
-				return nil, err
-			}
-		}
-		_ = pub.Publish(exchange, key, false, false, amqp.Publishing{Type: "end"})
-		wg.Wait()
-		return res, nil
+		return measureTransport(conn, rate, dur, batch, exchange, key, consume)
 	}
 
 	ch, err := conn.Channel()
@@ -175,4 +132,54 @@ func transport(rate int, dur time.Duration) (exchange, stream *result, err error
 		return c.Consume(st, "", false, false, false, false, amqp.Table{"x-stream-offset": "next"})
 	})
 	return exchange, stream, err
+}
+
+// measureTransport publishes a stamped batch rate times a second for dur
+// to exchange with key and times each batch's arrival at two readers,
+// which consume returns the deliveries of.
+func measureTransport(conn *amqp.Connection, rate int, dur time.Duration, batch []byte, exchange, key string, consume func(*amqp.Channel) (<-chan amqp.Delivery, error)) (*result, error) {
+	res := &result{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 2 {
+		ch, err := conn.Channel()
+		if err != nil {
+			return nil, err
+		}
+		defer ch.Close()
+		ds, err := consume(ch)
+		if err != nil {
+			return nil, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for d := range ds {
+				if d.Type == "end" {
+					return
+				}
+				if at, ok := sent(d.Body); ok {
+					mu.Lock()
+					res.samples = append(res.samples, time.Since(at))
+					mu.Unlock()
+				}
+				_ = d.Ack(false)
+			}
+		}()
+	}
+	pub, err := conn.Channel()
+	if err != nil {
+		return nil, err
+	}
+	defer pub.Close()
+	interval := time.Second / time.Duration(rate)
+	for start := time.Now(); time.Since(start) < dur; time.Sleep(interval) {
+		body := append(stamp(), batch...)
+		if err := pub.Publish(exchange, key, false, false, amqp.Publishing{Body: body}); err != nil {
+			return nil, err
+		}
+	}
+	_ = pub.Publish(exchange, key, false, false, amqp.Publishing{Type: "end"})
+	wg.Wait()
+	return res, nil
 }
