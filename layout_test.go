@@ -1,7 +1,13 @@
 package main
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -52,5 +58,61 @@ func TestPackagesImportOnlyWhatTheyNeed(t *testing.T) {
 	}
 	if seen != len(allowedImports) {
 		t.Errorf("go list showed %d of the %d packages", seen, len(allowedImports))
+	}
+}
+
+// No file outside tests and generated code is over 500 lines and no
+// function over 80: each stays readable in one sitting.
+func TestCodeStaysSmall(t *testing.T) {
+	fset := token.NewFileSet()
+	files := 0
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || strings.HasSuffix(path, "_templ.go") {
+			return nil
+		}
+		files++
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		if n := fset.Position(f.End()).Line; n > 500 {
+			t.Errorf("%s has %d lines, more than 500", path, n)
+		}
+		for _, decl := range f.Decls {
+			if fn, ok := decl.(*ast.FuncDecl); ok {
+				if n := fset.Position(fn.End()).Line - fset.Position(fn.Pos()).Line + 1; n > 80 {
+					t.Errorf("%s: %s has %d lines, more than 80", path, fn.Name.Name, n)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil || files < 40 {
+		t.Fatalf("read %d files: %v", files, err)
+	}
+}
+
+// The README's layout section names every package's directory.
+func TestReadmeLayoutNamesEveryPackage(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, layout, ok := strings.Cut(string(readme), "\n## Layout\n")
+	if !ok {
+		t.Fatal("the README has no Layout section")
+	}
+	layout, _, _ = strings.Cut(layout, "\n## ")
+	for pkg := range allowedImports {
+		dir, isSub := strings.CutPrefix(pkg, "rabbitboard/")
+		if isSub && !strings.Contains(layout, "`"+dir+"/`") {
+			t.Errorf("the README's layout does not name `%s/`", dir)
+		}
 	}
 }
