@@ -208,7 +208,7 @@ func particle(before, afterConsonant, afterVowel string) string {
 // finalSound reads the last sound of text as Korean reads it aloud:
 // whether it ends in a consonant, whether that consonant is ㄹ, and whether
 // it could tell. Closing quotes and brackets are skipped; digits are read
-// as Sino-Korean numbers; a Latin word by its last letter.
+// as Sino-Korean numbers; a Latin word by its last letters.
 func finalSound(text string) (final, rieul, known bool) {
 	text = strings.TrimRightFunc(text, func(r rune) bool {
 		return unicode.IsSpace(r) || strings.ContainsRune(`'")]’”`, r)
@@ -229,6 +229,16 @@ func finalSound(text string) (final, rieul, known bool) {
 			return true, false, true
 		case 'g':
 			return strings.HasSuffix(strings.ToLower(text), "ng"), false, true
+		case 'p', 'b', 't', 'k', 'c':
+			// A stop after a short vowel closes the syllable (drop 드롭,
+			// put 풋, web 웹, ack 액); after a consonant it is a syllable
+			// of its own (task 태스크, text 텍스트).
+			lower := strings.ToLower(text)
+			before := ""
+			if len(lower) >= 2 {
+				before = lower[len(lower)-2 : len(lower)-1]
+			}
+			return strings.Contains("aeiou", before) && before != "" || strings.HasSuffix(lower, "ck"), false, true
 		}
 		return false, false, true
 	}
