@@ -27,6 +27,7 @@ import (
 // startBinary builds rabbitboard and runs it with args until the test ends.
 func startBinary(t *testing.T, args ...string) *testkit.Dashboard {
 	t.Helper()
+	testkit.NeedsBroker(t)
 	bin, err := testkit.Build(".", t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 // of them. It returns the cluster's name and the binary too.
 func startReplicas(t *testing.T, n int, args ...string) (string, string, []*testkit.Dashboard) {
 	t.Helper()
+	testkit.NeedsBroker(t)
 	bin, err := testkit.Build(".", t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 // watches.
 func startWatching(t *testing.T, bin string) *testkit.Dashboard {
 	t.Helper()
+	testkit.NeedsBroker(t)
 	d, err := testkit.Start(bin, "--addr", "127.0.0.1:0", "--observe")
 	if err != nil {
 		t.Fatal(err)

@@ -66,6 +66,7 @@ func openBroker(t *testing.T) (*Broker, *recorder) {
 
 func openBrokerNamed(t *testing.T, connectionName string) (*Broker, *recorder) {
 	t.Helper()
+	testkit.NeedsBroker(t)
 	rec := newRecorder()
 	b := New(Config{URL: testkit.AMQPURL(), Events: rec.record, PollInterval: 200 * time.Millisecond, ManagementURL: "-", ConnectionName: connectionName})
 	if err := b.Open(); err != nil {

@@ -333,6 +333,7 @@ func (p *cutProxy) relay(dst, src net.Conn) {
 // A silent network cut is noticed within the heartbeat timeout; calls made
 // meanwhile answer within the op timeout instead of hanging.
 func TestSilentNetworkCut(t *testing.T) {
+	testkit.NeedsBroker(t)
 	p := newCutProxy(t, "127.0.0.1:5672")
 	rec := newRecorder()
 	b := New(Config{URL: "amqp://guest:guest@" + p.ln.Addr().String() + "/", Heartbeat: time.Second, OpTimeout: time.Second,

@@ -191,6 +191,9 @@ func TestBrowserDiagram(t *testing.T) {
 // presenter's, a viewer's and the stage page; focus stays on a receiver's
 // button while messages arrive.
 func TestBrowserAccessible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests are skipped with -short")
+	}
 	path := os.Getenv("AXE_CORE")
 	axe, err := os.ReadFile(path)
 	if err != nil || path == "" {

@@ -54,6 +54,7 @@ func startStack(t testing.TB, limits Limits) *stack {
 
 func startStackWith(t testing.TB, o options) *stack {
 	t.Helper()
+	testkit.NeedsBroker(t)
 	if o.log == nil {
 		o.log = io.Discard
 	}

@@ -24,6 +24,16 @@ func AMQPURL() string {
 	return "amqp://guest:guest@127.0.0.1:5672/"
 }
 
+// NeedsBroker skips a test that needs RabbitMQ when the suite runs with
+// -short: the quick run on a machine without a broker. Without -short a
+// missing broker fails the test, never skips it.
+func NeedsBroker(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs RabbitMQ: skipped with -short")
+	}
+}
+
 // WaitFor waits until cond holds, failing the test after the timeout.
 func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -38,6 +48,7 @@ func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 
 // Rabbitmqctl runs the broker's control tool and fails the test if it fails.
 func Rabbitmqctl(t testing.TB, args ...string) {
+	NeedsBroker(t)
 	t.Helper()
 	if out, err := exec.Command("rabbitmqctl", args...).CombinedOutput(); err != nil {
 		t.Fatalf("rabbitmqctl %v: %v\n%s", args, err, out)
@@ -48,6 +59,7 @@ func Rabbitmqctl(t testing.TB, args ...string) {
 // happens, the broker runs again when the test ends: the next tests and CI
 // need it.
 func RestartBroker(t testing.TB) {
+	NeedsBroker(t)
 	t.Helper()
 	StopBroker(t)
 	Rabbitmqctl(t, "start_app")
@@ -56,6 +68,7 @@ func RestartBroker(t testing.TB) {
 // StopBroker stops the RabbitMQ application; it runs again when the test
 // ends, whatever happened.
 func StopBroker(t testing.TB) {
+	NeedsBroker(t)
 	t.Helper()
 	t.Cleanup(func() { ensureBrokerRunning(t) })
 	Rabbitmqctl(t, "stop_app")
@@ -99,6 +112,7 @@ func (s *SyncBuffer) String() string {
 // program would, and returns a channel on it; both close when the test
 // ends.
 func Channel(t testing.TB) *amqp.Channel {
+	NeedsBroker(t)
 	t.Helper()
 	conn, err := amqp.Dial(AMQPURL())
 	if err != nil {
@@ -116,6 +130,7 @@ func Channel(t testing.TB) *amqp.Channel {
 // broker (scripts/cluster.sh: AMQP on 127.0.0.1:5681-5683, management on
 // 15681-15683) and stops and removes it when the test ends.
 func Cluster(t testing.TB, root string) {
+	NeedsBroker(t)
 	t.Helper()
 	script := root + "/scripts/cluster.sh"
 	t.Cleanup(func() {
@@ -137,6 +152,7 @@ var ClusterNodes = []struct {
 // Vhost reads the default vhost as the management API shows it: whether
 // its firehose is on, its description and its tags.
 func Vhost(t testing.TB) (tracing bool, description string, tags any) {
+	NeedsBroker(t)
 	t.Helper()
 	req, _ := http.NewRequest("GET", "http://127.0.0.1:15672/api/vhosts/%2F", nil)
 	req.SetBasicAuth("guest", "guest")
@@ -158,6 +174,7 @@ func Vhost(t testing.TB) (tracing bool, description string, tags any) {
 
 // Tracing says whether the default vhost's firehose is on.
 func Tracing(t testing.TB) bool {
+	NeedsBroker(t)
 	t.Helper()
 	on, _, _ := Vhost(t)
 	return on
