@@ -393,7 +393,7 @@ func (r *Receiver) command(c command) {
 		r.want = StateKilled
 		r.closeSession()
 		r.setState(StateKilled, "")
-	case ActionRemove:
+	case ActionDelete:
 		// Finish the message in hand; the channel's close gives back the rest.
 		r.want = stateRemoved
 		if r.s != nil && r.s.deliveries != nil && !r.s.canceled {

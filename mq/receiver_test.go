@@ -51,7 +51,7 @@ func TestRemoveFinishesTheMessageInHand(t *testing.T) {
 	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 2})
 	testkit.WaitFor(t, 5*time.Second, "2 held", func() bool { return receiver(t, b, id).Info().Unacked == 2 })
 	r := receiver(t, b, id)
-	if err := r.Do(ActionRemove); err != nil {
+	if err := r.Do(ActionDelete); err != nil {
 		t.Fatal(err)
 	}
 	<-r.Done()

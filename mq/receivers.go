@@ -36,17 +36,17 @@ const (
 // Action is something done to a receiver, as the API names it.
 type Action string
 
-// The actions on a receiver. ActionRemove finishes the message in hand.
+// The actions on a receiver. ActionDelete removes it once it finishes the message in hand.
 const (
 	ActionPause    Action = "pause"
 	ActionResume   Action = "resume"
 	ActionKill     Action = "kill"
-	ActionRemove   Action = "delete"
+	ActionDelete   Action = "delete"
 	actionShutdown Action = "shutdown" // the broker closing: leave at once
 )
 
 // Actions are the actions the API offers.
-var Actions = []Action{ActionPause, ActionResume, ActionKill, ActionRemove}
+var Actions = []Action{ActionPause, ActionResume, ActionKill, ActionDelete}
 
 // Outcome is what became of a delivery.
 type Outcome string

@@ -64,7 +64,7 @@ func TestBrokerRestart(t *testing.T) {
 	}
 	removed := addReceiver(t, b, ReceiverSpec{Queue: idle})
 	gone := receiver(t, b, removed)
-	if err := gone.Do(ActionRemove); err != nil {
+	if err := gone.Do(ActionDelete); err != nil {
 		t.Fatal(err)
 	}
 	<-gone.Done()

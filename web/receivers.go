@@ -68,7 +68,7 @@ func (s *Server) receiverAction(action mq.Action) http.HandlerFunc {
 			respondError(w, r, err)
 			return
 		}
-		if action == mq.ActionRemove {
+		if action == mq.ActionDelete {
 			gone, err := removeWithin(rc)
 			if err != nil {
 				respondError(w, r, err)
@@ -101,7 +101,7 @@ const removeWait = 2 * time.Second
 // removeWithin removes a receiver and says whether it is gone within
 // removeWait; if not, it is stopping and goes once its work is done.
 func removeWithin(rc *mq.Receiver) (gone bool, err error) {
-	if err := rc.Do(mq.ActionRemove); err != nil {
+	if err := rc.Do(mq.ActionDelete); err != nil {
 		return false, err
 	}
 	select {

@@ -57,7 +57,7 @@ type forwardedAnswer struct {
 
 // forwardedActions are the calls a replica passes on to a receiver's owner.
 var forwardedActions = []string{
-	string(mq.ActionPause), string(mq.ActionResume), string(mq.ActionKill), string(mq.ActionRemove),
+	string(mq.ActionPause), string(mq.ActionResume), string(mq.ActionKill), string(mq.ActionDelete),
 	string(mq.OutcomeAck), string(mq.OutcomeNack), string(mq.OutcomeReject),
 }
 

@@ -212,7 +212,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/receivers", s.listReceivers)
 	handle("POST /api/receivers", s.addReceiver)
 	handle("GET /api/receivers/{id}", s.getReceiver)
-	handle("DELETE /api/receivers/{id}", s.ownedElsewhere(mq.ActionRemove, s.receiverAction(mq.ActionRemove)))
+	handle("DELETE /api/receivers/{id}", s.ownedElsewhere(mq.ActionDelete, s.receiverAction(mq.ActionDelete)))
 	for _, action := range mq.Actions {
 		handle("POST /api/receivers/{id}/"+string(action), s.ownedElsewhere(action, s.receiverAction(action)))
 	}
