@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -37,7 +38,9 @@ func FuzzPublishRequest(f *testing.F) {
 		}
 		if err != nil {
 			status, code, said := errorStatus(err)
-			if (status != http.StatusBadRequest && status != http.StatusRequestEntityTooLarge && status != http.StatusTooManyRequests) || code == mq.CodeInternal || strings.Contains(said.In(words.Korean), "{") {
+			var me *mq.Error
+			if (status != http.StatusBadRequest && status != http.StatusRequestEntityTooLarge && status != http.StatusTooManyRequests) || code == mq.CodeInternal ||
+				!errors.As(err, &me) || !words.Has(me.Said.Key) {
 				t.Fatalf("refusal %d %s %s", status, code, said.In(words.English))
 			}
 			return
