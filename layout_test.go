@@ -18,19 +18,20 @@ import (
 // the catalogue and helpers, the hub knows no AMQP, the pages know the
 // vocabulary but not the handlers; only main wires them all.
 var allowedImports = map[string][]string{
-	"rabbitboard":                    {"hub", "mq", "web"},
-	"rabbitboard/cmd/bench":          {"internal/testkit", "mq"},
-	"rabbitboard/cmd/streamtutorial": {},
-	"rabbitboard/hub":                {"internal/jsonarray"},
-	"rabbitboard/internal/jsonarray": {},
-	"rabbitboard/internal/seal":      {},
-	"rabbitboard/internal/testkit":   {},
-	"rabbitboard/internal/throttle":  {},
-	"rabbitboard/mq":                 {"internal/jsonarray", "internal/seal", "internal/throttle", "words"},
-	"rabbitboard/static":             {},
-	"rabbitboard/templates":          {"mq", "words"},
-	"rabbitboard/web":                {"hub", "mq", "static", "templates", "words"},
-	"rabbitboard/words":              {},
+	"rabbitboard":                     {"hub", "mq", "web"},
+	"rabbitboard/cmd/bench":           {"internal/testkit", "mq"},
+	"rabbitboard/cmd/streamtutorial":  {},
+	"rabbitboard/hub":                 {"internal/jsonarray"},
+	"rabbitboard/internal/frameguard": {},
+	"rabbitboard/internal/jsonarray":  {},
+	"rabbitboard/internal/seal":       {},
+	"rabbitboard/internal/testkit":    {},
+	"rabbitboard/internal/throttle":   {},
+	"rabbitboard/mq":                  {"internal/frameguard", "internal/jsonarray", "internal/seal", "internal/throttle", "words"},
+	"rabbitboard/static":              {},
+	"rabbitboard/templates":           {"mq", "words"},
+	"rabbitboard/web":                 {"hub", "mq", "static", "templates", "words"},
+	"rabbitboard/words":               {},
 }
 
 // Every package imports only the packages of rabbitboard it is allowed

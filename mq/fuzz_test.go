@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"rabbitboard/internal/frameguard"
+	"rabbitboard/internal/testkit"
 	"testing"
 	"time"
 
@@ -58,7 +60,7 @@ func fakeBroker(conn net.Conn, headers []byte) error {
 			deliver := binary.BigEndian.AppendUint64(shortstr("c1"), 1)
 			deliver = append(append(append(deliver, 0), shortstr("")...), shortstr("q")...)
 			reply = append(reply, method(channel, 60, 60, deliver)...)
-			hf := headerFrame(headers)
+			hf := testkit.HeaderFrame(headers)
 			binary.BigEndian.PutUint16(hf[1:3], channel)
 			reply = append(reply, hf...)
 			reply = append(reply, frame(3, channel, []byte("hello"))...)
@@ -77,7 +79,7 @@ func fakeBroker(conn net.Conn, headers []byte) error {
 func frame(typ byte, channel uint16, payload []byte) []byte {
 	f := binary.BigEndian.AppendUint16([]byte{typ}, channel)
 	f = binary.BigEndian.AppendUint32(f, uint32(len(payload)))
-	return append(append(f, payload...), frameEnd)
+	return append(append(f, payload...), 0xCE) // frame-end
 }
 
 func readFrame(r io.Reader) (typ byte, channel uint16, payload []byte, err error) {
@@ -96,18 +98,18 @@ func readFrame(r io.Reader) (typ byte, channel uint16, payload []byte, err error
 // through guardConn gets the message on an open connection, and its
 // delivery event encodes as JSON.
 func FuzzDeliveryHeaders(f *testing.F) {
-	f.Add(encodeTable(amqp.Table{"a": "b", "n": int32(7)}))
-	f.Add(encodeTable(nested(40)))
-	f.Add(encodeTable(amqp.Table{"a": nestedArray(40)}))
-	f.Add(encodeTable(amqp.Table{"t": rawField{'T', 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}))
-	f.Add(encodeTable(amqp.Table{"d": rawField{'d', 0x7f, 0xf8, 0, 0, 0, 0, 0, 1}})) // NaN
-	f.Add(encodeTable(amqp.Table{"x": rawField{'x', 0xff, 0xff, 0xff, 0xff}}))
+	f.Add(testkit.EncodeTable(amqp.Table{"a": "b", "n": int32(7)}))
+	f.Add(testkit.EncodeTable(testkit.Nested(40)))
+	f.Add(testkit.EncodeTable(amqp.Table{"a": testkit.NestedArray(40)}))
+	f.Add(testkit.EncodeTable(amqp.Table{"t": testkit.RawField{'T', 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}))
+	f.Add(testkit.EncodeTable(amqp.Table{"d": testkit.RawField{'d', 0x7f, 0xf8, 0, 0, 0, 0, 0, 1}})) // NaN
+	f.Add(testkit.EncodeTable(amqp.Table{"x": testkit.RawField{'x', 0xff, 0xff, 0xff, 0xff}}))
 	f.Add([]byte{1, 'a', 'Z'})
 	f.Fuzz(func(t *testing.T, headers []byte) {
 		client, server := net.Pipe()
 		served := make(chan error, 1)
 		go func() { served <- fakeBroker(server, headers) }()
-		conn, err := amqp.Open(newGuardConn(client), amqp.Config{SASL: []amqp.Authentication{&amqp.PlainAuth{Username: "u", Password: "p"}}, Heartbeat: time.Minute})
+		conn, err := amqp.Open(frameguard.NewConn(client), amqp.Config{SASL: []amqp.Authentication{&amqp.PlainAuth{Username: "u", Password: "p"}}, Heartbeat: time.Minute})
 		if err != nil {
 			t.Fatalf("open: %v", err)
 		}
@@ -129,7 +131,7 @@ func FuzzDeliveryHeaders(f *testing.F) {
 			t.Fatalf("body %q, closed %v", d.Body, conn.IsClosed())
 		}
 		hs, _, why := previewHeaders(d.Headers, 4096)
-		if why == "" && checkTableBytes(headers, 0) != "" {
+		if why == "" && frameguard.Check(headers) != "" {
 			t.Fatal("headers the library cannot read were not replaced")
 		}
 		if _, err := json.Marshal(DeliveryEvent{Content: Content{Headers: hs, Undecodable: why, Properties: deliveryProperties(d)}}); err != nil {

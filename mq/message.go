@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"rabbitboard/internal/frameguard"
 	"rabbitboard/words"
 	"slices"
 	"strconv"
@@ -174,11 +175,11 @@ func toTableDepth(m map[string]any, depth int) (amqp.Table, error) {
 	if len(m) == 0 {
 		return nil, nil
 	}
-	if depth > maxTableDepth {
-		return nil, invalid("err.table_deep", "max", maxTableDepth)
+	if depth > frameguard.MaxTableDepth {
+		return nil, invalid("err.table_deep", "max", frameguard.MaxTableDepth)
 	}
-	if len(m) > maxTableEntries {
-		return nil, invalid("err.table_large", "count", len(m), "max", maxTableEntries)
+	if len(m) > frameguard.MaxTableEntries {
+		return nil, invalid("err.table_large", "count", len(m), "max", frameguard.MaxTableEntries)
 	}
 	t := make(amqp.Table, len(m))
 	for k, v := range m {
@@ -213,11 +214,11 @@ func toFieldValue(v any, depth int) (any, error) {
 		}
 		return t, err
 	case []any:
-		if depth+1 > maxTableDepth {
-			return nil, invalid("err.table_deep", "max", maxTableDepth)
+		if depth+1 > frameguard.MaxTableDepth {
+			return nil, invalid("err.table_deep", "max", frameguard.MaxTableDepth)
 		}
-		if len(x) > maxTableEntries {
-			return nil, invalid("err.list_large", "count", len(x), "max", maxTableEntries)
+		if len(x) > frameguard.MaxTableEntries {
+			return nil, invalid("err.list_large", "count", len(x), "max", frameguard.MaxTableEntries)
 		}
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -305,7 +306,7 @@ func previewHeaders(t amqp.Table, max int) (headers map[string]any, truncated bo
 	if len(t) == 0 {
 		return nil, false, "" // most messages: nothing to make on the delivery path
 	}
-	if why, ok := t[UndecodableHeader].(string); ok && len(t) == 1 {
+	if why, ok := t[frameguard.UndecodableHeader].(string); ok && len(t) == 1 {
 		return nil, false, why
 	}
 	headers = make(map[string]any, len(t))

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"rabbitboard/internal/frameguard"
 	"rabbitboard/words"
 	"strconv"
 	"strings"
@@ -64,7 +65,7 @@ func parseNodes(rawURLs, management string) ([]node, error) {
 	}
 	var nodes []node
 	for i, raw := range SplitURLs(rawURLs) {
-		dialURL, dial, err := dialer(raw, 2*time.Second)
+		dialURL, dial, err := frameguard.Dialer(raw, 2*time.Second)
 		if err != nil {
 			return nil, err
 		}
@@ -155,7 +156,7 @@ func managementEndpoint(uri amqp.URI, given string) (endpoint, error) {
 	if u.Scheme == "https" {
 		conf := &tls.Config{MinVersion: tls.VersionTLS12}
 		if uri.Scheme == "amqps" {
-			if conf, err = tlsConfig(uri); err != nil {
+			if conf, err = frameguard.TLSConfig(uri); err != nil {
 				return e, err
 			}
 			conf.ServerName = "" // the management URL's host, not the AMQP one's

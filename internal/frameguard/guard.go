@@ -1,4 +1,6 @@
-package mq
+// Package frameguard keeps a message whose headers amqp091-go cannot read
+// from breaking the connection it arrives on.
+package frameguard
 
 import (
 	"bufio"
@@ -30,11 +32,11 @@ import (
 const UndecodableHeader = "x-rabbitboard-undecodable"
 
 // The limits of amqp091-go's table reader (read.go), which the guard
-// mirrors exactly: a table or array more deeply nested than maxTableDepth,
-// or holding more than maxTableEntries, fails the whole connection.
+// mirrors exactly: a table or array more deeply nested than MaxTableDepth,
+// or holding more than MaxTableEntries, fails the whole connection.
 const (
-	maxTableDepth   = 32
-	maxTableEntries = 8192
+	MaxTableDepth   = 32
+	MaxTableEntries = 8192
 	// Header frames are at most the negotiated frame size (128 KiB by
 	// default); a larger one is passed on for the library to refuse.
 	maxGuardedFrame = 4 << 20
@@ -61,6 +63,10 @@ type guardConn struct {
 	hdr  [frameHeaderOctets]byte
 	buf  []byte
 }
+
+// NewConn guards the connection c: what the library reads from it is what
+// c says, but for header frames whose headers it could not read.
+func NewConn(c net.Conn) net.Conn { return newGuardConn(c) }
 
 func newGuardConn(c net.Conn) *guardConn {
 	return &guardConn{Conn: c, r: bufio.NewReaderSize(c, 64<<10)}
@@ -161,10 +167,14 @@ func undecodableTable(why string) []byte {
 // table at this depth, or "" when it reads it.
 func checkTableBytes(b []byte, depth int) string { return checkContainer(b, depth, true) }
 
+// Check says why amqp091-go could not read the encoded header table b,
+// or "" when it can.
+func Check(b []byte) string { return checkTableBytes(b, 0) }
+
 // checkContainer checks an encoded table (named entries) or array.
 func checkContainer(b []byte, depth int, table bool) string {
-	if depth > maxTableDepth {
-		return fmt.Sprintf("tables nest deeper than %d levels", maxTableDepth)
+	if depth > MaxTableDepth {
+		return fmt.Sprintf("tables nest deeper than %d levels", MaxTableDepth)
 	}
 	for entries := 0; len(b) > 0; entries++ {
 		if table {
@@ -176,11 +186,11 @@ func checkContainer(b []byte, depth int, table bool) string {
 		}
 		// The library counts a table's distinct names; counting every entry
 		// refuses a table of 8193 entries with repeated names that it reads.
-		if entries >= maxTableEntries && table {
-			return fmt.Sprintf("a table holds more than %d entries", maxTableEntries)
+		if entries >= MaxTableEntries && table {
+			return fmt.Sprintf("a table holds more than %d entries", MaxTableEntries)
 		}
-		if entries >= maxTableEntries {
-			return fmt.Sprintf("an array holds more than %d values", maxTableEntries)
+		if entries >= MaxTableEntries {
+			return fmt.Sprintf("an array holds more than %d values", MaxTableEntries)
 		}
 		rest, why := checkField(b, depth)
 		if why != "" {
@@ -235,18 +245,18 @@ func checkField(b []byte, depth int) ([]byte, string) {
 	return rest, ""
 }
 
-// dialer connects through a guardConn. amqp091-go wraps the connection
+// Dialer connects through a guardConn. amqp091-go wraps the connection
 // Dial returns in TLS itself for amqps URLs, which would put the guard
 // under the encryption, so for amqps rabbitboard does the TLS handshake
 // here and hands the library a plain amqp URL to the same port.
-func dialer(raw string, timeout time.Duration) (dialURL string, dial func(network, addr string) (net.Conn, error), err error) {
+func Dialer(raw string, timeout time.Duration) (dialURL string, dial func(network, addr string) (net.Conn, error), err error) {
 	uri, err := amqp.ParseURI(raw)
 	if err != nil {
 		return "", nil, err
 	}
 	var tlsConf *tls.Config
 	if uri.Scheme == "amqps" {
-		if tlsConf, err = tlsConfig(uri); err != nil {
+		if tlsConf, err = TLSConfig(uri); err != nil {
 			return "", nil, err
 		}
 		uri.Scheme = "amqp"
@@ -272,8 +282,8 @@ func dialer(raw string, timeout time.Duration) (dialURL string, dial func(networ
 	}, nil
 }
 
-// tlsConfig reads an amqps URL's TLS settings as amqp091-go does.
-func tlsConfig(uri amqp.URI) (*tls.Config, error) {
+// TLSConfig reads an amqps URL's TLS settings as amqp091-go does.
+func TLSConfig(uri amqp.URI) (*tls.Config, error) {
 	conf := &tls.Config{ServerName: uri.ServerName, MinVersion: tls.VersionTLS12}
 	if conf.ServerName == "" {
 		conf.ServerName = uri.Host
