@@ -190,7 +190,7 @@ func (c *config) secure() (generated bool, err error) {
 }
 
 // brokerConfig is the AMQP side's configuration; replica names this
-// process in a cluster of replicas.
+// process in a group of replicas (--cluster).
 func (c config) brokerConfig(log *slog.Logger, events func(mq.Event), replica string) mq.Config {
 	mc := mq.Config{
 		URL: c.amqpURL, Heartbeat: c.heartbeat, ManagementURL: c.managementURL,
@@ -235,10 +235,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	replica := strings.ToLower(rand.Text()[:6])
 	broker := mq.New(c.brokerConfig(log, state.Apply, replica))
 	wc := web.Config{Addr: c.addr, Broker: broker, State: state, Limits: c.limits, Access: c.access, AllowedHosts: c.allowedHosts, Logger: log, ReplicaID: replica}
-	var cluster *mq.Cluster
+	var group *mq.ReplicaGroup
 	var srv *web.Server
 	if c.cluster != "" {
-		cluster, err = broker.JoinCluster(mq.ClusterConfig{
+		group, err = broker.JoinReplicas(mq.ReplicaGroupConfig{
 			Name: c.cluster, Secret: c.clusterSecret, Self: mq.ReplicaInfo{ID: replica, Started: time.Now().UTC()},
 			Remote: state.ApplyRemote, Joined: state.OwnEvents, Gone: state.ReplicaGone,
 			Serve: func(sender string, call []byte) []byte { return srv.ServeForwarded(sender, call) },
@@ -246,8 +246,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if err != nil {
 			return err
 		}
-		state.Share(replica, cluster.Forward)
-		wc.Cluster = cluster
+		state.Share(replica, group.Forward)
+		wc.Replicas = group
 	}
 	srv = web.New(wc)
 	if err := srv.Open(); errors.Is(err, syscall.EADDRINUSE) {
@@ -255,8 +255,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	} else if err != nil {
 		return err
 	}
-	if cluster != nil {
-		cluster.SetAddr(srv.Addr()) // before the broker opens: the cluster is not running yet
+	if group != nil {
+		group.SetAddr(srv.Addr()) // before the broker opens: the group is not running yet
 	}
 	if c.startBroker {
 		startLocalBroker(mq.SplitURLs(c.amqpURL)[0], log) // a cluster's first node only

@@ -35,7 +35,7 @@ type Config struct {
 	ManagementURL string
 	MaxReceivers  int
 	// Replica is this process's id among the replicas of a cluster (see
-	// JoinCluster): receiver ids start with it, and receivers say it.
+	// JoinReplicas): receiver ids start with it, and receivers say it.
 	Replica string
 	// ConnectionName is how the connection shows in the management UI;
 	// the receivers' connection is called the same, plus " (receivers)".
@@ -103,7 +103,7 @@ type Broker struct {
 	nodes    []node // the URL's nodes, at least one
 	nodesErr error  // why they did not parse
 
-	cluster *Cluster // nil unless JoinCluster made it a replica
+	cluster *ReplicaGroup // nil unless JoinReplicas made it a replica
 
 	// warn says what other programs cause (undecodable messages, say) at
 	// most once per cause every 10 s.

@@ -47,8 +47,10 @@ type ReplicaInfo struct {
 	Receivers int       `json:"receivers"`
 }
 
-// ClusterConfig joins a Broker to the other replicas of a cluster.
-type ClusterConfig struct {
+// ReplicaGroupConfig joins a Broker to the other replicas of a group (the
+// --cluster flag names it): several rabbitboard processes that are one
+// dashboard. It is not a RabbitMQ cluster, whose nodes are --amqp-url's.
+type ReplicaGroupConfig struct {
 	Name string
 	// Secret is shared by the cluster's replicas: their messages are sealed
 	// with a key derived from it. Required.
@@ -116,10 +118,10 @@ type heartbeat struct {
 	Conns []string `json:"conns,omitempty"`
 }
 
-// Cluster is a Broker's membership in a cluster of replicas.
-type Cluster struct {
+// ReplicaGroup is a Broker's membership in a group of replicas.
+type ReplicaGroup struct {
 	b        *Broker
-	cfg      ClusterConfig
+	cfg      ReplicaGroupConfig
 	exchange string
 	sealer   *seal.Sealer
 	serving  chan struct{} // one token per call being served
@@ -137,18 +139,18 @@ type Cluster struct {
 	dropped  int
 	wake     chan struct{}
 	calls    map[string]pendingCall
-	session  *clusterSession
+	session  *groupSession
 }
 
-type clusterSession struct {
+type groupSession struct {
 	pub   *amqp.Channel // events, heartbeats, syncs and answers
 	rpc   *amqp.Channel // calls, with direct reply-to
 	queue string
 }
 
-// JoinCluster makes b one replica of cfg.Name's cluster: it runs for as
+// JoinReplicas makes b one replica of cfg.Name's group: it runs for as
 // long as b is open, across reconnections. Call it before b.Open.
-func (b *Broker) JoinCluster(cfg ClusterConfig) (*Cluster, error) {
+func (b *Broker) JoinReplicas(cfg ReplicaGroupConfig) (*ReplicaGroup, error) {
 	sealer, err := seal.New(cfg.Secret, cfg.Name)
 	if err != nil {
 		return nil, err
@@ -159,7 +161,7 @@ func (b *Broker) JoinCluster(cfg ClusterConfig) (*Cluster, error) {
 	if cfg.ReplicaTimeout == 0 {
 		cfg.ReplicaTimeout = 5 * time.Second
 	}
-	c := &Cluster{b: b, cfg: cfg, exchange: ReplicaExchangePrefix + cfg.Name, sealer: sealer,
+	c := &ReplicaGroup{b: b, cfg: cfg, exchange: ReplicaExchangePrefix + cfg.Name, sealer: sealer,
 		serving: make(chan struct{}, maxCallsServed),
 		members: map[string]*member{}, wake: make(chan struct{}, 1), calls: map[string]pendingCall{}}
 	b.cluster = c
@@ -171,12 +173,12 @@ const ReplicaExchangePrefix = "rabbitboard.cluster."
 
 // Dropped counts the messages this replica did not act on: not sealed
 // with its cluster's key, stale, replayed, or out of place.
-func (c *Cluster) Dropped() int64 { return c.sealer.Dropped() + c.refused.Load() }
+func (c *ReplicaGroup) Dropped() int64 { return c.sealer.Dropped() + c.refused.Load() }
 
 // send seals body for where it goes and publishes it. An answer is sealed
 // for no place (its random correlation id and its sender say which call it
 // answers): direct reply-to rewrites where it goes.
-func (c *Cluster) send(ch *amqp.Channel, exchange, key string, p amqp.Publishing, body []byte) error {
+func (c *ReplicaGroup) send(ch *amqp.Channel, exchange, key string, p amqp.Publishing, body []byte) error {
 	p.AppId = c.cfg.Self.ID
 	h := seal.Header{Type: p.Type, Sender: p.AppId, CorrelationID: p.CorrelationId, Exchange: exchange, RoutingKey: key}
 	if p.Type == replicaAnswer {
@@ -187,11 +189,11 @@ func (c *Cluster) send(ch *amqp.Channel, exchange, key string, p amqp.Publishing
 }
 
 // SetAddr sets where this replica listens, before the Broker opens.
-func (c *Cluster) SetAddr(addr string) { c.cfg.Self.Addr = addr }
+func (c *ReplicaGroup) SetAddr(addr string) { c.cfg.Self.Addr = addr }
 
 // Forward queues one of this replica's events for the others. It never
 // blocks: it may be called with the state's locks held.
-func (c *Cluster) Forward(event []byte) {
+func (c *ReplicaGroup) Forward(event []byte) {
 	c.mu.Lock()
 	c.pending = append(c.pending, event)
 	c.pendSize += len(event)
@@ -208,7 +210,7 @@ func (c *Cluster) Forward(event []byte) {
 }
 
 // Replicas lists the live replicas, this one first.
-func (c *Cluster) Replicas() []ReplicaInfo {
+func (c *ReplicaGroup) Replicas() []ReplicaInfo {
 	self := c.self()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -220,19 +222,19 @@ func (c *Cluster) Replicas() []ReplicaInfo {
 }
 
 // self is this replica as the others see it.
-func (c *Cluster) self() ReplicaInfo {
+func (c *ReplicaGroup) self() ReplicaInfo {
 	info := c.cfg.Self
 	info.Receivers = len(c.b.Receivers())
 	return info
 }
 
 // Self is this replica's id.
-func (c *Cluster) Self() string { return c.cfg.Self.ID }
+func (c *ReplicaGroup) Self() string { return c.cfg.Self.ID }
 
 // Call sends a call to the replica that owns something and returns its
 // answer: ErrNoReplica when no live replica has that id, a CodeUnavailable
 // error when it does not answer within the Broker's OpTimeout.
-func (c *Cluster) Call(ctx context.Context, replica string, call []byte) ([]byte, error) {
+func (c *ReplicaGroup) Call(ctx context.Context, replica string, call []byte) ([]byte, error) {
 	c.mu.Lock()
 	m, ok := c.members[replica]
 	s := c.session
@@ -273,7 +275,7 @@ func (c *Cluster) Call(ctx context.Context, replica string, call []byte) ([]byte
 
 // run keeps the replica in its cluster while the Broker is open: one
 // session per connection.
-func (c *Cluster) run() {
+func (c *ReplicaGroup) run() {
 	defer c.b.wg.Done()
 	for {
 		select {
@@ -298,7 +300,7 @@ func (c *Cluster) run() {
 
 // subscribe declares the cluster's fanout exchange (gone with the last
 // replica) and this replica's own queue on it, and consumes from it.
-func (c *Cluster) subscribe(pub *amqp.Channel) (amqp.Queue, <-chan amqp.Delivery, error) {
+func (c *ReplicaGroup) subscribe(pub *amqp.Channel) (amqp.Queue, <-chan amqp.Delivery, error) {
 	if err := pub.ExchangeDeclare(c.exchange, amqp.ExchangeFanout, false, true, false, false, nil); err != nil {
 		return amqp.Queue{}, nil, err
 	}
@@ -315,7 +317,7 @@ func (c *Cluster) subscribe(pub *amqp.Channel) (amqp.Queue, <-chan amqp.Delivery
 
 // runSession joins the cluster on conn and serves until conn or the
 // Broker closes.
-func (c *Cluster) runSession(conn *amqp.Connection) error {
+func (c *ReplicaGroup) runSession(conn *amqp.Connection) error {
 	pub, err := conn.Channel()
 	if err != nil {
 		return err
@@ -340,7 +342,7 @@ func (c *Cluster) runSession(conn *amqp.Connection) error {
 		return err
 	}
 	c.mu.Lock()
-	c.session = &clusterSession{pub: pub, rpc: rpc, queue: q.Name}
+	c.session = &groupSession{pub: pub, rpc: rpc, queue: q.Name}
 	c.members = map[string]*member{} // everyone is new to a new queue
 	c.mu.Unlock()
 	defer func() {
@@ -353,7 +355,7 @@ func (c *Cluster) runSession(conn *amqp.Connection) error {
 			c.cfg.Gone(id)
 		}
 	}()
-	c.b.log.Info("joined the cluster of replicas", "cluster", c.cfg.Name, "replica", c.cfg.Self.ID)
+	c.b.log.Info("joined the group of replicas", "cluster", c.cfg.Name, "replica", c.cfg.Self.ID)
 
 	closed := conn.NotifyClose(make(chan *amqp.Error, 1))
 	wg.Add(2)
@@ -396,7 +398,7 @@ func (c *Cluster) runSession(conn *amqp.Connection) error {
 
 // leave tells the other replicas this one is going, so they need not wait
 // for its silence; what it still had to tell them goes first.
-func (c *Cluster) leave() {
+func (c *ReplicaGroup) leave() {
 	c.mu.Lock()
 	s := c.session
 	c.mu.Unlock()
@@ -408,7 +410,7 @@ func (c *Cluster) leave() {
 }
 
 // flush publishes what is pending as few messages as it takes.
-func (c *Cluster) flush(pub *amqp.Channel) error {
+func (c *ReplicaGroup) flush(pub *amqp.Channel) error {
 	c.flushMu.Lock() // leave and the session's loop may both flush
 	defer c.flushMu.Unlock()
 	c.mu.Lock()
@@ -437,13 +439,13 @@ func publishBatches(events [][]byte, publish func(body []byte) error) error {
 
 // heartbeat says this replica is alive, through the fanout to everyone or
 // (exchange "") to one replica's queue.
-func (c *Cluster) heartbeat(pub *amqp.Channel, exchange, key, queue string) error {
+func (c *ReplicaGroup) heartbeat(pub *amqp.Channel, exchange, key, queue string) error {
 	body, _ := json.Marshal(heartbeat{ReplicaInfo: c.self(), Queue: queue, Conns: c.b.clientAddrs()})
 	return c.send(pub, exchange, key, amqp.Publishing{Type: replicaHeartbeat}, body)
 }
 
 // reap forgets the replicas not heard from for ReplicaTimeout.
-func (c *Cluster) reap() {
+func (c *ReplicaGroup) reap() {
 	c.mu.Lock()
 	var gone []string
 	for id, m := range c.members {

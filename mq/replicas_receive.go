@@ -17,7 +17,7 @@ import (
 // the fanout, or straight to this replica's queue when it is new; calls
 // only straight to its queue; heartbeats either way; goodbyes through the
 // fanout.
-func (c *Cluster) receive(pub *amqp.Channel, queue string, d amqp.Delivery, wg *sync.WaitGroup) {
+func (c *ReplicaGroup) receive(pub *amqp.Channel, queue string, d amqp.Delivery, wg *sync.WaitGroup) {
 	fanout := d.Exchange == c.exchange && d.RoutingKey == ""
 	direct := d.Exchange == "" && d.RoutingKey == queue
 	if d.AppId == c.cfg.Self.ID {
@@ -75,7 +75,7 @@ func (c *Cluster) receive(pub *amqp.Channel, queue string, d amqp.Delivery, wg *
 // heard takes a replica's heartbeat. A replica new to this one is sent,
 // straight to its own server-named queue, a heartbeat (so that it knows
 // who speaks) and then this replica's part of the dashboard, once.
-func (c *Cluster) heard(pub *amqp.Channel, sender string, body []byte) {
+func (c *ReplicaGroup) heard(pub *amqp.Channel, sender string, body []byte) {
 	var hb heartbeat
 	if json.Unmarshal(body, &hb) != nil || hb.ID != sender || len(hb.ID) > 64 || len(hb.Addr) > 255 ||
 		!strings.HasPrefix(hb.Queue, "amq.gen-") || len(hb.Queue) > 255 {
@@ -109,7 +109,7 @@ func (c *Cluster) heard(pub *amqp.Channel, sender string, body []byte) {
 }
 
 // owns says whether a client address is a connection of a replica.
-func (c *Cluster) owns(addr string) bool {
+func (c *ReplicaGroup) owns(addr string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, m := range c.members {
@@ -120,7 +120,7 @@ func (c *Cluster) owns(addr string) bool {
 	return false
 }
 
-func (c *Cluster) isMember(replica string) bool {
+func (c *ReplicaGroup) isMember(replica string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, ok := c.members[replica]
@@ -129,7 +129,7 @@ func (c *Cluster) isMember(replica string) bool {
 
 // reportDrops says in the log, at most once a heartbeat, how many messages
 // were dropped since it last said.
-func (c *Cluster) reportDrops() {
+func (c *ReplicaGroup) reportDrops() {
 	total := c.Dropped()
 	if before := c.reported.Swap(total); total > before {
 		c.b.log.Warn("messages on the replicas' exchange or queue were dropped: not sealed with this cluster's secret, stale, replayed or out of place",
@@ -139,7 +139,7 @@ func (c *Cluster) reportDrops() {
 
 // readAnswers passes each answer to its call: only one sealed by the
 // replica that was called, for that call.
-func (c *Cluster) readAnswers(answers <-chan amqp.Delivery) {
+func (c *ReplicaGroup) readAnswers(answers <-chan amqp.Delivery) {
 	for d := range answers {
 		c.mu.Lock()
 		call, ok := c.calls[d.CorrelationId]

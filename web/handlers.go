@@ -106,8 +106,8 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	// not acted on (not sealed with the cluster's key, stale, replayed, out
 	// of place, or an event beyond what that replica may say).
 	var dropped int64
-	if s.cfg.Cluster != nil {
-		dropped = s.cfg.Cluster.Dropped() + s.cfg.State.RemoteDropped()
+	if s.cfg.Replicas != nil {
+		dropped = s.cfg.Replicas.Dropped() + s.cfg.State.RemoteDropped()
 	}
 	writeJSON(w, http.StatusOK, struct {
 		hub.Stats

@@ -18,11 +18,11 @@ import (
 // cluster, the other replicas' as their events last told.
 func (s *Server) listReceivers(w http.ResponseWriter, r *http.Request) {
 	own := s.cfg.Broker.Receivers()
-	if s.cfg.Cluster == nil {
+	if s.cfg.Replicas == nil {
 		writeJSON(w, http.StatusOK, own)
 		return
 	}
-	self := s.cfg.Cluster.Self()
+	self := s.cfg.Replicas.Self()
 	list := own
 	for _, info := range s.cfg.State.Receivers() {
 		if info.Replica != self {
@@ -35,7 +35,7 @@ func (s *Server) listReceivers(w http.ResponseWriter, r *http.Request) {
 // getReceiver answers with a receiver of this replica as it is now, or one
 // of another replica as its events last told.
 func (s *Server) getReceiver(w http.ResponseWriter, r *http.Request) {
-	if info, ok := s.cfg.State.Receiver(r.PathValue("id")); ok && s.cfg.Cluster != nil && info.Replica != s.cfg.Cluster.Self() {
+	if info, ok := s.cfg.State.Receiver(r.PathValue("id")); ok && s.cfg.Replicas != nil && info.Replica != s.cfg.Replicas.Self() {
 		writeJSON(w, http.StatusOK, info)
 		return
 	}

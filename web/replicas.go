@@ -16,9 +16,9 @@ import (
 	"rabbitboard/words"
 )
 
-// Cluster is what the handlers need of the other replicas of a cluster
-// (see mq.Cluster); nil without one.
-type Cluster interface {
+// Replicas is what the handlers need of the other replicas of a group
+// (see mq.ReplicaGroup); nil without one.
+type Replicas interface {
 	Self() string
 	Replicas() []mq.ReplicaInfo
 	// Call sends a call to a replica and returns its answer.
@@ -71,7 +71,7 @@ const maxForwardedBody = 4 << 10
 // is the call's (for a settle, its outcome is read from the path).
 func (s *Server) ownedElsewhere(action mq.Action, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c := s.cfg.Cluster
+		c := s.cfg.Replicas
 		id := r.PathValue("id")
 		if c == nil {
 			h(w, r)
@@ -177,8 +177,8 @@ func (s *Server) ServeForwarded(sender string, data []byte) []byte {
 // listReplicas is GET /api/replicas: the live replicas, this one included;
 // without a cluster, this one alone.
 func (s *Server) listReplicas(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Cluster != nil {
-		writeJSON(w, http.StatusOK, s.cfg.Cluster.Replicas())
+	if s.cfg.Replicas != nil {
+		writeJSON(w, http.StatusOK, s.cfg.Replicas.Replicas())
 		return
 	}
 	writeJSON(w, http.StatusOK, []mq.ReplicaInfo{{ID: s.cfg.ReplicaID, Addr: s.Addr(), Started: s.started, Receivers: len(s.cfg.Broker.Receivers())}})

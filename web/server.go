@@ -92,9 +92,9 @@ type Config struct {
 	// allowedHosts.
 	AllowedHosts []string
 	Logger       *slog.Logger
-	// Cluster is the other replicas of the cluster this one belongs to;
-	// nil without one.
-	Cluster Cluster
+	// Replicas is the other replicas of the group (--cluster) this one
+	// belongs to; nil without one.
+	Replicas Replicas
 	// ReplicaID names this process in GET /api/replicas.
 	ReplicaID string
 }
