@@ -166,6 +166,9 @@ type SettledEvent struct {
 	Outcome     Outcome       `json:"outcome"`
 	Requeue     bool          `json:"requeue"`
 	Counters    EventCounters `json:"counters"`
+	// At is when rabbitboard settled it, or saw it settled: with the
+	// delivery's at, how long the message was worked on.
+	At time.Time `json:"at"`
 }
 
 // PublishedEvent summarises one publish request once the broker confirmed it.
@@ -177,6 +180,11 @@ type PublishedEvent struct {
 	Confirmed  int       `json:"confirmed"`
 	Nacked     int       `json:"nacked"`
 	Returned   int       `json:"returned"`
+	// Queues are the queues its messages went to, as the route computed
+	// them: each column counts what was published to its own queue.
+	Queues []string `json:"queues"`
+	// At is when the broker had confirmed them.
+	At time.Time `json:"at"`
 }
 
 // RouteEvent comes before a publish: the queues its messages should reach,

@@ -120,7 +120,7 @@ func (r *outsideReceiver) settle(i int, outcome Outcome) SettledEvent {
 	if outcome == OutcomeAck {
 		r.counters.Acked++
 	}
-	return SettledEvent{Type: TypeSettled, Receiver: r.id, Seq: c.seq, Outcome: outcome, Counters: EventCounters(r.countsNow())}
+	return SettledEvent{Type: TypeSettled, Receiver: r.id, Seq: c.seq, Outcome: outcome, Counters: EventCounters(r.countsNow()), At: time.Now()}
 }
 
 // reconcile settles what the broker's lists prove done: everything of an

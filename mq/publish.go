@@ -101,7 +101,7 @@ func (b *Broker) publishForDirectReply(ctx context.Context, p Publication, heade
 		res.Nacked = 0
 	}
 	res.Unconfirmed = p.Count - res.Confirmed - res.Nacked
-	return b.published(p, res, lost, nil)
+	return b.published(p, route, res, lost, nil)
 }
 
 // directReplyChannel is the channel of a receiver of rabbitboard's that
@@ -182,13 +182,16 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 		// Start afresh so late confirms cannot be counted for the next request.
 		p.reset()
 	}
-	return p.b.published(pub, res, lost, refused)
+	return p.b.published(pub, route, res, lost, refused)
 }
 
 // published reports a publish to every viewer and says how it went.
-func (b *Broker) published(pub Publication, res PublishResult, lost bool, refused error) (PublishResult, error) {
+func (b *Broker) published(pub Publication, route []string, res PublishResult, lost bool, refused error) (PublishResult, error) {
+	if route == nil {
+		route = []string{}
+	}
 	b.cfg.Events(PublishedEvent{Type: TypePublished, Exchange: pub.Exchange, RoutingKey: pub.RoutingKey,
-		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned})
+		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned, Queues: route, At: time.Now()})
 	if res.Unconfirmed > 0 && refused != nil {
 		return res, refused
 	}

@@ -448,7 +448,7 @@ func (r *Receiver) sessionLost() {
 	for _, tag := range tags {
 		r.counters.Unacked--
 		r.b.cfg.Events(SettledEvent{Type: TypeSettled, Receiver: r.id, DeliveryTag: tag, Seq: s.held[tag],
-			Outcome: OutcomeRequeued, Requeue: true, Counters: EventCounters(r.counters)})
+			Outcome: OutcomeRequeued, Requeue: true, Counters: EventCounters(r.counters), At: time.Now()})
 	}
 }
 

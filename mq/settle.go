@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -50,7 +51,7 @@ func (r *Receiver) settle(tag uint64, outcome Outcome, requeue bool) error {
 		r.counters.Acked++
 	}
 	r.b.cfg.Events(SettledEvent{Type: TypeSettled, Receiver: r.id, DeliveryTag: tag, Seq: seq,
-		Outcome: outcome, Requeue: requeue, Counters: EventCounters(r.counters)})
+		Outcome: outcome, Requeue: requeue, Counters: EventCounters(r.counters), At: time.Now()})
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -24,8 +25,10 @@ type Viewers interface {
 // it, and its event as it was broadcast: a snapshot reuses those bytes.
 type recentDelivery struct {
 	mq.DeliveryEvent
-	Settled mq.Outcome `json:"settled,omitempty"`
-	data    []byte
+	Settled   mq.Outcome `json:"settled,omitempty"`
+	SettledAt time.Time  `json:"settled_at,omitzero"`
+	data      []byte
+	suffix    []byte // how it was settled, to end data with in a snapshot
 }
 
 // recentRing keeps a receiver's latest deliveries in a ring of fixed size,
@@ -80,6 +83,8 @@ type State struct {
 	observed  []mq.ObservedPublishEvent // the latest publishes of other programs
 	lesson    mq.LessonEvent            // the scenario set up last
 	confirms  *mq.ConfirmsEvent         // the publisher confirms lesson's last measurement
+	rates     rates                     // what the charts count, each second of the last minute
+	activity  json.RawMessage           // the publish the lesson bar says, as it was broadcast
 
 	// forward, in a cluster of replicas, sends this replica's shared events
 	// to the others; self is this replica's id.
@@ -114,6 +119,7 @@ func NewState(viewers Viewers, history int, log *slog.Logger) *State {
 		queues:    map[string]mq.QueueInfo{},
 		receivers: map[string]mq.ReceiverInfo{},
 		recent:    map[string]*recentRing{},
+		rates:     rates{},
 	}
 }
 
@@ -191,7 +197,7 @@ func (s *State) OwnEvents() [][]byte {
 			d := r.at(i)
 			events = append(events, d.data)
 			if d.Settled != "" {
-				settled, _ := json.Marshal(mq.SettledEvent{Type: mq.TypeSettled, Receiver: id, DeliveryTag: d.DeliveryTag, Seq: d.Seq, Outcome: d.Settled})
+				settled, _ := json.Marshal(mq.SettledEvent{Type: mq.TypeSettled, Receiver: id, DeliveryTag: d.DeliveryTag, Seq: d.Seq, Outcome: d.Settled, At: d.SettledAt})
 				events = append(events, settled)
 			}
 		}
@@ -203,6 +209,7 @@ func (s *State) OwnEvents() [][]byte {
 
 // applyLocked records an event and broadcasts its encoding.
 func (s *State) applyLocked(ev mq.Event, data []byte) {
+	s.rates.count(ev, s.receivers)
 	switch e := ev.(type) {
 	case mq.BrokerEvent:
 		s.broker = e
@@ -238,7 +245,14 @@ func (s *State) applyLocked(ev mq.Event, data []byte) {
 		s.lesson = e
 	case mq.ConfirmsEvent:
 		s.confirms = &e
+	case mq.PublishedEvent:
+		s.activity = data
+	case mq.RouteEvent:
+		if len(e.Queues) == 0 {
+			s.activity = data // the lesson bar says it reached no queue
+		}
 	case mq.ObservedPublishEvent:
+		s.activity = data
 		s.observed = append(s.observed, e)
 		if len(s.observed) > 2*observedKept {
 			s.observed = append(s.observed[:0:0], s.observed[len(s.observed)-observedKept:]...)
@@ -248,7 +262,8 @@ func (s *State) applyLocked(ev mq.Event, data []byte) {
 		r := s.recent[e.Receiver]
 		for i := r.len() - 1; i >= 0; i-- {
 			if d := r.at(i); d.Seq == e.Seq {
-				d.Settled = e.Outcome
+				d.Settled, d.SettledAt = e.Outcome, e.At
+				d.suffix = settledSuffix(e.Outcome, e.At)
 				break
 			}
 		}
@@ -287,6 +302,13 @@ type Snapshot struct {
 	Lesson mq.LessonEvent `json:"lesson"`
 	// Confirms is the publisher confirms lesson's last measurement.
 	Confirms *mq.ConfirmsEvent `json:"confirms,omitempty"`
+	// At is the server's time: a page measures its clock against it.
+	At time.Time `json:"at"`
+	// Rates are the charts' counts of the last minute.
+	Rates Rates `json:"rates"`
+	// Activity is the last publish the lesson bar says (a published,
+	// route or observed_publish event).
+	Activity json.RawMessage `json:"activity,omitempty"`
 }
 
 // observedKept is how many publishes of other programs a late joiner sees.
@@ -296,7 +318,9 @@ const observedKept = 10
 func (s *State) snapshotLocked() Snapshot {
 	snap := Snapshot{Type: mq.TypeSnapshot, Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{},
 		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings, Observe: s.observe, Lesson: s.lesson, Confirms: s.confirms,
-		Observed: append([]mq.ObservedPublishEvent{}, s.observed[max(0, len(s.observed)-observedKept):]...)}
+		Observed: append([]mq.ObservedPublishEvent{}, s.observed[max(0, len(s.observed)-observedKept):]...),
+		At:       time.Now(), Activity: s.activity}
+	snap.Rates = s.rates.snapshot(snap.At)
 	if snap.Exchanges == nil {
 		snap.Exchanges, snap.Bindings = []mq.ExchangeSpec{}, []mq.BindingSpec{}
 	}
@@ -361,7 +385,7 @@ func (s *State) Join(conn *websocket.Conn) (*hub.Client, error) {
 				pieces = append(pieces, d.data)
 				continue
 			}
-			pieces = append(pieces, d.data[:len(d.data)-1], settledSuffix(d.Settled))
+			pieces = append(pieces, d.data[:len(d.data)-1], d.suffix)
 		}
 	}
 	pieces = append(pieces, []byte("]}"))
@@ -370,15 +394,14 @@ func (s *State) Join(conn *websocket.Conn) (*hub.Client, error) {
 
 var comma = []byte{','}
 
-// settledSuffixes end a recent delivery's event with what became of it.
-var settledSuffixes sync.Map
-
-func settledSuffix(outcome mq.Outcome) []byte {
-	if b, ok := settledSuffixes.Load(outcome); ok {
-		return b.([]byte)
-	}
+// settledSuffix ends a recent delivery's event with what became of it
+// and when.
+func settledSuffix(outcome mq.Outcome, at time.Time) []byte {
 	o, _ := json.Marshal(outcome)
-	b := append(append([]byte(`,"settled":`), o...), '}')
-	settledSuffixes.Store(outcome, b)
-	return b
+	b := append([]byte(`,"settled":`), o...)
+	if !at.IsZero() {
+		t, _ := at.MarshalJSON()
+		b = append(append(b, `,"settled_at":`...), t...)
+	}
+	return append(b, '}')
 }

@@ -1,7 +1,11 @@
 package web
 
 import (
+	"encoding/json"
+	"io"
+	"log/slog"
 	"testing"
+	"time"
 
 	"rabbitboard/mq"
 )
@@ -33,5 +37,71 @@ func TestRecentRing(t *testing.T) {
 	var missing *recentRing
 	if none.len() != 0 || missing.len() != 0 {
 		t.Fatalf("kept %d with no history", none.len())
+	}
+}
+
+// The snapshot carries what the charts count, by the second each event
+// happened, and the last publish the lesson bar says; a settled recent
+// delivery says when it was settled. A late page draws what the others do.
+func TestSnapshotCarriesChartsAndActivity(t *testing.T) {
+	s := NewState(&broadcasts{}, 10, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	now := time.Now()
+	ago := func(sec int) time.Time { return now.Add(-time.Duration(sec) * time.Second) }
+	s.Apply(mq.ReceiverEvent{Type: mq.TypeReceiver, Receiver: mq.ReceiverInfo{ID: "r1", ReceiverSpec: mq.ReceiverSpec{Queue: "hello", Ack: mq.AckAuto}}})
+	s.Apply(mq.ReceiverEvent{Type: mq.TypeReceiver, Receiver: mq.ReceiverInfo{ID: "r2", ReceiverSpec: mq.ReceiverSpec{Queue: "task_queue", Ack: mq.AckManual}}})
+	s.Apply(mq.PublishedEvent{Type: mq.TypePublished, RoutingKey: "hello", Count: 3, Confirmed: 3, Queues: []string{"hello"}, At: ago(5)})
+	s.Apply(mq.ObservedPublishEvent{Type: mq.TypeObservedPublish, RoutingKey: "task_queue", RoutedQueues: []string{"task_queue"}, At: ago(3)})
+	for seq := range int64(3) {
+		s.Apply(mq.DeliveryEvent{Type: mq.TypeDelivery, Receiver: "r1", Queue: "hello", Seq: seq + 1, At: ago(4)})
+	}
+	s.Apply(mq.DeliveryEvent{Type: mq.TypeDelivery, Receiver: "r2", Queue: "task_queue", Seq: 1, At: ago(3)})
+	s.Apply(mq.SettledEvent{Type: mq.TypeSettled, Receiver: "r2", Seq: 1, Outcome: mq.OutcomeAck, At: ago(1)})
+	s.Apply(mq.PublishedEvent{Type: mq.TypePublished, RoutingKey: "nowhere", Count: 1, Confirmed: 1, Queues: []string{}, At: ago(70)})
+
+	snap := s.Snapshot()
+	at := func(key, what string, sec int) int {
+		counts := snap.Rates.Series[key][what]
+		if counts == nil {
+			return 0
+		}
+		if len(counts) != RateWindow {
+			t.Fatalf("%s %s: %d counts", key, what, len(counts))
+		}
+		return counts[RateWindow-1-int(snap.Rates.Now-ago(sec).Unix())]
+	}
+	for _, c := range []struct {
+		key, what string
+		sec, want int
+	}{
+		{"r1", "delivered", 4, 3}, {"r1", "acked", 4, 3}, // auto ack: acked as delivered
+		{"r2", "delivered", 3, 1}, {"r2", "acked", 3, 0}, {"r2", "acked", 1, 1},
+		{"q:hello", "published", 5, 3}, {"q:task_queue", "published", 3, 1},
+		{"", "published", 5, 3}, {"", "published", 3, 1},
+		{"", "published", 0, 1}, // a time outside the window counts now
+	} {
+		if got := at(c.key, c.what, c.sec); got != c.want {
+			t.Errorf("%q %s %d s ago: %d, want %d", c.key, c.what, c.sec, got, c.want)
+		}
+	}
+	var last struct {
+		Type       string `json:"type"`
+		RoutingKey string `json:"routing_key"`
+	}
+	if err := json.Unmarshal(snap.Activity, &last); err != nil || last.Type != "published" || last.RoutingKey != "nowhere" {
+		t.Errorf("activity %s (%v)", snap.Activity, err)
+	}
+	var settled []recentDelivery
+	for _, d := range snap.Recent {
+		if d.Settled != "" {
+			settled = append(settled, d)
+		}
+	}
+	if len(settled) != 1 || settled[0].Receiver != "r2" || !settled[0].SettledAt.Equal(ago(1)) {
+		t.Errorf("settled recent deliveries: %+v", settled)
+	}
+
+	s.Apply(mq.ReceiverRemovedEvent{Type: mq.TypeReceiverRemoved, Receiver: "r1"})
+	if _, ok := s.Snapshot().Rates.Series["r1"]; ok {
+		t.Error("a removed receiver's chart is still in the snapshot")
 	}
 }
