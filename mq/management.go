@@ -57,11 +57,12 @@ func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
 		Name       string         `json:"name"`
 		Durable    bool           `json:"durable"`
 		AutoDelete bool           `json:"auto_delete"`
+		Exclusive  bool           `json:"exclusive"`
 		Arguments  map[string]any `json:"arguments"`
 		Ready      int            `json:"messages_ready"`
 		Consumers  int            `json:"consumers"`
 	}
-	if err := m.get(ctx, "queues", "name,durable,auto_delete,arguments,messages_ready,consumers", &listed); err != nil {
+	if err := m.get(ctx, "queues", "name,durable,auto_delete,exclusive,arguments,messages_ready,consumers", &listed); err != nil {
 		return nil, err
 	}
 	out := make([]QueueInfo, 0, len(listed))
@@ -74,7 +75,7 @@ func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
 		}
 		out = append(out, QueueInfo{
 			QueueSpec: QueueSpec{Name: q.Name, Durable: q.Durable, AutoDelete: q.AutoDelete, Arguments: q.Arguments},
-			Messages:  q.Ready, Consumers: q.Consumers,
+			Messages:  q.Ready, Consumers: q.Consumers, Exclusive: q.Exclusive,
 		})
 	}
 	return out, nil

@@ -25,6 +25,10 @@ type QueueInfo struct {
 	QueueSpec
 	Messages  int `json:"messages"`
 	Consumers int `json:"consumers"`
+	// Exclusive queues belong to the connection that declared them (a
+	// tutorial's server-named reply or log queue): no other connection
+	// may consume, purge or delete them, and they go with it.
+	Exclusive bool `json:"exclusive,omitempty"`
 	// Unavailable says why a queue that exists cannot be used now (its
 	// node is down).
 	Unavailable string `json:"unavailable,omitempty"`

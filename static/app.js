@@ -105,13 +105,15 @@ function apply(ev) {
       if (ev.confirms) renderConfirms(ev.confirms);
       dirtyLesson = true;
       dirtyTopology = dirtyObserve = true;
-      rates.clear();
+      skew = Date.now() - (Date.parse(ev.at) || Date.now());
+      loadRates(ev.rates);
       for (const d of ev.recent) {
-        d.arrived = Date.parse(d.at) || Date.now();
+        d.arrived = Date.parse(d.at) || serverNow();
+        if (d.settled_at) d.settledAt = Date.parse(d.settled_at);
         noteRequest(d);
         addCard(d);
-        countRate(d.receiver, "delivered", d.arrived);
       }
+      if (ev.activity) sayActivity(ev.activity);
       dirtyQueues = dirtyBroker = dirtyOrder = true;
       state.order.forEach((id) => dirtyReceivers.add(id));
       break;
@@ -128,14 +130,10 @@ function apply(ev) {
       dirtyLesson = true;
       if (ev.name) announce(t("announce.lesson", lessonWords(ev)));
       break;
-    case "published": {
-      countRate("", "published", Date.now(), ev.confirmed || 0);
-      const r = state.lastRoute;
-      const same = r && r.exchange === ev.exchange && r.routing_key === ev.routing_key;
-      if (same && !r.queues.length) setActivity(t("activity.unroutable", { to: publishTarget(ev) }));
-      else setActivity(t("activity.published", { ...ev, confirmed: ev.confirmed || 0, to: publishTarget(ev), queues: same ? r.queues.join(", ") : "?" }));
+    case "published":
+      countPublished(ev.queues || [], eventTime(ev), ev.confirmed || 0);
+      sayActivity(ev);
       break;
-    }
     case "queue":
       state.queues.set(ev.queue.name, ev.queue);
       dirtyQueues = dirtyTopology = true;
@@ -166,7 +164,7 @@ function apply(ev) {
         state.route.queues.set(ev.queue, "confirmed");
         dirtyTopology = true;
       }
-      ev.arrived = Date.now();
+      ev.arrived = eventTime(ev);
       noteRequest(ev);
       addCard(ev);
       setCounters(ev.receiver, ev.counters);
@@ -179,10 +177,10 @@ function apply(ev) {
       for (const d of state.cards.get(ev.receiver) || []) {
         if (d.seq === ev.seq) {
           d.settled = ev.outcome;
-          d.settledAt = Date.now();
+          d.settledAt = eventTime(ev);
         }
       }
-      if (ev.outcome === "ack") countRate(ev.receiver, "acked", Date.now());
+      if (ev.outcome === "ack") countRate(ev.receiver, "acked", eventTime(ev));
       setCounters(ev.receiver, ev.counters);
       break;
     case "topology":
@@ -191,9 +189,8 @@ function apply(ev) {
       dirtyTopology = true;
       break;
     case "route":
-      state.lastRoute = ev;
       lightRoute(ev.exchange, ev.queues);
-      if (!ev.queues.length) setActivity(t("activity.unroutable", { to: publishTarget(ev) }));
+      if (!ev.queues.length) sayActivity(ev);
       break;
     case "survival":
       state.survival = ev;
@@ -214,7 +211,8 @@ function apply(ev) {
       state.observed.push(ev);
       if (state.observed.length > OBSERVED_KEPT) state.observed.shift();
       lightRoute(ev.exchange, ev.routed_queues);
-      setActivity(observedLine(ev));
+      countPublished(ev.routed_queues, eventTime(ev), 1);
+      sayActivity(ev);
       dirtyObserve = true;
       break;
   }
@@ -241,6 +239,22 @@ function setActivity(text) {
   state.activity = text;
   dirtyLesson = true;
 }
+
+// sayActivity puts the last publish in the lesson bar: the page's own
+// (a route that reached no queue, or what was confirmed and where it
+// went) or another program's. The snapshot carries the last one.
+function sayActivity(ev) {
+  if (ev.type === "observed_publish") setActivity(observedLine(ev));
+  else if (ev.type === "route" || !ev.queues?.length) setActivity(t("activity.unroutable", { to: publishTarget(ev) }));
+  else setActivity(t("activity.published", { ...ev, confirmed: ev.confirmed || 0, to: publishTarget(ev), queues: ev.queues.join(", ") }));
+}
+
+// The server's clock times every event; skew is how far this browser's
+// clock is ahead of it, measured at the snapshot, so that timers and
+// charts agree with what a page opened elsewhere, or reloaded, shows.
+let skew = 0;
+const serverNow = () => Date.now() - skew;
+const eventTime = (ev) => Date.parse(ev.at) || serverNow();
 
 // announce says something in the polite live region, for screen readers:
 // what changes for everyone (a lesson, the broker, redeliveries), at most
@@ -396,7 +410,7 @@ function placeChildren(parent, want) {
 
 function renderQueues() {
   const rows = [...state.queues.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((q) => {
-    const row = fill(clone("tpl-queue"), { ...q, unavailable: q.unavailable || "", stream: (q.arguments || {})["x-queue-type"] === "stream" });
+    const row = fill(clone("tpl-queue"), { ...q, unavailable: q.unavailable || "", stream: (q.arguments || {})["x-queue-type"] === "stream", exclusive: !!q.exclusive, manageable: !q.exclusive });
     row.dataset.queue = q.name;
     return row;
   });
@@ -543,8 +557,13 @@ function renderTopology() {
   exchanges.forEach((name, i) => node(colX[0], y(i), name === "" ? t("diagram.default") : `${name} (${typeOf.get(name)})`, name, "exchange" + (route && route.exchange === name ? " lit" : "")));
   queues.forEach((name, j) => {
     const q = state.queues.get(name);
-    node(colX[1], y(j), t("diagram.queue", { name, messages: q.messages }), t("diagram.queue_title", { name, messages: q.messages, consumers: q.consumers }), "queue " + lit(route ? route.exchange : null, name));
-    words.push(t("diagram.queue_words", { name, messages: q.messages, consumers: q.consumers }));
+    // The name gives way, never the count: a server-named queue
+    // (amq.gen-...) is cut short, whole in its title and the list.
+    const marks = [q.exclusive && t("diagram.exclusive"), q.auto_delete && t("diagram.auto_delete")].filter(Boolean).join(", ");
+    const said = { name, messages: q.messages, consumers: q.consumers, marks: marks ? ` (${marks})` : "" };
+    node(colX[1], y(j), t("diagram.queue", { ...said, name: short(name, q.exclusive ? 14 : 16) + (q.exclusive ? " ⊘" : "") }), t("diagram.queue_title", said),
+      "queue " + lit(route ? route.exchange : null, name) + (q.exclusive ? " exclusive" : "") + (q.auto_delete ? " auto-delete" : ""));
+    words.push(t("diagram.queue_words", said));
   });
   receivers.forEach((r, k) => node(colX[2], y(k), r.name, `${r.name} on ${r.queue}`, `receiver c${r.colour}`));
   drawing.append(edges, texts, nodes);
@@ -674,7 +693,7 @@ function queueWait(d) {
 }
 
 function tick(timers) {
-  const now = Date.now();
+  const now = serverNow();
   for (const x of timers) setTiming(x.d, t(x.key, { s: ((now - x.start) / 1000).toFixed(1) }));
 }
 
@@ -690,6 +709,25 @@ function countRate(id, what, at, n = 1) {
   const b = m.get(sec) || { delivered: 0, acked: 0, published: 0 };
   b[what] += n;
   m.set(sec, b);
+}
+
+// countPublished counts a publish for the page's line ("") and for the
+// chart of each queue it went to ("q:" and the name).
+function countPublished(queues, at, n) {
+  if (!n) return;
+  countRate("", "published", at, n);
+  for (const q of queues) countRate("q:" + q, "published", at, n);
+}
+
+// loadRates takes the snapshot's counts of the last minute, so a page
+// opened late draws what the others draw.
+function loadRates(snap) {
+  rates.clear();
+  for (const [key, lists] of Object.entries(snap?.series || {})) {
+    for (const [what, counts] of Object.entries(lists)) {
+      counts.forEach((n, i) => { if (n) countRate(key, what, (snap.now - counts.length + 1 + i) * 1000, n); });
+    }
+  }
 }
 
 // series returns the last minute of one count, oldest second first.
@@ -711,16 +749,18 @@ function chart(a, b, c) {
 }
 
 function renderRates() {
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(serverNow() / 1000);
   const sum = (xs) => xs.reduce((x, y) => x + y, 0);
   const published = series("", "published", now);
   for (const [id, c] of columns) {
     const delivered = series(id, "delivered", now), acked = series(id, "acked", now);
+    const toQueue = series("q:" + (state.receivers.get(id)?.queue ?? ""), "published", now);
     const box = c.head.querySelector(".rate");
     box.dataset.delivered = delivered.join(",");
     box.dataset.acked = acked.join(",");
-    box.querySelector(".chart").replaceChildren(chart(delivered, acked, published));
-    fill(box, { rate: true, rate_text: t("rate.text", { delivered: sum(delivered), acked: sum(acked), published: sum(published), now: delivered[delivered.length - 2] }) });
+    box.dataset.published = toQueue.join(",");
+    box.querySelector(".chart").replaceChildren(chart(delivered, acked, toQueue));
+    fill(box, { rate: true, rate_text: t("rate.text", { delivered: sum(delivered), acked: sum(acked), published: sum(toQueue), now: delivered[delivered.length - 2] }) });
   }
   const line = document.getElementById("published-rate");
   line.dataset.published = published.join(",");
@@ -853,6 +893,52 @@ document.getElementById("stage-toggle").addEventListener("submit", (e) => {
 // while the live view, its state and its connection stay as they are.
 document.addEventListener("submit", (e) => {
   if (e.target.id === "lang-switch") switchLanguage(e);
+  if (e.target.id === "theme-switch") switchTheme(e);
+});
+
+// The theme switch goes to the next theme (as the system prefers, light,
+// dark, high contrast) without a reload, and keeps it in the cookie the
+// server reads for the next page.
+const THEMES = ["auto", "light", "dark", "contrast"];
+function switchTheme(e) {
+  e?.preventDefault();
+  const form = document.getElementById("theme-switch");
+  const theme = form.elements.theme.value;
+  document.documentElement.dataset.theme = theme;
+  document.cookie = `rabbitboard_theme=${theme}; path=/; max-age=31536000; samesite=lax`;
+  form.elements.theme.value = THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length];
+  form.querySelector("button").textContent = t("theme." + theme);
+  // A ?theme= in the address would win over the cookie on a reload.
+  const url = new URL(location.href);
+  url.searchParams.delete("theme");
+  history.replaceState(null, "", url.pathname + url.search);
+}
+
+// Keyboard shortcuts, for the person at the front: ? lists them. None
+// acts while typing in a field.
+const SHORTCUTS = {
+  "?": () => toggleShortcuts(),
+  t: () => switchTheme(),
+  s: () => document.getElementById("stage-toggle").requestSubmit(),
+  l: () => document.getElementById("lang-switch").requestSubmit(),
+  p: () => document.querySelector('form[action="/api/publish"]')?.requestSubmit(),
+  w: () => document.querySelector('#observe form[action="/api/observe"]')?.requestSubmit(),
+  Escape: () => toggleShortcuts(false),
+};
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest?.("input, textarea, select, [contenteditable]")) return;
+  const act = SHORTCUTS[e.key];
+  if (!act) return;
+  e.preventDefault();
+  act();
+});
+function toggleShortcuts(show) {
+  const box = document.getElementById("shortcuts");
+  box.hidden = show === undefined ? !box.hidden : !show;
+  if (!box.hidden) box.querySelector("button").focus();
+}
+document.addEventListener("click", (e) => {
+  if (e.target.closest?.("#shortcuts button")) toggleShortcuts(false);
 });
 async function switchLanguage(e) {
   e.preventDefault();
@@ -873,7 +959,7 @@ async function switchLanguage(e) {
     const now = document.querySelector(sel), then = next.querySelector(sel);
     if (now && then) now.replaceWith(document.adoptNode(then));
   };
-  ["#lang-switch", "main > aside", "#topology > h2"].forEach(swap);
+  ["#lang-switch", "#theme-switch", "#shortcuts", "main > aside", "#topology > h2"].forEach(swap);
   for (const tpl of next.querySelectorAll("template[id]")) swap("#" + tpl.id);
   document.querySelector("#stage-toggle button").textContent = t(stage ? "stage.leave" : "stage.enter");
   document.getElementById("receivers").setAttribute("aria-label", next.getElementById("receivers").getAttribute("aria-label"));

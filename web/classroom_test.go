@@ -188,8 +188,10 @@ func TestBrowserDiagram(t *testing.T) {
 
 // axe-core (from the npm registry; the test command installs it and says
 // where in AXE_CORE) finds no serious or critical violation on the
-// presenter's, a viewer's and the stage page; focus stays on a receiver's
-// button while messages arrive.
+// presenter's, a viewer's and the stage page, in each of the three themes
+// and both languages; every receiver colour is at least 6:1 against the
+// theme's panels and cards, and so is the text on it; focus stays on a
+// receiver's button while messages arrive.
 func TestBrowserAccessible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser tests are skipped with -short")
@@ -210,10 +212,20 @@ func TestBrowserAccessible(t *testing.T) {
 	if err := chromedp.Do(within(presenter, 10*time.Second), chromedp.Navigate(s.url+"/?token="+token), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
 		t.Fatal(err)
 	}
-	audit := func(ctx context.Context, url string) {
+	audit := func(ctx context.Context, url, background string) {
 		t.Helper()
 		if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
 			t.Fatal(err)
+		}
+		if bg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`)); bg != background {
+			t.Errorf("%s: the page's background is %s, want %s", url, bg, background)
+		}
+		weak, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](colourContrast))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range weak {
+			t.Errorf("%s: %s", url, w)
 		}
 		if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](`document.querySelectorAll(".card").length >= 3`)); err != nil {
 			t.Fatal(err)
@@ -232,9 +244,21 @@ func TestBrowserAccessible(t *testing.T) {
 			t.Errorf("%s: %s", url, v)
 		}
 	}
-	audit(presenter, s.url+"/")
-	audit(viewer, s.url+"/")
-	audit(viewer, s.url+"/?view=stage")
+	for _, theme := range []struct{ name, background string }{
+		{"light", "rgb(246, 247, 249)"}, {"dark", "rgb(16, 20, 27)"}, {"contrast", "rgb(255, 255, 255)"},
+	} {
+		for _, lang := range []string{"ko", "en"} {
+			page := s.url + "/?theme=" + theme.name + "&lang=" + lang
+			audit(presenter, page, theme.background)
+			audit(viewer, page, theme.background)
+			audit(viewer, page+"&view=stage", theme.background)
+		}
+	}
+	for _, ctx := range []context.Context{presenter, viewer} {
+		if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url+"/?theme=auto")); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// Focus on a receiver's button stays put while ten messages arrive.
 	pause := fmt.Sprintf(`[aria-label=%q]`, "Pause "+worker.Name)
@@ -515,3 +539,18 @@ func TestBrowserKoreanSentencesKeepNumbers(t *testing.T) {
 		}
 	}
 }
+
+// colourContrast lists every receiver colour of the page's theme that is
+// under 6:1 against a panel or a card, or against the text on it.
+const colourContrast = `(() => {
+  const css = getComputedStyle(document.documentElement);
+  const rgb = (name) => { let h = css.getPropertyValue(name).trim().slice(1); if (h.length === 3) h = [...h].map((c) => c + c).join(""); return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16) / 255); };
+  const lum = (c) => { const [r, g, b] = c.map((x) => (x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4)); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const ratio = (a, b) => { const [x, y] = [lum(rgb(a)), lum(rgb(b))].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const weak = [];
+  for (let i = 0; i < 8; i++) for (const against of ["--panel", "--card", "--on-c"]) {
+    const r = ratio("--c" + i, against);
+    if (!(r >= 6)) weak.push("--c" + i + " against " + against + ": " + r.toFixed(2) + ":1");
+  }
+  return weak;
+})()`

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -30,6 +31,23 @@ func pageLang(w http.ResponseWriter, r *http.Request) words.Lang {
 	return requestLang(r)
 }
 
+// themeCookie keeps the colour theme a viewer chose with the switch.
+const themeCookie = "rabbitboard_theme"
+
+// pageTheme is the page's colour theme: ?theme= (which the switch sends,
+// and which is kept in a cookie), else the cookie, else "auto" (what the
+// browser prefers).
+func pageTheme(w http.ResponseWriter, r *http.Request) string {
+	if t := r.URL.Query().Get("theme"); slices.Contains(templates.Themes, t) {
+		http.SetCookie(w, &http.Cookie{Name: themeCookie, Value: t, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+		return t
+	}
+	if c, err := r.Cookie(themeCookie); err == nil && slices.Contains(templates.Themes, c.Value) {
+		return c.Value
+	}
+	return templates.Themes[0]
+}
+
 // pagePolicy is the pages' Content-Security-Policy: nothing but their own.
 const pagePolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
@@ -44,7 +62,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	page := templates.Page{
 		Broker: snap.Broker, Queues: snap.Queues, Receivers: snap.Receivers,
-		Recent: recent, Settled: settled, Survival: snap.Survival, Exchanges: snap.Exchanges, Bindings: snap.Bindings, Observe: snap.Observe, Observed: snap.Observed, Lesson: snap.Lesson, Confirms: snap.Confirms, Stage: r.URL.Query().Get("view") == "stage", Lang: lang, Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
+		Recent: recent, Settled: settled, Survival: snap.Survival, Exchanges: snap.Exchanges, Bindings: snap.Bindings, Observe: snap.Observe, Observed: snap.Observed, Lesson: snap.Lesson, Confirms: snap.Confirms, Stage: r.URL.Query().Get("view") == "stage", Lang: lang, Theme: pageTheme(w, r), Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
 	}
 	for _, pr := range offeredPresets(s.cfg.Broker.Nodes() > 1) {
 		page.Presets = append(page.Presets, templates.Preset{Name: pr.Name, Chapter: lang.Preset(pr.Name, "chapter", pr.Chapter), Title: lang.Preset(pr.Name, "title", pr.Title), Watch: lang.Preset(pr.Name, "watch", pr.Watch), Programs: pr.Programs})

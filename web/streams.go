@@ -86,7 +86,7 @@ func (s *Server) streamPage(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, err)
 		return
 	}
-	p := templates.StreamPage{Log: body.StreamLog, Readers: body.Readers, ReadersError: body.ReadersError, Lang: lang}
+	p := templates.StreamPage{Log: body.StreamLog, Readers: body.Readers, ReadersError: body.ReadersError, Lang: lang, Theme: pageTheme(w, r)}
 	if from >= 0 {
 		p.From = strconv.FormatInt(from, 10)
 	}

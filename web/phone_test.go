@@ -1,0 +1,53 @@
+package web
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"rabbitboard/mq"
+)
+
+// On a 360 px phone, in both languages, the viewer's page and the stage
+// view never scroll sideways: the header wraps, long names break; the
+// stage view shows one receiver at a time, as wide as the screen.
+func TestBrowserPhone(t *testing.T) {
+	s := startStack(t, Limits{})
+	q := s.queue(t, mq.QueueSpec{Name: "amq-like.gen-JHbAkXnLmW3pQ9rTs7vYzQ"})
+	for _, name := range []string{"worker with a long name", "second worker", "third"} {
+		s.receiver(t, mq.ReceiverSpec{Queue: q, Name: name, Ack: mq.AckManual, WorkMS: 10})
+	}
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "A message whose body is rather longer than a phone is wide {{seq}}", "count": 6}, http.StatusOK, nil)
+	ctx := browser(t)
+	if err := chromedp.Do(within(ctx, 5*time.Second), chromedp.EmulateViewport(360, 740)); err != nil {
+		t.Fatal(err)
+	}
+	for _, page := range []string{"/?lang=en", "/?lang=ko", "/?lang=en&view=stage", "/?lang=ko&view=stage"} {
+		if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url+page), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](`document.querySelectorAll("article.receiver .card").length >= 6`)); err != nil {
+			t.Fatalf("%s: %v", page, err)
+		}
+		wide, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[document.documentElement.scrollWidth, innerWidth,
+			Math.max(...[...document.querySelectorAll("body > header > *")].map((e) => e.getBoundingClientRect().right))]`))
+		if err != nil || wide[0] > wide[1] || wide[2] > wide[1] {
+			t.Errorf("%s at 360 px: the page is %v px wide, the header reaches %v px, the screen %v px (%v)", page, wide[0], wide[2], wide[1], err)
+		}
+		if page[len(page)-5:] != "stage" {
+			continue
+		}
+		columns, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const list = document.getElementById("receivers").getBoundingClientRect();
+			return [...document.querySelectorAll("article.receiver")].map((c) => Math.round(c.getBoundingClientRect().width - list.width)) })()`))
+		if err != nil || len(columns) != 3 {
+			t.Fatalf("%s: columns %v (%v)", page, columns, err)
+		}
+		for i, d := range columns {
+			if d != 0 {
+				t.Errorf("%s: column %d is %.0f px off the screen's width: one receiver at a time", page, i, d)
+			}
+		}
+	}
+}
