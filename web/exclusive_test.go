@@ -1,0 +1,49 @@
+package web
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"rabbitboard/internal/testkit"
+)
+
+// Another program's exclusive, server-named queue (as the tutorials'
+// RPC client and log receivers declare it) is marked in the list and the
+// diagram, offers no purge or delete (the broker would refuse them), and
+// its long name is cut short in its box without hiding its ready count.
+func TestBrowserExclusiveQueue(t *testing.T) {
+	s := startStackWith(t, options{management: true})
+	ch := testkit.Channel(t)
+	q, err := ch.QueueDeclare("", false, true, true, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Publish("", q.Name, false, false, amqp.Publishing{Body: []byte("waiting")}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url+"/?lang=en"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	row := fmt.Sprintf(`document.querySelector('#queues tr[data-queue=%q]')`, q.Name)
+	// The queue list comes from the management API, read every few seconds.
+	if _, err := chromedp.Run(within(ctx, 15*time.Second), chromedp.Poll[bool](row+`?.querySelector("[data-f=messages]").textContent === "1"`)); err != nil {
+		t.Fatalf("%s is not listed with its message: %v", q.Name, err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const r = `+row+`;
+		const box = [...document.querySelectorAll("#diagram g.queue")].find((g) => g.querySelector("title").textContent.startsWith(`+fmt.Sprintf("%q", q.Name)+`));
+		return [!r.querySelector("[data-show=exclusive]").hidden, !r.querySelector("[data-show=auto_delete]").hidden,
+			[...r.querySelectorAll("form")].filter((f) => !f.hidden && f.action.includes("/api/queues/")).length,
+			box.classList.contains("exclusive"), box.querySelector("text").textContent, box.querySelector("title").textContent].join(" | ") })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("true | true | 0 | true | %s… ⊘  1 ready | %s (exclusive to the program that declared it, deleted when its last consumer leaves): 1 ready, 0 consumers", q.Name[:13], q.Name)
+	if got != want {
+		t.Fatalf("the exclusive queue shows\n%q, want\n%q", got, want)
+	}
+}
