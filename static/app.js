@@ -369,6 +369,7 @@ function render() {
     renderObserve();
     dirtyObserve = false;
   }
+  if (dirtyObserve || dirtyQueues || dirtyOrder) renderNoticed();
   if (dirtyLesson) {
     renderLesson();
     dirtyLesson = false;
@@ -421,6 +422,22 @@ function renderQueues() {
 // as the server's brokerLabel does.
 function brokerLabel(b) {
   return b.state === "connected" && b.node ? t("broker.node", b) : t("broker." + b.state);
+}
+
+// renderNoticed says, while not watching, which queues another program
+// consumes from: more consumers than rabbitboard's own receivers there.
+// Exclusive queues are their declarer's (rabbitboard's replicas have such
+// queues too), so they are left out.
+function renderNoticed() {
+  const box = document.getElementById("noticed");
+  const own = new Map();
+  for (const r of state.receivers.values()) {
+    if (r.kind !== "outside" && r.state === "consuming") own.set(r.queue, (own.get(r.queue) || 0) + 1);
+  }
+  const others = state.observe.enabled ? [] : [...state.queues.values()]
+    .filter((q) => !q.exclusive && q.consumers > (own.get(q.name) || 0)).map((q) => q.name).sort();
+  box.hidden = others.length === 0;
+  if (others.length) fill(box, { text: t("observe.noticed", { queues: others.join(", "), n: others.length }) });
 }
 
 function renderObserve() {

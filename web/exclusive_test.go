@@ -9,6 +9,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"rabbitboard/internal/testkit"
+	"rabbitboard/mq"
 )
 
 // Another program's exclusive, server-named queue (as the tutorials'
@@ -45,5 +46,38 @@ func TestBrowserExclusiveQueue(t *testing.T) {
 	want := fmt.Sprintf("true | true | 0 | true | %s… ⊘  1 ready | %s (exclusive to the program that declared it, deleted when its last consumer leaves): 1 ready, 0 consumers", q.Name[:13], q.Name)
 	if got != want {
 		t.Fatalf("the exclusive queue shows\n%q, want\n%q", got, want)
+	}
+}
+
+// While rabbitboard does not watch other programs, a program consuming
+// from a queue (a tutorial's worker) is noticed: the page names the queue
+// and offers to watch; the notice goes when the program does.
+func TestBrowserNoticesAnUnwatchedProgram(t *testing.T) {
+	s := startStack(t, Limits{})
+	q := s.queue(t, mq.QueueSpec{})
+	s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "own worker", Ack: mq.AckAuto})
+	ctx := browser(t)
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url+"/?lang=en"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	const notice = `(document.getElementById("noticed").hidden ? "" : document.querySelector("#noticed [data-f=text]").textContent + " | " + document.querySelector("#noticed button").textContent)`
+	time.Sleep(500 * time.Millisecond) // two polls of the queue's consumers
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](notice)); got != "" {
+		t.Fatalf("rabbitboard's own receiver is noticed as another program: %q", got)
+	}
+	ch := testkit.Channel(t)
+	if _, err := ch.Consume(q, "worker.py", true, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("Another program consumes from %s: its messages do not show here until rabbitboard watches other programs. | Watch other programs", q)
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](notice+fmt.Sprintf(` === %q`, want))); err != nil {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](notice))
+		t.Fatalf("the notice says %q, want %q", got, want)
+	}
+	if err := ch.Cancel("worker.py", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](notice+` === ""`)); err != nil {
+		t.Fatalf("the notice stays after the program left: %v", err)
 	}
 }

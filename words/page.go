@@ -124,6 +124,7 @@ var english = map[string]string{
 	"announce.redelivered":   "{n} redelivered to {name}.",
 
 	"observe.off":           "Not watching other programs.",
+	"observe.noticed":       "Another program consumes from {queues}: its messages do not show here until rabbitboard watches other programs.",
 	"observe.on":            "Watching other programs through RabbitMQ's firehose: their consumers appear as columns marked \"outside program\".",
 	"observe.start":         "Watch other programs",
 	"observe.stop":          "Stop watching",
