@@ -31,6 +31,25 @@ func (v *viewer) offsets(receiver string) []int64 {
 	return out
 }
 
+// kept are the offsets a receiver read and did not give back: a card
+// settled "requeued" (its work cut short by a kill) is read again from
+// the stream on resume, as a worker tracking its offset reads it again.
+func (v *viewer) kept(receiver string) []int64 {
+	given := map[float64]bool{}
+	for _, e := range v.of("settled", receiver) {
+		if e["outcome"] == string(mq.OutcomeRequeued) {
+			given[e["seq"].(float64)] = true
+		}
+	}
+	var out []int64
+	for _, d := range v.of("delivery", receiver) {
+		if o, ok := d["offset"].(float64); ok && !given[d["seq"].(float64)] {
+			out = append(out, int64(o))
+		}
+	}
+	return out
+}
+
 // run of offsets from..to, inclusive.
 func offsetRun(from, to int64) []int64 {
 	var out []int64
@@ -177,10 +196,10 @@ func TestStreamReadersAtTheirOwnPlace(t *testing.T) {
 	s.mustCall(t, "POST", "/api/receivers/"+fifty.ID+"/kill", nil, http.StatusOK, nil)
 	s.mustCall(t, "POST", "/api/receivers/"+fifty.ID+"/resume", nil, http.StatusOK, nil)
 	publish(1, "after the kill")
-	testkit.WaitFor(t, 10*time.Second, "from 50 caught up", func() bool { return len(v.offsets(fifty.ID)) >= 56 })
+	testkit.WaitFor(t, 10*time.Second, "from 50 caught up", func() bool { return len(v.kept(fifty.ID)) >= 56 })
 	time.Sleep(300 * time.Millisecond) // a repeat would arrive now
-	if got := v.offsets(fifty.ID); !sameOffsets(got, offsetRun(50, 105)) {
-		t.Fatalf("from 50 after pause, kill and resume read %v", got)
+	if got := v.kept(fifty.ID); !sameOffsets(got, offsetRun(50, 105)) {
+		t.Fatalf("from 50 after pause, kill and resume read %v (every delivery: %v)", got, v.offsets(fifty.ID))
 	}
 
 	// What the broker refuses for a stream is refused in words first: an
