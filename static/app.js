@@ -187,6 +187,7 @@ function apply(ev) {
       state.exchanges = ev.exchanges;
       state.bindings = ev.bindings;
       dirtyTopology = true;
+      state.order.forEach((id) => dirtyReceivers.add(id)); // what feeds each queue
       break;
     case "route":
       lightRoute(ev.exchange, ev.queues);
@@ -607,6 +608,14 @@ function displayState(r) {
   return r.ack === "manual" && r.unacked > 0 && r.state === "consuming" && r.kind !== "outside" ? "working" : r.state;
 }
 
+// fedLine says which bindings feed a queue besides the default exchange
+// (which feeds every queue by its name): "" when none do.
+function fedLine(queue) {
+  const routes = state.bindings.filter((b) => b.queue === queue && b.exchange !== "")
+    .map((b) => t("receiver.route", { exchange: b.exchange, label: b.label || "" }));
+  return routes.length ? t("receiver.fed", { routes: routes.join(", ") }) : "";
+}
+
 function renderReceiver(id) {
   let c = columns.get(id);
   if (!c) {
@@ -624,7 +633,7 @@ function renderReceiver(id) {
     settings: t(outside ? "receiver.outside" : "receiver.settings", r), received: r.received, acked: r.acked, unacked: r.unacked,
     undecodable_count: r.undecodable || 0, resumable, pausable: !resumable,
     outside, client: outside ? t("receiver.client", r) : "", controls: !outside,
-    replica: r.replica ? t("receiver.replica", r) : "", position: positionLine(r),
+    replica: r.replica ? t("receiver.replica", r) : "", position: positionLine(r), fed: fedLine(r.queue),
     label_resume: t("control.resume", r), label_pause: t("control.pause", r), label_kill: t("control.kill", r), label_remove: t("control.remove", r),
   });
   const cards = state.cards.get(id) || [];

@@ -54,9 +54,11 @@ type ColumnView struct {
 	Replica string
 	// Position says where a stream receiver reads.
 	Position string
+	// Fed says which bindings feed its queue, besides the default exchange.
+	Fed string
 }
 
-func columnView(l Lang, r mq.ReceiverInfo, presenter bool) ColumnView {
+func columnView(l Lang, r mq.ReceiverInfo, bindings []mq.BindingSpec, presenter bool) ColumnView {
 	v := ColumnView{
 		ID: r.ID, Name: r.Name, Queue: r.Queue, Error: r.Error, Colour: r.Colour, State: r.State,
 		Settings:   l.T("receiver.settings", "prefetch", r.Prefetch, "ack", r.Ack, "work_ms", r.WorkMS, "dot_ms", r.DotMS),
@@ -67,6 +69,15 @@ func columnView(l Lang, r mq.ReceiverInfo, presenter bool) ColumnView {
 	}
 	if r.Replica != "" {
 		v.Replica = l.T("receiver.replica", "replica", r.Replica)
+	}
+	var routes []string
+	for _, b := range bindings {
+		if b.Queue == r.Queue && b.Exchange != "" {
+			routes = append(routes, l.T("receiver.route", "exchange", b.Exchange, "label", b.Label))
+		}
+	}
+	if len(routes) > 0 {
+		v.Fed = l.T("receiver.fed", "routes", strings.Join(routes, ", "))
 	}
 	switch {
 	case r.Start != "" && r.Offset != nil:

@@ -155,6 +155,14 @@ func TestBrowserDiagram(t *testing.T) {
 		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](labelTexts))
 		t.Fatalf("labels %q, want the topics bindings' and the default exchange's: %v", got, err)
 	}
+	// Each column says which bindings feed its queue (the work queue's,
+	// fed by the default exchange only, says nothing).
+	fed := `[...document.querySelectorAll("article.receiver")].map((c) => c.querySelector("h3").textContent + ": " + (c.querySelector(".fed").hidden ? "-" : c.querySelector(".fed").textContent)).sort().join(" | ")`
+	wantFed := "Q1 *.orange.*: fed by topic_logs (*.orange.*) | Q2 *.*.rabbit, lazy.#: fed by topic_logs (*.*.rabbit), topic_logs (lazy.#) | worker A: - | worker B: -"
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](fed+fmt.Sprintf(` === %q`, wantFed))); err != nil {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fed))
+		t.Fatalf("columns say %q, want %q", got, wantFed)
+	}
 	labels, nodes := boxes("#diagram text.label"), boxes("#diagram g.nodes rect")
 	for i, a := range labels {
 		for _, b := range labels[i+1:] {

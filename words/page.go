@@ -41,6 +41,8 @@ var english = map[string]string{
 	"live.reconnecting":      "reconnecting…",
 
 	"receivers.empty":   "No receivers yet. Declare a queue, add two receivers to it, and publish a few messages to see how RabbitMQ shares them out.",
+	"receiver.fed":      "fed by {routes}",
+	"receiver.route":    "{exchange} ({label})",
 	"receiver.settings": "prefetch {prefetch} · ack {ack} · work {work_ms} ms + {dot_ms} ms/dot",
 	"receiver.older":    "{n} older messages not shown",
 	"state.consuming":   "consuming",

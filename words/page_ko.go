@@ -214,6 +214,8 @@ var korean = map[string]string{
 	"receiver.outside":                "프리페치 {prefetch} · ack {ack}",
 	"receiver.outside_tag":            "다른 프로그램",
 	"receiver.replica":                "레플리카 {replica}에서 실행",
+	"receiver.fed":                    "들어오는 길: {routes}",
+	"receiver.route":                  "{exchange} ({label})",
 	"receiver.settings":               "프리페치 {prefetch} · ack {ack} · 작업 {work_ms} ms + 점마다 {dot_ms} ms",
 	"receivers.empty":                 "아직 수신자가 없습니다. 큐를 선언하고 수신자 둘을 붙인 뒤 메시지를 몇 개 발행해, RabbitMQ가 메시지를 어떻게 나눠 주는지 보세요.",
 	"stage.enter":                     "발표 화면",
