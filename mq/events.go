@@ -271,6 +271,10 @@ type LessonEvent struct {
 	Name  string    `json:"name"`
 	Title string    `json:"title,omitempty"`
 	Watch string    `json:"watch,omitempty"`
+	// Exchanges and Queues are what the lesson declared: the stage's
+	// diagram shows them (and the queues bound to its exchanges) first.
+	Exchanges []string `json:"exchanges,omitempty"`
+	Queues    []string `json:"queues,omitempty"`
 }
 
 // decoders reads each event type of mq into its struct.

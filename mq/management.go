@@ -61,8 +61,11 @@ func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
 		Arguments  map[string]any `json:"arguments"`
 		Ready      int            `json:"messages_ready"`
 		Consumers  int            `json:"consumers"`
+		Stats      struct {
+			Publish int64 `json:"publish"`
+		} `json:"message_stats"`
 	}
-	if err := m.get(ctx, "queues", "name,durable,auto_delete,exclusive,arguments,messages_ready,consumers", &listed); err != nil {
+	if err := m.get(ctx, "queues", "name,durable,auto_delete,exclusive,arguments,messages_ready,consumers,message_stats.publish", &listed); err != nil {
 		return nil, err
 	}
 	out := make([]QueueInfo, 0, len(listed))
@@ -75,7 +78,7 @@ func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
 		}
 		out = append(out, QueueInfo{
 			QueueSpec: QueueSpec{Name: q.Name, Durable: q.Durable, AutoDelete: q.AutoDelete, Arguments: q.Arguments},
-			Messages:  q.Ready, Consumers: q.Consumers, Exclusive: q.Exclusive,
+			Messages:  q.Ready, Consumers: q.Consumers, Exclusive: q.Exclusive, Published: q.Stats.Publish,
 		})
 	}
 	return out, nil

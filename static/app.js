@@ -22,6 +22,7 @@ const state = {
   observed: [], // their latest publishes, oldest first
   lesson: { name: "" }, // the scenario set up last, shown to everyone
   activity: "", // what the last publish did, said to everyone
+  wholeVhost: false, // the stage's diagram shows the whole vhost, not the lesson's part
 };
 const OBSERVED_KEPT = 10;
 let dirtyObserve = true;
@@ -30,6 +31,7 @@ let dirtyTopology = true;
 let dirtyQueues = true;
 let dirtyBroker = true;
 let dirtyOrder = true;
+let dirtyNoticed = true;
 const dirtyReceivers = new Set();
 let frameRequested = false;
 window.rabbitboard = { state, events: 0, renders: 0 }; // for tests and the curious
@@ -124,14 +126,19 @@ function apply(ev) {
       break;
     case "confirms":
       renderConfirms(ev);
+      // The lesson's own publishes, which no "published" event told.
+      addOwnPublished(ev.queue, (ev.strategies || []).reduce((n, x) => n + x.messages, 0));
+      addOwnPublished(ev.limited, ev.limited_sent || 0);
       break;
     case "lesson":
       state.lesson = ev;
-      dirtyLesson = true;
+      state.wholeVhost = false;
+      dirtyLesson = dirtyTopology = dirtyOrder = true;
       if (ev.name) announce(t("announce.lesson", lessonWords(ev)));
       break;
     case "published":
       countPublished(ev.queues || [], eventTime(ev), ev.confirmed || 0);
+      for (const q of ev.queues || []) addOwnPublished(q, ev.confirmed || 0);
       sayActivity(ev);
       break;
     case "queue":
@@ -140,6 +147,7 @@ function apply(ev) {
       break;
     case "queue_gone":
       state.queues.delete(ev.queue);
+      for (const m of Object.values(publishes)) m.delete(ev.queue);
       dirtyQueues = true;
       break;
     case "receiver":
@@ -181,6 +189,7 @@ function apply(ev) {
         }
       }
       if (ev.outcome === "ack") countRate(ev.receiver, "acked", eventTime(ev));
+      noteReply(ev);
       setCounters(ev.receiver, ev.counters);
       break;
     case "topology":
@@ -370,7 +379,8 @@ function render() {
     renderObserve();
     dirtyObserve = false;
   }
-  if (dirtyObserve || dirtyQueues || dirtyOrder) renderNoticed();
+  if (dirtyObserve || dirtyQueues || dirtyOrder || dirtyNoticed) renderNoticed();
+  dirtyNoticed = false;
   if (dirtyLesson) {
     renderLesson();
     dirtyLesson = false;
@@ -387,18 +397,64 @@ function render() {
   const section = document.getElementById("receivers");
   if (dirtyOrder) {
     for (const id of columns.keys()) if (!state.receivers.has(id)) columns.delete(id);
-    const roots = state.order.map((id) => renderReceiver(id));
+    const roots = stageOrder().map((id) => renderReceiver(id));
     noReceivers.hidden = roots.length > 0;
     placeChildren(section, [noReceivers, ...roots]);
     dirtyOrder = false;
   } else {
     for (const id of dirtyReceivers) if (state.receivers.has(id)) renderReceiver(id);
   }
+  if (dirtyReceivers.size && document.body.classList.contains("stage")) fitCards();
   dirtyReceivers.clear();
   window.rabbitboard.renders++;
 }
 
 const noReceivers = document.querySelector("#receivers .empty");
+
+// fitCards shows, on the stage, as many whole cards as each column holds:
+// one cut in half by the screen's edge is hidden instead.
+function fitCards() {
+  const lists = [...document.querySelectorAll("#receivers .cards")];
+  for (const list of lists) for (const li of list.children) li.classList.remove("beyond");
+  for (const list of lists) {
+    const bottom = list.closest("article").getBoundingClientRect().bottom;
+    for (const li of list.children) if (li.getBoundingClientRect().bottom > bottom) li.classList.add("beyond");
+  }
+}
+
+// stageOrder puts, on the stage, the lesson's receivers (those on its
+// queues) first, each group in the order they were added.
+function stageOrder() {
+  const l = state.lesson;
+  if (!document.body.classList.contains("stage") || !l.name || !l.queues) return state.order;
+  const ours = new Set(l.queues);
+  const first = state.order.filter((id) => ours.has(state.receivers.get(id).queue));
+  return [...first, ...state.order.filter((id) => !ours.has(state.receivers.get(id).queue))];
+}
+
+// The diagram is drawn at the page's size: a new size draws it again.
+let resizeTimer = 0;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    dirtyTopology = true;
+    schedule();
+    if (document.body.classList.contains("stage")) fitCards();
+  }, 100);
+});
+// On a phone the header's switches are behind the Menu button.
+const menuToggle = document.getElementById("menu-toggle");
+menuToggle.hidden = false;
+document.body.classList.add("js-menu");
+menuToggle.addEventListener("click", () => {
+  const open = document.getElementById("menu").classList.toggle("open");
+  menuToggle.setAttribute("aria-expanded", String(open));
+});
+document.getElementById("diagram-scope").addEventListener("click", () => {
+  state.wholeVhost = !state.wholeVhost;
+  dirtyTopology = true;
+  schedule();
+});
 
 // placeChildren makes parent hold want, in order, moving only what is out
 // of place: a column that stays where it was keeps the focus inside it.
@@ -425,20 +481,67 @@ function brokerLabel(b) {
   return b.state === "connected" && b.node ? t("broker.node", b) : t("broker." + b.state);
 }
 
-// renderNoticed says, while not watching, which queues another program
-// consumes from: more consumers than rabbitboard's own receivers there.
-// Exclusive queues are their declarer's (rabbitboard's replicas have such
-// queues too), so they are left out.
+// renderNoticed says, while not watching, what another program does on
+// the broker: which queues it consumes from (more consumers than
+// rabbitboard's own receivers there) and which it publishes to (more
+// messages published into the queue, as the management API counts them,
+// than rabbitboard published there since this page opened). The counts
+// arrive seconds late, so a publish is said only once the difference has
+// stood for 10 s. Exclusive queues are their declarer's (rabbitboard's
+// replicas have such queues too), so they are left out.
+const publishes = { own: new Map(), base: new Map(), since: new Map() };
+function addOwnPublished(queue, n) {
+  publishes.own.set(queue, (publishes.own.get(queue) || 0) + n);
+}
+// noteReply counts the answer an RPC server receiver of rabbitboard's
+// sent before it acked a request: a publish of its own to the reply queue.
+function noteReply(ev) {
+  const r = state.receivers.get(ev.receiver);
+  if (ev.outcome !== "ack" || !r || !r.reply || r.kind === "outside") return;
+  const d = (state.cards.get(ev.receiver) || []).find((c) => c.seq === ev.seq);
+  if (d?.properties?.reply_to) addOwnPublished(d.properties.reply_to, 1);
+}
+function recentOwnPublished(queue, now) {
+  let n = 0;
+  for (const [sec, b] of rates.get("q:" + queue) || []) if (sec >= Math.floor(now / 1000) - 15) n += b.published;
+  return n;
+}
+function othersPublished(q, now) {
+  const own = publishes.own.get(q.name) || 0;
+  if (!publishes.base.has(q.name)) {
+    // What rabbitboard published in the last seconds may not be in the
+    // broker's count yet: counted as if it were, so it is never taken
+    // for another program's.
+    publishes.base.set(q.name, { broker: q.published || 0, own: own - recentOwnPublished(q.name, now) });
+  }
+  const base = publishes.base.get(q.name);
+  const extra = (q.published || 0) - base.broker - (own - base.own);
+  if (extra <= 0) {
+    publishes.since.delete(q.name);
+    return false;
+  }
+  if (!publishes.since.has(q.name)) {
+    publishes.since.set(q.name, now);
+    setTimeout(() => { dirtyNoticed = true; schedule(); }, 10100);
+  }
+  return now - publishes.since.get(q.name) >= 10000;
+}
 function renderNoticed() {
   const box = document.getElementById("noticed");
   const own = new Map();
   for (const r of state.receivers.values()) {
     if (r.kind !== "outside" && r.state === "consuming") own.set(r.queue, (own.get(r.queue) || 0) + 1);
   }
-  const others = state.observe.enabled ? [] : [...state.queues.values()]
-    .filter((q) => !q.exclusive && q.consumers > (own.get(q.name) || 0)).map((q) => q.name).sort();
-  box.hidden = others.length === 0;
-  if (others.length) fill(box, { text: t("observe.noticed", { queues: others.join(", "), n: others.length }) });
+  const now = serverNow();
+  const queues = [...state.queues.values()].filter((q) => !q.exclusive).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const published = queues.filter((q) => othersPublished(q, now)).map((q) => q.name);
+  const watching = state.observe.enabled;
+  const consumers = watching ? [] : queues.filter((q) => q.consumers > (own.get(q.name) || 0)).map((q) => q.name);
+  const said = [];
+  if (consumers.length) said.push(t("observe.noticed", { queues: consumers.join(", "), n: consumers.length }));
+  if (published.length && !watching) said.push(t("observe.noticed_publish", { queues: published.join(", "), n: published.length }));
+  box.hidden = said.length === 0;
+  if (said.length) fill(box, { text: said.join(" ") });
 }
 
 function renderObserve() {
@@ -495,95 +598,161 @@ function svg(tag, attrs, text) {
   return e;
 }
 
-function short(s, n) {
-  return s.length > n ? s.slice(0, n - 1) + "…" : s;
+// fit cuts text to a width in pixels, ending it with "…": the full text
+// stays in the box's title and in the list of words.
+const measurer = document.createElement("canvas").getContext("2d");
+function fit(text, width, font) {
+  measurer.font = font;
+  if (measurer.measureText(text).width <= width) return text;
+  const chars = Array.from(text);
+  let lo = 0, hi = chars.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (measurer.measureText(chars.slice(0, mid).join("") + "…").width <= width) lo = mid;
+    else hi = mid - 1;
+  }
+  return chars.slice(0, lo).join("") + "…";
 }
 
-// The diagram: exchanges on the left, queues in the middle, receivers on
-// the right. Binding labels sit in the gap between exchanges and queues,
-// pushed apart so none overlaps another or a box; receivers are drawn in
-// the order of their queues, so their lines do not cross. The default
-// exchange's route to each queue (its key is the queue's name) is drawn
-// faintly, lit when a publish takes it. A list says the same in words: for
-// screen readers, and in place of the drawing on a narrow screen.
+function textWidth(text, font) {
+  measurer.font = font;
+  return measurer.measureText(text).width;
+}
+
+// lessonScope is what the stage's diagram shows while a lesson is set up:
+// the lesson's exchanges, its queues and the queues bound to its
+// exchanges (a tutorial program's server-named ones); null for everything.
+function lessonScope() {
+  const l = state.lesson;
+  if (!document.body.classList.contains("stage") || state.wholeVhost || !l.name || !(l.queues || l.exchanges)) return null;
+  const exchanges = new Set(l.exchanges || []);
+  const queues = new Set(l.queues || []);
+  for (const b of state.bindings) if (exchanges.has(b.exchange)) queues.add(b.queue);
+  return { exchanges, queues };
+}
+
+// The diagram, drawn at the page's own type size (one pixel of the
+// drawing is one of the screen): exchanges on the left, queues in the
+// middle, receivers on the right. Every route into a queue ends in a slot
+// of its own beside the queue, its binding label written there on its own
+// line, so no label meets another label, a box or another route; the
+// route then runs straight into the queue. A queue's count is written
+// first and its name gets the room left. Receivers are drawn in the order
+// of their queues, so their lines do not cross. The default exchange
+// routes to every queue by its name: drawn faintly, lit when a publish
+// takes it. A list says the same in words: for screen readers, and in
+// place of the drawing on a narrow screen.
 function renderTopology() {
   const box = document.getElementById("diagram");
+  const stage = document.body.classList.contains("stage");
   const route = state.route && Date.now() < state.route.until ? state.route : null;
-  const exchanges = ["", ...state.exchanges.map((x) => x.name)];
-  const queues = [...state.queues.keys()].sort();
+  let exchanges = ["", ...state.exchanges.map((x) => x.name)];
+  let queues = [...state.queues.keys()].sort();
+  const scope = lessonScope();
+  const everything = queues.length;
+  if (scope) {
+    queues = queues.filter((q) => scope.queues.has(q));
+    exchanges = exchanges.filter((x) => x === "" || scope.exchanges.has(x));
+  }
+  renderScope(scope, everything - queues.length);
   const all = state.order.map((id) => state.receivers.get(id))
     .map((r, k) => ({ r, k, j: queues.indexOf(r.queue) }))
     .sort((a, b) => (a.j < 0 ? 1e9 : a.j) - (b.j < 0 ? 1e9 : b.j) || a.k - b.k).map((x) => x.r);
   // On the stage the receivers are the columns below: the drawing keeps
   // to exchanges and queues, and so stays large enough to read.
-  const stage = document.body.classList.contains("stage");
   const receivers = stage ? [] : all;
-  const rowH = 36, w = 200, h = 26, colX = [10, 360, 680], gap = [colX[0] + w + 8, colX[1] - 8];
-  const rows = Math.max(exchanges.length, queues.length, receivers.length, 1);
-  const height = rows * rowH + 10;
-  const drawing = svg("svg", { viewBox: `0 0 ${stage ? 570 : 890} ${height}`, role: "img", "aria-labelledby": "diagram-words" });
-  const y = (i) => 10 + i * rowH;
-  const nodes = svg("g", { class: "nodes" });
-  const node = (x, yy, label, title, cls) => {
-    const g = svg("g", { class: cls });
-    g.append(svg("title", {}, title), svg("rect", { x, y: yy, width: w, height: h, rx: 5 }), svg("text", { x: x + 8, y: yy + 17 }, short(label, 28)));
-    nodes.append(g);
-  };
-  const edges = svg("g", { class: "edges" });
-  const labels = [];
-  const edge = (x1, y1, x2, y2, cls, label) => {
-    edges.append(svg("line", { x1, y1, x2, y2, class: cls }));
-    if (label === undefined) return;
-    // Where the line leaves the exchange's side of the gap.
-    const lx = gap[0] + 4, ly = y1 + (y2 - y1) * ((lx - x1) / (x2 - x1));
-    labels.push({ text: short(label, 20), y: ly, cls });
-  };
+  const style = getComputedStyle(box);
+  const fs = parseFloat(style.fontSize) || 16;
+  const font = `${fs}px ${style.fontFamily}`, bold = `600 ${font}`;
+  const lineH = Math.ceil(fs * 1.5), boxH = Math.ceil(fs * 2), pad = Math.ceil(fs * 0.5), gapY = Math.ceil(fs * 0.6);
+  const W = Math.max(Math.floor(box.clientWidth) - 2, 480);
+  const share = stage ? [0.27, 0.09, 0.2, 0.44, 0, 0] : [0.2, 0.07, 0.16, 0.29, 0.07, 0.21];
+  const at = share.reduce((xs, f) => [...xs, xs[xs.length - 1] + f * W], [1]).map(Math.floor);
+  const [exX, lineX, labelX, queueX, gapX, recvX, end] = at;
+  const exW = lineX - exX, labelW = queueX - labelX - pad, queueW = gapX - queueX, recvW = end - recvX - 1;
   const typeOf = new Map(state.exchanges.map((x) => [x.name, x.type]));
   const lit = (ex, q) => (route && route.exchange === ex && route.queues.has(q) ? route.queues.get(q) : "");
+  // Each queue's routes in: the default exchange's first, then bindings.
+  const slots = queues.map((q) => exchanges.includes("") ? [{ exchange: "", label: "", cls: "default-route " + lit("", q) }] : []);
   const words = [];
-  // The default exchange reaches every queue by the queue's own name.
-  queues.forEach((q, j) => edge(colX[0] + w, y(0) + h / 2, colX[1], y(j) + h / 2, "default-route " + lit("", q)));
-  if (queues.length) {
-    labels.push({ text: t("diagram.default_key"), y: y(0) + h / 2, cls: "default-route" });
-    words.push(t("diagram.default_words", { queues: queues.join(", ") }));
-  }
+  if (queues.length) words.push(t("diagram.default_words", { queues: queues.join(", ") }));
   for (const b of state.bindings) {
     const i = exchanges.indexOf(b.exchange), j = queues.indexOf(b.queue);
-    if (i < 0 || j < 0) continue;
-    edge(colX[0] + w, y(i) + h / 2, colX[1], y(j) + h / 2, "binding " + lit(b.exchange, b.queue), b.label || "");
+    if (i < 0 || j < 0 || b.exchange === "") continue;
+    slots[j].push({ exchange: b.exchange, label: b.label || "", cls: "binding " + lit(b.exchange, b.queue) });
     words.push(t("diagram.binding_words", { exchange: b.exchange, queue: b.queue, label: b.label || "" }));
   }
-  receivers.forEach((r, k) => {
-    const j = queues.indexOf(r.queue);
-    if (j >= 0) edge(colX[1] + w, y(j) + h / 2, colX[2], y(k) + h / 2, "consumes");
+  const qTop = [], qH = [];
+  let y = 1;
+  queues.forEach((q, j) => {
+    qTop[j] = y;
+    qH[j] = Math.max(boxH, slots[j].length * lineH);
+    y += qH[j] + gapY;
   });
-  for (const r of all) words.push(t("diagram.receiver_words", { name: r.name, queue: r.queue }));
-  // Labels, top to bottom, at least a line apart, inside the drawing.
-  labels.sort((a, b) => a.y - b.y);
-  const lineH = 15;
-  let next = 0;
-  for (const l of labels) {
-    l.y = Math.max(l.y, next, lineH / 2 + 2);
-    next = l.y + lineH;
-  }
-  for (let i = labels.length - 1, limit = height - lineH / 2; i >= 0; i--) {
-    labels[i].y = Math.min(labels[i].y, limit);
-    limit = labels[i].y - lineH;
-  }
-  const texts = svg("g", { class: "labels" });
-  for (const l of labels) texts.append(svg("text", { x: gap[0] + 4, y: l.y + 4, class: "label " + l.cls }, l.text));
-  exchanges.forEach((name, i) => node(colX[0], y(i), name === "" ? t("diagram.default") : `${name} (${typeOf.get(name)})`, name, "exchange" + (route && route.exchange === name ? " lit" : "")));
+  const exH = (x) => (x === "" ? boxH + lineH : boxH);
+  const exTop = [];
+  let ey = 1;
+  exchanges.forEach((x, i) => {
+    exTop[i] = ey;
+    ey += exH(x) + gapY;
+  });
+  const height = Math.max(y, ey, 1 + receivers.length * (boxH + gapY)) + 1;
+  const drawing = svg("svg", { width: end + 1, height, viewBox: `0 0 ${end + 1} ${height}`, role: "img", "aria-labelledby": "diagram-words" });
+  const nodes = svg("g", { class: "nodes" }), edges = svg("g", { class: "edges" }), texts = svg("g", { class: "labels" });
+  const mid = (top, h) => top + h / 2;
+  const baseline = (cy) => cy + fs * 0.35;
+  let edgeN = 0;
+  queues.forEach((q, j) => {
+    const first = mid(qTop[j], qH[j]) - (slots[j].length * lineH) / 2;
+    slots[j].forEach((s, k) => {
+      const sy = first + (k + 0.5) * lineH, i = exchanges.indexOf(s.exchange), id = String(edgeN++);
+      edges.append(svg("line", { x1: lineX, y1: mid(exTop[i], boxH), x2: labelX, y2: sy, class: s.cls, "data-edge": id }));
+      let stubX = labelX;
+      if (s.label) {
+        // A lit route's label is bold (the stylesheet's text.label.predicted).
+        const weight = /predicted|confirmed/.test(s.cls) ? bold : font;
+        const text = fit(s.label, labelW - pad, weight);
+        texts.append(svg("text", { x: labelX + pad / 2, y: baseline(sy), class: "label " + s.cls, "data-edge": id }, text));
+        stubX = labelX + pad + textWidth(text, weight);
+      }
+      edges.append(svg("line", { x1: stubX, y1: sy, x2: queueX, y2: sy, class: s.cls, "data-edge": id }));
+    });
+  });
+  const node = (x, top, w, h, title, cls) => {
+    const g = svg("g", { class: cls });
+    g.append(svg("title", {}, title), svg("rect", { x, y: top, width: w, height: h, rx: 5 }));
+    nodes.append(g);
+    return g;
+  };
+  exchanges.forEach((name, i) => {
+    const g = node(exX, exTop[i], exW, exH(name), name, "exchange" + (route && route.exchange === name ? " lit" : ""));
+    if (name === "") {
+      g.append(svg("text", { x: exX + pad, y: baseline(exTop[i] + boxH / 2) }, fit(t("diagram.default"), exW - 2 * pad, font)),
+        svg("text", { x: exX + pad, y: baseline(exTop[i] + boxH / 2 + lineH * 0.9), class: "note" }, fit(t("diagram.default_key"), exW - 2 * pad, font)));
+      return;
+    }
+    const kind = ` (${typeOf.get(name)})`;
+    g.append(svg("text", { x: exX + pad, y: baseline(mid(exTop[i], boxH)) }, fit(name, exW - 2 * pad - textWidth(kind, font), font) + kind));
+  });
   queues.forEach((name, j) => {
     const q = state.queues.get(name);
-    // The name gives way, never the count: a server-named queue
-    // (amq.gen-...) is cut short, whole in its title and the list.
     const marks = [q.exclusive && t("diagram.exclusive"), q.auto_delete && t("diagram.auto_delete")].filter(Boolean).join(", ");
     const said = { name, messages: q.messages, consumers: q.consumers, marks: marks ? ` (${marks})` : "" };
-    node(colX[1], y(j), t("diagram.queue", { ...said, name: short(name, q.exclusive ? 14 : 16) + (q.exclusive ? " ⊘" : "") }), t("diagram.queue_title", said),
+    const g = node(queueX, qTop[j], queueW, qH[j], t("diagram.queue_title", said),
       "queue " + lit(route ? route.exchange : null, name) + (q.exclusive ? " exclusive" : "") + (q.auto_delete ? " auto-delete" : ""));
+    const count = t("diagram.ready", said), cy = baseline(mid(qTop[j], qH[j]));
+    const room = queueW - 3 * pad - textWidth(count, bold) - (q.exclusive ? textWidth(" ⊘", font) : 0);
+    g.append(svg("text", { x: queueX + pad, y: cy, class: "name" }, fit(name, room, font) + (q.exclusive ? " ⊘" : "")),
+      svg("text", { x: queueX + queueW - pad, y: cy, "text-anchor": "end", class: "count" }, count));
     words.push(t("diagram.queue_words", said));
   });
-  receivers.forEach((r, k) => node(colX[2], y(k), r.name, `${r.name} on ${r.queue}`, `receiver c${r.colour}`));
+  receivers.forEach((r, k) => {
+    const j = queues.indexOf(r.queue), top = 1 + k * (boxH + gapY);
+    if (j >= 0) edges.append(svg("line", { x1: queueX + queueW, y1: mid(qTop[j], qH[j]), x2: recvX, y2: mid(top, boxH), class: "consumes" }));
+    node(recvX, top, recvW, boxH, `${r.name} on ${r.queue}`, `receiver c${r.colour}`)
+      .append(svg("text", { x: recvX + pad, y: baseline(mid(top, boxH)) }, fit(r.name, recvW - 2 * pad, font)));
+  });
+  for (const r of all) words.push(t("diagram.receiver_words", { name: r.name, queue: r.queue }));
   drawing.append(edges, texts, nodes);
   const list = document.createElement("ul");
   list.id = "diagram-words";
@@ -594,6 +763,15 @@ function renderTopology() {
     list.append(li);
   }
   box.replaceChildren(drawing, list);
+}
+
+// renderScope offers, on the stage during a lesson, the rest of the vhost
+// one click away (and the lesson alone again).
+function renderScope(scope, hidden) {
+  const button = document.getElementById("diagram-scope");
+  const stage = document.body.classList.contains("stage");
+  button.hidden = !stage || (!scope && !state.wholeVhost) || (scope && hidden === 0);
+  button.textContent = scope ? t("diagram.show_all", { n: hidden }) : t("diagram.show_lesson");
 }
 
 // Each receiver's column is kept and updated in place: its head is
@@ -720,7 +898,7 @@ function queueWait(d) {
 
 function tick(timers) {
   const now = serverNow();
-  for (const x of timers) setTiming(x.d, t(x.key, { s: ((now - x.start) / 1000).toFixed(1) }));
+  for (const x of timers) setTiming(x.d, t(x.key, { s: (Math.max(0, now - x.start) / 1000).toFixed(1) }));
 }
 
 // ---- rates: per receiver, messages delivered and acked each second of

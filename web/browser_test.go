@@ -269,8 +269,8 @@ func TestBrowserRouteAndInteractiveAcks(t *testing.T) {
 		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](lit))
 		t.Fatalf("confirmed route %q, want %q: %v", got, want, err)
 	}
-	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#diagram line.confirmed").length`)); n != 2 {
-		t.Errorf("%d confirmed edges, want 2", n)
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`new Set([...document.querySelectorAll("#diagram line.confirmed")].map((e) => e.dataset.edge)).size`)); n != 2 {
+		t.Errorf("%d confirmed routes, want 2", n)
 	}
 
 	card := fmt.Sprintf(`[data-receiver=%q] .card`, r.ID)

@@ -120,7 +120,7 @@ func TestBrowserLessonOnEveryScreen(t *testing.T) {
 
 // The diagram tells the seed's story: with the work queue set up and
 // nothing published, one drawn route from the default exchange per queue;
-// with the topics scenario, no label overlaps another label or a box.
+// with the topics scenario, every label sits on its own route over nothing else.
 func TestBrowserDiagram(t *testing.T) {
 	s := startStack(t, Limits{})
 	ctx := browser(t)
@@ -135,25 +135,16 @@ func TestBrowserDiagram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes := `document.querySelectorAll("#diagram line.default-route").length`
+	routes := `new Set([...document.querySelectorAll("#diagram line.default-route")].map((e) => e.dataset.edge)).size`
 	want := fmt.Sprintf(`document.querySelectorAll("#diagram g.queue").length === %d && %s === %d`, len(queues), routes, len(queues))
 	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](want)); err != nil {
 		n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](routes))
 		t.Fatalf("%d routes from the default exchange drawn for %d queues: %v", n, len(queues), err)
 	}
-	type rect struct{ X, Y, W, H float64 }
-	boxes := func(sel string) []rect {
-		rs, err := chromedp.Run(ctx, chromedp.Evaluate[[]rect](`[...document.querySelectorAll(`+fmt.Sprintf("%q", sel)+`)].map((e) => { const b = e.getBBox(); return { X: b.x, Y: b.y, W: b.width, H: b.height }; })`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rs
-	}
-	overlap := func(a, b rect) bool { return a.X < b.X+b.W && b.X < a.X+a.W && a.Y < b.Y+b.H && b.Y < a.Y+a.H }
 	labelTexts := `[...document.querySelectorAll("#diagram text.label")].map((e) => e.textContent).sort().join(" ")`
-	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](labelTexts+` === "*.*.rabbit *.orange.* key = queue name lazy.#"`)); err != nil {
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](labelTexts+` === "*.*.rabbit *.orange.* lazy.#"`)); err != nil {
 		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](labelTexts))
-		t.Fatalf("labels %q, want the topics bindings' and the default exchange's: %v", got, err)
+		t.Fatalf("labels %q, want the topics bindings': %v", got, err)
 	}
 	// Each column says which bindings feed its queue (the work queue's,
 	// fed by the default exchange only, says nothing).
@@ -163,19 +154,11 @@ func TestBrowserDiagram(t *testing.T) {
 		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fed))
 		t.Fatalf("columns say %q, want %q", got, wantFed)
 	}
-	labels, nodes := boxes("#diagram text.label"), boxes("#diagram g.nodes rect")
-	for i, a := range labels {
-		for _, b := range labels[i+1:] {
-			if overlap(a, b) {
-				t.Errorf("labels overlap: %+v and %+v", a, b)
-			}
-		}
-		for _, n := range nodes {
-			if overlap(a, n) {
-				t.Errorf("a label %+v overlaps a box %+v", a, n)
-			}
-		}
+	d, err := chromedp.Run(ctx, chromedp.Evaluate[drawn](readDiagram))
+	if err != nil {
+		t.Fatal(err)
 	}
+	checkDiagram(t, "topics", d)
 	words, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#diagram-words").textContent`))
 	if err != nil || !strings.Contains(words, "The default exchange routes a message to the queue named by its routing key") {
 		t.Fatalf("the diagram's words: %q %v", words, err)
@@ -562,3 +545,36 @@ const colourContrast = `(() => {
   }
   return weak;
 })()`
+
+// On the stage during a lesson the diagram shows the lesson's exchanges
+// and queues only, the rest of the vhost one click away, and the lesson's
+// receivers come first, although they were added last.
+func TestBrowserStageShowsTheLesson(t *testing.T) {
+	s := startStack(t, Limits{})
+	for _, name := range []string{"work-queue", "topics"} {
+		t.Cleanup(func() { s.call(t, "POST", "/api/presets/"+name+"/reset", nil, nil) })
+		s.mustCall(t, "POST", "/api/presets/"+name, nil, http.StatusOK, nil)
+	}
+	ctx := browser(t)
+	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.EmulateViewport(1920, 1080),
+		chromedp.Navigate(s.url+"/?view=stage&lang=en"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
+		t.Fatal(err)
+	}
+	const shown = `[[...document.querySelectorAll("#diagram g.exchange title")].map((e) => e.textContent || "default").join(","),
+		[...document.querySelectorAll("#diagram g.queue text.name")].map((e) => e.textContent).join(","),
+		[...document.querySelectorAll("article.receiver h3")].map((e) => e.textContent).join(","),
+		document.getElementById("diagram-scope").hidden ? "-" : document.getElementById("diagram-scope").textContent.replace(/\d+ hidden/, "N hidden")].join(" | ")`
+	want := "default,topic_logs | orange_animals,rabbits_and_lazy | Q1 *.orange.*,Q2 *.*.rabbit, lazy.#,worker A,worker B | Show every queue of the vhost (N hidden)"
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](shown+fmt.Sprintf(" === %q", want))); err != nil {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](shown))
+		t.Fatalf("the stage shows\n%q, want\n%q", got, want)
+	}
+	if err := chromedp.Do(within(ctx, 5*time.Second), chromedp.Click(chromedp.CSS("#diagram-scope"))); err != nil {
+		t.Fatal(err)
+	}
+	all := `[...document.querySelectorAll("#diagram g.queue text.name")].map((e) => e.textContent).includes("task_queue") && document.getElementById("diagram-scope").textContent === "Show the lesson's queues only"`
+	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](all)); err != nil {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](shown))
+		t.Fatalf("one click does not show the whole vhost: %q", got)
+	}
+}

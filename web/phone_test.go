@@ -11,8 +11,9 @@ import (
 )
 
 // On a 360 px phone, in both languages, the viewer's page and the stage
-// view never scroll sideways: the header wraps, long names break; the
-// stage view shows one receiver at a time, as wide as the screen.
+// view never scroll sideways: the header's switches fold into a menu,
+// long names break; the stage view shows one receiver at a time, as wide
+// as the screen.
 func TestBrowserPhone(t *testing.T) {
 	s := startStack(t, Limits{})
 	q := s.queue(t, mq.QueueSpec{Name: "amq-like.gen-JHbAkXnLmW3pQ9rTs7vYzQ"})
@@ -35,6 +36,20 @@ func TestBrowserPhone(t *testing.T) {
 			Math.max(...[...document.querySelectorAll("body > header > *")].map((e) => e.getBoundingClientRect().right))]`))
 		if err != nil || wide[0] > wide[1] || wide[2] > wide[1] {
 			t.Errorf("%s at 360 px: the page is %v px wide, the header reaches %v px, the screen %v px (%v)", page, wide[0], wide[2], wide[1], err)
+		}
+		// The header's switches are behind Menu; opened, they fit too.
+		menu := `[getComputedStyle(document.getElementById("menu")).display, getComputedStyle(document.getElementById("menu-toggle")).display !== "none",
+			document.getElementById("menu-toggle").getAttribute("aria-expanded")].join(" ")`
+		if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](menu)); err != nil || got != "none true false" {
+			t.Errorf("%s at 360 px: menu, its button and aria-expanded are %q, want a closed menu behind its button (%v)", page, got, err)
+		}
+		if err := chromedp.Do(within(ctx, 5*time.Second), chromedp.Click(chromedp.CSS("#menu-toggle"))); err != nil {
+			t.Fatal(err)
+		}
+		opened, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[document.documentElement.scrollWidth, innerWidth,
+			[...document.querySelectorAll("#menu button")].filter((b) => b.getBoundingClientRect().width > 0 && b.getBoundingClientRect().right <= innerWidth).length]`))
+		if err != nil || opened[0] > opened[1] || opened[2] != 3 {
+			t.Errorf("%s at 360 px with the menu open: page %v px wide, %v of 3 switches in view (%v)", page, opened[0], opened[2], err)
 		}
 		if page[len(page)-5:] != "stage" {
 			continue

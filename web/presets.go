@@ -264,7 +264,7 @@ func (s *Server) runPreset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Every viewer shows the lesson until the next one.
-	s.cfg.State.Apply(mq.LessonEvent{Type: mq.TypeLesson, Name: p.Name, Title: p.Title, Watch: p.Watch})
+	s.cfg.State.Apply(lessonOf(p))
 	to := words.Say("preset.to_default")
 	if p.Try.Exchange != "" {
 		to = words.Say("preset.to_exchange", "exchange", p.Try.Exchange)
@@ -470,4 +470,17 @@ func (s *Server) measureConfirms(w http.ResponseWriter, r *http.Request) {
 	rate := func(i int) int { return int(ev.Strategies[i].Rate + 0.5) }
 	respond(w, r, http.StatusOK, ev, words.Say("done.confirms", "count", req.Count, "one", rate(0), "batch", rate(1), "async", rate(2),
 		"nacked", ev.Nacked, "sent", ev.LimitedSent, "returned", ev.Returned))
+}
+
+// lessonOf is the lesson event of a scenario: its words and what it
+// declares.
+func lessonOf(p Preset) mq.LessonEvent {
+	l := mq.LessonEvent{Type: mq.TypeLesson, Name: p.Name, Title: p.Title, Watch: p.Watch}
+	for _, x := range p.Exchanges {
+		l.Exchanges = append(l.Exchanges, x.Name)
+	}
+	for _, q := range p.Queues {
+		l.Queues = append(l.Queues, q.Name)
+	}
+	return l
 }
