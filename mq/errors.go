@@ -67,6 +67,16 @@ func (e *queueDownError) Unwrap() error { return e.err }
 
 func (e *Error) Error() string { return e.Said.String() }
 
+// saidOf is err in each language when it is one of rabbitboard's
+// sentences, else nil (a raw error from the network or the client).
+func saidOf(err error) words.Said {
+	var me *Error
+	if errors.As(err, &me) {
+		return words.InEvery(me.Said)
+	}
+	return nil
+}
+
 // ErrUnavailable is returned at once while there is no broker connection.
 var ErrUnavailable = Fail(CodeUnavailable, "err.unavailable")
 

@@ -207,6 +207,8 @@ type ReturnedEvent struct {
 	Body       string    `json:"body"`
 	Encoding   string    `json:"encoding"`
 	Message    string    `json:"message"`
+	// MessageSaid is Message in each language the page speaks.
+	MessageSaid words.Said `json:"message_said,omitempty"`
 }
 
 // QueueSurvival is what one queue kept through a broker outage, from its

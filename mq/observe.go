@@ -48,7 +48,9 @@ type ObserveEvent struct {
 	Enabled bool      `json:"enabled"`
 	Tracing string    `json:"tracing"`
 	Error   string    `json:"error,omitempty"`
-	Skipped int64     `json:"skipped"`
+	// ErrorSaid is Error in each language the page speaks.
+	ErrorSaid words.Said `json:"error_said,omitempty"`
+	Skipped   int64      `json:"skipped"`
 	// NotShown counts the consumers of other programs beyond the columns'
 	// cap (Config.MaxOutside), as the broker last listed them.
 	NotShown int `json:"not_shown,omitempty"`
@@ -88,6 +90,7 @@ type observer struct {
 	shown   bool // enabled, as viewers are told: once the firehose is read
 	tracing string
 	errText string
+	errSaid words.Said
 	skipped int64
 	// notShown counts the listed consumers beyond the cap; lastPoll is
 	// when the lists were last read.
@@ -128,7 +131,7 @@ func (b *Broker) Observe(ctx context.Context, enabled bool) (ObserveEvent, error
 		return o.status(), err
 	}
 	o.mu.Lock()
-	o.enabled, o.errText = true, ""
+	o.enabled, o.errText, o.errSaid = true, "", nil
 	runCtx, stop := context.WithCancel(b.ctx)
 	o.stop, o.done = stop, make(chan struct{})
 	if o.outside == nil {
@@ -163,7 +166,7 @@ func (o *observer) status() ObserveEvent {
 	if t == "" {
 		t = TracingUnknown
 	}
-	return ObserveEvent{Type: TypeObserve, Enabled: o.shown, Tracing: t, Error: o.errText, Skipped: o.skipped, NotShown: o.notShown, Filter: o.filter}
+	return ObserveEvent{Type: TypeObserve, Enabled: o.shown, Tracing: t, Error: o.errText, ErrorSaid: o.errSaid, Skipped: o.skipped, NotShown: o.notShown, Filter: o.filter}
 }
 
 func (o *observer) report() { o.b.cfg.Events(o.status()) }
@@ -204,7 +207,7 @@ func (o *observer) switchTracing(ctx context.Context) error {
 	err := o.b.mgmt.do(ctx, http.MethodGet, o.vhostPath(), nil, &v)
 	if err != nil && !isRefusal(err) {
 		msg := managementMissing(o.b.mgmt.endpoint(), err)
-		o.setTracing(TracingUnknown, msg.String())
+		o.setTracing(TracingUnknown, msg)
 		return &Error{CodeManagementUnavailable, msg}
 	}
 	marked := false
@@ -225,20 +228,20 @@ func (o *observer) switchTracing(ctx context.Context) error {
 		o.mu.Lock()
 		o.marked = marked
 		o.mu.Unlock()
-		o.setTracing(TracingOn, "")
+		o.setTracing(TracingOn, nil)
 		return nil
 	case isRefusal(err) && !read:
-		o.setTracing(TracingUnknown, refused.String())
+		o.setTracing(TracingUnknown, refused)
 		return &Error{CodeAccessRefused, refused}
 	case isRefusal(err):
-		o.setTracing(TracingOff, refused.String())
+		o.setTracing(TracingOff, refused)
 		return &Error{CodeAccessRefused, refused}
 	case !read:
 		msg := managementMissing(o.b.mgmt.endpoint(), err)
-		o.setTracing(TracingUnknown, msg.String())
+		o.setTracing(TracingUnknown, msg)
 		return &Error{CodeManagementUnavailable, msg}
 	}
-	o.setTracing(TracingOff, refused.String())
+	o.setTracing(TracingOff, refused)
 	return Fail(CodeUnavailable, "err.firehose_because", "vhost", vh, "reason", err.Error())
 }
 
@@ -248,10 +251,15 @@ func isRefusal(err error) bool {
 	return errors.As(err, &se) && (se.status == http.StatusUnauthorized || se.status == http.StatusForbidden)
 }
 
-func (o *observer) setTracing(state, errText string) {
+// setTracing records the firehose's state and, when watching cannot go
+// on, why (nil when it can).
+func (o *observer) setTracing(state string, why words.Saying) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.tracing, o.errText = state, errText
+	o.tracing, o.errText, o.errSaid = state, "", words.InEvery(why)
+	if why != nil {
+		o.errText = why.In(words.English)
+	}
 }
 
 // halt stops watching: the outside receivers leave the view and, when
@@ -304,7 +312,7 @@ func (o *observer) run(ctx context.Context, reading chan struct{}) {
 		if err := o.read(ctx, conn, name, ready); err != nil {
 			o.b.log.Warn("reading the firehose failed; trying again", "error", err)
 			o.mu.Lock()
-			o.errText = err.Error()
+			o.errText, o.errSaid = err.Error(), saidOf(err)
 			o.mu.Unlock()
 			o.report()
 			select {

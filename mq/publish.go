@@ -315,10 +315,11 @@ func (p *publisher) drainReturns(returns <-chan amqp.Return, barrier <-chan chan
 	report := func(r amqp.Return) {
 		n++
 		body, enc := EncodeBody(r.Body)
+		why := returnSentence(r.Exchange, r.RoutingKey)
 		p.b.cfg.Events(ReturnedEvent{
 			Type: TypeReturned, Exchange: r.Exchange, RoutingKey: r.RoutingKey,
 			ReplyCode: r.ReplyCode, ReplyText: r.ReplyText, Body: body, Encoding: enc,
-			Message: returnSentence(r.Exchange, r.RoutingKey),
+			Message: why.String(), MessageSaid: words.InEvery(why),
 		})
 	}
 	for {
@@ -353,9 +354,9 @@ func (p *publisher) returnedSince() int {
 
 // returnSentence says why a message came back; the page says it from the
 // event's exchange and key in its own language.
-func returnSentence(exchange, key string) string {
+func returnSentence(exchange, key string) words.Sentence {
 	if exchange == "" {
-		return words.Say("done.returned_default", "key", key).String()
+		return words.Say("done.returned_default", "key", key)
 	}
-	return words.Say("done.returned_binding", "exchange", exchange, "key", key).String()
+	return words.Say("done.returned_binding", "exchange", exchange, "key", key)
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"rabbitboard/words"
 )
 
 // command is an action, or (without one) the settling of a delivery.
@@ -58,6 +60,7 @@ type Receiver struct {
 	mu       sync.Mutex // guards the fields below
 	state    ReceiverState
 	errText  string
+	errSaid  words.Said
 	counters Counters
 	seq      int64
 	// position is the offset of the last message read from a stream
@@ -124,7 +127,7 @@ func (r *Receiver) Info() ReceiverInfo {
 }
 
 func (r *Receiver) infoLocked() ReceiverInfo {
-	info := ReceiverInfo{ID: r.id, Kind: KindOwn, ReceiverSpec: r.spec, Colour: r.colour, State: r.state, Counters: r.counters, Error: r.errText, Replica: r.b.cfg.Replica, Start: r.spec.Offset}
+	info := ReceiverInfo{ID: r.id, Kind: KindOwn, ReceiverSpec: r.spec, Colour: r.colour, State: r.state, Counters: r.counters, Error: r.errText, ErrorSaid: r.errSaid, Replica: r.b.cfg.Replica, Start: r.spec.Offset}
 	if r.position >= 0 {
 		p := r.position
 		info.Offset = &p
@@ -195,7 +198,7 @@ func (r *Receiver) run() {
 		}
 		if r.want == StateConsuming && retry == nil && (r.s == nil || r.s.deliveries == nil) {
 			if err := r.consume(); err != nil {
-				r.setState(StateWaiting, err.Error())
+				r.setState(StateWaiting, err)
 				retry = time.After(time.Second)
 				if errors.Is(err, ErrUnavailable) {
 					retry = time.After(250 * time.Millisecond)
@@ -203,7 +206,7 @@ func (r *Receiver) run() {
 				}
 				r.answerWaiters(err)
 			} else {
-				r.setState(StateConsuming, "")
+				r.setState(StateConsuming, nil)
 				r.answerWaiters(nil)
 			}
 		}
@@ -382,7 +385,7 @@ func (r *Receiver) command(c command) {
 				r.sessionLost()
 			}
 		}
-		r.setState(StatePaused, "")
+		r.setState(StatePaused, nil)
 	case ActionResume:
 		if r.want != StateConsuming {
 			r.want = StateConsuming
@@ -392,7 +395,7 @@ func (r *Receiver) command(c command) {
 	case ActionKill:
 		r.want = StateKilled
 		r.closeSession()
-		r.setState(StateKilled, "")
+		r.setState(StateKilled, nil)
 	case ActionDelete:
 		// Finish the message in hand; the channel's close gives back the rest.
 		r.want = stateRemoved
@@ -400,7 +403,7 @@ func (r *Receiver) command(c command) {
 			r.s.canceled = true
 			_ = r.s.ch.Cancel(r.s.tag, false)
 		}
-		r.setState(StateStopping, "")
+		r.setState(StateStopping, nil)
 	case actionShutdown:
 		r.want = stateRemoved
 		r.closeSession()
@@ -452,12 +455,17 @@ func (r *Receiver) sessionLost() {
 	}
 }
 
-func (r *Receiver) setState(state ReceiverState, errText string) {
+// setState records the receiver's state and, for a waiting one, why.
+func (r *Receiver) setState(state ReceiverState, why error) {
+	errText := ""
+	if why != nil {
+		errText = why.Error()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.state == state && r.errText == errText {
 		return
 	}
-	r.state, r.errText = state, errText
+	r.state, r.errText, r.errSaid = state, errText, saidOf(why)
 	r.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: r.infoLocked()})
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 	"unicode/utf8"
+
+	"rabbitboard/words"
 )
 
 // AckMode is how a receiver acks what it gets.
@@ -95,6 +97,8 @@ type ReceiverInfo struct {
 	Counters
 	// Error says why a waiting receiver waits.
 	Error string `json:"error,omitempty"`
+	// ErrorSaid is Error in each language the page speaks.
+	ErrorSaid words.Said `json:"error_said,omitempty"`
 	// Kind is KindOwn for rabbitboard's receivers, KindOutside for the
 	// consumers of other programs it watches, which also say whose they
 	// are: the client's product, the broker's name of the connection, the

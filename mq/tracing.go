@@ -67,7 +67,7 @@ func (o *observer) clearMarker(ctx context.Context) {
 		o.b.log.Warn("could not switch the vhost's tracing off", "vhost", o.b.mgmt.vhost, "error", err)
 		return
 	}
-	o.setTracing(TracingOff, "")
+	o.setTracing(TracingOff, nil)
 	o.b.log.Info("switched the vhost's tracing off: no rabbitboard watches it any more", "vhost", o.b.mgmt.vhost)
 	_ = o.b.withChannel(func(ch *amqp.Channel) error {
 		_, err := ch.QueueDelete(tracingMarker, true, false, false)

@@ -50,6 +50,13 @@ function t(key, values) {
   return s;
 }
 
+// inLang is what an event said in each language ({"en": ..., "ko": ...}),
+// in the page's: the server chose the words, particles and plurals
+// included. fallback when the event had no words for it.
+function inLang(said, fallback) {
+  return (said && said[document.documentElement.lang]) ?? fallback;
+}
+
 // The page's markup is the server's: clone copies one of the <template>
 // elements it rendered, fill sets what the markup marks (data-f: text,
 // data-show: shown or hidden, data-v: an input's value, data-enable: an
@@ -207,11 +214,7 @@ function apply(ev) {
       dirtyQueues = true;
       break;
     case "returned":
-      showFlash(false, t("flash.returned", {
-        message: ev.exchange
-          ? t("done.returned_binding", { exchange: ev.exchange, key: ev.routing_key })
-          : t("done.returned_default", { key: ev.routing_key }),
-      }));
+      showFlash(false, t("flash.returned", { message: inLang(ev.message_said, ev.message) }));
       break;
     case "observe":
       state.observe = ev;
@@ -549,7 +552,7 @@ function renderObserve() {
   const panel = document.getElementById("observe");
   panel.dataset.enabled = String(o.enabled);
   fill(panel, {
-    status: t(o.enabled ? "observe.on" : "observe.off"), error: o.error || "",
+    status: t(o.enabled ? "observe.on" : "observe.off"), error: inLang(o.error_said, o.error || ""),
     skipped: o.skipped ? t("observe.skipped", { n: o.skipped }) : "",
     not_shown: o.not_shown ? t("observe.not_shown", { n: o.not_shown }) : "", filter: o.filter || "",
     button: t(o.enabled ? "observe.stop" : "observe.start"), want: String(!o.enabled),
@@ -807,7 +810,7 @@ function renderReceiver(id) {
   const resumable = r.state === "paused" || r.state === "killed";
   const outside = r.kind === "outside";
   fill(c.head, {
-    name: r.name, state: t("state." + displayState(r)), queue: r.queue, error: r.error || "",
+    name: r.name, state: t("state." + displayState(r)), queue: r.queue, error: inLang(r.error_said, r.error || ""),
     settings: t(outside ? "receiver.outside" : "receiver.settings", r), received: r.received, acked: r.acked, unacked: r.unacked,
     undecodable_count: r.undecodable || 0, resumable, pausable: !resumable,
     outside, client: outside ? t("receiver.client", r) : "", controls: !outside,

@@ -60,7 +60,7 @@ type ColumnView struct {
 
 func columnView(l Lang, r mq.ReceiverInfo, bindings []mq.BindingSpec, presenter bool) ColumnView {
 	v := ColumnView{
-		ID: r.ID, Name: r.Name, Queue: r.Queue, Error: r.Error, Colour: r.Colour, State: r.State,
+		ID: r.ID, Name: r.Name, Queue: r.Queue, Error: r.ErrorSaid.In(l, r.Error), Colour: r.Colour, State: r.State,
 		Settings:   l.T("receiver.settings", "prefetch", r.Prefetch, "ack", r.Ack, "work_ms", r.WorkMS, "dot_ms", r.DotMS),
 		StateLabel: l.T("state." + string(displayState(r))),
 		Received:   r.Received, Acked: r.Acked, Unacked: r.Unacked, Undecodable: r.Undecodable,

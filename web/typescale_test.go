@@ -31,7 +31,8 @@ const fontSizes = `(() => {
 // presenter's page and on the stage view, at 1920x1080 and 1280x720, in
 // the middle of the work-queue lesson. Nothing on the presenter's page is
 // under 16 px; nothing on the stage is under 22 px at 1080 px high, and
-// the same share of the screen's height at 720.
+// the same share of the screen's height at 720. The publish, queue and
+// receiver forms start above the fold at 1920x1080.
 func TestBrowserTypeScale(t *testing.T) {
 	s := startStackWith(t, options{management: true})
 	t.Cleanup(func() { s.call(t, "POST", "/api/presets/work-queue/reset", nil, nil) })
@@ -63,6 +64,14 @@ func TestBrowserTypeScale(t *testing.T) {
 			}
 			if len(sizes) > 4 || len(sizes) == 0 || sizes[0].Size < least-0.05 {
 				t.Errorf("%s: %d sizes, the least %.1f px; want at most 4, none under %.1f px: %+v", at, len(sizes), sizes[0].Size, least, sizes)
+			}
+			if least != 16 || size[1] != 1080 {
+				continue
+			}
+			// The forms a newcomer needs first start above the fold.
+			tops, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`["/api/publish", "/api/queues", "/api/receivers"].map((a) => document.querySelector('form[action="' + a + '"] h2').getBoundingClientRect().bottom)`))
+			if err != nil || len(tops) != 3 || tops[0] > 1080 || tops[1] > 1080 || tops[2] > 1080 {
+				t.Errorf("%s: the publish, queue and receiver forms' headings end at %v px, want above 1080 (%v)", at, tops, err)
 			}
 		}
 	}

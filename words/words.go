@@ -78,6 +78,30 @@ func Say(key string, args ...any) Sentence { return Sentence{Key: key, Args: arg
 // In says s in l.
 func (s Sentence) In(l Lang) string { return l.T(s.Key, s.Args...) }
 
+// Said is a sentence said in every language, as an event carries it to
+// pages of both languages at once: {"en": "...", "ko": "..."}.
+type Said map[Lang]string
+
+// InEvery says s in each language; nil when s says nothing.
+func InEvery(s Saying) Said {
+	if s == nil {
+		return nil
+	}
+	out := Said{}
+	for _, l := range Langs {
+		out[l] = s.In(l)
+	}
+	return out
+}
+
+// In is the sentence in l; fallback when it was not said in words.
+func (s Said) In(l Lang, fallback string) string {
+	if text, ok := s[l]; ok {
+		return text
+	}
+	return fallback
+}
+
 // String says s in English, as logs read it.
 func (s Sentence) String() string { return s.In(English) }
 
