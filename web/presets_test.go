@@ -126,7 +126,9 @@ func durabilityLesson(t *testing.T, s *stack, ctx context.Context) {
 	})
 	time.Sleep(500 * time.Millisecond) // one queue poll, the "before" of the survival table
 	testkit.RestartBroker(t)
-	if _, err := chromedp.Run(within(ctx, 15*time.Second), chromedp.Poll[bool](`!document.querySelector("#survival").hidden && document.querySelector("#survival tbody").textContent.includes("transient_queue")`)); err != nil {
+	// Reconnecting and the first poll after it can take a while on a
+	// loaded machine (the suite runs with the race detector).
+	if _, err := chromedp.Run(within(ctx, 30*time.Second), chromedp.Poll[bool](`!document.querySelector("#survival").hidden && document.querySelector("#survival tbody").textContent.includes("transient_queue")`)); err != nil {
 		t.Fatalf("no survival table: %v", err)
 	}
 	rows, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#survival tbody tr")].map(r => r.textContent)`))
