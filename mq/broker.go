@@ -97,8 +97,9 @@ type Broker struct {
 	order     []string // receiver ids in creation order
 	nextID    int
 
-	pub publisher
-	obs observer
+	pub   publisher
+	obs   observer
+	pacer *pacer // the pace of rabbitboard's receivers
 
 	nodes    []node // the URL's nodes, at least one
 	nodesErr error  // why they did not parse
@@ -149,6 +150,7 @@ func New(cfg Config) *Broker {
 		cfg.Events = func(Event) {}
 	}
 	b := &Broker{
+		pacer:     newPacer(),
 		cfg:       cfg,
 		log:       cfg.Logger,
 		ready:     make(chan struct{}),
@@ -181,6 +183,11 @@ func (b *Broker) Open() error {
 	go b.supervise()
 	go b.watchQueues()
 	go b.obs.tidyTracing()
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		b.pacer.run(b.ctx.Done())
+	}()
 	if b.cluster != nil {
 		b.wg.Add(1)
 		go b.cluster.run()
@@ -199,12 +206,7 @@ func (b *Broker) Close(ctx context.Context) error {
 	}
 	// Tracing is left as rabbitboard found it.
 	b.obs.halt(ctx, false)
-	b.mu.Lock()
-	rs := make([]*Receiver, 0, len(b.receivers))
-	for _, r := range b.receivers {
-		rs = append(rs, r)
-	}
-	b.mu.Unlock()
+	rs := b.receiverList()
 	for _, r := range rs {
 		r.stop()
 	}
@@ -426,4 +428,15 @@ func (b *Broker) withChannel(f func(ch *amqp.Channel) error) error {
 	case <-timer.C:
 		return Fail(CodeUnavailable, "err.timeout", "timeout", b.cfg.OpTimeout)
 	}
+}
+
+// receiverList is rabbitboard's receivers, in no order.
+func (b *Broker) receiverList() []*Receiver {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	rs := make([]*Receiver, 0, len(b.receivers))
+	for _, r := range b.receivers {
+		rs = append(rs, r)
+	}
+	return rs
 }

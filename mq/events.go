@@ -297,6 +297,7 @@ var decoders = map[EventType]func([]byte) (Event, error){
 	TypeObservedPublish: decodeAs[ObservedPublishEvent],
 	TypeLesson:          decodeAs[LessonEvent],
 	TypeConfirms:        decodeAs[ConfirmsEvent],
+	TypePace:            decodeAs[PaceEvent],
 }
 
 func decodeAs[E Event](data []byte) (Event, error) {

@@ -36,7 +36,8 @@ func TestEventsRoundTrip(t *testing.T) {
 		ObservedPublishEvent{Type: TypeObservedPublish, Exchange: "x", RoutingKey: "k", RoutedQueues: []string{"q"},
 			Content:    Content{Body: "b", Encoding: "base64", BodySize: 1, Truncated: true, Properties: Properties{DeliveryMode: 2}, Headers: map[string]any{"h": "v"}},
 			Connection: "c", Name: "pika c", At: at},
-		LessonEvent{Type: TypeLesson, Name: "work-queue", Title: "Work queue", Watch: "Six tasks"},
+		LessonEvent{Type: TypeLesson, Name: "work-queue", Title: "Work queue", Watch: "Six tasks", Queues: []string{"task_queue"}},
+		PaceEvent{Type: TypePace, Pace: 0.25},
 		ConfirmsEvent{Type: TypeConfirms, Queue: "confirms_lesson", Strategies: []ConfirmStrategy{{Name: ConfirmBatches, Messages: 1000, Seconds: 0.1, Rate: 10000, LatencyMS: 5.5, Nacked: 1}},
 			Limited: "confirms_limited", LimitedSent: 20, Nacked: 10, Returned: 1, At: at},
 	}

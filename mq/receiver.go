@@ -30,6 +30,7 @@ type session struct {
 	deliveries <-chan amqp.Delivery // nil while not consuming
 	tag        string
 	canceled   bool               // basic.cancel sent; deliveries drain then close
+	paced      bool               // consumed with prefetch 1 and manual acks for the pacer
 	held       map[uint64]int64   // delivery tag -> seq
 	offsets    map[uint64]int64   // a stream's: delivery tag -> offset in the log
 	bodies     map[uint64][]byte  // manual mode: bodies of held deliveries, for the work time
@@ -53,9 +54,10 @@ type Receiver struct {
 	s        *session
 	want     ReceiverState
 	consumes int
-	waiters  []chan error // answered after the next consume attempt
-	pending  []uint64     // manual mode: held deliveries in arrival order
-	working  *time.Timer  // runs while the first pending delivery is worked on
+	waiters  []chan error   // answered after the next consume attempt
+	pending  []uint64       // manual mode: held deliveries in arrival order
+	working  *time.Timer    // runs while the first pending delivery is worked on
+	waiting  *amqp.Delivery // while paced: the message sent, shown when the pacer gives a turn
 
 	mu       sync.Mutex // guards the fields below
 	state    ReceiverState
@@ -223,7 +225,15 @@ func (r *Receiver) run() {
 		if r.working != nil {
 			worked = r.working.C
 		}
+		var turns <-chan struct{}
+		if r.waiting != nil {
+			deliveries, turns = nil, r.b.pacer.turns
+		}
 		select {
+		case <-turns:
+			d := *r.waiting
+			r.waiting = nil
+			r.take(d)
 		case <-retry:
 			retry, ready = nil, nil
 		case <-ready:
@@ -238,6 +248,10 @@ func (r *Receiver) run() {
 				_ = r.settle(tag, OutcomeAck, false) // a failure is reported as the channel's loss
 			}
 		case d, ok := <-deliveries:
+			if ok && r.s.paced {
+				r.waiting = &d
+				continue
+			}
 			if ok {
 				r.take(d)
 				continue
@@ -265,10 +279,15 @@ func (r *Receiver) startWork() {
 }
 
 // workTime is work_ms plus dot_ms for every '.' in the body, the classic
-// work-queue convention.
+// work-queue convention, stretched by the pace.
 func (r *Receiver) workTime(tag uint64) time.Duration {
 	dots := bytes.Count(r.s.bodies[tag], []byte{'.'})
-	return time.Duration(r.spec.WorkMS)*time.Millisecond + time.Duration(dots*r.spec.DotMS)*time.Millisecond
+	d := time.Duration(r.spec.WorkMS)*time.Millisecond + time.Duration(dots*r.spec.DotMS)*time.Millisecond
+	if pace := r.b.Pace(); pace < 1 {
+		// Slow motion stretches the work too (held, it runs at the slowest).
+		d = time.Duration(float64(d) / max(pace, 0.25))
+	}
+	return d
 }
 
 // consume opens a channel if needed and starts consuming.
@@ -282,9 +301,6 @@ func (r *Receiver) consume() error {
 		if err != nil {
 			return explain(err)
 		}
-		if err := ch.Qos(r.spec.Prefetch, 0, false); err != nil {
-			return explain(err)
-		}
 		if r.spec.Queue == DirectReplyTo {
 			if err := ch.Confirm(false); err != nil { // requests are published here
 				return explain(err)
@@ -292,6 +308,19 @@ func (r *Receiver) consume() error {
 		}
 		r.s = &session{ch: ch, closed: ch.NotifyClose(make(chan *amqp.Error, 1)), held: map[uint64]int64{}, bodies: map[uint64][]byte{}, requests: map[uint64]request{}, offsets: map[uint64]int64{}}
 	}
+	// While the pace is below 1 the receiver is sent one message at a
+	// time and acks it itself, even in auto-ack mode (the reply
+	// pseudo-queue and streams keep their own modes).
+	paced := r.b.pacer.slow.Load() && r.spec.Queue != DirectReplyTo && r.spec.Offset == ""
+	prefetch := r.spec.Prefetch
+	if paced {
+		prefetch = 1
+	}
+	if err := r.s.ch.Qos(prefetch, 0, false); err != nil {
+		r.sessionLost()
+		return explain(err)
+	}
+	r.s.paced = paced
 	r.consumes++
 	tag := fmt.Sprintf("rabbitboard-%s-%d", r.id, r.consumes)
 	var args amqp.Table
@@ -302,7 +331,7 @@ func (r *Receiver) consume() error {
 		}
 		args = amqp.Table{"x-stream-offset": start}
 	}
-	d, err := r.s.ch.Consume(r.spec.Queue, tag, r.spec.Ack == AckAuto, false, false, false, args)
+	d, err := r.s.ch.Consume(r.spec.Queue, tag, r.spec.Ack == AckAuto && !paced, false, false, false, args)
 	if err != nil {
 		r.sessionLost()
 		return explain(err)
@@ -342,6 +371,7 @@ func (r *Receiver) take(d amqp.Delivery) {
 	if undecodable != "" {
 		r.counters.Undecodable++
 	}
+	selfAck := r.spec.Ack == AckAuto && r.s.paced
 	if r.spec.Ack == AckAuto {
 		r.counters.Acked++
 	} else {
@@ -363,6 +393,9 @@ func (r *Receiver) take(d amqp.Delivery) {
 	})
 	seq := r.seq
 	r.mu.Unlock()
+	if selfAck && r.s.ch.Ack(d.DeliveryTag, false) != nil {
+		r.sessionLost()
+	}
 	if undecodable != "" {
 		r.b.warn.Warn("undecodable "+r.spec.Queue, "a message's headers could not be decoded", "receiver", r.id, "queue", r.spec.Queue, "seq", seq, "reason", undecodable)
 		if r.spec.Ack == AckManual {
@@ -407,6 +440,16 @@ func (r *Receiver) command(c command) {
 	case actionShutdown:
 		r.want = stateRemoved
 		r.closeSession()
+	case actionRepace:
+		// Consume again in the mode the new pace needs, once what was
+		// sent has drained; held messages stay held.
+		paced := r.b.pacer.slow.Load() && r.spec.Queue != DirectReplyTo && r.spec.Offset == ""
+		if r.s != nil && r.s.deliveries != nil && !r.s.canceled && r.s.paced != paced {
+			r.s.canceled = true
+			if cerr := r.s.ch.Cancel(r.s.tag, false); cerr != nil {
+				r.sessionLost()
+			}
+		}
 	default:
 		err = r.settleInteractive(c)
 	}
@@ -427,7 +470,7 @@ func (r *Receiver) closeSession() {
 // deliveries as requeued, which the broker does when a channel closes.
 func (r *Receiver) sessionLost() {
 	s := r.s
-	r.s, r.pending = nil, nil
+	r.s, r.pending, r.waiting = nil, nil, nil // the broker gives back what was held
 	if r.working != nil {
 		r.working.Stop()
 		r.working = nil

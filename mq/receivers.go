@@ -45,6 +45,7 @@ const (
 	ActionKill     Action = "kill"
 	ActionDelete   Action = "delete"
 	actionShutdown Action = "shutdown" // the broker closing: leave at once
+	actionRepace   Action = "repace"   // the pace went below 1 or back: consume in the mode it needs
 )
 
 // Actions are the actions the API offers.

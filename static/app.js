@@ -23,6 +23,7 @@ const state = {
   lesson: { name: "" }, // the scenario set up last, shown to everyone
   activity: "", // what the last publish did, said to everyone
   wholeVhost: false, // the stage's diagram shows the whole vhost, not the lesson's part
+  pace: 1, // the pace of rabbitboard's receivers: 1, 0.5, 0.25, 0 (held)
 };
 const OBSERVED_KEPT = 10;
 let dirtyObserve = true;
@@ -111,6 +112,8 @@ function apply(ev) {
       state.observe = ev.observe;
       state.observed = ev.observed || [];
       state.lesson = ev.lesson || { name: "" };
+      state.pace = ev.pace ?? 1;
+      renderPace();
       if (ev.confirms) renderConfirms(ev.confirms);
       dirtyLesson = true;
       dirtyTopology = dirtyObserve = true;
@@ -130,6 +133,11 @@ function apply(ev) {
       if (ev.state !== state.broker.state && ev.state !== "connecting") announce(brokerLabel(ev));
       state.broker = ev;
       dirtyBroker = true;
+      break;
+    case "pace":
+      state.pace = ev.pace;
+      renderPace();
+      announce(paceWords(ev.pace) || t("done.pace_full"));
       break;
     case "confirms":
       renderConfirms(ev);
@@ -423,6 +431,19 @@ function fitCards() {
     const bottom = list.closest("article").getBoundingClientRect().bottom;
     for (const li of list.children) if (li.getBoundingClientRect().bottom > bottom) li.classList.add("beyond");
   }
+}
+
+// renderPace says when rabbitboard's receivers run slowly or are held
+// (to everyone: it is the lesson itself running slowly, on the broker),
+// and shows the presenter which pace is on.
+function paceWords(p) {
+  return p === 1 ? "" : p === 0 ? t("done.pace_held") : t("done.pace_slow", { pace: p });
+}
+function renderPace() {
+  const bar = document.getElementById("pace");
+  bar.hidden = !PRESENTER && state.pace === 1;
+  fill(bar, { said: paceWords(state.pace), held: state.pace !== 1 });
+  for (const b of bar.querySelectorAll("button[data-pace]")) b.setAttribute("aria-pressed", String(Number(b.dataset.pace) === state.pace));
 }
 
 // stageOrder puts, on the stage, the lesson's receivers (those on its
@@ -1130,6 +1151,8 @@ const SHORTCUTS = {
   l: () => document.getElementById("lang-switch").requestSubmit(),
   p: () => document.querySelector('form[action="/api/publish"]')?.requestSubmit(),
   w: () => document.querySelector('#observe form[action="/api/observe"]')?.requestSubmit(),
+  h: () => document.querySelector(`#pace button[data-pace="${state.pace === 1 ? 0 : 1}"]`)?.form.requestSubmit(),
+  ".": () => document.querySelector('#pace form[action="/api/pace/step"]')?.requestSubmit(),
   Escape: () => toggleShortcuts(false),
 };
 document.addEventListener("keydown", (e) => {

@@ -13,10 +13,10 @@ func NextTheme(theme string) string {
 }
 
 // shortcutKeys are the keyboard shortcuts the page lists: publishing and
-// watching only for the presenter.
+// watching, holding and stepping only for the presenter.
 func shortcutKeys(presenter bool) []string {
 	if presenter {
-		return []string{"?", "p", "w", "s", "t", "l"}
+		return []string{"?", "p", "w", "s", "t", "l", "h", "."}
 	}
 	return []string{"?", "s", "t", "l"}
 }

@@ -2,6 +2,7 @@ package templates
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -247,4 +248,23 @@ func confirmsCell(c *mq.ConfirmsEvent, way, what string) string {
 		}
 	}
 	return ""
+}
+
+// paceWords says the pace to everyone: "" at full speed.
+func paceWords(ctx context.Context, pace float64) string {
+	switch pace {
+	case 1:
+		return ""
+	case 0:
+		return Tx(ctx, "done.pace_held")
+	}
+	return Tx(ctx, "done.pace_slow", "pace", pace)
+}
+
+// paceButton names a pace on its button: "0.25x", or "Hold" for 0.
+func paceButton(ctx context.Context, pace float64) string {
+	if pace == 0 {
+		return Tx(ctx, "pace.hold")
+	}
+	return fmt.Sprintf("%gx", pace)
 }

@@ -189,6 +189,12 @@ func setFormValue(fv reflect.Value, key, raw string) error {
 			return badRequest("err.form_int", "field", fmt.Sprintf("%q", key), "value", fmt.Sprintf("%q", trimmed))
 		}
 		fv.SetInt(n)
+	case reflect.Float64, reflect.Float32:
+		n, err := strconv.ParseFloat(trimmed, 64)
+		if err != nil {
+			return badRequest("err.form_float", "field", fmt.Sprintf("%q", key), "value", fmt.Sprintf("%q", trimmed))
+		}
+		fv.SetFloat(n)
 	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		n, err := strconv.ParseUint(trimmed, 10, 64)
 		if err != nil || fv.OverflowUint(n) {

@@ -62,7 +62,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	page := templates.Page{
 		Broker: snap.Broker, Queues: snap.Queues, Receivers: snap.Receivers,
-		Recent: recent, Settled: settled, Survival: snap.Survival, Exchanges: snap.Exchanges, Bindings: snap.Bindings, Observe: snap.Observe, Observed: snap.Observed, Lesson: snap.Lesson, Confirms: snap.Confirms, Stage: r.URL.Query().Get("view") == "stage", Lang: lang, Theme: pageTheme(w, r), Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
+		Recent: recent, Settled: settled, Survival: snap.Survival, Exchanges: snap.Exchanges, Bindings: snap.Bindings, Observe: snap.Observe, Observed: snap.Observed, Lesson: snap.Lesson, Confirms: snap.Confirms, Pace: snap.Pace, Stage: r.URL.Query().Get("view") == "stage", Lang: lang, Theme: pageTheme(w, r), Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
 	}
 	for _, pr := range offeredPresets(s.cfg.Broker.Nodes() > 1) {
 		page.Presets = append(page.Presets, templates.Preset{Name: pr.Name, Chapter: lang.Preset(pr.Name, "chapter", pr.Chapter), Title: lang.Preset(pr.Name, "title", pr.Title), Watch: lang.Preset(pr.Name, "watch", pr.Watch), Programs: pr.Programs})

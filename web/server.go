@@ -46,6 +46,10 @@ type Broker interface {
 	StreamReaders(ctx context.Context, stream string) ([]mq.StreamReader, error)
 	// Nodes is how many node URLs rabbitboard was given.
 	Nodes() int
+	// Pace, SetPace and Step: the pace of rabbitboard's receivers.
+	Pace() float64
+	SetPace(pace float64) error
+	Step() error
 }
 
 // Limits bound what one request may ask for.
@@ -195,6 +199,10 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/observe", s.observe)
 	handle("POST /api/observe/clear-gone", s.clearGone)
 
+	handle("GET /api/pace", s.getPace)
+	handle("POST /api/pace", s.setPace)
+	handle("POST /api/pace/step", s.step)
+
 	handle("GET /api/presets", s.listPresets)
 	handle("POST /api/confirms", s.measureConfirms)
 	handle("POST /api/presets/{name}", s.runPreset)
@@ -223,7 +231,7 @@ func (s *Server) routes() http.Handler {
 	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, mq.CodeNotFound, words.Say("err.no_endpoint", "method", r.Method, "path", r.URL.Path))
 	})
-	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/api/observe", "/api/replicas", "/healthz"} {
+	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/api/observe", "/api/pace", "/api/pace/step", "/api/replicas", "/healthz"} {
 		handle(p, methodNotAllowed)
 	}
 	s.mux = mux

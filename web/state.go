@@ -82,6 +82,7 @@ type State struct {
 	observe   mq.ObserveEvent
 	observed  []mq.ObservedPublishEvent // the latest publishes of other programs
 	lesson    mq.LessonEvent            // the scenario set up last
+	pace      float64                   // the pace of rabbitboard's receivers
 	confirms  *mq.ConfirmsEvent         // the publisher confirms lesson's last measurement
 	rates     rates                     // what the charts count, each second of the last minute
 	activity  json.RawMessage           // the publish the lesson bar says, as it was broadcast
@@ -116,6 +117,7 @@ func NewState(viewers Viewers, history int, log *slog.Logger) *State {
 		viewers: viewers, history: history, log: log,
 		broker:    mq.BrokerEvent{Type: mq.TypeBroker, State: mq.BrokerConnecting},
 		observe:   mq.ObserveEvent{Type: mq.TypeObserve, Tracing: mq.TracingUnknown},
+		pace:      1,
 		queues:    map[string]mq.QueueInfo{},
 		receivers: map[string]mq.ReceiverInfo{},
 		recent:    map[string]*recentRing{},
@@ -241,6 +243,8 @@ func (s *State) applyLocked(ev mq.Event, data []byte) {
 		s.topology = e
 	case mq.ObserveEvent:
 		s.observe = e
+	case mq.PaceEvent:
+		s.pace = e.Pace
 	case mq.LessonEvent:
 		s.lesson = e
 	case mq.ConfirmsEvent:
@@ -302,6 +306,8 @@ type Snapshot struct {
 	Lesson mq.LessonEvent `json:"lesson"`
 	// Confirms is the publisher confirms lesson's last measurement.
 	Confirms *mq.ConfirmsEvent `json:"confirms,omitempty"`
+	// Pace is the pace of rabbitboard's receivers (1: full speed).
+	Pace float64 `json:"pace"`
 	// At is the server's time: a page measures its clock against it.
 	At time.Time `json:"at"`
 	// Rates are the charts' counts of the last minute.
@@ -317,7 +323,7 @@ const observedKept = 10
 // snapshotLocked is the state without its recent deliveries.
 func (s *State) snapshotLocked() Snapshot {
 	snap := Snapshot{Type: mq.TypeSnapshot, Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{},
-		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings, Observe: s.observe, Lesson: s.lesson, Confirms: s.confirms,
+		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings, Observe: s.observe, Lesson: s.lesson, Confirms: s.confirms, Pace: s.pace,
 		Observed: append([]mq.ObservedPublishEvent{}, s.observed[max(0, len(s.observed)-observedKept):]...),
 		At:       time.Now(), Activity: s.activity}
 	snap.Rates = s.rates.snapshot(snap.At)
