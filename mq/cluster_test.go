@@ -127,7 +127,7 @@ func TestClusterFailover(t *testing.T) {
 	testkit.WaitFor(t, 15*time.Second, "the receiver back on the new node", func() bool { return len(rec.deliveries(id)) >= 103 })
 
 	// The password, in any form, shows nowhere.
-	events, _ := json.Marshal(rec.events)
+	events, _ := json.Marshal(rec.all())
 	for _, secret := range []string{password, url.QueryEscape(password), url.PathEscape(password)} {
 		for what, text := range map[string]string{"logs": logs.String(), "events": string(events), "Redact": Redact(strings.Join(urls, ","))} {
 			if strings.Contains(text, secret) {
