@@ -46,6 +46,8 @@ type config struct {
 	heartbeat                    time.Duration
 	limits                       web.Limits
 	maxReceivers, history        int
+	timelineEvents               int
+	timelineAge                  time.Duration
 	maxViewerQueue, observeQueue int
 	maxOutside                   int
 	outsideGoneAfter             time.Duration
@@ -90,6 +92,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.IntVar(&c.limits.MaxHeaderBytes, "max-header-bytes", envInt("MAX_HEADER_BYTES", 16<<10), "most bytes of headers, as JSON (MAX_HEADER_BYTES)")
 	fs.IntVar(&c.maxReceivers, "max-receivers", envInt("MAX_RECEIVERS", 32), "most receivers at once (MAX_RECEIVERS)")
 	fs.IntVar(&c.history, "history", envInt("HISTORY", 200), "deliveries kept per receiver for viewers who join later (HISTORY)")
+	fs.IntVar(&c.timelineEvents, "timeline-events", web.DefaultTimelineEvents, "events kept in the timeline, GET /api/timeline (0: none)")
+	fs.DurationVar(&c.timelineAge, "timeline-age", web.DefaultTimelineAge, "how long the timeline keeps an event")
 	fs.IntVar(&c.maxViewerQueue, "max-viewer-queue", envInt("MAX_VIEWER_QUEUE", 4<<20), "bytes that may wait for one viewer before its time behind counts (MAX_VIEWER_QUEUE)")
 	fs.DurationVar(&c.maxViewerBehind, "max-viewer-behind", 2*time.Second, "how far behind a viewer past --max-viewer-queue may fall before it is cut off (it reconnects for a fresh snapshot)")
 	fs.Int64Var(&c.wsReadLimit, "ws-read-limit", int64(envInt("WS_READ_LIMIT", 4<<10)), "largest WebSocket frame a viewer may send, in bytes (WS_READ_LIMIT)")
@@ -232,6 +236,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	viewers := hub.New(hub.Options{MaxQueueBytes: c.maxViewerQueue, MaxBehind: c.maxViewerBehind, ReadLimit: c.wsReadLimit})
 	state := web.NewState(viewers, c.history, log)
+	state.KeepTimeline(c.timelineEvents, c.timelineAge)
 	replica := strings.ToLower(rand.Text()[:6])
 	broker := mq.New(c.brokerConfig(log, state.Apply, replica))
 	wc := web.Config{Addr: c.addr, Broker: broker, State: state, Limits: c.limits, Access: c.access, AllowedHosts: c.allowedHosts, Logger: log, ReplicaID: replica}

@@ -199,6 +199,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/observe", s.observe)
 	handle("POST /api/observe/clear-gone", s.clearGone)
 
+	handle("GET /api/timeline", s.getTimeline)
 	handle("GET /api/pace", s.getPace)
 	handle("POST /api/pace", s.setPace)
 	handle("POST /api/pace/step", s.step)

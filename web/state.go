@@ -83,6 +83,7 @@ type State struct {
 	observed  []mq.ObservedPublishEvent // the latest publishes of other programs
 	lesson    mq.LessonEvent            // the scenario set up last
 	pace      float64                   // the pace of rabbitboard's receivers
+	timeline  timeline                  // every event sent, kept for a while
 	confirms  *mq.ConfirmsEvent         // the publisher confirms lesson's last measurement
 	rates     rates                     // what the charts count, each second of the last minute
 	activity  json.RawMessage           // the publish the lesson bar says, as it was broadcast
@@ -118,6 +119,7 @@ func NewState(viewers Viewers, history int, log *slog.Logger) *State {
 		broker:    mq.BrokerEvent{Type: mq.TypeBroker, State: mq.BrokerConnecting},
 		observe:   mq.ObserveEvent{Type: mq.TypeObserve, Tracing: mq.TracingUnknown},
 		pace:      1,
+		timeline:  timeline{events: DefaultTimelineEvents, age: DefaultTimelineAge},
 		queues:    map[string]mq.QueueInfo{},
 		receivers: map[string]mq.ReceiverInfo{},
 		recent:    map[string]*recentRing{},
@@ -272,6 +274,7 @@ func (s *State) applyLocked(ev mq.Event, data []byte) {
 			}
 		}
 	}
+	s.timeline.add(data, time.Now())
 	s.viewers.Broadcast(data)
 }
 

@@ -126,6 +126,8 @@ var sentences = map[string]string{
 	"done.pace_slow":      "Slow motion at {pace}x: rabbitboard's receivers take one message at a time, and the broker keeps the rest in the queue.",
 	"done.pace_held":      "Held: rabbitboard's receivers take no message until you step or change the pace; the broker keeps them in the queue.",
 	"done.step":           "One more message goes to a receiver.",
+	"err.timeline_since":  "since is the number of the last event you have, such as 120, not {value}.",
+	"err.timeline_time":   "{field} is a time such as 2026-12-04T10:42:05Z, not {value}.",
 	"err.outcome":         "The outcome must be ack, nack or reject.",
 	"err.outcome_path":    "A delivery can be acked, nacked or rejected; {value} is none of these.",
 	"err.tag":             "The delivery tag must be a positive whole number, not {value}.",

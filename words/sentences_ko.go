@@ -120,6 +120,8 @@ var koreanSentences = map[string]string{
 	"done.pace_slow":      "느린 재생 {pace}배속: rabbitboard의 수신자가 메시지를 하나씩 받고, 나머지는 브로커가 큐에 둡니다.",
 	"done.pace_held":      "보류: 한 단계씩 진행하거나 속도를 바꿀 때까지 rabbitboard의 수신자는 메시지를 받지 않습니다. 브로커가 큐에 둡니다.",
 	"done.step":           "메시지 하나가 더 수신자에게 갑니다.",
+	"err.timeline_since":  "since는 이미 받은 마지막 이벤트의 번호(예: 120)여야 합니다. {value}{은/는} 안 됩니다.",
+	"err.timeline_time":   "{field}{은/는} 2026-12-04T10:42:05Z 같은 시각이어야 합니다. {value}{은/는} 안 됩니다.",
 	"err.outcome":         "결과는 ack, nack, reject 중 하나여야 합니다.",
 	"err.outcome_path":    "전달은 ack, nack, reject만 할 수 있습니다. {value}{은/는} 그중 어느 것도 아닙니다.",
 	"err.tag":             "전달 태그는 {value}{이/가} 아니라 양의 정수여야 합니다.",
