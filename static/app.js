@@ -1039,8 +1039,11 @@ function renderCard(r, d) {
     redelivered: !!d.redelivered, outcome, body: d.body + (d.truncated ? "…" : ""), rpc: rpcLine(d),
     undecodable: d.undecodable || "", summary: t("card.summary", { ...d, encoding: t("encoding." + (d.encoding || "text")) }),
     controls: r.ack === "interactive" && !outcome,
+    again: !d.truncated && !d.headers_truncated && !d.undecodable,
+    label_again: t("card.again_label", { seq: d.seq, name: r.name }),
     label_ack: t("control.ack", { seq: d.seq, name: r.name }), label_nack: t("control.nack", { seq: d.seq, name: r.name }), label_reject: t("control.reject", { seq: d.seq, name: r.name }),
   });
+  card.querySelector("button.again")?.addEventListener("click", () => publishAgain(r, d));
   // Properties and headers are drawn when first asked for, in the order
   // the server's page lists them.
   const details = card.querySelector("details");
@@ -1055,6 +1058,29 @@ function renderCard(r, d) {
 }
 
 // presetReady fills the publish form with the scenario's suggestion.
+// publishAgain fills the publish form with a message as it was delivered:
+// its exchange, routing key, body, properties and headers, to edit and
+// send again.
+const AGAIN_PROPERTIES = ["content_type", "message_id", "correlation_id", "reply_to", "expiration", "priority", "type", "app_id"];
+function publishAgain(r, d) {
+  const f = document.querySelector('form[action="/api/publish"]');
+  if (!f) return;
+  const p = d.properties || {};
+  f.elements.exchange.value = d.exchange || "";
+  f.elements.routing_key.value = d.routing_key || "";
+  f.elements.body.value = d.body;
+  f.elements.encoding.value = d.encoding === "base64" ? "base64" : "text";
+  f.elements.count.value = 1;
+  f.elements.persistent.checked = p.delivery_mode === 2;
+  f.elements.timestamp.checked = !!p.timestamp; // stamped again with the time it is sent
+  for (const k of AGAIN_PROPERTIES) f.elements["properties." + k].value = p[k] ?? "";
+  const headers = Object.entries(d.headers || {});
+  f.elements.headers.value = headers.map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`).join("\n");
+  if (headers.length || AGAIN_PROPERTIES.some((k) => p[k])) f.querySelector("details").open = true;
+  f.elements.body.focus();
+  showFlash(true, t("flash.again", { seq: d.seq, name: r.name }));
+}
+
 function presetReady(p) {
   const f = document.querySelector('form[action="/api/publish"]');
   f.elements.exchange.value = p.try.exchange;

@@ -122,6 +122,9 @@ type CardView struct {
 	// Controls offers Ack, Nack and Reject (interactive, unsettled, and
 	// shown to the presenter).
 	Controls bool
+	// Again offers the presenter to publish the message again (a card
+	// whose body or headers were cut short cannot be).
+	Again bool
 }
 
 func cardView(l Lang, r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome, presenter bool) CardView {
@@ -134,6 +137,7 @@ func cardView(l Lang, r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome,
 		Summary:     l.T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", l.T("encoding."+cmp.Or(d.Encoding, "text"))),
 		Redelivered: d.Redelivered, Get: isGet(r, d), Outcome: outcome, Props: props(l, d),
 		Controls: presenter && r.Ack == mq.AckInteractive && outcome == "",
+		Again:    presenter && !d.Truncated && !d.HeadersTruncated && d.Undecodable == "",
 	}
 }
 
