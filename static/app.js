@@ -442,6 +442,7 @@ function paceWords(p) {
 function renderPace() {
   const bar = document.getElementById("pace");
   bar.hidden = !PRESENTER && state.pace === 1;
+  bar.classList.toggle("slowed", state.pace !== 1);
   fill(bar, { said: paceWords(state.pace), held: state.pace !== 1 });
   for (const b of bar.querySelectorAll("button[data-pace]")) b.setAttribute("aria-pressed", String(Number(b.dataset.pace) === state.pace));
 }

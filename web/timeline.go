@@ -76,7 +76,8 @@ func (s *State) Timeline(seq int64, from, to time.Time) []timelineEntry {
 }
 
 // getTimeline answers the timeline as JSON lines, one event a line:
-// {"seq":N,"at":"...","event":{...as the WebSocket sent it...}}.
+// {"seq":N,"at":"...","event":{...as the WebSocket sent it...}}; with
+// ?download as a file.
 func (s *Server) getTimeline(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var seq int64
@@ -101,6 +102,11 @@ func (s *Server) getTimeline(w http.ResponseWriter, r *http.Request) {
 	}
 	entries := s.cfg.State.Timeline(seq, bounds[0], bounds[1])
 	w.Header().Set("Content-Type", "application/x-ndjson")
+	if q.Has("download") {
+		// A file to keep or share: the page links here.
+		name := "rabbitboard-timeline-" + time.Now().UTC().Format("20060102-150405") + ".ndjson"
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	}
 	var buf bytes.Buffer
 	for _, e := range entries {
 		buf.WriteString(`{"seq":`)

@@ -78,6 +78,12 @@ func TestTimeline(t *testing.T) {
 			t.Errorf("%s: %d %+v, want 400 invalid_input with a sentence", bad, code, e)
 		}
 	}
+	r := httptest.NewRequest("GET", "/api/timeline?download", nil)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if d := w.Header().Get("Content-Disposition"); !strings.HasPrefix(d, `attachment; filename="rabbitboard-timeline-`) || !strings.HasSuffix(d, `.ndjson"`) || strings.Count(w.Body.String(), "\n") != 3 {
+		t.Fatalf("download: %q with %q", d, w.Body)
+	}
 	// Events older than the kept age are gone.
 	state.KeepTimeline(3, time.Millisecond)
 	state.Apply(mq.PaceEvent{Type: mq.TypePace, Pace: 0.5})

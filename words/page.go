@@ -126,6 +126,7 @@ var english = map[string]string{
 	"card.again":             "Publish again",
 	"card.again_label":       "Publish again: message #{seq} of {name}",
 	"flash.again":            "The form holds message #{seq} of {name}: change what you like, then Publish.",
+	"pace.download":          "Download the timeline",
 	"diagram.ready":          "{messages} ready",
 	"diagram.show_all":       "Show every queue of the vhost ({n} hidden)",
 	"diagram.show_lesson":    "Show the lesson's queues only",

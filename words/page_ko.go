@@ -76,6 +76,7 @@ var korean = map[string]string{
 	"card.again":                      "다시 발행",
 	"card.again_label":                "다시 발행: {name}의 메시지 #{seq}",
 	"flash.again":                     "발행 양식에 {name}의 메시지 #{seq} 내용을 채웠습니다. 필요한 만큼 고친 뒤 발행하세요.",
+	"pace.download":                   "타임라인 내려받기",
 	"diagram.ready":                   "대기 {messages}",
 	"diagram.show_all":                "vhost의 모든 큐 보기 ({n}개 숨김)",
 	"diagram.show_lesson":             "이 수업의 큐만 보기",
