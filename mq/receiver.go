@@ -306,10 +306,9 @@ func (r *Receiver) consume() error {
 		}
 		r.s = &session{ch: ch, closed: ch.NotifyClose(make(chan *amqp.Error, 1)), held: map[uint64]int64{}, bodies: map[uint64][]byte{}, requests: map[uint64]request{}, offsets: map[uint64]int64{}}
 	}
-	// While the pace is below 1 the receiver is sent one message at a
-	// time and acks it itself, even in auto-ack mode (the reply
-	// pseudo-queue and streams keep their own modes).
-	paced := r.b.pacer.slow.Load() && r.spec.Queue != DirectReplyTo && r.spec.Offset == ""
+	// Paced, the receiver is sent one message at a time and acks it
+	// itself, even in auto-ack mode.
+	paced := r.paced()
 	prefetch := r.spec.Prefetch
 	if paced {
 		prefetch = 1
@@ -389,7 +388,7 @@ func (r *Receiver) command(c command) {
 	case actionRepace:
 		// Consume again in the mode the new pace needs, once what was
 		// sent has drained; held messages stay held.
-		paced := r.b.pacer.slow.Load() && r.spec.Queue != DirectReplyTo && r.spec.Offset == ""
+		paced := r.paced()
 		if r.s != nil && r.s.deliveries != nil && !r.s.canceled && r.s.paced != paced {
 			r.s.canceled = true
 			if cerr := r.s.ch.Cancel(r.s.tag, false); cerr != nil {
@@ -400,6 +399,13 @@ func (r *Receiver) command(c command) {
 		err = r.settleInteractive(c)
 	}
 	c.reply <- err
+}
+
+// paced says whether the receiver is to be given its messages one at a
+// time by the pacer: while the pace is below 1, except on the reply
+// pseudo-queue and a stream, which keep their own modes.
+func (r *Receiver) paced() bool {
+	return r.b.pacer.slow.Load() && r.spec.Queue != DirectReplyTo && r.spec.Offset == ""
 }
 
 // closeSession closes the channel without acking; the broker requeues

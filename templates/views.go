@@ -15,6 +15,7 @@ import (
 	"github.com/a-h/templ"
 
 	"rabbitboard/mq"
+	"rabbitboard/words"
 )
 
 // The page's script fills the same components it gets as <template>
@@ -254,15 +255,24 @@ func confirmsCell(c *mq.ConfirmsEvent, way, what string) string {
 	return ""
 }
 
-// paceWords says the pace to everyone: "" at full speed.
-func paceWords(ctx context.Context, pace float64) string {
+// PaceSaid says a pace to everyone: full speed, slow motion at 0.5x or
+// 0.25x, or held.
+func PaceSaid(pace float64) words.Sentence {
 	switch pace {
 	case 1:
-		return ""
+		return words.Say("done.pace_full")
 	case 0:
-		return Tx(ctx, "done.pace_held")
+		return words.Say("done.pace_held")
 	}
-	return Tx(ctx, "done.pace_slow", "pace", pace)
+	return words.Say("done.pace_slow", "pace", pace)
+}
+
+// paceWords is the pace bar's line: nothing at full speed.
+func paceWords(ctx context.Context, pace float64) string {
+	if pace == 1 {
+		return ""
+	}
+	return PaceSaid(pace).In(langOf(ctx))
 }
 
 // paceButton names a pace on its button: "0.25x", or "Hold" for 0.

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 
+	"rabbitboard/templates"
+
 	"rabbitboard/words"
 )
 
@@ -28,7 +30,7 @@ func (s *Server) setPace(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, err)
 		return
 	}
-	respond(w, r, http.StatusOK, map[string]float64{"pace": *req.Pace}, paceSaid(*req.Pace))
+	respond(w, r, http.StatusOK, map[string]float64{"pace": *req.Pace}, templates.PaceSaid(*req.Pace))
 }
 
 // step lets one more message through while the pace holds them.
@@ -38,14 +40,4 @@ func (s *Server) step(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	respond(w, r, http.StatusOK, map[string]float64{"pace": s.cfg.Broker.Pace()}, words.Say("done.step"))
-}
-
-func paceSaid(pace float64) words.Sentence {
-	switch pace {
-	case 1:
-		return words.Say("done.pace_full")
-	case 0:
-		return words.Say("done.pace_held")
-	}
-	return words.Say("done.pace_slow", "pace", pace)
 }
