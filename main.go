@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -57,6 +58,7 @@ type config struct {
 	cluster, clusterSecret       string
 	wsReadLimit                  int64
 	access                       web.Access
+	replayFile                   string
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -105,6 +107,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.clusterSecret, "cluster-secret", getenv("CLUSTER_SECRET"), "the secret a --cluster's replicas share: their messages on the broker are sealed with it, since anyone with an AMQP login could otherwise send them; default: --token (CLUSTER_SECRET)")
 	fs.IntVar(&c.procs, "procs", envInt("PROCS", 0), "how many cores rabbitboard's goroutines run on at once; 0: half of them (at least one) when the broker runs on this machine, leaving it the rest, else all; GOMAXPROCS, when set, decides instead (PROCS)")
 	fs.StringVar(&c.pprofAddr, "pprof", getenv("PPROF_ADDR"), "a loopback address, e.g. 127.0.0.1:6060, to serve Go's profiles on (/debug/pprof/) for finding where time goes (PPROF_ADDR)")
+	fs.StringVar(&c.replayFile, "replay", getenv("REPLAY"), "play a timeline downloaded from a dashboard (GET /api/timeline?download=1) to every viewer, with no RabbitMQ (REPLAY)")
 	fs.BoolVar(&c.access.Private, "private", getenv("PRIVATE") == "true", "with a token, viewers need it to read too (PRIVATE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -237,6 +240,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	viewers := hub.New(hub.Options{MaxQueueBytes: c.maxViewerQueue, MaxBehind: c.maxViewerBehind, ReadLimit: c.wsReadLimit})
 	state := web.NewState(viewers, c.history, log)
 	state.KeepTimeline(c.timelineEvents, c.timelineAge)
+	if c.replayFile != "" {
+		return playRecorded(ctx, c, state, viewers, log, stdout)
+	}
 	replica := strings.ToLower(rand.Text()[:6])
 	broker := mq.New(c.brokerConfig(log, state.Apply, replica))
 	wc := web.Config{Addr: c.addr, Broker: broker, State: state, Limits: c.limits, Access: c.access, AllowedHosts: c.allowedHosts, Logger: log, ReplicaID: replica}
@@ -255,9 +261,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		wc.Replicas = group
 	}
 	srv = web.New(wc)
-	if err := srv.Open(); errors.Is(err, syscall.EADDRINUSE) {
-		return fmt.Errorf("%s is already in use (another rabbitboard, perhaps): choose another address with --addr, e.g. --addr 127.0.0.1:8081", c.addr)
-	} else if err != nil {
+	if err := listen(srv, c.addr); err != nil {
 		return err
 	}
 	if group != nil {
@@ -409,4 +413,46 @@ func startLocalBroker(amqpURL string, log *slog.Logger) {
 	if err := exec.Command(path, "-detached").Run(); err != nil {
 		log.Warn("starting RabbitMQ failed; rabbitboard keeps retrying", "error", err)
 	}
+}
+
+// playRecorded serves a recorded timeline (--replay) with no broker: every
+// viewer is shown it from the start, and the presenter replays any part
+// of it again, at any speed, step by step.
+func playRecorded(ctx context.Context, c config, state *web.State, viewers *hub.Hub, log *slog.Logger, stdout io.Writer) error {
+	f, err := os.Open(c.replayFile)
+	if err != nil {
+		return fmt.Errorf("--replay: %w", err)
+	}
+	lines, err := web.ReadTimeline(f, max(c.timelineEvents, web.DefaultTimelineEvents))
+	_ = f.Close()
+	if err != nil {
+		return fmt.Errorf("--replay %s: %w", c.replayFile, err)
+	}
+	if len(lines) == 0 {
+		return fmt.Errorf("--replay %s: the file holds no event; download one with the page's Download the timeline", c.replayFile)
+	}
+	name := filepath.Base(c.replayFile)
+	srv := web.New(web.Config{Addr: c.addr, Broker: mq.New(mq.Config{URL: c.amqpURL, ManagementURL: "-", Logger: log}), State: state, Limits: c.limits, Access: c.access, AllowedHosts: c.allowedHosts, Logger: log, Replay: name})
+	if err := listen(srv, c.addr); err != nil {
+		return err
+	}
+	if err := state.PlayRecorded(name, lines); err != nil {
+		return errors.Join(err, srv.Close(context.Background()))
+	}
+	log.Info("rabbitboard is serving", "url", srv.URL(), "replay", c.replayFile, "events", len(lines))
+	fmt.Fprintf(stdout, "\nrabbitboard is playing %s (%d events, no RabbitMQ needed): open %s\n\n", name, len(lines), publicURL(srv.URL()))
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	return errors.Join(srv.Close(shutdown), viewers.Close(shutdown))
+}
+
+// listen opens the server's port, saying which flag picks another when it
+// is taken.
+func listen(srv *web.Server, addr string) error {
+	err := srv.Open()
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%s is already in use (another rabbitboard, perhaps): choose another address with --addr, e.g. --addr 127.0.0.1:8081", addr)
+	}
+	return err
 }

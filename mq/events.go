@@ -49,6 +49,8 @@ const (
 	BrokerConnected  BrokerState = "connected"
 	BrokerConnecting BrokerState = "connecting"
 	BrokerDown       BrokerState = "down"
+	// BrokerReplay: there is no broker; a recorded timeline plays.
+	BrokerReplay BrokerState = "replay"
 )
 
 // BrokerEvent reports the connection state.

@@ -274,7 +274,7 @@ function sayActivity(ev) {
 // clock is ahead of it, measured at the snapshot, so that timers and
 // charts agree with what a page opened elsewhere, or reloaded, shows.
 let skew = 0;
-const serverNow = () => Date.now() - skew;
+const serverNow = () => (replay.on ? replayNow() : Date.now() - skew);
 const eventTime = (ev) => Date.parse(ev.at) || serverNow();
 
 // announce says something in the polite live region, for screen readers:
@@ -1004,6 +1004,8 @@ const SHORTCUTS = {
   w: () => document.querySelector('#observe form[action="/api/observe"]')?.requestSubmit(),
   h: () => document.querySelector(`#pace button[data-pace="${state.pace === 1 ? 0 : 1}"]`)?.form.requestSubmit(),
   ".": () => document.querySelector('#pace form[action="/api/pace/step"]')?.requestSubmit(),
+  ArrowLeft: () => stepReplay(-1),
+  ArrowRight: () => stepReplay(1),
   Escape: () => toggleShortcuts(false),
 };
 document.addEventListener("keydown", (e) => {
@@ -1040,7 +1042,7 @@ async function switchLanguage(e) {
     const now = document.querySelector(sel), then = next.querySelector(sel);
     if (now && then) now.replaceWith(document.adoptNode(then));
   };
-  ["#lang-switch", "#theme-switch", "#shortcuts", "main > aside", "#topology > h2"].forEach(swap);
+  ["#lang-switch", "#theme-switch", "#shortcuts", "#replay", "main > aside", "#topology > h2"].forEach(swap);
   for (const tpl of next.querySelectorAll("template[id]")) swap("#" + tpl.id);
   document.querySelector("#stage-toggle button").textContent = t(stage ? "stage.leave" : "stage.enter");
   document.getElementById("receivers").setAttribute("aria-label", next.getElementById("receivers").getAttribute("aria-label"));
@@ -1053,6 +1055,7 @@ async function switchLanguage(e) {
   for (const list of state.cards.values()) for (const d of list) d.el = d.timing = d.waited = undefined;
   dirtyBroker = dirtyObserve = dirtyQueues = dirtyTopology = dirtyOrder = dirtyLesson = true;
   render();
+  renderReplay();
   renderRates();
 }
 
@@ -1068,7 +1071,7 @@ function connect() {
     live.className = "live on";
   };
   ws.onmessage = (m) => {
-    for (const ev of JSON.parse(m.data)) apply(ev);
+    for (const ev of JSON.parse(m.data)) receive(ev, ws);
   };
   ws.onclose = () => {
     live.textContent = t("live.reconnecting");

@@ -16,7 +16,7 @@ func NextTheme(theme string) string {
 // watching, holding and stepping only for the presenter.
 func shortcutKeys(presenter bool) []string {
 	if presenter {
-		return []string{"?", "p", "w", "s", "t", "l", "h", "."}
+		return []string{"?", "p", "w", "s", "t", "l", "h", ".", "← →"}
 	}
 	return []string{"?", "s", "t", "l"}
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -281,4 +282,42 @@ func paceButton(ctx context.Context, pace float64) string {
 		return Tx(ctx, "pace.hold")
 	}
 	return fmt.Sprintf("%gx", pace)
+}
+
+// ReplayView is what the replay bar shows: whether a stretch of the
+// timeline is shown again, at which speed, said in a sentence.
+type ReplayView struct {
+	On    bool
+	Speed float64
+	// At is the time of the last event shown; Shown of Total were.
+	At           time.Time
+	Shown, Total int
+	Ended        bool
+	// File names the recorded timeline played (--replay): nothing is live.
+	File string
+	// Speeds are the speeds offered (0: step by step).
+	Speeds []float64
+	// KeptSeconds is how far back the slider reaches.
+	KeptSeconds int
+}
+
+// replayBanner says what the page shows in a replay: its time, and its
+// speed, step or end (the page's script says it with the same words).
+func replayBanner(ctx context.Context, v ReplayView) string {
+	at := v.At.Local().Format("15:04:05")
+	switch {
+	case v.Ended:
+		return Tx(ctx, "replay.banner_end", "at", at)
+	case v.Speed == 0:
+		return Tx(ctx, "replay.banner_step", "at", at, "shown", v.Shown, "total", v.Total)
+	}
+	return Tx(ctx, "replay.banner", "at", at, "speed", v.Speed)
+}
+
+// replaySpeed names a replay speed on its button: "0.5x", or "Step" for 0.
+func replaySpeed(ctx context.Context, speed float64) string {
+	if speed == 0 {
+		return Tx(ctx, "replay.step")
+	}
+	return fmt.Sprintf("%gx", speed)
 }

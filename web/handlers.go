@@ -64,6 +64,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		Broker: snap.Broker, Queues: snap.Queues, Receivers: snap.Receivers,
 		Recent: recent, Settled: settled, Survival: snap.Survival, Exchanges: snap.Exchanges, Bindings: snap.Bindings, Observe: snap.Observe, Observed: snap.Observed, Lesson: snap.Lesson, Confirms: snap.Confirms, Pace: snap.Pace, Stage: r.URL.Query().Get("view") == "stage", Lang: lang, Theme: pageTheme(w, r), Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
 	}
+	page.Replay = s.replayView(snap.Replay)
 	for _, pr := range offeredPresets(s.cfg.Broker.Nodes() > 1) {
 		page.Presets = append(page.Presets, templates.Preset{Name: pr.Name, Chapter: lang.Preset(pr.Name, "chapter", pr.Chapter), Title: lang.Preset(pr.Name, "title", pr.Title), Watch: lang.Preset(pr.Name, "watch", pr.Watch), Programs: pr.Programs})
 	}
@@ -86,6 +87,10 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Replay != "" {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "broker": mq.BrokerReplay})
+		return
+	}
 	if st := s.cfg.Broker.State(); st.State == mq.BrokerConnected {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "broker": mq.BrokerConnected, "node": st.Node})
 		return

@@ -101,6 +101,9 @@ type Config struct {
 	Replicas Replicas
 	// ReplicaID names this process in GET /api/replicas.
 	ReplicaID string
+	// Replay names the recorded timeline played (--replay); no broker is
+	// used.
+	Replay string
 }
 
 // Server is the dashboard's HTTP server.
@@ -203,6 +206,10 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/pace", s.getPace)
 	handle("POST /api/pace", s.setPace)
 	handle("POST /api/pace/step", s.step)
+	handle("GET /api/replay", s.getReplay)
+	handle("POST /api/replay", s.startReplay)
+	handle("POST /api/replay/step", s.stepReplay)
+	handle("POST /api/replay/live", s.liveAgain)
 
 	handle("GET /api/presets", s.listPresets)
 	handle("POST /api/confirms", s.measureConfirms)
@@ -232,7 +239,7 @@ func (s *Server) routes() http.Handler {
 	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, mq.CodeNotFound, words.Say("err.no_endpoint", "method", r.Method, "path", r.URL.Path))
 	})
-	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/api/observe", "/api/pace", "/api/pace/step", "/api/replicas", "/healthz"} {
+	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/api/observe", "/api/pace", "/api/pace/step", "/api/replay", "/api/replay/step", "/api/replay/live", "/api/replicas", "/healthz"} {
 		handle(p, methodNotAllowed)
 	}
 	s.mux = mux

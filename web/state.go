@@ -84,6 +84,7 @@ type State struct {
 	lesson    mq.LessonEvent            // the scenario set up last
 	pace      float64                   // the pace of rabbitboard's receivers
 	timeline  timeline                  // every event sent, kept for a while
+	replay    *replayer                 // shows a stretch of the timeline again
 	confirms  *mq.ConfirmsEvent         // the publisher confirms lesson's last measurement
 	rates     rates                     // what the charts count, each second of the last minute
 	activity  json.RawMessage           // the publish the lesson bar says, as it was broadcast
@@ -119,6 +120,7 @@ func NewState(viewers Viewers, history int, log *slog.Logger) *State {
 		broker:    mq.BrokerEvent{Type: mq.TypeBroker, State: mq.BrokerConnecting},
 		observe:   mq.ObserveEvent{Type: mq.TypeObserve, Tracing: mq.TracingUnknown},
 		pace:      1,
+		replay:    newReplayer(viewers),
 		timeline:  timeline{events: DefaultTimelineEvents, age: DefaultTimelineAge},
 		queues:    map[string]mq.QueueInfo{},
 		receivers: map[string]mq.ReceiverInfo{},
@@ -318,6 +320,8 @@ type Snapshot struct {
 	// Activity is the last publish the lesson bar says (a published,
 	// route or observed_publish event).
 	Activity json.RawMessage `json:"activity,omitempty"`
+	// Replay, while a stretch of the timeline is shown again, says which.
+	Replay *ReplayEvent `json:"replay,omitempty"`
 }
 
 // observedKept is how many publishes of other programs a late joiner sees.
@@ -328,7 +332,7 @@ func (s *State) snapshotLocked() Snapshot {
 	snap := Snapshot{Type: mq.TypeSnapshot, Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{},
 		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings, Observe: s.observe, Lesson: s.lesson, Confirms: s.confirms, Pace: s.pace,
 		Observed: append([]mq.ObservedPublishEvent{}, s.observed[max(0, len(s.observed)-observedKept):]...),
-		At:       time.Now(), Activity: s.activity}
+		At:       time.Now(), Activity: s.activity, Replay: s.replay.status()}
 	snap.Rates = s.rates.snapshot(snap.At)
 	if snap.Exchanges == nil {
 		snap.Exchanges, snap.Bindings = []mq.ExchangeSpec{}, []mq.BindingSpec{}
@@ -398,7 +402,9 @@ func (s *State) Join(conn *websocket.Conn) (*hub.Client, error) {
 		}
 	}
 	pieces = append(pieces, []byte("]}"))
-	return s.viewers.Join(conn, pieces), nil
+	var client *hub.Client
+	s.replay.join(pieces, budget-per*len(s.order), func(first [][]byte) { client = s.viewers.Join(conn, first) })
+	return client, nil
 }
 
 var comma = []byte{','}

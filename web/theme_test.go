@@ -59,8 +59,8 @@ func TestBrowserThemeAndShortcuts(t *testing.T) {
 	}
 
 	press("?")
-	if got := read(`document.getElementById("shortcuts").hidden + " " + [...document.querySelectorAll("#shortcuts dt")].map((e) => e.textContent).join("")`); got != "false ?pwstlh." {
-		t.Fatalf("? shows %q, want the visible list ?pwstlh.", got)
+	if got := read(`document.getElementById("shortcuts").hidden + " " + [...document.querySelectorAll("#shortcuts dt")].map((e) => e.textContent).join("")`); got != "false ?pwstlh.← →" {
+		t.Fatalf("? shows %q, want the visible list ?pwstlh.← →", got)
 	}
 	press(kb.Escape)
 	if got := read(`String(document.getElementById("shortcuts").hidden)`); got != "true" {

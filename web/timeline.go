@@ -1,10 +1,16 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
+
+	"rabbitboard/mq"
 )
 
 // timeline keeps every event the page was sent, in order, with its number
@@ -31,6 +37,18 @@ const (
 	DefaultTimelineAge    = 10 * time.Minute
 )
 
+// writeFields writes the entry's fields and the object's end:
+// "seq":N,"at":"...","event":{...}}.
+func (e timelineEntry) writeFields(b *bytes.Buffer) {
+	b.WriteString(`"seq":`)
+	b.WriteString(strconv.FormatInt(e.seq, 10))
+	b.WriteString(`,"at":"`)
+	b.WriteString(e.at.UTC().Format(time.RFC3339Nano))
+	b.WriteString(`","event":`)
+	b.Write(e.data)
+	b.WriteByte('}')
+}
+
 func (t *timeline) add(data []byte, at time.Time) {
 	if t.events <= 0 {
 		return
@@ -52,7 +70,7 @@ func (t *timeline) since(seq int64, from, to, now time.Time) []timelineEntry {
 	oldest := now.Add(-t.age)
 	for i := range t.ring {
 		e := t.ring[(t.start+i)%len(t.ring)]
-		if e.seq <= seq || e.at.Before(oldest) || (!from.IsZero() && e.at.Before(from)) || (!to.IsZero() && e.at.After(to)) {
+		if e.seq <= seq || (t.age > 0 && e.at.Before(oldest)) || (!from.IsZero() && e.at.Before(from)) || (!to.IsZero() && e.at.After(to)) {
 			continue
 		}
 		out = append(out, e)
@@ -61,7 +79,8 @@ func (t *timeline) since(seq int64, from, to, now time.Time) []timelineEntry {
 }
 
 // KeepTimeline sets how much of the timeline is kept: the last events of
-// it, none older than age (events 0 keeps none).
+// it, none older than age (events 0 keeps none; age 0 keeps them however
+// old).
 func (s *State) KeepTimeline(events int, age time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -109,13 +128,65 @@ func (s *Server) getTimeline(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	for _, e := range entries {
-		buf.WriteString(`{"seq":`)
-		buf.WriteString(strconv.FormatInt(e.seq, 10))
-		buf.WriteString(`,"at":"`)
-		buf.WriteString(e.at.UTC().Format(time.RFC3339Nano))
-		buf.WriteString(`","event":`)
-		buf.Write(e.data)
-		buf.WriteString("}\n")
+		buf.WriteByte('{')
+		e.writeFields(&buf)
+		buf.WriteByte('\n')
 	}
 	_, _ = w.Write(buf.Bytes())
+}
+
+// ReadTimeline reads a timeline as GET /api/timeline wrote it, one
+// {"seq","at","event"} a line, keeping at most max events (the newest).
+func ReadTimeline(r io.Reader, max int) ([]TimelineLine, error) {
+	var lines []TimelineLine
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var l TimelineLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil || l.At.IsZero() || len(l.Event) == 0 || l.Event[0] != '{' {
+			return nil, fmt.Errorf("line %d is not a line of a timeline ({\"seq\":N,\"at\":\"...\",\"event\":{...}})", n)
+		}
+		lines = append(lines, l)
+		if len(lines) > 2*max {
+			lines = append(lines[:0:0], lines[len(lines)-max:]...)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(lines) > max {
+		lines = lines[len(lines)-max:]
+	}
+	return lines, nil
+}
+
+// TimelineLine is one line of a timeline: an event as the WebSocket sent
+// it, with its number and time.
+type TimelineLine struct {
+	Seq   int64           `json:"seq"`
+	At    time.Time       `json:"at"`
+	Event json.RawMessage `json:"event"`
+}
+
+// PlayRecorded makes the state a recorded timeline's: its lines are the
+// timeline kept (however old), the broker is said to be a replay, and
+// every viewer is shown the lines from the start at 1x.
+func (s *State) PlayRecorded(file string, lines []TimelineLine) error {
+	s.mu.Lock()
+	s.timeline = timeline{events: max(1, len(lines))}
+	for _, l := range lines {
+		s.timeline.ring = append(s.timeline.ring, timelineEntry{seq: l.Seq, at: l.At, data: []byte(l.Event)})
+	}
+	if n := len(lines); n > 0 {
+		s.timeline.seq = lines[n-1].Seq
+	}
+	s.broker = mq.BrokerEvent{Type: mq.TypeBroker, State: mq.BrokerReplay}
+	said, _ := json.Marshal(s.broker)
+	s.viewers.Broadcast(said) // not a part of the recording
+	s.mu.Unlock()
+	_, err := s.Replay(time.Time{}, time.Time{}, 1, file)
+	return err
 }
