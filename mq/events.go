@@ -185,8 +185,15 @@ type PublishedEvent struct {
 	// Queues are the queues its messages went to, as the route computed
 	// them: each column counts what was published to its own queue.
 	Queues []string `json:"queues"`
-	// At is when the broker had confirmed them.
-	At time.Time `json:"at"`
+	// At is when the broker had confirmed them; SentAt when the first
+	// was sent.
+	At     time.Time `json:"at"`
+	SentAt time.Time `json:"sent_at,omitzero"`
+	// MessageID is the message_id every message was given; Stamped, when
+	// none was, is the prefix of each one's own: Stamped followed by its
+	// number in the publish, from 1.
+	MessageID string `json:"message_id,omitempty"`
+	Stamped   string `json:"stamped,omitempty"`
 }
 
 // RouteEvent comes before a publish: the queues its messages should reach,
@@ -211,6 +218,8 @@ type ReturnedEvent struct {
 	Message    string    `json:"message"`
 	// MessageSaid is Message in each language the page speaks.
 	MessageSaid words.Said `json:"message_said,omitempty"`
+	MessageID   string     `json:"message_id,omitempty"`
+	At          time.Time  `json:"at,omitzero"`
 }
 
 // QueueSurvival is what one queue kept through a broker outage, from its

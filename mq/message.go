@@ -60,25 +60,44 @@ type Message struct {
 type Publication struct {
 	Message
 	Count int
+	// Verbatim sends the body as it is, {{seq}} and all (a message
+	// published again).
+	Verbatim bool
 	// requests: the messages are requests (reply_to set, no correlation
 	// id given), each given a correlation id of its own: this prefix and
 	// its number.
 	requests string
+	// stamped: no message_id was given, so each message gets one of its
+	// own, this prefix and its number, by which its journey is followed.
+	stamped string
 }
 
-// stampRequests is called before a publish: a request that names a reply
-// queue and no correlation id gets one, so its reply can be paired with it.
-func (p *Publication) stampRequests() {
-	if p.Properties.ReplyTo != "" && p.Properties.CorrelationID == "" {
-		p.requests = "rb-" + strings.ToLower(rand.Text()[:8])
+// stamp is called before a publish: each message without a message_id
+// gets one, and a request that names a reply queue and no correlation id
+// gets one too, so its reply can be paired with it.
+func (p *Publication) stamp() {
+	id := "rb-" + strings.ToLower(rand.Text()[:8])
+	if p.Properties.MessageID == "" {
+		p.stamped = id + "-"
 	}
+	if p.Properties.ReplyTo != "" && p.Properties.CorrelationID == "" {
+		p.requests = id
+	}
+}
+
+// messageID is the message_id of message seq.
+func (p Publication) messageID(seq int) string {
+	if p.stamped == "" {
+		return p.Properties.MessageID
+	}
+	return p.stamped + strconv.Itoa(seq)
 }
 
 // SeqPlaceholder in a body is replaced by the message's number in its batch.
 const SeqPlaceholder = "{{seq}}"
 
 func (p Publication) body(seq int) []byte {
-	if !strings.Contains(string(p.Body), SeqPlaceholder) {
+	if p.Verbatim || !strings.Contains(string(p.Body), SeqPlaceholder) {
 		return p.Body
 	}
 	return []byte(strings.ReplaceAll(string(p.Body), SeqPlaceholder, fmt.Sprint(seq)))
@@ -103,7 +122,7 @@ func (p Publication) publishing(seq int, headers amqp.Table) amqp.Publishing {
 		CorrelationId: cmp.Or(p.correlationID(seq), pr.CorrelationID),
 		ReplyTo:       pr.ReplyTo,
 		Expiration:    pr.Expiration,
-		MessageId:     pr.MessageID,
+		MessageId:     p.messageID(seq),
 		Type:          pr.Type,
 		AppId:         pr.AppID,
 		Body:          p.body(seq),

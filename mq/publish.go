@@ -55,7 +55,7 @@ func (b *Broker) Publish(ctx context.Context, p Publication) (PublishResult, err
 	if err != nil {
 		return PublishResult{}, invalid("err.headers", "why", said(err))
 	}
-	p.stampRequests()
+	p.stamp()
 	if p.Exchange != "" {
 		// Publishing to a missing exchange closes the channel; ask first so
 		// the user gets a plain answer and the publisher keeps its channel.
@@ -92,6 +92,7 @@ func (b *Broker) publishForDirectReply(ctx context.Context, p Publication, heade
 		return PublishResult{}, invalid("err.direct_reply_to", "queue", DirectReplyTo)
 	}
 	b.cfg.Events(RouteEvent{Type: TypeRoute, Exchange: p.Exchange, RoutingKey: p.RoutingKey, Queues: route})
+	sent := time.Now()
 	res, err := b.sendConfirmed(ctx, ch, p, headers)
 	if res.Published == 0 {
 		return res, explain(err)
@@ -101,7 +102,7 @@ func (b *Broker) publishForDirectReply(ctx context.Context, p Publication, heade
 		res.Nacked = 0
 	}
 	res.Unconfirmed = p.Count - res.Confirmed - res.Nacked
-	return b.published(p, route, res, lost, nil)
+	return b.published(p, route, res, sent, lost, nil)
 }
 
 // directReplyChannel is the channel of a receiver of rabbitboard's that
@@ -161,6 +162,7 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 	// The route goes out before the first message, so every delivery of
 	// this publish comes after it.
 	p.b.cfg.Events(RouteEvent{Type: TypeRoute, Exchange: pub.Exchange, RoutingKey: pub.RoutingKey, Queues: route})
+	sent := time.Now()
 	res, pubErr := p.b.sendConfirmed(ctx, ch, pub, headers)
 	if res.Published == 0 {
 		p.reset()
@@ -182,16 +184,17 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 		// Start afresh so late confirms cannot be counted for the next request.
 		p.reset()
 	}
-	return p.b.published(pub, route, res, lost, refused)
+	return p.b.published(pub, route, res, sent, lost, refused)
 }
 
 // published reports a publish to every viewer and says how it went.
-func (b *Broker) published(pub Publication, route []string, res PublishResult, lost bool, refused error) (PublishResult, error) {
+func (b *Broker) published(pub Publication, route []string, res PublishResult, sent time.Time, lost bool, refused error) (PublishResult, error) {
 	if route == nil {
 		route = []string{}
 	}
 	b.cfg.Events(PublishedEvent{Type: TypePublished, Exchange: pub.Exchange, RoutingKey: pub.RoutingKey,
-		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned, Queues: route, At: time.Now()})
+		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned, Queues: route, At: time.Now(),
+		SentAt: sent, MessageID: pub.Properties.MessageID, Stamped: pub.stamped})
 	if res.Unconfirmed > 0 && refused != nil {
 		return res, refused
 	}
@@ -319,7 +322,7 @@ func (p *publisher) drainReturns(returns <-chan amqp.Return, barrier <-chan chan
 		p.b.cfg.Events(ReturnedEvent{
 			Type: TypeReturned, Exchange: r.Exchange, RoutingKey: r.RoutingKey,
 			ReplyCode: r.ReplyCode, ReplyText: r.ReplyText, Body: body, Encoding: enc,
-			Message: why.String(), MessageSaid: words.InEvery(why),
+			Message: why.String(), MessageSaid: words.InEvery(why), MessageID: r.MessageId, At: time.Now(),
 		})
 	}
 	for {

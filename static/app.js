@@ -493,7 +493,7 @@ function placeChildren(parent, want) {
 
 function renderQueues() {
   const rows = [...state.queues.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((q) => {
-    const row = fill(clone("tpl-queue"), { ...q, unavailable: q.unavailable || "", stream: (q.arguments || {})["x-queue-type"] === "stream", exclusive: !!q.exclusive, manageable: !q.exclusive });
+    const row = fill(clone("tpl-queue"), { ...q, unavailable: q.unavailable || "", stream: (q.arguments || {})["x-queue-type"] === "stream", exclusive: !!q.exclusive, manageable: !q.exclusive, redrivable: !q.exclusive && (q.arguments || {})["x-queue-type"] !== "stream" });
     row.dataset.queue = q.name;
     return row;
   });
@@ -866,9 +866,16 @@ function renderCard(r, d) {
     controls: r.ack === "interactive" && !outcome,
     again: !d.truncated && !d.headers_truncated && !d.undecodable,
     label_again: t("card.again_label", { seq: d.seq, name: r.name }),
+    journey: !!d.properties?.message_id, label_journey: t("card.journey_label", { seq: d.seq, name: r.name }),
     label_ack: t("control.ack", { seq: d.seq, name: r.name }), label_nack: t("control.nack", { seq: d.seq, name: r.name }), label_reject: t("control.reject", { seq: d.seq, name: r.name }),
   });
   card.querySelector("button.again")?.addEventListener("click", () => publishAgain(r, d));
+  const journey = card.querySelector("a.journey");
+  if (d.properties?.message_id) journey.href = "/api/journey?message_id=" + encodeURIComponent(d.properties.message_id);
+  journey.addEventListener("click", (e) => {
+    e.preventDefault();
+    showJourney(d.properties.message_id);
+  });
   // Properties and headers are drawn when first asked for, in the order
   // the server's page lists them.
   const details = card.querySelector("details");
@@ -936,7 +943,8 @@ document.addEventListener("submit", async (e) => {
     const resp = await fetch(form.action, {
       method: "POST",
       headers: { Accept: "application/json" },
-      body: new URLSearchParams(new FormData(form)),
+      // A form with a file goes as multipart, as the browser would send it.
+      body: form.enctype === "multipart/form-data" ? new FormData(form) : new URLSearchParams(new FormData(form)),
     });
     const text = await resp.text();
     const data = text ? JSON.parse(text) : {};

@@ -1,4 +1,6 @@
-// rabbitboard's replay: while the presenter replays a stretch of the
+// rabbitboard's page in time: the replay, and a message's journey.
+//
+// While the presenter replays a stretch of the
 // timeline, every page shows its events again (the server sends them as
 // "replayed" events, at the replay's speed) and lets live events pass by;
 // Live takes a fresh snapshot, so what happened meanwhile is all there.
@@ -137,4 +139,36 @@ document.addEventListener("change", (e) => {
 function stepReplay(by) {
   if (!replay.on) return;
   document.querySelector(`#replay form[action="/api/replay/step"] input[name="by"][value="${by}"]`)?.form.requestSubmit();
+}
+
+// showJourney tells one message's story, step by step with its times, as
+// the server reads it from the timeline.
+async function showJourney(id) {
+  const box = document.getElementById("journey");
+  let j;
+  try {
+    const resp = await fetch("/api/journey?message_id=" + encodeURIComponent(id), { headers: { Accept: "application/json" } });
+    j = await resp.json();
+    if (!resp.ok) throw new Error(j.error);
+  } catch (err) {
+    showFlash(false, err.message);
+    return;
+  }
+  fill(box, { title: t("journey.title", { id }) });
+  const steps = box.querySelector("ol.steps");
+  steps.replaceChildren(...j.steps.map((s) => {
+    const li = document.createElement("li");
+    li.dataset.step = s.step;
+    const time = document.createElement("time");
+    time.dateTime = s.at;
+    time.textContent = new Date(s.at).toLocaleTimeString("en-GB", { hour12: false }) + (s.second ? "" : "." + String(new Date(s.at).getMilliseconds()).padStart(3, "0"));
+    li.append(time, " ", inLang(s.said, s.step));
+    return li;
+  }));
+  box.querySelector("ul.unknown").replaceChildren(...(j.unknown || []).map((u) => {
+    const li = document.createElement("li");
+    li.textContent = inLang(u, "");
+    return li;
+  }));
+  if (!box.open) box.showModal();
 }

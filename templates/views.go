@@ -127,6 +127,8 @@ type CardView struct {
 	// Again offers the presenter to publish the message again (a card
 	// whose body or headers were cut short cannot be).
 	Again bool
+	// MessageID, when the message has one, offers its journey.
+	MessageID string
 }
 
 func cardView(l Lang, r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome, presenter bool) CardView {
@@ -138,9 +140,15 @@ func cardView(l Lang, r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome,
 		Offset: offset, ID: r.ID, Receiver: r.Name, Tag: itoa(d.DeliveryTag), Seq: itoa(d.Seq), Body: cardBody(d), Undecodable: d.Undecodable,
 		Summary:     l.T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", l.T("encoding."+cmp.Or(d.Encoding, "text"))),
 		Redelivered: d.Redelivered, Get: isGet(r, d), Outcome: outcome, Props: props(l, d),
-		Controls: presenter && r.Ack == mq.AckInteractive && outcome == "",
-		Again:    presenter && !d.Truncated && !d.HeadersTruncated && d.Undecodable == "",
+		Controls:  presenter && r.Ack == mq.AckInteractive && outcome == "",
+		Again:     presenter && !d.Truncated && !d.HeadersTruncated && d.Undecodable == "",
+		MessageID: d.Properties.MessageID,
 	}
+}
+
+// journeyURL is where a message's journey is told.
+func journeyURL(id string) templ.SafeURL {
+	return templ.URL("/api/journey?message_id=" + url.QueryEscape(id))
 }
 
 // isGet says whether a card is marked basic.get: traced before the broker

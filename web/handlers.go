@@ -132,12 +132,15 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Replicas != nil {
 		dropped = s.cfg.Replicas.Dropped() + s.cfg.State.RemoteDropped()
 	}
+	events, size := s.cfg.State.TimelineSize()
 	writeJSON(w, http.StatusOK, struct {
 		hub.Stats
 		Goroutines     int    `json:"goroutines"`
 		HeapBytes      uint64 `json:"heap_bytes"`
 		ReplicaDropped int64  `json:"replica_messages_dropped"`
-	}{s.cfg.State.viewers.Stats(), runtime.NumGoroutine(), ms.HeapAlloc, dropped})
+		TimelineEvents int    `json:"timeline_events"`
+		TimelineBytes  int    `json:"timeline_bytes"`
+	}{s.cfg.State.viewers.Stats(), runtime.NumGoroutine(), ms.HeapAlloc, dropped, events, size})
 }
 
 // Queues
@@ -219,6 +222,24 @@ func (s *Server) purgeQueue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	respond(w, r, http.StatusOK, map[string]int{"purged": n}, words.Say("done.purged", "count", n, "queue", name))
+}
+
+// redriveQueue sends a dead-letter queue's messages back to the exchange
+// and routing key they were first published with, each taken off the
+// queue once the broker confirmed it.
+func (s *Server) redriveQueue(w http.ResponseWriter, r *http.Request) {
+	name, err := queueName(r)
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	res, err := s.cfg.Broker.Redrive(r.Context(), name, s.cfg.Limits.MaxCount)
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	respondFlash(w, r, http.StatusOK, res, res.Skipped == 0 && res.Unroutable == 0,
+		words.Say("done.redriven", "moved", res.Moved, "queue", name, "skipped", res.Skipped, "unroutable", res.Unroutable))
 }
 
 // Publish

@@ -58,7 +58,7 @@ func stageHostile(t *testing.T, s *stack) int {
 
 // allowedTags are the elements the page is made of; anything else in the
 // DOM came from data.
-var allowedTags = "TEMPLATE UL svg g title rect text line polyline HTML HEAD META TITLE LINK SCRIPT BODY HEADER NAV H1 H2 H3 SPAN DIV P MAIN ASIDE SECTION FORM LABEL INPUT TEXTAREA SELECT OPTION BUTTON DETAILS SUMMARY TABLE THEAD TBODY TR TH TD B ARTICLE OL LI PRE DL DT DD CODE KBD"
+var allowedTags = "TEMPLATE DIALOG A TIME UL svg g title rect text line polyline HTML HEAD META TITLE LINK SCRIPT BODY HEADER NAV H1 H2 H3 SPAN DIV P MAIN ASIDE SECTION FORM LABEL INPUT TEXTAREA SELECT OPTION BUTTON DETAILS SUMMARY TABLE THEAD TBODY TR TH TD B ARTICLE OL LI PRE DL DT DD CODE KBD"
 
 // The server-rendered page (what a browser without JavaScript gets) holds
 // every hostile string as text: no element or attribute comes from them.

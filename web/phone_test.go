@@ -35,7 +35,8 @@ func TestBrowserPhone(t *testing.T) {
 		wide, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[document.documentElement.scrollWidth, innerWidth,
 			Math.max(...[...document.querySelectorAll("body > header > *")].map((e) => e.getBoundingClientRect().right))]`))
 		if err != nil || wide[0] > wide[1] || wide[2] > wide[1] {
-			t.Errorf("%s at 360 px: the page is %v px wide, the header reaches %v px, the screen %v px (%v)", page, wide[0], wide[2], wide[1], err)
+			over, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > innerWidth + 0.5 && e.getClientRects().length && ![...e.children].some((c) => c.getBoundingClientRect().right > innerWidth + 0.5)).filter((e) => !e.classList.contains("panel")).slice(0, 8).map((e) => e.tagName + "." + e.className + "#" + e.id + ":" + Math.round(e.getBoundingClientRect().right)).join(" ")`))
+			t.Errorf("%s at 360 px: the page is %v px wide, the header reaches %v px, the screen %v px (%v); beyond it: %s", page, wide[0], wide[2], wide[1], err, over)
 		}
 		// The header's switches are behind Menu; opened, they fit too.
 		menu := `[getComputedStyle(document.getElementById("menu")).display, getComputedStyle(document.getElementById("menu-toggle")).display !== "none",

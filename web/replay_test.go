@@ -73,6 +73,26 @@ func timelineDeliveries(t *testing.T, s *stack) (bodies []string, at []time.Time
 	return bodies, at
 }
 
+// exported is the timeline as the page downloads it, once it holds n
+// deliveries.
+func exported(t *testing.T, s *stack, n int) []byte {
+	t.Helper()
+	testkit.WaitFor(t, 5*time.Second, fmt.Sprint(n, " deliveries kept"), func() bool {
+		bodies, _ := timelineDeliveries(t, s)
+		return len(bodies) == n
+	})
+	resp, err := http.Get(s.url + "/api/timeline?download=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 // The presenter replays the last 30 s at 0.5x: a second viewer's page
 // shows the same cards in the same order, each at its stretched time
 // (within 100 ms), under a banner that says it is a replay; what happens
@@ -284,16 +304,7 @@ func TestBrowserRecordedTimeline(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": fmt.Sprintf("Recorded %d", i+1)}, http.StatusOK, nil)
 	}
-	testkit.WaitFor(t, 5*time.Second, "three deliveries kept", func() bool {
-		bodies, _ := timelineDeliveries(t, s)
-		return len(bodies) == 3
-	})
-	resp, err := http.Get(s.url + "/api/timeline?download=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines, err := ReadTimeline(resp.Body, 1000)
-	resp.Body.Close()
+	lines, err := ReadTimeline(bytes.NewReader(exported(t, s, 3)), 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

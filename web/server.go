@@ -28,6 +28,7 @@ type Broker interface {
 	DeclareQueue(mq.QueueSpec) (mq.QueueInfo, error)
 	DeleteQueue(name string) error
 	PurgeQueue(name string) (int, error)
+	Redrive(ctx context.Context, queue string, max int) (mq.RedriveResult, error)
 	AddReceiver(mq.ReceiverSpec) (mq.ReceiverInfo, error)
 	Receivers() []mq.ReceiverInfo
 	Receiver(id string) (*mq.Receiver, error)
@@ -195,6 +196,8 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/queues/{name}/purge", s.purgeQueue)
 	handle("POST /api/queues/delete", s.deleteQueue)
 	handle("POST /api/queues/purge", s.purgeQueue)
+	handle("POST /api/queues/redrive", s.redriveQueue)
+	handle("POST /api/queues/{name}/redrive", s.redriveQueue)
 
 	handle("POST /api/publish", s.publish)
 
@@ -206,6 +209,8 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/pace", s.getPace)
 	handle("POST /api/pace", s.setPace)
 	handle("POST /api/pace/step", s.step)
+	handle("GET /api/journey", s.getJourney)
+	handle("POST /api/republish", s.republish)
 	handle("GET /api/replay", s.getReplay)
 	handle("POST /api/replay", s.startReplay)
 	handle("POST /api/replay/step", s.stepReplay)
@@ -239,7 +244,7 @@ func (s *Server) routes() http.Handler {
 	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, mq.CodeNotFound, words.Say("err.no_endpoint", "method", r.Method, "path", r.URL.Path))
 	})
-	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/api/observe", "/api/pace", "/api/pace/step", "/api/replay", "/api/replay/step", "/api/replay/live", "/api/replicas", "/healthz"} {
+	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/queues/{name}/redrive", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/api/observe", "/api/pace", "/api/pace/step", "/api/replay", "/api/replay/step", "/api/replay/live", "/api/replicas", "/healthz"} {
 		handle(p, methodNotAllowed)
 	}
 	s.mux = mux

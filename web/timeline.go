@@ -87,6 +87,16 @@ func (s *State) KeepTimeline(events int, age time.Duration) {
 	s.timeline = timeline{events: events, age: age}
 }
 
+// TimelineSize is how many events the timeline holds and their bytes.
+func (s *State) TimelineSize() (events, size int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.timeline.ring {
+		size += len(e.data)
+	}
+	return len(s.timeline.ring), size
+}
+
 // Timeline is the kept events after seq, between from and to.
 func (s *State) Timeline(seq int64, from, to time.Time) []timelineEntry {
 	s.mu.Lock()

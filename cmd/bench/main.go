@@ -66,7 +66,7 @@ func run() error {
 	defer os.RemoveAll(filepath.Dir(bin))
 	fmt.Printf("rabbitboard bench, %s, %d CPUs shared by RabbitMQ, the dashboard and this client\n\n", time.Now().UTC().Format(time.RFC3339), runtime.NumCPU())
 
-	want := func(scenario string) bool { return *only == "" || strings.Contains(*only, scenario) }
+	want := func(scenario string) bool { return *only == "" || slices.Contains(strings.Split(*only, ","), scenario) }
 	// A round of 100,000 takes about two seconds here; five alternating
 	// rounds of each keep a busy spell of the machine out of the medians.
 	n, rounds := scale(100000, 5000), scale(5, 3)
@@ -108,6 +108,11 @@ func run() error {
 	}
 	if want("8") {
 		if err := benchReplicas(bin, dur); err != nil {
+			return err
+		}
+	}
+	if want("10") {
+		if err := benchTimeline(bin, time.Duration(scale(30, 5))*time.Second); err != nil {
 			return err
 		}
 	}
