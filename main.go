@@ -59,6 +59,8 @@ type config struct {
 	wsReadLimit                  int64
 	access                       web.Access
 	replayFile                   string
+	record                       string
+	recordRetention              time.Duration
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -107,6 +109,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.clusterSecret, "cluster-secret", getenv("CLUSTER_SECRET"), "the secret a --cluster's replicas share: their messages on the broker are sealed with it, since anyone with an AMQP login could otherwise send them; default: --token (CLUSTER_SECRET)")
 	fs.IntVar(&c.procs, "procs", envInt("PROCS", 0), "how many cores rabbitboard's goroutines run on at once; 0: half of them (at least one) when the broker runs on this machine, leaving it the rest, else all; GOMAXPROCS, when set, decides instead (PROCS)")
 	fs.StringVar(&c.pprofAddr, "pprof", getenv("PPROF_ADDR"), "a loopback address, e.g. 127.0.0.1:6060, to serve Go's profiles on (/debug/pprof/) for finding where time goes (PPROF_ADDR)")
+	fs.StringVar(&c.record, "record", getenv("RECORD"), "keep the timeline in the RabbitMQ stream of this name: replicas with the same --record share it, and a restarted rabbitboard shows what happened before (RECORD)")
+	fs.DurationVar(&c.recordRetention, "record-retention", 24*time.Hour, "how long the --record stream keeps events (its x-max-age)")
 	fs.StringVar(&c.replayFile, "replay", getenv("REPLAY"), "play a timeline downloaded from a dashboard (GET /api/timeline?download=1) to every viewer, with no RabbitMQ (REPLAY)")
 	fs.BoolVar(&c.access.Private, "private", getenv("PRIVATE") == "true", "with a token, viewers need it to read too (PRIVATE)")
 	if err := fs.Parse(args); err != nil {
@@ -222,21 +226,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stdout, nil))
-	if n := c.cores(getenv); n > 0 {
-		runtime.GOMAXPROCS(n)
-	}
-
-	generated, err := c.secure()
+	generated, stop, err := prepare(&c, getenv, log)
 	if err != nil {
 		return err
 	}
-	if c.pprofAddr != "" {
-		stop, err := serveProfiles(c.pprofAddr, log)
-		if err != nil {
-			return err
-		}
-		defer stop()
-	}
+	defer stop()
 	viewers := hub.New(hub.Options{MaxQueueBytes: c.maxViewerQueue, MaxBehind: c.maxViewerBehind, ReadLimit: c.wsReadLimit})
 	state := web.NewState(viewers, c.history, log)
 	state.KeepTimeline(c.timelineEvents, c.timelineAge)
@@ -274,6 +268,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		_ = srv.Close(context.Background())
 		return err
 	}
+	if err := record(c, broker, state); err != nil {
+		return errors.Join(err, srv.Close(context.Background()), broker.Close(context.Background()))
+	}
 	log.Info("rabbitboard is serving", "url", srv.URL(), "amqp", mq.Redact(c.amqpURL), "presenter_token", c.access.Token != "", "private", c.access.Private, "procs", runtime.GOMAXPROCS(0))
 	greet(stdout, srv.URL(), c, generated)
 
@@ -291,6 +288,36 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	shutdown, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
 	return errors.Join(srv.Close(shutdown), viewers.Close(shutdown), broker.Close(shutdown))
+}
+
+// prepare chooses the cores, secures the settings (generated says a
+// presenter token was made) and serves the profiles when asked; stop
+// ends the profiles.
+func prepare(c *config, getenv func(string) string, log *slog.Logger) (generated bool, stop func(), err error) {
+	if n := c.cores(getenv); n > 0 {
+		runtime.GOMAXPROCS(n)
+	}
+	stop = func() {}
+	if generated, err = c.secure(); err != nil {
+		return generated, stop, err
+	}
+	if c.pprofAddr != "" {
+		stop, err = serveProfiles(c.pprofAddr, log)
+	}
+	return generated, stop, err
+}
+
+// record keeps the timeline in the --record stream, when one is named.
+func record(c config, broker *mq.Broker, state *web.State) error {
+	if c.record == "" {
+		return nil
+	}
+	rec, err := broker.Record(c.record, c.recordRetention, c.timelineAge, state.ReadRecorded)
+	if err != nil {
+		return err
+	}
+	state.RecordTo(rec)
+	return nil
 }
 
 // greet says to the person at the terminal where to open the dashboard,

@@ -85,6 +85,7 @@ type State struct {
 	pace      float64                   // the pace of rabbitboard's receivers
 	timeline  timeline                  // every event sent, kept for a while
 	replay    *replayer                 // shows a stretch of the timeline again
+	recorder  Recorder                  // keeps the timeline in a stream, when recording
 	confirms  *mq.ConfirmsEvent         // the publisher confirms lesson's last measurement
 	rates     rates                     // what the charts count, each second of the last minute
 	activity  json.RawMessage           // the publish the lesson bar says, as it was broadcast
@@ -140,6 +141,11 @@ func (s *State) Apply(ev mq.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.applyLocked(ev, data)
+	if s.recorder != nil {
+		// The stream is the timeline: this replica records its own
+		// events, and reads everyone's back.
+		s.recorder.Add(data, time.Now())
+	}
 	if s.forward != nil && shared[eventType(data)] { // the type this replica wrote first
 		s.forward(data)
 	}
@@ -276,7 +282,9 @@ func (s *State) applyLocked(ev mq.Event, data []byte) {
 			}
 		}
 	}
-	s.timeline.add(data, time.Now())
+	if s.recorder == nil {
+		s.timeline.add(data, time.Now())
+	}
 	s.viewers.Broadcast(data)
 }
 

@@ -50,11 +50,17 @@ func (e timelineEntry) writeFields(b *bytes.Buffer) {
 }
 
 func (t *timeline) add(data []byte, at time.Time) {
+	t.addAs(t.seq+1, data, at)
+}
+
+// addAs keeps an event as number seq (a recorded timeline's numbers come
+// from the stream).
+func (t *timeline) addAs(seq int64, data []byte, at time.Time) {
 	if t.events <= 0 {
 		return
 	}
-	t.seq++
-	e := timelineEntry{seq: t.seq, at: at, data: data}
+	t.seq = seq
+	e := timelineEntry{seq: seq, at: at, data: data}
 	if len(t.ring) < t.events {
 		t.ring = append(t.ring, e)
 	} else {
@@ -199,4 +205,32 @@ func (s *State) PlayRecorded(file string, lines []TimelineLine) error {
 	s.mu.Unlock()
 	_, err := s.Replay(time.Time{}, time.Time{}, 1, file)
 	return err
+}
+
+// Recorder keeps the timeline somewhere every replica reads it back from
+// (mq.Recorder: a RabbitMQ stream).
+type Recorder interface {
+	Add(event []byte, at time.Time)
+}
+
+// RecordTo makes the timeline the recorder's: events go to it, and come
+// back through ReadRecorded.
+func (s *State) RecordTo(r Recorder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recorder = r
+}
+
+// ReadRecorded keeps a recorded batch of events in the timeline: the
+// stream's offset numbers them, the same in every replica.
+func (s *State) ReadRecorded(offset int64, _ time.Time, batch []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, line := range bytes.Split(bytes.TrimSuffix(batch, []byte("\n")), []byte("\n")) {
+		var l TimelineLine
+		if json.Unmarshal(line, &l) != nil || len(l.Event) == 0 {
+			continue
+		}
+		s.timeline.addAs(offset*mq.RecordBatchMax+int64(i)+1, []byte(l.Event), l.At)
+	}
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -96,4 +97,24 @@ func TestTimeline(t *testing.T) {
 func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// A recorded batch read back from the stream is numbered by its offset,
+// the same in every replica, and what cannot be read is left out.
+func TestReadRecorded(t *testing.T) {
+	s := NewState(&recorder{}, 10, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.KeepTimeline(10, 0) // however old
+	at := time.Date(2026, 12, 4, 10, 42, 5, 0, time.UTC)
+	s.ReadRecorded(5, at, []byte(`{"at":"2026-12-04T10:42:05Z","event":{"type":"queue","queue":{"name":"a"}}}
+not json
+{"at":"2026-12-04T10:42:06Z","event":{"type":"queue","queue":{"name":"b"}}}
+`))
+	var got []string
+	for _, e := range s.Timeline(0, time.Time{}, time.Time{}) {
+		got = append(got, fmt.Sprint(e.seq, " ", e.at.Format(time.TimeOnly), " ", string(e.data)))
+	}
+	want := []string{`5001 10:42:05 {"type":"queue","queue":{"name":"a"}}`, `5003 10:42:06 {"type":"queue","queue":{"name":"b"}}`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("the timeline holds\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }

@@ -111,6 +111,11 @@ func run() error {
 			return err
 		}
 	}
+	if want("11") {
+		if err := benchRecord(bin, n, rounds); err != nil {
+			return err
+		}
+	}
 	if want("10") {
 		if err := benchTimeline(bin, time.Duration(scale(30, 5))*time.Second); err != nil {
 			return err

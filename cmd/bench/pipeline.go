@@ -11,11 +11,11 @@ import (
 // that decode every frame.
 // With -cpuprofile, the dashboard's CPU profile of the first 10-viewer
 // round is written there.
-func pipeline(bin string, n, nviewers int) (*result, error) {
-	var flags []string
+func pipeline(bin string, n, nviewers int, extra ...string) (*result, error) {
+	flags := extra
 	profile := *cpuProfile != "" && nviewers == 10
 	if profile {
-		flags = []string{"--pprof", "127.0.0.1:0"}
+		flags = append(flags, "--pprof", "127.0.0.1:0")
 	}
 	sc, err := newScene(bin, "rabbitboard-bench-pipeline", auto(2, map[string]any{"prefetch": 500}), flags...)
 	if err != nil {
