@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -64,6 +65,7 @@ type journeyEvent struct {
 	Properties   map[string]any `json:"properties"`
 	Headers      map[string]any `json:"headers"`
 	Connection   string         `json:"connection"`
+	Name         string         `json:"name"`
 }
 
 // journeyOf follows message id through the timeline's entries; name says a
@@ -101,12 +103,12 @@ func journeyOf(id string, entries []timelineEntry, name func(receiver string) (s
 				"journey.published", "exchange", exchangeName(ev.Exchange), "key", ev.RoutingKey)
 			j.routed(published, ev.Queues, ev.Returned > 0 && ev.Count == 1)
 		case mq.TypeObservedPublish:
-			if ev.MessageID != id {
+			if str(ev.Properties["message_id"]) != id {
 				continue
 			}
 			published = e.at
 			j.add(JourneyStep{At: e.at, Step: "published", Exchange: ev.Exchange, RoutingKey: ev.RoutingKey},
-				"journey.published_outside", "exchange", exchangeName(ev.Exchange), "key", ev.RoutingKey, "connection", ev.Connection)
+				"journey.published_outside", "exchange", exchangeName(ev.Exchange), "key", ev.RoutingKey, "connection", cmp.Or(ev.Name, ev.Connection))
 			j.routed(e.at, ev.RoutedQueues, false)
 		case mq.TypeReturned:
 			if ev.MessageID == id {

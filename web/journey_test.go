@@ -194,4 +194,51 @@ func TestRepublishTimeline(t *testing.T) {
 		t.Fatal("a message was published again twice")
 	}
 	s.mustCall(t, "POST", "/api/republish", "not a timeline", http.StatusBadRequest, nil)
+
+	// The same file, played on every page from the replay's form.
+	form.Reset()
+	mw = multipart.NewWriter(&form)
+	fw, _ = mw.CreateFormFile("timeline", "lesson.ndjson")
+	_, _ = fw.Write(export)
+	_ = mw.Close()
+	req, _ = http.NewRequest("POST", s.url+"/api/replay/file", &form)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept", "application/json")
+	played, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev ReplayEvent
+	_ = json.NewDecoder(played.Body).Decode(&ev)
+	played.Body.Close()
+	if lines := bytes.Count(export, []byte("\n")); played.StatusCode != http.StatusOK || ev.State != ShowReplay || ev.Total != lines || ev.File != "lesson.ndjson" {
+		t.Fatalf("playing the file answered %d %+v, want a replay of its %d events", played.StatusCode, ev, lines)
+	}
+	s.mustCall(t, "POST", "/api/replay/live", nil, http.StatusOK, nil)
+}
+
+// Another program's message, watched through the firehose: its journey
+// has its publish (by that program's connection), where it was routed and
+// its delivery to the program's consumer, and says that whether it was
+// acked cannot be seen.
+func TestJourneyWatchedProgram(t *testing.T) {
+	tracingOff(t)
+	s := startStackWith(t, options{management: true})
+	q := s.queue(t, mq.QueueSpec{Name: "rb-journey-watched", Durable: true})
+	s.mustCall(t, "POST", "/api/observe", map[string]any{"enabled": true}, http.StatusOK, nil)
+	t.Cleanup(func() { s.call(t, "POST", "/api/observe", map[string]any{"enabled": false}, nil) })
+	startWorker(t, q)
+	worker := s.outsideOn(t, q, 1)[0]
+	newTask(t, q, "Watched.", "watched-7")
+	j := journey(t, s, "watched-7", 3)
+	got := stepsOf(t, j, map[string]string{worker.ID: "worker"})
+	if want := "published@ routed@rb-journey-watched delivered@rb-journey-watched/worker"; got != want {
+		t.Fatalf("the journey is\n%s\nwant\n%s", got, want)
+	}
+	if said := j.Steps[0].Said["en"]; !strings.HasPrefix(said, "Published by another program (") || !strings.Contains(said, " 127.0.0.1:") || !strings.HasSuffix(said, ") to exchange (default) with routing key 'rb-journey-watched'.") {
+		t.Fatalf("the publish says %q", said)
+	}
+	if len(j.Unknown) != 1 || !strings.Contains(j.Unknown[0]["en"], "the firehose shows deliveries, not acks") {
+		t.Fatalf("the journey says it cannot know %v", j.Unknown)
+	}
 }

@@ -24,9 +24,9 @@ func startWorker(t *testing.T, queue string, args ...string) *program {
 	return runScript(t, "testdata/worker.py", true, append([]string{queue}, args...)...)
 }
 
-func newTask(t *testing.T, queue, body string) {
+func newTask(t *testing.T, queue, body string, messageID ...string) {
 	t.Helper()
-	if out, err := exec.Command("/usr/bin/python3", "testdata/new_task.py", queue, body).CombinedOutput(); err != nil {
+	if out, err := exec.Command("/usr/bin/python3", append([]string{"testdata/new_task.py", queue, body}, messageID...)...).CombinedOutput(); err != nil {
 		t.Fatalf("new_task.py: %v\n%s", err, out)
 	}
 }

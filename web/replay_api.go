@@ -1,7 +1,9 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -77,6 +79,31 @@ func (s *Server) startReplay(w http.ResponseWriter, r *http.Request) {
 	}
 	respond(w, r, http.StatusOK, ev, replaySaid(ev))
 }
+
+// replayFile plays a downloaded timeline on every page (the replay bar's
+// file, as multipart "timeline", or the file as the body), from its start
+// at 1x; Live ends it as any replay.
+func (s *Server) replayFile(w http.ResponseWriter, r *http.Request) {
+	body, name, err := timelineUpload(w, r)
+	if err != nil {
+		respondError(w, r, err)
+		return
+	}
+	defer body.Close()
+	lines, err := ReadTimeline(body, max(s.cfg.Limits.MaxCount, DefaultTimelineEvents))
+	if err != nil || len(lines) == 0 {
+		respondError(w, r, badRequest("err.republish_read", "reason", cmp.Or(err, errNoEvent)))
+		return
+	}
+	entries := make([]timelineEntry, len(lines))
+	for i, l := range lines {
+		entries[i] = timelineEntry{seq: l.Seq, at: l.At, data: l.Event}
+	}
+	ev := s.cfg.State.replay.start(entries, entries[0].at, time.Time{}, 1, name, nil)
+	respond(w, r, http.StatusOK, ev, replaySaid(ev))
+}
+
+var errNoEvent = errors.New("it holds no event")
 
 // replayStretch is the stretch a request asks for.
 func replayStretch(req replayRequest, now time.Time) (from, to time.Time, err error) {

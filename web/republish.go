@@ -31,16 +31,12 @@ type RepublishResult struct {
 // its properties and headers, as fast as confirms allow or, with
 // timing=original, as far apart as they were delivered.
 func (s *Server) republish(w http.ResponseWriter, r *http.Request) {
-	body := io.Reader(http.MaxBytesReader(w, r.Body, 64<<20))
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		file, _, err := r.FormFile("timeline")
-		if err != nil {
-			respondError(w, r, badRequest("err.republish_file"))
-			return
-		}
-		defer file.Close()
-		body = file
+	body, _, err := timelineUpload(w, r)
+	if err != nil {
+		respondError(w, r, err)
+		return
 	}
+	defer body.Close()
 	lines, err := ReadTimeline(body, s.cfg.Limits.MaxCount*4)
 	if err != nil {
 		respondError(w, r, badRequest("err.republish_read", "reason", err))
@@ -134,4 +130,18 @@ func sentHeaders(h map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// timelineUpload is a timeline sent to the server: the file "timeline" of
+// a form, or the request's body; name is the file's.
+func timelineUpload(w http.ResponseWriter, r *http.Request) (body io.ReadCloser, name string, err error) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<20)
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return r.Body, "", nil
+	}
+	file, header, err := r.FormFile("timeline")
+	if err != nil {
+		return nil, "", badRequest("err.republish_file")
+	}
+	return file, header.Filename, nil
 }

@@ -215,6 +215,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/replay", s.startReplay)
 	handle("POST /api/replay/step", s.stepReplay)
 	handle("POST /api/replay/live", s.liveAgain)
+	handle("POST /api/replay/file", s.replayFile)
 
 	handle("GET /api/presets", s.listPresets)
 	handle("POST /api/confirms", s.measureConfirms)
@@ -244,7 +245,7 @@ func (s *Server) routes() http.Handler {
 	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, mq.CodeNotFound, words.Say("err.no_endpoint", "method", r.Method, "path", r.URL.Path))
 	})
-	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/queues/{name}/redrive", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/api/observe", "/api/pace", "/api/pace/step", "/api/replay", "/api/replay/step", "/api/replay/live", "/api/replicas", "/healthz"} {
+	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/queues/{name}/redrive", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/api/observe", "/api/pace", "/api/pace/step", "/api/replay", "/api/replay/step", "/api/replay/live", "/api/replay/file", "/api/replicas", "/healthz"} {
 		handle(p, methodNotAllowed)
 	}
 	s.mux = mux
