@@ -144,6 +144,8 @@ type Content struct {
 	// (another program sent what AMQP clients cannot decode); a receiver
 	// rejects such a message unless someone settles it by hand.
 	Undecodable string `json:"undecodable,omitempty"`
+	// UndecodableSaid is Undecodable in each language the page speaks.
+	UndecodableSaid words.Said `json:"undecodable_said,omitempty"`
 }
 
 // content is a message as events show it: its body and headers cut at
@@ -155,6 +157,10 @@ func (b *Broker) content(body []byte, props Properties, headers amqp.Table) Cont
 		c.Encoding = "" // the usual, unsaid
 	}
 	c.Headers, c.HeadersTruncated, c.Undecodable = previewHeaders(headers, b.cfg.PreviewBytes)
+	if c.Undecodable != "" {
+		why := undecodable(c.Undecodable)
+		c.Undecodable, c.UndecodableSaid = why.In(words.English), words.InEvery(why)
+	}
 	return c
 }
 

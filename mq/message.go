@@ -361,3 +361,21 @@ func approxJSONSize(v any) int {
 	}
 	return 8
 }
+
+// undecodable says a frame guard's reason (UndecodableHeader's value:
+// "depth=32", "value_type=Z"...) as a sentence of the catalogue.
+func undecodable(reason string) words.Sentence {
+	name, arg, _ := strings.Cut(reason, "=")
+	var why words.Sentence
+	switch name {
+	case "depth", "table_entries", "array_values":
+		why = words.Say("undecodable."+name, "max", arg)
+	case "value_type":
+		why = words.Say("undecodable.value_type", "type", arg)
+	case "name_short", "value_missing", "value_short":
+		why = words.Say("undecodable." + name)
+	default:
+		why = words.Say("undecodable.other", "reason", reason)
+	}
+	return words.Say("err.undecodable", "why", why)
+}

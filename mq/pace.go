@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"rabbitboard/words"
 )
 
 // TypePace tells every viewer the pace of rabbitboard's receivers.
@@ -14,6 +16,20 @@ const TypePace EventType = "pace"
 type PaceEvent struct {
 	Type EventType `json:"type"`
 	Pace float64   `json:"pace"`
+	// Said is PaceSaid in each language the page speaks.
+	Said words.Said `json:"said,omitempty"`
+}
+
+// PaceSaid says a pace to everyone: full speed, slow motion at 0.5x or
+// 0.25x, or held.
+func PaceSaid(pace float64) words.Sentence {
+	switch pace {
+	case 1:
+		return words.Say("done.pace_full")
+	case 0:
+		return words.Say("done.pace_held")
+	}
+	return words.Say("done.pace_slow", "pace", pace)
 }
 
 func (PaceEvent) event() {}
@@ -123,7 +139,7 @@ func (b *Broker) SetPace(pace float64) error {
 	if !b.pacer.set(pace) {
 		return nil
 	}
-	b.cfg.Events(PaceEvent{Type: TypePace, Pace: pace})
+	b.cfg.Events(PaceEvent{Type: TypePace, Pace: pace, Said: words.InEvery(PaceSaid(pace))})
 	if (before < 1) != (pace < 1) {
 		for _, r := range b.receiverList() {
 			_ = r.do(command{action: actionRepace})

@@ -24,6 +24,7 @@ const state = {
   activity: "", // what the last publish did, said to everyone
   wholeVhost: false, // the stage's diagram shows the whole vhost, not the lesson's part
   pace: 1, // the pace of rabbitboard's receivers: 1, 0.5, 0.25, 0 (held)
+  paceSaid: null, // the pace in words, { en, ko }
 };
 const OBSERVED_KEPT = 10;
 let dirtyObserve = true;
@@ -113,6 +114,7 @@ function apply(ev) {
       state.observed = ev.observed || [];
       state.lesson = ev.lesson || { name: "" };
       state.pace = ev.pace ?? 1;
+      state.paceSaid = ev.pace_said;
       renderPace();
       if (ev.confirms) renderConfirms(ev.confirms);
       dirtyLesson = true;
@@ -136,8 +138,9 @@ function apply(ev) {
       break;
     case "pace":
       state.pace = ev.pace;
+      state.paceSaid = ev.said;
       renderPace();
-      announce(paceWords(ev.pace) || t("done.pace_full"));
+      announce(inLang(ev.said, ""));
       break;
     case "confirms":
       renderConfirms(ev);
@@ -436,14 +439,12 @@ function fitCards() {
 // renderPace says when rabbitboard's receivers run slowly or are held
 // (to everyone: it is the lesson itself running slowly, on the broker),
 // and shows the presenter which pace is on.
-function paceWords(p) {
-  return p === 1 ? "" : p === 0 ? t("done.pace_held") : t("done.pace_slow", { pace: p });
-}
 function renderPace() {
   const bar = document.getElementById("pace");
   bar.hidden = !PRESENTER && state.pace === 1;
   bar.classList.toggle("slowed", state.pace !== 1);
-  fill(bar, { said: paceWords(state.pace), held: state.pace !== 1 });
+  // The server says the pace, in both languages.
+  fill(bar, { said: state.pace === 1 ? "" : inLang(state.paceSaid, ""), held: state.pace !== 1 });
   for (const b of bar.querySelectorAll("button[data-pace]")) b.setAttribute("aria-pressed", String(Number(b.dataset.pace) === state.pace));
 }
 
@@ -862,7 +863,7 @@ function renderCard(r, d) {
     seq: t("card.seq", { seq: d.seq }), tag: d.delivery_tag ? t("card.tag", { tag: d.delivery_tag }) : "", get: isGet(r, d),
     offset: d.offset === undefined ? "" : t("card.offset", d),
     redelivered: !!d.redelivered, outcome, body: d.body + (d.truncated ? "…" : ""), rpc: rpcLine(d),
-    undecodable: d.undecodable || "", summary: t("card.summary", { ...d, encoding: t("encoding." + (d.encoding || "text")) }),
+    undecodable: inLang(d.undecodable_said, d.undecodable || ""), summary: t("card.summary", { ...d, encoding: t("encoding." + (d.encoding || "text")) }),
     controls: r.ack === "interactive" && !outcome,
     again: !d.truncated && !d.headers_truncated && !d.undecodable,
     label_again: t("card.again_label", { seq: d.seq, name: r.name }),

@@ -16,7 +16,6 @@ import (
 	"github.com/a-h/templ"
 
 	"rabbitboard/mq"
-	"rabbitboard/words"
 )
 
 // The page's script fills the same components it gets as <template>
@@ -137,7 +136,7 @@ func cardView(l Lang, r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome,
 		offset = l.T("card.offset", "offset", *d.Offset)
 	}
 	return CardView{
-		Offset: offset, ID: r.ID, Receiver: r.Name, Tag: itoa(d.DeliveryTag), Seq: itoa(d.Seq), Body: cardBody(d), Undecodable: d.Undecodable,
+		Offset: offset, ID: r.ID, Receiver: r.Name, Tag: itoa(d.DeliveryTag), Seq: itoa(d.Seq), Body: cardBody(d), Undecodable: d.UndecodableSaid.In(l, d.Undecodable),
 		Summary:     l.T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", l.T("encoding."+cmp.Or(d.Encoding, "text"))),
 		Redelivered: d.Redelivered, Get: isGet(r, d), Outcome: outcome, Props: props(l, d),
 		Controls:  presenter && r.Ack == mq.AckInteractive && outcome == "",
@@ -264,24 +263,12 @@ func confirmsCell(c *mq.ConfirmsEvent, way, what string) string {
 	return ""
 }
 
-// PaceSaid says a pace to everyone: full speed, slow motion at 0.5x or
-// 0.25x, or held.
-func PaceSaid(pace float64) words.Sentence {
-	switch pace {
-	case 1:
-		return words.Say("done.pace_full")
-	case 0:
-		return words.Say("done.pace_held")
-	}
-	return words.Say("done.pace_slow", "pace", pace)
-}
-
 // paceWords is the pace bar's line: nothing at full speed.
 func paceWords(ctx context.Context, pace float64) string {
 	if pace == 1 {
 		return ""
 	}
-	return PaceSaid(pace).In(langOf(ctx))
+	return mq.PaceSaid(pace).In(langOf(ctx))
 }
 
 // paceButton names a pace on its button: "0.25x", or "Hold" for 0.

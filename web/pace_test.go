@@ -72,7 +72,12 @@ func TestPaceWorkQueue(t *testing.T) {
 		t.Fatalf("at 1 s the workers were given %d messages, want at most 1 at pace 0.25", got-base)
 	}
 	if ready := s.ready(t, "task_queue"); ready < 4 {
-		t.Fatalf("at 1 s the broker holds %d ready messages, want at least 4", ready)
+		// Seen once in CI and never since: say who held the messages.
+		var q mq.QueueInfo
+		var rs []mq.ReceiverInfo
+		s.call(t, "GET", "/api/queues/task_queue", nil, &q)
+		s.call(t, "GET", "/api/receivers", nil, &rs)
+		t.Fatalf("at 1 s the broker holds %d ready messages, want at least 4; the queue has %d consumers, the receivers are %+v", ready, q.Consumers, rs)
 	}
 	time.Sleep(time.Until(start.Add(2500 * time.Millisecond)))
 	if got, _ := s.received(t, "task_queue"); got-base > 2 {

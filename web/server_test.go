@@ -310,6 +310,9 @@ connection.close()
 	if ds[0]["body"] != "poison from pika" || ds[0]["undecodable"] != "Its headers cannot be decoded: tables nest deeper than 32 levels." || ds[0]["redelivered"] != nil {
 		t.Fatalf("first delivery %v", ds[0])
 	}
+	if said, _ := ds[0]["undecodable_said"].(map[string]any); said["ko"] != "헤더를 디코딩할 수 없습니다: 테이블이 32단계보다 깊게 중첩되어 있습니다." {
+		t.Fatalf("the Korean page is told %v", ds[0]["undecodable_said"])
+	}
 	if ds[1]["body"] != "fine from pika" || ds[1]["undecodable"] != nil {
 		t.Fatalf("second delivery %v", ds[1])
 	}

@@ -11,6 +11,7 @@ import (
 
 	"rabbitboard/hub"
 	"rabbitboard/mq"
+	"rabbitboard/words"
 )
 
 // Viewers is what the state needs of the WebSocket hub.
@@ -319,8 +320,10 @@ type Snapshot struct {
 	Lesson mq.LessonEvent `json:"lesson"`
 	// Confirms is the publisher confirms lesson's last measurement.
 	Confirms *mq.ConfirmsEvent `json:"confirms,omitempty"`
-	// Pace is the pace of rabbitboard's receivers (1: full speed).
-	Pace float64 `json:"pace"`
+	// Pace is the pace of rabbitboard's receivers (1: full speed), and
+	// PaceSaid it in each language.
+	Pace     float64    `json:"pace"`
+	PaceSaid words.Said `json:"pace_said"`
 	// At is the server's time: a page measures its clock against it.
 	At time.Time `json:"at"`
 	// Rates are the charts' counts of the last minute.
@@ -338,7 +341,7 @@ const observedKept = 10
 // snapshotLocked is the state without its recent deliveries.
 func (s *State) snapshotLocked() Snapshot {
 	snap := Snapshot{Type: mq.TypeSnapshot, Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{},
-		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings, Observe: s.observe, Lesson: s.lesson, Confirms: s.confirms, Pace: s.pace,
+		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings, Observe: s.observe, Lesson: s.lesson, Confirms: s.confirms, Pace: s.pace, PaceSaid: words.InEvery(mq.PaceSaid(s.pace)),
 		Observed: append([]mq.ObservedPublishEvent{}, s.observed[max(0, len(s.observed)-observedKept):]...),
 		At:       time.Now(), Activity: s.activity, Replay: s.replay.status()}
 	snap.Rates = s.rates.snapshot(snap.At)

@@ -12,6 +12,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"strconv"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -28,7 +29,11 @@ import (
 // settled like any other.
 
 // UndecodableHeader is the header that replaces headers amqp091-go could
-// not read; its value says why.
+// not read; its value says why as a reason: a name, and after "=" the
+// limit or the field type it is about (depth=32, name_short,
+// table_entries=8192, array_values=8192, value_missing, value_short,
+// value_type=Z). rabbitboard's catalogue says each in words
+// ("undecodable.depth"...), in the viewer's language.
 const UndecodableHeader = "x-rabbitboard-undecodable"
 
 // The limits of amqp091-go's table reader (read.go), which the guard
@@ -142,7 +147,7 @@ func guardHeaderFrame(frame []byte) []byte {
 	if why == "" {
 		return frame
 	}
-	table := undecodableTable("Its headers cannot be decoded: " + why + ".")
+	table := undecodableTable(why)
 	out := make([]byte, 0, len(frame)-n+len(table))
 	out = append(out, frame[:frameHeaderOctets]...)
 	out = append(out, payload[:off]...)
@@ -168,29 +173,29 @@ func undecodableTable(why string) []byte {
 func checkTableBytes(b []byte, depth int) string { return checkContainer(b, depth, true) }
 
 // Check says why amqp091-go could not read the encoded header table b,
-// or "" when it can.
+// as a reason (see UndecodableHeader), or "" when it can.
 func Check(b []byte) string { return checkTableBytes(b, 0) }
 
 // checkContainer checks an encoded table (named entries) or array.
 func checkContainer(b []byte, depth int, table bool) string {
 	if depth > MaxTableDepth {
-		return fmt.Sprintf("tables nest deeper than %d levels", MaxTableDepth)
+		return "depth=" + strconv.Itoa(MaxTableDepth)
 	}
 	for entries := 0; len(b) > 0; entries++ {
 		if table {
 			klen := int(b[0])
 			if 1+klen > len(b) {
-				return "a header name is cut short"
+				return "name_short"
 			}
 			b = b[1+klen:]
 		}
 		// The library counts a table's distinct names; counting every entry
 		// refuses a table of 8193 entries with repeated names that it reads.
 		if entries >= MaxTableEntries && table {
-			return fmt.Sprintf("a table holds more than %d entries", MaxTableEntries)
+			return "table_entries=" + strconv.Itoa(MaxTableEntries)
 		}
 		if entries >= MaxTableEntries {
-			return fmt.Sprintf("an array holds more than %d values", MaxTableEntries)
+			return "array_values=" + strconv.Itoa(MaxTableEntries)
 		}
 		rest, why := checkField(b, depth)
 		if why != "" {
@@ -210,26 +215,26 @@ var fixedFieldSize = map[byte]int{
 // checkField checks one typed field value and returns what follows it.
 func checkField(b []byte, depth int) ([]byte, string) {
 	if len(b) == 0 {
-		return nil, "a header value is missing"
+		return nil, "value_missing"
 	}
 	typ, b := b[0], b[1:]
 	if n, ok := fixedFieldSize[typ]; ok {
 		if n > len(b) {
-			return nil, "a header value is cut short"
+			return nil, "value_short"
 		}
 		return b[n:], ""
 	}
 	switch typ {
 	case 'S', 'x', 'A', 'F':
 	default:
-		return nil, fmt.Sprintf("a header value has the unknown type %q", typ)
+		return nil, "value_type=" + string(rune(typ))
 	}
 	if len(b) < 4 {
-		return nil, "a header value is cut short"
+		return nil, "value_short"
 	}
 	n := int64(binary.BigEndian.Uint32(b))
 	if n > math.MaxInt32 || int64(len(b)-4) < n {
-		return nil, "a header value is cut short"
+		return nil, "value_short"
 	}
 	inner, rest := b[4:4+n], b[4+n:]
 	switch typ {
