@@ -12,6 +12,13 @@ import (
 // With -cpuprofile, the dashboard's CPU profile of the first 10-viewer
 // round is written there.
 func pipeline(bin string, n, nviewers int, extra ...string) (*result, error) {
+	return pipelineWith(bin, n, nviewers, 1, extra...)
+}
+
+// pipelineWith is pipeline with the n messages sent by posts concurrent
+// POST /api/publish requests (n/posts each), as several people or
+// scripts publishing at once do.
+func pipelineWith(bin string, n, nviewers, posts int, extra ...string) (*result, error) {
 	flags := extra
 	profile := *cpuProfile != "" && nviewers == 10
 	if profile {
@@ -41,13 +48,23 @@ func pipeline(bin string, n, nviewers int, extra ...string) (*result, error) {
 	q, d := sc.q, sc.dashboard
 	cpu := cpuNow(d.Cmd.Process.Pid)
 	start := time.Now()
-	var res struct{ Confirmed int }
-	if err := d.call("POST", "/api/publish", map[string]any{"routing_key": q, "body": strings.Repeat("x", 100), "count": n}, &res); err != nil {
-		return nil, err
+	errs := make(chan error, posts)
+	for range posts {
+		go func() {
+			var res struct{ Confirmed int }
+			err := d.call("POST", "/api/publish", map[string]any{"routing_key": q, "body": strings.Repeat("x", 100), "count": n / posts}, &res)
+			if err == nil && res.Confirmed != n/posts {
+				err = fmt.Errorf("%d of %d confirmed", res.Confirmed, n/posts)
+			}
+			errs <- err
+		}()
 	}
-	if res.Confirmed != n {
-		return nil, fmt.Errorf("%d of %d confirmed", res.Confirmed, n)
+	for range posts {
+		if err := <-errs; err != nil {
+			return nil, err
+		}
 	}
+	n = n / posts * posts
 	if err := waitAll(vs, int64(n), 2*time.Minute); err != nil {
 		return nil, err
 	}
