@@ -325,7 +325,7 @@ func (b *Broker) setConnected(conn, rconn *amqp.Connection, node string) {
 	b.conn, b.rconn, b.state, b.lastErr, b.node = conn, rconn, BrokerConnected, "", node
 	b.gen++
 	close(b.ready)
-	b.cfg.Events(BrokerEvent{Type: TypeBroker, State: BrokerConnected, Node: node})
+	b.cfg.Events(NewBrokerEvent(BrokerConnected, node, ""))
 	b.mu.Unlock()
 }
 
@@ -340,14 +340,14 @@ func (b *Broker) setDown(msg string) {
 		return
 	}
 	b.state, b.lastErr, b.node = BrokerDown, msg, ""
-	b.cfg.Events(BrokerEvent{Type: TypeBroker, State: BrokerDown, Error: msg})
+	b.cfg.Events(NewBrokerEvent(BrokerDown, "", msg))
 }
 
 // State returns the connection state and the last error.
 func (b *Broker) State() BrokerEvent {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return BrokerEvent{Type: TypeBroker, State: b.state, Error: b.lastErr, Node: b.node}
+	return NewBrokerEvent(b.state, b.node, b.lastErr)
 }
 
 // connection returns the open connection, or ErrUnavailable at once when

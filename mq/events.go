@@ -60,6 +60,22 @@ type BrokerEvent struct {
 	Error string      `json:"error,omitempty"`
 	// Node is the node in use, host:port, while connected.
 	Node string `json:"node,omitempty"`
+	// Said is the state in words, in each language the page speaks.
+	Said words.Said `json:"said,omitempty"`
+}
+
+// NewBrokerEvent is a connection state, said in words.
+func NewBrokerEvent(state BrokerState, node, err string) BrokerEvent {
+	return BrokerEvent{Type: TypeBroker, State: state, Node: node, Error: err, Said: words.InEvery(BrokerSaid(state, node))}
+}
+
+// BrokerSaid says a connection state: "RabbitMQ connected to NODE",
+// "RabbitMQ down, reconnecting"...
+func BrokerSaid(state BrokerState, node string) words.Sentence {
+	if state == BrokerConnected && node != "" {
+		return words.Say("broker.node", "node", node)
+	}
+	return words.Say("broker." + string(state))
 }
 
 // QueueEvent carries a queue's depth after it changed.

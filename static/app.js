@@ -502,9 +502,9 @@ function renderQueues() {
 }
 
 // brokerLabel says how rabbitboard is connected, naming the node in use,
-// as the server's brokerLabel does.
+// in the words the broker event carries (the catalogue's, in both languages).
 function brokerLabel(b) {
-  return b.state === "connected" && b.node ? t("broker.node", b) : t("broker." + b.state);
+  return inLang(b.said, t("broker." + b.state));
 }
 
 // renderNoticed says, while not watching, what another program does on

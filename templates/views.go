@@ -224,10 +224,7 @@ func ObservedLine(l Lang, p mq.ObservedPublishEvent) string {
 // brokerLabel says how rabbitboard is connected, naming the node in use.
 // (The page's script says it the same way, in brokerLabel.)
 func brokerLabel(l Lang, b mq.BrokerEvent) string {
-	if b.State == mq.BrokerConnected && b.Node != "" {
-		return l.T("broker.node", "node", b.Node)
-	}
-	return l.T("broker." + string(b.State))
+	return mq.BrokerSaid(b.State, b.Node).In(l)
 }
 
 // stageLabel names what the stage toggle does.

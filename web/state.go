@@ -119,7 +119,7 @@ func (s *State) Share(self string, forward func(event []byte)) {
 func NewState(viewers Viewers, history int, log *slog.Logger) *State {
 	return &State{
 		viewers: viewers, history: history, log: log,
-		broker:    mq.BrokerEvent{Type: mq.TypeBroker, State: mq.BrokerConnecting},
+		broker:    mq.NewBrokerEvent(mq.BrokerConnecting, "", ""),
 		observe:   mq.ObserveEvent{Type: mq.TypeObserve, Tracing: mq.TracingUnknown},
 		pace:      1,
 		replay:    newReplayer(viewers),

@@ -199,7 +199,7 @@ func (s *State) PlayRecorded(file string, lines []TimelineLine) error {
 	if n := len(lines); n > 0 {
 		s.timeline.seq = lines[n-1].Seq
 	}
-	s.broker = mq.BrokerEvent{Type: mq.TypeBroker, State: mq.BrokerReplay}
+	s.broker = mq.NewBrokerEvent(mq.BrokerReplay, "", "")
 	said, _ := json.Marshal(s.broker)
 	s.viewers.Broadcast(said) // not a part of the recording
 	s.mu.Unlock()
