@@ -4,6 +4,16 @@
 // both are classic scripts and share their top-level names.
 "use strict";
 
+// svg makes an SVG element with its attributes and text (the diagram's,
+// and the charts' in columns.js).
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
 // fit cuts text to a width in pixels, ending it with "…": the full text
 // stays in the box's title and in the list of words.
 const measurer = document.createElement("canvas").getContext("2d");

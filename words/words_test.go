@@ -2,6 +2,7 @@ package words
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -146,9 +147,17 @@ func TestMatch(t *testing.T) {
 // Korean it says names its values where no particle follows them; and no
 // Korean text hedges with both forms ("을(를)").
 func TestPageScriptSaysNoParticles(t *testing.T) {
-	script, err := os.ReadFile("../static/app.js")
-	if err != nil {
-		t.Fatal(err)
+	files, err := filepath.Glob("../static/*.js")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no page scripts in ../static (%v)", err)
+	}
+	var script []byte
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		script = append(script, data...)
 	}
 	used := regexp.MustCompile(`\bt\("([a-z_.-]+)"`).FindAllStringSubmatch(string(script), -1)
 	if len(used) < 20 {
