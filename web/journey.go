@@ -44,30 +44,6 @@ type Journey struct {
 	Unknown []words.Said `json:"unknown,omitempty"`
 }
 
-// journeyEvent is what a journey reads of any event.
-type journeyEvent struct {
-	Type         mq.EventType   `json:"type"`
-	Exchange     string         `json:"exchange"`
-	RoutingKey   string         `json:"routing_key"`
-	Count        int            `json:"count"`
-	Returned     int            `json:"returned"`
-	Queues       []string       `json:"queues"`
-	RoutedQueues []string       `json:"routed_queues"`
-	SentAt       time.Time      `json:"sent_at"`
-	MessageID    string         `json:"message_id"`
-	Stamped      string         `json:"stamped"`
-	ReplyText    string         `json:"reply_text"`
-	Receiver     string         `json:"receiver"`
-	Queue        string         `json:"queue"`
-	Seq          int64          `json:"seq"`
-	Redelivered  bool           `json:"redelivered"`
-	Outcome      mq.Outcome     `json:"outcome"`
-	Properties   map[string]any `json:"properties"`
-	Headers      map[string]any `json:"headers"`
-	Connection   string         `json:"connection"`
-	Name         string         `json:"name"`
-}
-
 // journeyOf follows message id through the timeline's entries; name says a
 // receiver's name and whether it is another program's.
 func journeyOf(id string, entries []timelineEntry, name func(receiver string) (string, bool)) Journey {
@@ -79,22 +55,17 @@ func journeyOf(id string, entries []timelineEntry, name func(receiver string) (s
 	names := map[string]string{} // receivers' names, as the timeline says them
 	name = namedBy(names, name)
 	for _, e := range entries {
-		if bytes.HasPrefix(e.data, []byte(`{"type":"receiver",`)) {
-			var r mq.ReceiverEvent
-			if json.Unmarshal(e.data, &r) == nil {
-				names[r.Receiver.ID] = r.Receiver.Name
-			}
+		if !bytes.HasPrefix(e.data, []byte(`{"type":"receiver",`)) && !mentions(e.data, id) {
 			continue
 		}
-		if !mentions(e.data, id) {
+		ev, err := mq.DecodeEvent(e.data)
+		if err != nil {
 			continue
 		}
-		var ev journeyEvent
-		if json.Unmarshal(e.data, &ev) != nil {
-			continue
-		}
-		switch ev.Type {
-		case mq.TypePublished:
+		switch ev := ev.(type) {
+		case mq.ReceiverEvent:
+			names[ev.Receiver.ID] = ev.Receiver.Name
+		case mq.PublishedEvent:
 			if !publishedAs(ev, id) {
 				continue
 			}
@@ -102,21 +73,21 @@ func journeyOf(id string, entries []timelineEntry, name func(receiver string) (s
 			j.add(JourneyStep{At: published, Step: "published", Exchange: ev.Exchange, RoutingKey: ev.RoutingKey},
 				"journey.published", "exchange", exchangeName(ev.Exchange), "key", ev.RoutingKey)
 			j.routed(published, ev.Queues, ev.Returned > 0 && ev.Count == 1)
-		case mq.TypeObservedPublish:
-			if str(ev.Properties["message_id"]) != id {
+		case mq.ObservedPublishEvent:
+			if ev.Properties.MessageID != id {
 				continue
 			}
 			published = e.at
 			j.add(JourneyStep{At: e.at, Step: "published", Exchange: ev.Exchange, RoutingKey: ev.RoutingKey},
 				"journey.published_outside", "exchange", exchangeName(ev.Exchange), "key", ev.RoutingKey, "connection", cmp.Or(ev.Name, ev.Connection))
 			j.routed(e.at, ev.RoutedQueues, false)
-		case mq.TypeReturned:
+		case mq.ReturnedEvent:
 			if ev.MessageID == id {
 				j.add(JourneyStep{At: e.at, Step: "returned", Exchange: ev.Exchange, RoutingKey: ev.RoutingKey},
 					"journey.returned", "reason", ev.ReplyText)
 			}
-		case mq.TypeDelivery:
-			if str(ev.Properties["message_id"]) != id {
+		case mq.DeliveryEvent:
+			if ev.Properties.MessageID != id {
 				continue
 			}
 			j.deaths(ev, deaths, published)
@@ -124,7 +95,7 @@ func journeyOf(id string, entries []timelineEntry, name func(receiver string) (s
 			outside = outside || other
 			delivered[ev.Receiver+"/"+strconv.FormatInt(ev.Seq, 10)] = len(j.Steps)
 			j.delivered(e.at, ev, who, len(delivered), published)
-		case mq.TypeSettled:
+		case mq.SettledEvent:
 			if i, ok := delivered[ev.Receiver+"/"+strconv.FormatInt(ev.Seq, 10)]; ok {
 				who, _ := name(ev.Receiver)
 				j.add(JourneyStep{At: e.at, Step: string(ev.Outcome), Receiver: ev.Receiver, Attempt: j.Steps[i].Attempt}, "journey."+string(ev.Outcome), "receiver", who)
@@ -191,17 +162,13 @@ func namedBy(said map[string]string, now func(string) (string, bool)) func(strin
 
 // mentions is a quick look before decoding: the event names id.
 func mentions(data []byte, id string) bool {
-	if strings.Contains(string(data), `"settled"`) {
-		return true // names the delivery by its receiver and number
-	}
-	if strings.Contains(string(data), strconv.Quote(id)) {
-		return true
-	}
-	return strings.Contains(string(data), `"stamped":"`)
+	return bytes.Contains(data, []byte(`"settled"`)) || // names the delivery by its receiver and number
+		bytes.Contains(data, []byte(strconv.Quote(id))) ||
+		bytes.Contains(data, []byte(`"stamped":"`))
 }
 
 // publishedAs says whether a publish of rabbitboard's gave its message id.
-func publishedAs(ev journeyEvent, id string) bool {
+func publishedAs(ev mq.PublishedEvent, id string) bool {
 	if ev.MessageID != "" {
 		return ev.MessageID == id
 	}
@@ -216,7 +183,7 @@ func (j *Journey) add(step JourneyStep, key string, args ...any) {
 
 // delivered tells a message's attempt-th delivery, and after the first
 // how long it waited since it was published.
-func (j *Journey) delivered(at time.Time, ev journeyEvent, who string, attempt int, published time.Time) {
+func (j *Journey) delivered(at time.Time, ev mq.DeliveryEvent, who string, attempt int, published time.Time) {
 	key := "journey.delivered"
 	if ev.Redelivered {
 		key = "journey.redelivered"
@@ -245,7 +212,7 @@ func (j *Journey) routed(at time.Time, queues []string, returned bool) {
 // dead-lettered to. An entry names the exchange and routing keys the
 // message had when it came into that queue, so where a death sent it is
 // the next entry's, and for the newest the delivery's own.
-func (j *Journey) deaths(ev journeyEvent, told map[string]bool, published time.Time) {
+func (j *Journey) deaths(ev mq.DeliveryEvent, told map[string]bool, published time.Time) {
 	list, _ := ev.Headers["x-death"].([]any)
 	for i := len(list) - 1; i >= 0; i-- { // the broker puts the newest first
 		d, _ := list[i].(map[string]any)

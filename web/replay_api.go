@@ -212,11 +212,9 @@ func (s *State) Replay(from, to time.Time, speed float64, file string) (ReplayEv
 // TimelineSpan is the times of the oldest and newest events kept, and
 // how many are.
 func (s *State) TimelineSpan() (oldest, newest time.Time, n int) {
-	entries := s.Timeline(0, time.Time{}, time.Time{})
-	if len(entries) == 0 {
-		return time.Time{}, time.Time{}, 0
-	}
-	return entries[0].at, entries[len(entries)-1].at, len(entries)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.timeline.span(time.Now())
 }
 
 // replayNow is the time "the last N seconds" end at: now, or the end of

@@ -84,6 +84,23 @@ func (t *timeline) since(seq int64, from, to, now time.Time) []timelineEntry {
 	return out
 }
 
+// span is what since(0, zero, zero, now) would give, without copying it:
+// the oldest and newest times and how many.
+func (t *timeline) span(now time.Time) (oldest, newest time.Time, n int) {
+	for i := range t.ring {
+		e := t.ring[(t.start+i)%len(t.ring)]
+		if t.age > 0 && e.at.Before(now.Add(-t.age)) {
+			continue
+		}
+		if n == 0 {
+			oldest = e.at
+		}
+		newest = e.at
+		n++
+	}
+	return oldest, newest, n
+}
+
 // KeepTimeline sets how much of the timeline is kept: the last events of
 // it, none older than age (events 0 keeps none; age 0 keeps them however
 // old).
