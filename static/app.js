@@ -473,15 +473,3 @@ function connect() {
   };
 }
 connect();
-
-// ?watch=NAME opens the presenter's page watching only the queues,
-// exchanges and connections whose names contain NAME: the filter form is
-// sent as if typed (a link changes nothing by being fetched).
-{
-  const watch = new URLSearchParams(location.search).get("watch");
-  const form = document.querySelector('#observe form.inline');
-  if (watch !== null && form) {
-    form.elements.filter.value = watch;
-    form.requestSubmit();
-  }
-}

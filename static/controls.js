@@ -181,3 +181,17 @@ async function switchLanguage(e) {
   renderReplay();
   renderRates();
 }
+
+// ?watch=NAME opens the presenter's page watching only the queues,
+// exchanges and connections whose names contain NAME: the filter form is
+// sent as if typed (a link changes nothing by being fetched), once the
+// form handler above is listening: before it, the browser would post the
+// form itself and leave the page.
+{
+  const watch = new URLSearchParams(location.search).get("watch");
+  const form = document.querySelector('#observe form.inline');
+  if (watch !== null && form) {
+    form.elements.filter.value = watch;
+    form.requestSubmit();
+  }
+}

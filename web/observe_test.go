@@ -325,11 +325,17 @@ func TestBrowserObserve(t *testing.T) {
 		if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('#observe input[name="filter"]').value = %q`, f))); err != nil {
 			t.Fatal(err)
 		}
-		if err := chromedp.Do(within(ctx, 5*time.Second), chromedp.Click(chromedp.CSS(`#observe form.inline button`))); err != nil {
+		// The button is disabled while the form's last request is out,
+		// which can outlast the columns' change it caused.
+		if err := chromedp.Do(within(ctx, 5*time.Second), chromedp.WaitEnabled(chromedp.CSS(`#observe form.inline button`)), chromedp.Click(chromedp.CSS(`#observe form.inline button`))); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](present(want))); err != nil {
-			t.Fatalf("filter %q: an outside column shown is not %v: %v", f, want, err)
+			var status mq.ObserveEvent
+			s.mustCall(t, "GET", "/api/observe", nil, http.StatusOK, &status)
+			columns, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('[data-receiver]')].map(c => c.dataset.receiver + (c.querySelector(".outside")?.hidden ? " own" : " outside")).join(", ")`))
+			flash, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("flash").textContent`))
+			t.Fatalf("filter %q: an outside column shown is not %v: %v\nthe server's outside receivers: %+v\nits watching: %+v\nthe page's columns: %s; flash: %q", f, want, err, s.outside(t), status, columns, flash)
 		}
 	}
 	filter("no-program-has-this-name", false)
@@ -338,8 +344,16 @@ func TestBrowserObserve(t *testing.T) {
 	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url+"/?watch=no-program-has-this-name"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
 		t.Fatal(err)
 	}
+	testkit.WaitFor(t, 10*time.Second, "the link's filter applied", func() bool {
+		var status mq.ObserveEvent
+		s.mustCall(t, "GET", "/api/observe", nil, http.StatusOK, &status)
+		return status.Filter == "no-program-has-this-name"
+	})
 	if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](present(false))); err != nil {
 		t.Fatalf("?watch= did not filter: %v", err)
+	}
+	if url, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.search`)); err != nil || url != "?watch=no-program-has-this-name" {
+		t.Fatalf("the page left its link for %q (%v): the form was posted by the browser", url, err)
 	}
 	filter("", true)
 
