@@ -97,7 +97,7 @@ type Broker struct {
 	order     []string // receiver ids in creation order
 	nextID    int
 
-	pub   publisher
+	pubs  chan *publisher // the confirming channels publish requests take turns on
 	obs   observer
 	pacer *pacer // the pace of rabbitboard's receivers
 
@@ -163,7 +163,7 @@ func New(cfg Config) *Broker {
 	b.warn = &throttle.Logger{Log: cfg.Logger, Every: 10 * time.Second}
 	b.nodes, b.nodesErr = parseNodes(cfg.URL, cfg.ManagementURL)
 	b.mgmt = newManagement(b.nodes)
-	b.pub.b, b.obs.b = b, b
+	b.pubs, b.obs.b = newPublishers(b), b
 	return b
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"rabbitboard/words"
 	"strings"
-	"sync"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -21,11 +20,10 @@ type PublishResult struct {
 	Unconfirmed int `json:"unconfirmed"`
 }
 
-// publisher owns one confirming channel. Publish requests take turns on it,
-// so the returns that arrive during a request belong to that request.
+// publisher owns one confirming channel, used by one publish request at a
+// time, so the returns that arrive during a request belong to that request.
 type publisher struct {
-	b  *Broker
-	mu sync.Mutex // one request at a time; guards the fields below
+	b *Broker
 
 	ch      *amqp.Channel
 	conn    *amqp.Connection
@@ -74,7 +72,29 @@ func (b *Broker) Publish(ctx context.Context, p Publication) (PublishResult, err
 	if p.Properties.ReplyTo == DirectReplyTo {
 		return b.publishForDirectReply(ctx, p, headers, route)
 	}
-	return b.pub.publish(ctx, p, headers, route)
+	var pub *publisher
+	select {
+	case pub = <-b.pubs:
+	case <-ctx.Done():
+		return PublishResult{}, Fail(CodeUnavailable, "err.publish_busy")
+	}
+	defer func() { b.pubs <- pub }()
+	return pub.publish(ctx, p, headers, route)
+}
+
+// publishers is how many confirming channels publish requests share. A
+// request has one to itself from its first message to its last confirm;
+// requests that come together overlap on several, rather than each
+// waiting for the confirms of the one before it (a pause in the flow as
+// long as a confirm's round trip, per request).
+const publishers = 4
+
+func newPublishers(b *Broker) chan *publisher {
+	pool := make(chan *publisher, publishers)
+	for range publishers {
+		pool <- &publisher{b: b}
+	}
+	return pool
 }
 
 // DirectReplyTo is RabbitMQ's pseudo-queue for RPC replies without a
@@ -153,8 +173,6 @@ func internalExchange(name string) bool {
 }
 
 func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.Table, route []string) (PublishResult, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	ch, err := p.channel()
 	if err != nil {
 		return PublishResult{}, err

@@ -27,6 +27,7 @@ var sentences = map[string]string{
 	"done.returned":       ", {count} returned because no queue took them",
 	"err.confirm_timeout": "RabbitMQ did not confirm them within {timeout}",
 	"err.connection_lost": "the connection to RabbitMQ was lost",
+	"err.publish_busy":    "The request ended while other publish requests had every publishing channel; nothing was published.",
 
 	// Access
 	"err.token_wrong_link": "That presenter token is not right: ask the presenter for the link again.",

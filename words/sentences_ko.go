@@ -26,6 +26,7 @@ var koreanSentences = map[string]string{
 	"done.returned":       ", 받을 큐가 없어 되돌아옴 {count}개",
 	"err.confirm_timeout": "RabbitMQ가 {timeout} 안에 확인(confirm)하지 않았습니다",
 	"err.connection_lost": "RabbitMQ 연결이 끊겼습니다",
+	"err.publish_busy":    "다른 발행 요청들이 발행 채널을 모두 쓰는 동안 요청이 끝났습니다. 아무것도 발행하지 않았습니다.",
 
 	"err.token_wrong_link": "발표자 토큰이 맞지 않습니다: 발표자에게 링크를 다시 받으세요.",
 	"err.token_wrong":      "발표자 토큰이 맞지 않아 대시보드가 요청을 거절했습니다.",
