@@ -1,9 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gorilla/websocket"
@@ -19,6 +26,7 @@ import (
 type bareFanout struct {
 	URL  string
 	pub  *amqp.Channel // on a connection of its own, for the bare publisher
+	q    string
 	srv  *http.Server
 	conn *amqp.Connection
 	done func() // deletes the queue
@@ -62,8 +70,11 @@ func startBareFanout(q string) (*bareFanout, error) {
 	if err != nil {
 		return fail(err)
 	}
-	b := &bareFanout{URL: "http://" + ln.Addr().String(), pub: pub, conn: conn, done: done, viewers: map[chan []byte]struct{}{}}
-	b.srv = &http.Server{Handler: http.HandlerFunc(b.serveViewer)}
+	b := &bareFanout{URL: "http://" + ln.Addr().String(), pub: pub, q: q, conn: conn, done: done, viewers: map[chan []byte]struct{}{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /publish", b.publish)
+	mux.HandleFunc("/", b.serveViewer)
+	b.srv = &http.Server{Handler: mux}
 	go b.srv.Serve(ln)
 	go func() {
 		for d := range deliveries {
@@ -133,4 +144,84 @@ func (b *bareFanout) serveViewer(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// publish publishes ?n= messages with confirms, as the bare client does,
+// and answers when the last is confirmed.
+func (b *bareFanout) publish(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(r.FormValue("n"))
+	if err == nil {
+		err = publishConfirmed(b.pub, b.q, n)
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
+}
+
+// serveBare runs the bare client and its fan-out as a process of its own
+// (-bare-server QUEUE), as rabbitboard is one, so that its CPU is read
+// apart from the viewers' and compared with the dashboard's: it prints
+// its URL, publishes on POST /publish?n=N, and ends when stdin closes.
+func serveBare(q string) error {
+	bf, err := startBareFanout(q)
+	if err != nil {
+		return err
+	}
+	defer bf.close()
+	fmt.Println(bf.URL)
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return nil
+}
+
+// bareProcess is the bare client and fan-out of serveBare, started from
+// this bench's own executable.
+type bareProcess struct {
+	URL   string
+	cmd   *exec.Cmd
+	stdin io.Closer
+}
+
+func startBareProcess(q string) (*bareProcess, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe, "-bare-server", q, "-amqp-url", *amqpURL)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		_ = stdin.Close()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("the bare process did not start: %w", err)
+	}
+	return &bareProcess{URL: strings.TrimSpace(line), cmd: cmd, stdin: stdin}, nil
+}
+
+func (p *bareProcess) publish(n int) error {
+	resp, err := http.Post(p.URL+"/publish?n="+strconv.Itoa(n), "", nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("the bare process: %s", msg)
+	}
+	return nil
+}
+
+func (p *bareProcess) close() {
+	_ = p.stdin.Close()
+	_ = p.cmd.Wait()
 }

@@ -109,7 +109,35 @@ func baseline(n int) (*result, error) {
 
 // pipelineBare is (1) with a bare gorilla fan-out of each delivery to
 // nviewers viewers that decode every frame: rabbitboard's like-for-like.
+// The bare client and its fan-out run in a process of their own, whose
+// CPU is read in the dashboard's place.
 func pipelineBare(n, nviewers int) (*result, error) {
+	bp, err := startBareProcess("rabbitboard-bench-bare")
+	if err != nil {
+		return nil, err
+	}
+	defer bp.close()
+	vs, err := viewers(bp.URL, nviewers, true)
+	if err != nil {
+		return nil, err
+	}
+	defer closeViewers(vs)
+	cpu := cpuNow(bp.cmd.Process.Pid)
+	start := time.Now()
+	if err := bp.publish(n); err != nil {
+		return nil, err
+	}
+	if err := waitAll(vs, int64(n), 2*time.Minute); err != nil {
+		return nil, fmt.Errorf("bare fan-out: %w", err)
+	}
+	return &result{rate: float64(n) / time.Since(start).Seconds(), cpu: cpuNow(bp.cmd.Process.Pid).sub(cpu)}, nil
+}
+
+// pipelineBareInProcess is pipelineBare with the bare client and fan-out
+// in the bench's own process, beside the viewers, as a harness written
+// around them runs them: the Go runtime then schedules the fan-out and
+// the viewers together, which a dashboard in a process of its own cannot.
+func pipelineBareInProcess(n, nviewers int) (*result, error) {
 	q := "rabbitboard-bench-bare"
 	bf, err := startBareFanout(q)
 	if err != nil {

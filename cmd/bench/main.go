@@ -29,6 +29,7 @@ var (
 	amqpURL    = flag.String("amqp-url", envOr("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/rabbitboard-bench"), "the broker, and a vhost of the bench's own (made when missing)")
 	quick      = flag.Bool("quick", false, "smaller numbers for a smoke run")
 	cpuProfile = flag.String("cpuprofile", "", "write the dashboard's CPU profile during the first 10-viewer round of (2) to this file")
+	bareServer = flag.String("bare-server", "", "run only the bare client and fan-out on this queue, as the bench's own child process")
 	only       = flag.String("only", "", "run only these scenarios, e.g. 3,5 (1 and 2 go together)")
 )
 
@@ -41,7 +42,11 @@ func envOr(k, def string) string {
 
 func main() {
 	flag.Parse()
-	if err := run(); err != nil {
+	work := run
+	if *bareServer != "" {
+		work = func() error { return serveBare(*bareServer) }
+	}
+	if err := work(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -129,7 +134,7 @@ func run() error {
 func benchThroughput(bin string, n, rounds int) error {
 	// Alternate the four, three rounds, and compare medians: the
 	// machine's noise then falls on all alike.
-	var bare, bareFan, through, one, concurrent []float64
+	var bare, bareFan, bareIn, through, one, concurrent []float64
 	var base *result
 	var rss int64
 	var cpuBare, cpuBareFan, cpuThrough, cpuOne, cpuConcurrent cpuUse
@@ -142,6 +147,11 @@ func benchThroughput(bin string, n, rounds int) error {
 		if err != nil {
 			return fmt.Errorf("bare fan-out: %w", err)
 		}
+		bi, err := pipelineBareInProcess(n, 10)
+		if err != nil {
+			return fmt.Errorf("bare fan-out: %w", err)
+		}
+		bareIn = append(bareIn, bi.rate)
 		p, err := pipeline(bin, n, 10)
 		if err != nil {
 			return fmt.Errorf("pipeline: %w", err)
@@ -163,15 +173,16 @@ func benchThroughput(bin string, n, rounds int) error {
 		}
 		rss = max(rss, p.rssAfter)
 	}
-	fmt.Printf("1. bare amqp091-go, confirms, auto-ack consumer, 100-byte bodies, %d messages, %d rounds:\n   %.0f msg/s end to end (median; rounds %.0f); latency p50 %v p99 %v max %v\n   the same with a bare gorilla fan-out to 10 viewers that decode every frame: %.0f msg/s (median; rounds %.0f)\n",
-		n, rounds, median(bare), bare, base.p(50), base.p(99), base.max(), median(bareFan), bareFan)
-	fmt.Printf("   CPU per 10,000 messages: %s; with the fan-out: broker %s, client, fan-out and viewers %s\n\n",
-		cpuBare.per10k(rounds*n, false), ms10k(cpuBareFan.broker, rounds*n), ms10k(cpuBareFan.bench, rounds*n))
-	fmt.Printf("2. POST /api/publish count=%d -> 2 receivers (auto ack) -> WebSocket viewers that decode every frame, alternating with (1):\n   10 viewers: %.0f msg/s to the last viewer's last event (median; rounds %.0f); ratio to (1): %.2f (target >= 0.8), to (1) with the bare fan-out: %.2f\n   1 viewer:   %.0f msg/s (median; rounds %.0f); ratio to (1): %.2f (target >= 0.95); dashboard RSS at most %.1f MiB\n",
-		n, median(through), through, median(through)/median(bare), median(through)/median(bareFan), median(one), one, median(one)/median(bare), mib(rss))
-	fmt.Printf("   10 viewers, the %d messages sent by 10 concurrent POSTs: %.0f msg/s (median; rounds %.0f); ratio to (1) with the bare fan-out: %.2f (target >= 0.9)\n",
-		n, median(concurrent), concurrent, median(concurrent)/median(bareFan))
-	fmt.Printf("   CPU per 10,000 messages: 10 viewers: %s; 1 viewer: %s; 10 concurrent POSTs: %s\n\n", cpuThrough.per10k(rounds*n, true), cpuOne.per10k(rounds*n, true), cpuConcurrent.per10k(rounds*n, true))
+	fmt.Printf("1. bare amqp091-go, confirms, auto-ack consumer, 100-byte bodies, %d messages, %d rounds:\n   %.0f msg/s end to end (median; rounds %.0f); latency p50 %v p99 %v max %v\n   the same with a bare gorilla fan-out to 10 viewers that decode every frame: %.0f msg/s (median; rounds %.0f)\n   the same with the bare client and fan-out in the viewers' process: %.0f msg/s (median; rounds %.0f)\n",
+		n, rounds, median(bare), bare, base.p(50), base.p(99), base.max(), median(bareFan), bareFan, median(bareIn), bareIn)
+	fmt.Printf("   CPU per 10,000 messages: %s; with the fan-out: broker %s, client and fan-out (one process) %s, viewers %s\n\n",
+		cpuBare.per10k(rounds*n, false), ms10k(cpuBareFan.broker, rounds*n), ms10k(cpuBareFan.dashboard, rounds*n), ms10k(cpuBareFan.bench, rounds*n))
+	fmt.Printf("2. POST /api/publish count=%d -> 2 receivers (auto ack) -> WebSocket viewers that decode every frame, alternating with (1):\n   10 viewers: %.0f msg/s to the last viewer's last event (median; rounds %.0f); ratio to (1): %.2f (target >= 0.8), to (1) with the bare fan-out: %.2f (target >= 0.9), in the viewers' process: %.2f\n   1 viewer:   %.0f msg/s (median; rounds %.0f); ratio to (1): %.2f (target >= 0.95); dashboard RSS at most %.1f MiB\n",
+		n, median(through), through, median(through)/median(bare), median(through)/median(bareFan), median(through)/median(bareIn), median(one), one, median(one)/median(bare), mib(rss))
+	fmt.Printf("   10 viewers, the %d messages sent by 10 concurrent POSTs: %.0f msg/s (median; rounds %.0f); ratio to (1) with the bare fan-out: %.2f (target >= 0.9), in the viewers' process: %.2f\n",
+		n, median(concurrent), concurrent, median(concurrent)/median(bareFan), median(concurrent)/median(bareIn))
+	fmt.Printf("   CPU per 10,000 messages: 10 viewers: %s; 1 viewer: %s; 10 concurrent POSTs: %s\n", cpuThrough.per10k(rounds*n, true), cpuOne.per10k(rounds*n, true), cpuConcurrent.per10k(rounds*n, true))
+	fmt.Printf("   the dashboard's CPU with 10 viewers against the bare client and fan-out's process: %.2f (target <= 1)\n\n", float64(cpuThrough.dashboard)/float64(cpuBareFan.dashboard))
 	return nil
 }
 
