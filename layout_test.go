@@ -14,12 +14,14 @@ import (
 )
 
 // allowedImports is which of rabbitboard's packages each may import: the
-// catalogue and the internal helpers import none, the AMQP adapter only
-// the catalogue and helpers, the hub knows no AMQP, the pages know the
-// vocabulary but not the handlers; only main wires them all.
+// catalogue and the internal helpers import none, the vocabulary (board)
+// only the catalogue, the AMQP adapter the vocabulary, the catalogue and
+// helpers, the hub knows neither AMQP nor the vocabulary (bytes only), the
+// pages know the vocabulary but no adapter; only main wires them all.
 var allowedImports = map[string][]string{
-	"rabbitboard":                     {"hub", "mq", "web"},
-	"rabbitboard/cmd/bench":           {"internal/testkit", "mq"},
+	"rabbitboard":                     {"board", "hub", "mq", "web"},
+	"rabbitboard/board":               {"words"},
+	"rabbitboard/cmd/bench":           {"board", "internal/testkit"},
 	"rabbitboard/cmd/streamtutorial":  {},
 	"rabbitboard/hub":                 {"internal/jsonarray"},
 	"rabbitboard/internal/frameguard": {},
@@ -27,10 +29,10 @@ var allowedImports = map[string][]string{
 	"rabbitboard/internal/seal":       {},
 	"rabbitboard/internal/testkit":    {},
 	"rabbitboard/internal/throttle":   {},
-	"rabbitboard/mq":                  {"internal/frameguard", "internal/jsonarray", "internal/seal", "internal/throttle", "words"},
+	"rabbitboard/mq":                  {"board", "internal/frameguard", "internal/jsonarray", "internal/seal", "internal/throttle", "words"},
 	"rabbitboard/static":              {},
-	"rabbitboard/templates":           {"mq", "words"},
-	"rabbitboard/web":                 {"hub", "mq", "static", "templates", "words"},
+	"rabbitboard/templates":           {"board", "words"},
+	"rabbitboard/web":                 {"board", "hub", "mq", "static", "templates", "words"},
 	"rabbitboard/words":               {},
 }
 

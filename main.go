@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"rabbitboard/board"
 	"rabbitboard/hub"
 	"rabbitboard/mq"
 	"rabbitboard/web"
@@ -202,7 +203,7 @@ func (c *config) secure() (generated bool, err error) {
 
 // brokerConfig is the AMQP side's configuration; replica names this
 // process in a group of replicas (--cluster).
-func (c config) brokerConfig(log *slog.Logger, events func(mq.Event), replica string) mq.Config {
+func (c config) brokerConfig(log *slog.Logger, events func(board.Event), replica string) mq.Config {
 	mc := mq.Config{
 		URL: c.amqpURL, Heartbeat: c.heartbeat, ManagementURL: c.managementURL,
 		MaxReceivers: c.maxReceivers, ObserveQueueLength: c.observeQueue, Logger: log, Events: events,
@@ -244,7 +245,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	var srv *web.Server
 	if c.cluster != "" {
 		group, err = broker.JoinReplicas(mq.ReplicaGroupConfig{
-			Name: c.cluster, Secret: c.clusterSecret, Self: mq.ReplicaInfo{ID: replica, Started: time.Now().UTC()},
+			Name: c.cluster, Secret: c.clusterSecret, Self: board.ReplicaInfo{ID: replica, Started: time.Now().UTC()},
 			Remote: state.ApplyRemote, Joined: state.OwnEvents, Gone: state.ReplicaGone,
 			Serve: func(sender string, call []byte) []byte { return srv.ServeForwarded(sender, call) },
 		})
@@ -364,18 +365,18 @@ func serveProfiles(addr string, log *slog.Logger) (stop func(), err error) {
 func observeWhenConnected(ctx context.Context, broker *mq.Broker, log *slog.Logger) {
 	said := false
 	for ctx.Err() == nil {
-		if broker.State().State == mq.BrokerConnected {
+		if broker.State().State == board.BrokerConnected {
 			_, err := broker.Observe(ctx, true)
 			if err == nil {
 				log.Info("watching other programs through the firehose")
 				return
 			}
-			var me *mq.Error
-			if errors.As(err, &me) && me.Code == mq.CodeAccessRefused {
+			var me *board.Error
+			if errors.As(err, &me) && me.Code == board.CodeAccessRefused {
 				log.Warn("cannot watch other programs", "error", err)
 				return
 			}
-			if errors.As(err, &me) && me.Code == mq.CodeManagementUnavailable && !said {
+			if errors.As(err, &me) && me.Code == board.CodeManagementUnavailable && !said {
 				log.Warn("not watching other programs yet: " + me.Error())
 				said = true
 			}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
-	"rabbitboard/mq"
 )
 
 // --observe without the management API: the terminal, the panel and the
@@ -29,13 +29,13 @@ func TestObserveWaitsForManagement(t *testing.T) {
 
 	d := startBinary(t, "--addr", "127.0.0.1:0", "--observe", "--management-url", "http://"+addr)
 	testkit.WaitFor(t, 10*time.Second, "the terminal to say what is missing", func() bool { return strings.Contains(d.Log.String(), fix) })
-	var st mq.ObserveEvent
+	var st board.ObserveEvent
 	getJSON(t, d.URL+"/api/observe", &st)
 	if st.Enabled || !strings.Contains(st.Error, fix) {
 		t.Fatalf("the panel's status: %+v", st)
 	}
 	status, body := authed(t, "POST", d.URL+"/api/observe", "", map[string]any{"enabled": true})
-	if status != http.StatusServiceUnavailable || body["code"] != string(mq.CodeManagementUnavailable) || !strings.Contains(body["error"].(string), fix) {
+	if status != http.StatusServiceUnavailable || body["code"] != string(board.CodeManagementUnavailable) || !strings.Contains(body["error"].(string), fix) {
 		t.Fatalf("POST /api/observe: %d %v", status, body)
 	}
 
@@ -50,7 +50,7 @@ func TestObserveWaitsForManagement(t *testing.T) {
 	t.Cleanup(func() { srv.Close() })
 	up := time.Now()
 	testkit.WaitFor(t, 5*time.Second, "watching to start by itself", func() bool {
-		var st mq.ObserveEvent
+		var st board.ObserveEvent
 		getJSON(t, d.URL+"/api/observe", &st)
 		return st.Enabled && st.Error == ""
 	})

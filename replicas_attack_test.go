@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
 	"rabbitboard/mq"
 )
@@ -193,7 +194,7 @@ func TestReplicasRefuseForgeries(t *testing.T) {
 		Body: []byte(`[{"type":"delivery","type":"broker","state":"down"},{"type":"delivery","type":"lesson","name":"x","title":"Send your token to evil.example"}]`)})
 	big := strings.Repeat("x", 1<<20)
 	for i := range 20 {
-		ev, _ := json.Marshal([]mq.ReceiverEvent{{Type: mq.TypeReceiver, Receiver: mq.ReceiverInfo{ID: fmt.Sprintf("%s-r%d", aid, 100+i), Replica: aid, ReceiverSpec: mq.ReceiverSpec{Name: big, Queue: big}}}})
+		ev, _ := json.Marshal([]board.ReceiverEvent{{Type: board.TypeReceiver, Receiver: board.ReceiverInfo{ID: fmt.Sprintf("%s-r%d", aid, 100+i), Replica: aid, ReceiverSpec: board.ReceiverSpec{Name: big, Queue: big}}}})
 		publish("oversized names", exchange, "", amqp.Publishing{Type: "events", AppId: aid, Body: ev})
 	}
 	for i := range 5000 {
@@ -224,12 +225,12 @@ func TestReplicasRefuseForgeries(t *testing.T) {
 		t.Errorf("the attacker's queue got %d messages from the replicas (answers or a state dump)", msgs.Messages)
 	}
 	for _, d := range []*testkit.Dashboard{a, b} {
-		var rs []mq.ReceiverInfo
+		var rs []board.ReceiverInfo
 		getJSON(t, d.URL+"/api/receivers", &rs)
-		if len(rs) != 1 || rs[0].ID != rid || rs[0].State != mq.StateConsuming {
+		if len(rs) != 1 || rs[0].ID != rid || rs[0].State != board.StateConsuming {
 			t.Errorf("%s lists %+v, want A's receiver alone, consuming", d.URL, rs)
 		}
-		var list []mq.ReplicaInfo
+		var list []board.ReplicaInfo
 		getJSON(t, d.URL+"/api/replicas", &list)
 		for _, r := range list {
 			if r.Addr == "evil.example:80" {
@@ -258,10 +259,10 @@ func TestReplicasRefuseForgeries(t *testing.T) {
 	if status, body := authed(t, "POST", b.URL+"/api/receivers/"+rid+"/pause", "", nil); status != http.StatusUnauthorized {
 		t.Fatalf("pause through B without the token: %d %v, want 401", status, body)
 	}
-	if status, body := authed(t, "POST", b.URL+"/api/receivers/"+rid+"/pause", token, nil); status != http.StatusOK || body["state"] != string(mq.StatePaused) {
+	if status, body := authed(t, "POST", b.URL+"/api/receivers/"+rid+"/pause", token, nil); status != http.StatusOK || body["state"] != string(board.StatePaused) {
 		t.Fatalf("pause through B: %d %v", status, body)
 	}
-	if status, body := authed(t, "POST", b.URL+"/api/receivers/"+rid+"/resume", token, nil); status != http.StatusOK || body["state"] != string(mq.StateConsuming) {
+	if status, body := authed(t, "POST", b.URL+"/api/receivers/"+rid+"/resume", token, nil); status != http.StatusOK || body["state"] != string(board.StateConsuming) {
 		t.Fatalf("resume through B: %d %v", status, body)
 	}
 
@@ -314,7 +315,7 @@ func TestWatchingReplicaShowsNoReplicaTraffic(t *testing.T) {
 	}
 	q := "rb-test-replica-watching"
 	freshQueue(t, b.URL, q)
-	var info mq.ReceiverInfo
+	var info board.ReceiverInfo
 	post(t, b.URL+"/api/receivers", map[string]any{"queue": q, "ack": "manual", "name": "on B"}, &info)
 	post(t, a.URL+"/api/publish", map[string]any{"routing_key": q, "body": "m {{seq}}", "count": 20}, nil)
 	for _, action := range []string{"pause", "resume"} {
@@ -332,10 +333,10 @@ func TestWatchingReplicaShowsNoReplicaTraffic(t *testing.T) {
 	if _, err := oc.Consume(q, "", true, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	outside := func() []mq.ReceiverInfo {
-		var rs []mq.ReceiverInfo
+	outside := func() []board.ReceiverInfo {
+		var rs []board.ReceiverInfo
 		getJSON(t, a.URL+"/api/receivers", &rs)
-		return slices.DeleteFunc(rs, func(r mq.ReceiverInfo) bool { return r.Kind != mq.KindOutside })
+		return slices.DeleteFunc(rs, func(r board.ReceiverInfo) bool { return r.Kind != board.KindOutside })
 	}
 	testkit.WaitFor(t, 15*time.Second, "the other program's column on A", func() bool {
 		rs := outside()

@@ -14,8 +14,8 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
-	"rabbitboard/mq"
 )
 
 // startReplicas runs n rabbitboard processes of one fresh cluster (its
@@ -47,8 +47,8 @@ func startReplicas(t *testing.T, n int, args ...string) (string, string, []*test
 	return name, bin, ds
 }
 
-func replicas(t *testing.T, d *testkit.Dashboard) []mq.ReplicaInfo {
-	var list []mq.ReplicaInfo
+func replicas(t *testing.T, d *testkit.Dashboard) []board.ReplicaInfo {
+	var list []board.ReplicaInfo
 	getJSON(t, d.URL+"/api/replicas", &list)
 	return list
 }
@@ -90,8 +90,8 @@ type watcher struct {
 	conn *websocket.Conn
 
 	mu        sync.Mutex
-	snapshot  []mq.ReceiverInfo
-	receivers map[string]mq.ReceiverInfo
+	snapshot  []board.ReceiverInfo
+	receivers map[string]board.ReceiverInfo
 	seqs      map[string][]int64 // per receiver, the deliveries' seqs in order
 	bodies    map[string]string  // receiver/seq -> body
 	acked     map[string]bool    // bodies acked
@@ -105,7 +105,7 @@ func watch(t *testing.T, d *testkit.Dashboard) *watcher {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &watcher{conn: conn, receivers: map[string]mq.ReceiverInfo{}, seqs: map[string][]int64{}, bodies: map[string]string{}, acked: map[string]bool{}}
+	w := &watcher{conn: conn, receivers: map[string]board.ReceiverInfo{}, seqs: map[string][]int64{}, bodies: map[string]string{}, acked: map[string]bool{}}
 	done := make(chan struct{})
 	t.Cleanup(func() { conn.Close(); <-done })
 	go func() {
@@ -141,7 +141,7 @@ func (w *watcher) take(raw []byte) {
 	defer w.mu.Unlock()
 	if strings.HasPrefix(string(raw), `{"type":"snapshot"`) {
 		var snap struct {
-			Receivers []mq.ReceiverInfo `json:"receivers"`
+			Receivers []board.ReceiverInfo `json:"receivers"`
 		}
 		if err := json.Unmarshal(raw, &snap); err != nil && w.err == nil {
 			w.err = err
@@ -152,7 +152,7 @@ func (w *watcher) take(raw []byte) {
 		}
 		return
 	}
-	ev, err := mq.DecodeEvent(raw)
+	ev, err := board.DecodeEvent(raw)
 	if err != nil {
 		if w.err == nil {
 			w.err = fmt.Errorf("%w in %s", err, raw)
@@ -160,26 +160,26 @@ func (w *watcher) take(raw []byte) {
 		return
 	}
 	switch e := ev.(type) {
-	case mq.ReceiverEvent:
+	case board.ReceiverEvent:
 		w.receivers[e.Receiver.ID] = e.Receiver
-	case mq.DeliveryEvent:
+	case board.DeliveryEvent:
 		w.count(e.Receiver, e.Counters)
 		w.seqs[e.Receiver] = append(w.seqs[e.Receiver], e.Seq)
 		w.bodies[fmt.Sprint(e.Receiver, "/", e.Seq)] = e.Body
 		if e.Redelivered {
 			w.redeliver++
 		}
-	case mq.SettledEvent:
+	case board.SettledEvent:
 		w.count(e.Receiver, e.Counters)
-		if e.Outcome == mq.OutcomeAck {
+		if e.Outcome == board.OutcomeAck {
 			w.acked[w.bodies[fmt.Sprint(e.Receiver, "/", e.Seq)]] = true
 		}
 	}
 }
 
-func (w *watcher) count(id string, c mq.EventCounters) {
+func (w *watcher) count(id string, c board.EventCounters) {
 	if r, ok := w.receivers[id]; ok {
-		r.Counters = mq.Counters(c)
+		r.Counters = board.Counters(c)
 		w.receivers[id] = r
 	}
 }
@@ -194,7 +194,7 @@ func (w *watcher) deliveries() int {
 	return n
 }
 
-func (w *watcher) receiver(id string) mq.ReceiverInfo {
+func (w *watcher) receiver(id string) board.ReceiverInfo {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.receivers[id]
@@ -211,7 +211,7 @@ func TestReplicasAreOneDashboard(t *testing.T) {
 	var ids []string
 	owners := map[string]string{}
 	for _, d := range ds {
-		var info mq.ReceiverInfo
+		var info board.ReceiverInfo
 		post(t, d.URL+"/api/receivers", map[string]any{"queue": q, "ack": "auto"}, &info)
 		if info.Replica == "" || slices.Contains(ids, info.ID) || owners[info.Replica] != "" {
 			t.Fatalf("receiver %+v: want a fresh id on a replica of its own", info)
@@ -259,18 +259,18 @@ func TestReplicasAreOneDashboard(t *testing.T) {
 	// A control call on A for C's receiver acts on C and answers as C would.
 	cid := ids[2]
 	status, body := call(t, "POST", a.URL+"/api/receivers/"+cid+"/pause")
-	if status != http.StatusOK || body["state"] != string(mq.StatePaused) || owners[fmt.Sprint(body["replica"])] != cid {
+	if status != http.StatusOK || body["state"] != string(board.StatePaused) || owners[fmt.Sprint(body["replica"])] != cid {
 		t.Fatalf("pause of C's receiver through A: %d %v", status, body)
 	}
-	var onC mq.ReceiverInfo
-	if getJSON(t, c.URL+"/api/receivers/"+cid, &onC); onC.State != mq.StatePaused {
+	var onC board.ReceiverInfo
+	if getJSON(t, c.URL+"/api/receivers/"+cid, &onC); onC.State != board.StatePaused {
 		t.Fatalf("C says its receiver is %s, want paused", onC.State)
 	}
-	testkit.WaitFor(t, 5*time.Second, "B's viewer to see C's receiver paused", func() bool { return ws[1].receiver(cid).State == mq.StatePaused })
-	if status, body := call(t, "POST", b.URL+"/api/receivers/"+cid+"/resume"); status != http.StatusOK || body["state"] != string(mq.StateConsuming) {
+	testkit.WaitFor(t, 5*time.Second, "B's viewer to see C's receiver paused", func() bool { return ws[1].receiver(cid).State == board.StatePaused })
+	if status, body := call(t, "POST", b.URL+"/api/receivers/"+cid+"/resume"); status != http.StatusOK || body["state"] != string(board.StateConsuming) {
 		t.Fatalf("resume of C's receiver through B: %d %v", status, body)
 	}
-	if status, body := call(t, "POST", a.URL+"/api/receivers/nobody-r9/pause"); status != http.StatusNotFound || body["code"] != string(mq.CodeNotFound) {
+	if status, body := call(t, "POST", a.URL+"/api/receivers/nobody-r9/pause"); status != http.StatusNotFound || body["code"] != string(board.CodeNotFound) {
 		t.Fatalf("an id no replica owns: %d %v, want 404", status, body)
 	}
 
@@ -291,7 +291,7 @@ func TestReplicasAreOneDashboard(t *testing.T) {
 	if !slices.Equal(seen, ids) {
 		t.Fatalf("late viewer's snapshot has %v, want %v", seen, ids)
 	}
-	var listed []mq.ReceiverInfo
+	var listed []board.ReceiverInfo
 	getJSON(t, a.URL+"/api/receivers", &listed)
 	if len(listed) != 3 {
 		t.Fatalf("A lists %d receivers, want 3", len(listed))
@@ -319,7 +319,7 @@ func TestReplicaKilled(t *testing.T) {
 		if i == 2 {
 			spec["ack"] = "interactive"
 		}
-		var info mq.ReceiverInfo
+		var info board.ReceiverInfo
 		post(t, d.URL+"/api/receivers", spec, &info)
 		ids = append(ids, info.ID)
 	}
@@ -335,10 +335,10 @@ func TestReplicaKilled(t *testing.T) {
 	}
 	for _, d := range []*testkit.Dashboard{a, b} {
 		testkit.WaitFor(t, 10*time.Second, d.URL+" to list 2 replicas and C's receiver gone", func() bool {
-			var rs []mq.ReceiverInfo
+			var rs []board.ReceiverInfo
 			getJSON(t, d.URL+"/api/receivers", &rs)
 			for _, r := range rs {
-				if r.ID == ids[2] && r.State == mq.StateGone {
+				if r.ID == ids[2] && r.State == board.StateGone {
 					return len(replicas(t, d)) == 2
 				}
 			}

@@ -8,8 +8,8 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
-	"rabbitboard/mq"
 )
 
 // Watching is bounded: 2,000 consumers of other programs are 64 columns
@@ -24,7 +24,7 @@ func TestWatchingIsBounded(t *testing.T) {
 	t.Cleanup(func() { testkit.Rabbitmqctl(t, "trace_off", "-p", "/") })
 	d := startBinary(t, "--addr", "127.0.0.1:0", "--observe", "--max-outside", "64", "--outside-gone-after", "2s")
 	testkit.WaitFor(t, 15*time.Second, "watching to start", func() bool {
-		var st mq.ObserveEvent
+		var st board.ObserveEvent
 		getJSON(t, d.URL+"/api/observe", &st)
 		return st.Enabled
 	})
@@ -60,19 +60,19 @@ func TestWatchingIsBounded(t *testing.T) {
 		}
 	}
 	outside := func() (n int, gone int) {
-		var rs []mq.ReceiverInfo
+		var rs []board.ReceiverInfo
 		getJSON(t, d.URL+"/api/receivers", &rs)
 		for _, r := range rs {
-			if r.Kind == mq.KindOutside {
+			if r.Kind == board.KindOutside {
 				n++
-				if r.State == mq.StateGone {
+				if r.State == board.StateGone {
 					gone++
 				}
 			}
 		}
 		return n, gone
 	}
-	observing := func() (st mq.ObserveEvent) { // afresh: a count of 0 is left out
+	observing := func() (st board.ObserveEvent) { // afresh: a count of 0 is left out
 		getJSON(t, d.URL+"/api/observe", &st)
 		return st
 	}

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"rabbitboard/internal/throttle"
@@ -58,7 +60,7 @@ type Config struct {
 	// It is called with locks held, in this order: a receiver's or the
 	// Broker's own, then the sink's (web's state), then the hub's, then a
 	// viewer's. So a sink must never call back into the Broker.
-	Events func(Event)
+	Events func(board.Event)
 }
 
 // Broker owns the AMQP connections and everything that uses them: one
@@ -82,17 +84,17 @@ type Broker struct {
 	conn      *amqp.Connection
 	rconn     *amqp.Connection // the receivers' connection, to the same node
 	ready     chan struct{}    // closed while conn and rconn are usable
-	state     BrokerState
+	state     board.BrokerState
 	lastErr   string
-	node      string               // host:port of the node in use
-	gen       int                  // counts connections made, so watchers notice a reconnect
-	lastPoll  map[string]QueueInfo // the watcher's last poll, the "before" of a survival report
+	node      string                     // host:port of the node in use
+	gen       int                        // counts connections made, so watchers notice a reconnect
+	lastPoll  map[string]board.QueueInfo // the watcher's last poll, the "before" of a survival report
 	lastHeld  map[string]int
-	reported  map[string]QueueInfo    // the depths viewers were last told
-	exchanges map[string]ExchangeSpec // exchanges rabbitboard declared
-	bindings  map[string]BindingSpec  // bindings rabbitboard made, by BindingSpec.key
-	topology  TopologyEvent           // the last one read, for predicting routes
-	known     map[string]QueueSpec    // queues rabbitboard declared or consumes from
+	reported  map[string]board.QueueInfo    // the depths viewers were last told
+	exchanges map[string]board.ExchangeSpec // exchanges rabbitboard declared
+	bindings  map[string]board.BindingSpec  // bindings rabbitboard made, by BindingSpec.key
+	topology  board.TopologyEvent           // the last one read, for predicting routes
+	known     map[string]board.QueueSpec    // queues rabbitboard declared or consumes from
 	receivers map[string]*Receiver
 	order     []string // receiver ids in creation order
 	nextID    int
@@ -147,17 +149,17 @@ func New(cfg Config) *Broker {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Events == nil {
-		cfg.Events = func(Event) {}
+		cfg.Events = func(board.Event) {}
 	}
 	b := &Broker{
 		pacer:     newPacer(),
 		cfg:       cfg,
 		log:       cfg.Logger,
 		ready:     make(chan struct{}),
-		state:     BrokerConnecting,
-		known:     map[string]QueueSpec{},
-		exchanges: map[string]ExchangeSpec{},
-		bindings:  map[string]BindingSpec{},
+		state:     board.BrokerConnecting,
+		known:     map[string]board.QueueSpec{},
+		exchanges: map[string]board.ExchangeSpec{},
+		bindings:  map[string]board.BindingSpec{},
 		receivers: map[string]*Receiver{},
 	}
 	b.warn = &throttle.Logger{Log: cfg.Logger, Every: 10 * time.Second}
@@ -322,10 +324,10 @@ func (b *Broker) dial(n node) (conn, rconn *amqp.Connection, err error) {
 
 func (b *Broker) setConnected(conn, rconn *amqp.Connection, node string) {
 	b.mu.Lock()
-	b.conn, b.rconn, b.state, b.lastErr, b.node = conn, rconn, BrokerConnected, "", node
+	b.conn, b.rconn, b.state, b.lastErr, b.node = conn, rconn, board.BrokerConnected, "", node
 	b.gen++
 	close(b.ready)
-	b.cfg.Events(NewBrokerEvent(BrokerConnected, node, ""))
+	b.cfg.Events(board.NewBrokerEvent(board.BrokerConnected, node, ""))
 	b.mu.Unlock()
 }
 
@@ -336,18 +338,18 @@ func (b *Broker) setDown(msg string) {
 		b.ready = make(chan struct{})
 		b.conn, b.rconn = nil, nil
 	}
-	if b.state == BrokerDown && b.lastErr == msg {
+	if b.state == board.BrokerDown && b.lastErr == msg {
 		return
 	}
-	b.state, b.lastErr, b.node = BrokerDown, msg, ""
-	b.cfg.Events(NewBrokerEvent(BrokerDown, "", msg))
+	b.state, b.lastErr, b.node = board.BrokerDown, msg, ""
+	b.cfg.Events(board.NewBrokerEvent(board.BrokerDown, "", msg))
 }
 
 // State returns the connection state and the last error.
-func (b *Broker) State() BrokerEvent {
+func (b *Broker) State() board.BrokerEvent {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return NewBrokerEvent(b.state, b.node, b.lastErr)
+	return board.NewBrokerEvent(b.state, b.node, b.lastErr)
 }
 
 // connection returns the open connection, or ErrUnavailable at once when
@@ -388,7 +390,7 @@ func (b *Broker) receiverConnection() (*amqp.Connection, error) {
 
 func usable(c *amqp.Connection) (*amqp.Connection, error) {
 	if c == nil || c.IsClosed() {
-		return nil, ErrUnavailable
+		return nil, board.ErrUnavailable
 	}
 	return c, nil
 }
@@ -426,7 +428,7 @@ func (b *Broker) withChannel(f func(ch *amqp.Channel) error) error {
 	case err := <-done:
 		return err
 	case <-timer.C:
-		return Fail(CodeUnavailable, "err.timeout", "timeout", b.cfg.OpTimeout)
+		return board.Fail(board.CodeUnavailable, "err.timeout", "timeout", b.cfg.OpTimeout)
 	}
 }
 

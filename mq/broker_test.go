@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 	"go.uber.org/goleak"
 
@@ -23,42 +25,42 @@ func TestMain(m *testing.M) {
 // recorder keeps every event a Broker reports.
 type recorder struct {
 	mu     sync.Mutex
-	events []Event
+	events []board.Event
 }
 
 func newRecorder() *recorder { return &recorder{} }
 
-func (r *recorder) record(e Event) {
+func (r *recorder) record(e board.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, e)
 }
 
 // all is every event so far.
-func (r *recorder) all() []Event {
+func (r *recorder) all() []board.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.events)
 }
 
-func (r *recorder) deliveries(receiver string) []DeliveryEvent {
+func (r *recorder) deliveries(receiver string) []board.DeliveryEvent {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []DeliveryEvent
+	var out []board.DeliveryEvent
 	for _, e := range r.events {
-		if d, ok := e.(DeliveryEvent); ok && (receiver == "" || d.Receiver == receiver) {
+		if d, ok := e.(board.DeliveryEvent); ok && (receiver == "" || d.Receiver == receiver) {
 			out = append(out, d)
 		}
 	}
 	return out
 }
 
-func (r *recorder) settled(receiver string) []SettledEvent {
+func (r *recorder) settled(receiver string) []board.SettledEvent {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []SettledEvent
+	var out []board.SettledEvent
 	for _, e := range r.events {
-		if s, ok := e.(SettledEvent); ok && s.Receiver == receiver {
+		if s, ok := e.(board.SettledEvent); ok && s.Receiver == receiver {
 			out = append(out, s)
 		}
 	}
@@ -94,7 +96,7 @@ func openBrokerNamed(t *testing.T, connectionName string) (*Broker, *recorder) {
 }
 
 // freshQueue declares an empty queue named for the test and deletes it after.
-func freshQueue(t *testing.T, b *Broker, spec QueueSpec) string {
+func freshQueue(t *testing.T, b *Broker, spec board.QueueSpec) string {
 	t.Helper()
 	if spec.Name == "" {
 		spec.Name = "rb-test-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
@@ -107,19 +109,19 @@ func freshQueue(t *testing.T, b *Broker, spec QueueSpec) string {
 	return spec.Name
 }
 
-func addReceiver(t *testing.T, b *Broker, spec ReceiverSpec) string {
+func addReceiver(t *testing.T, b *Broker, spec board.ReceiverSpec) string {
 	t.Helper()
 	info, err := b.AddReceiver(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.State != StateConsuming {
+	if info.State != board.StateConsuming {
 		t.Fatalf("receiver %s is %s (%s), want consuming", info.ID, info.State, info.Error)
 	}
 	return info.ID
 }
 
-func publish(t *testing.T, b *Broker, p Publication) PublishResult {
+func publish(t *testing.T, b *Broker, p Publication) board.PublishResult {
 	t.Helper()
 	res, err := b.Publish(context.Background(), p)
 	if err != nil {
@@ -131,7 +133,7 @@ func publish(t *testing.T, b *Broker, p Publication) PublishResult {
 	return res
 }
 
-func bodies(ds []DeliveryEvent) []string {
+func bodies(ds []board.DeliveryEvent) []string {
 	out := make([]string, len(ds))
 	for i, d := range ds {
 		out[i] = d.Body
@@ -141,10 +143,10 @@ func bodies(ds []DeliveryEvent) []string {
 
 func TestRoundRobin(t *testing.T) {
 	b, rec := openBroker(t)
-	q := freshQueue(t, b, QueueSpec{})
-	a := addReceiver(t, b, ReceiverSpec{Queue: q, Ack: AckAuto})
-	c := addReceiver(t, b, ReceiverSpec{Queue: q, Ack: AckAuto})
-	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("Task {{seq}}")}, Count: 10})
+	q := freshQueue(t, b, board.QueueSpec{})
+	a := addReceiver(t, b, board.ReceiverSpec{Queue: q, Ack: board.AckAuto})
+	c := addReceiver(t, b, board.ReceiverSpec{Queue: q, Ack: board.AckAuto})
+	publish(t, b, Publication{Message: board.Message{RoutingKey: q, Body: []byte("Task {{seq}}")}, Count: 10})
 	testkit.WaitFor(t, 5*time.Second, "10 deliveries", func() bool { return len(rec.deliveries("")) == 10 })
 
 	got := map[string][]string{a: bodies(rec.deliveries(a)), c: bodies(rec.deliveries(c))}
@@ -159,7 +161,7 @@ func TestRoundRobin(t *testing.T) {
 	}
 	for _, id := range []string{a, c} {
 		r, _ := b.Receiver(id)
-		if info := r.Info(); info.Counters != (Counters{Received: 5, Acked: 5, Unacked: 0}) {
+		if info := r.Info(); info.Counters != (board.Counters{Received: 5, Acked: 5, Unacked: 0}) {
 			t.Errorf("%s counters %+v, want 5 received, 5 acked, 0 unacked", id, info.Counters)
 		}
 	}
@@ -182,10 +184,10 @@ func TestFairDispatch(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, rec := openBroker(t)
-			q := freshQueue(t, b, QueueSpec{})
-			slow := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: tc.prefetch, Ack: AckManual, WorkMS: 300})
-			fast := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: tc.prefetch, Ack: AckManual})
-			publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("Task {{seq}}")}, Count: 20})
+			q := freshQueue(t, b, board.QueueSpec{})
+			slow := addReceiver(t, b, board.ReceiverSpec{Queue: q, Prefetch: tc.prefetch, Ack: board.AckManual, WorkMS: 300})
+			fast := addReceiver(t, b, board.ReceiverSpec{Queue: q, Prefetch: tc.prefetch, Ack: board.AckManual})
+			publish(t, b, Publication{Message: board.Message{RoutingKey: q, Body: []byte("Task {{seq}}")}, Count: 20})
 			testkit.WaitFor(t, 10*time.Second, "20 deliveries", func() bool { return len(rec.deliveries("")) == 20 })
 			nf, ns := len(rec.deliveries(fast)), len(rec.deliveries(slow))
 			if nf < tc.minFast || nf > tc.maxFast || nf+ns != 20 {
@@ -197,19 +199,19 @@ func TestFairDispatch(t *testing.T) {
 
 func TestKillRedelivers(t *testing.T) {
 	b, rec := openBroker(t)
-	q := freshQueue(t, b, QueueSpec{})
-	slow := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: 3, Ack: AckManual, WorkMS: 60000})
-	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("job {{seq}}")}, Count: 5})
+	q := freshQueue(t, b, board.QueueSpec{})
+	slow := addReceiver(t, b, board.ReceiverSpec{Queue: q, Prefetch: 3, Ack: board.AckManual, WorkMS: 60000})
+	publish(t, b, Publication{Message: board.Message{RoutingKey: q, Body: []byte("job {{seq}}")}, Count: 5})
 	testkit.WaitFor(t, 5*time.Second, "the slow receiver to hold 3", func() bool {
 		r, _ := b.Receiver(slow)
 		return r.Info().Unacked == 3
 	})
 	held := bodies(rec.deliveries(slow))
 	r, _ := b.Receiver(slow)
-	if err := r.Do(ActionKill); err != nil {
+	if err := r.Do(board.ActionKill); err != nil {
 		t.Fatal(err)
 	}
-	if info := r.Info(); info.State != StateKilled || info.Unacked != 0 {
+	if info := r.Info(); info.State != board.StateKilled || info.Unacked != 0 {
 		t.Fatalf("after kill: %+v, want killed with 0 unacked", info)
 	}
 	requeued := rec.settled(slow)
@@ -221,7 +223,7 @@ func TestKillRedelivers(t *testing.T) {
 			t.Errorf("settled %+v, want outcome requeued", s)
 		}
 	}
-	other := addReceiver(t, b, ReceiverSpec{Queue: q, Ack: AckManual})
+	other := addReceiver(t, b, board.ReceiverSpec{Queue: q, Ack: board.AckManual})
 	testkit.WaitFor(t, 5*time.Second, "5 deliveries to the other receiver", func() bool { return len(rec.deliveries(other)) == 5 })
 	redelivered := map[string]bool{}
 	for _, d := range rec.deliveries(other) {
@@ -247,12 +249,12 @@ func TestKillRedelivers(t *testing.T) {
 
 func TestPropertiesRoundTrip(t *testing.T) {
 	b, rec := openBroker(t)
-	q := freshQueue(t, b, QueueSpec{Durable: true})
-	id := addReceiver(t, b, ReceiverSpec{Queue: q})
+	q := freshQueue(t, b, board.QueueSpec{Durable: true})
+	id := addReceiver(t, b, board.ReceiverSpec{Queue: q})
 	binary := []byte{0, 0xff, 0xfe, 'a', 0x80}
-	publish(t, b, Publication{Message: Message{
+	publish(t, b, Publication{Message: board.Message{
 		RoutingKey: q, Body: binary, Persistent: true,
-		Properties: PublishProperties{ContentType: "application/octet-stream", MessageID: "m-1", CorrelationID: "c-1", Priority: 3, AppID: "test"},
+		Properties: board.PublishProperties{ContentType: "application/octet-stream", MessageID: "m-1", CorrelationID: "c-1", Priority: 3, AppID: "test"},
 		Headers:    map[string]any{"trace": "abc", "n": float64(42), "nested": map[string]any{"ok": true}},
 	}, Count: 1})
 	testkit.WaitFor(t, 5*time.Second, "the delivery", func() bool { return len(rec.deliveries(id)) == 1 })
@@ -260,7 +262,7 @@ func TestPropertiesRoundTrip(t *testing.T) {
 	if d.Encoding != "base64" || d.Body != "AP/+YYA=" {
 		t.Errorf("body %q encoding %q, want base64 AP/+YYA=", d.Body, d.Encoding)
 	}
-	want := Properties{PublishProperties: PublishProperties{ContentType: "application/octet-stream", MessageID: "m-1", CorrelationID: "c-1", Priority: 3, AppID: "test"}, DeliveryMode: 2}
+	want := board.Properties{PublishProperties: board.PublishProperties{ContentType: "application/octet-stream", MessageID: "m-1", CorrelationID: "c-1", Priority: 3, AppID: "test"}, DeliveryMode: 2}
 	if d.Properties != want {
 		t.Errorf("properties %+v, want %+v", d.Properties, want)
 	}
@@ -272,7 +274,7 @@ func TestPropertiesRoundTrip(t *testing.T) {
 
 func TestRefusalsKeepConnection(t *testing.T) {
 	b, _ := openBroker(t)
-	q := freshQueue(t, b, QueueSpec{Durable: false})
+	q := freshQueue(t, b, board.QueueSpec{Durable: false})
 	const internal = "rb-test-internal"
 	ch := testkit.Channel(t)
 	if err := ch.ExchangeDeclare(internal, "fanout", false, true, true, false, nil); err != nil {
@@ -281,49 +283,49 @@ func TestRefusalsKeepConnection(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		do   func() error
-		code Code
+		code board.Code
 		msg  string
 	}{
-		{"redeclare durable", func() error { _, err := b.DeclareQueue(QueueSpec{Name: q, Durable: true}); return err },
+		{"redeclare durable", func() error { _, err := b.DeclareQueue(board.QueueSpec{Name: q, Durable: true}); return err },
 			"PRECONDITION_FAILED", "The queue '" + q + "' is not durable; this asks for one that is durable."},
-		{"reserved name", func() error { _, err := b.DeclareQueue(QueueSpec{Name: "amq.mine"}); return err },
+		{"reserved name", func() error { _, err := b.DeclareQueue(board.QueueSpec{Name: "amq.mine"}); return err },
 			"ACCESS_REFUSED", "The name 'amq.mine' starts with 'amq.', which RabbitMQ keeps for itself: choose another queue name."},
 		{"missing queue", func() error { _, err := b.PurgeQueue("rb-test-no-such-queue"); return err },
 			"NOT_FOUND", "There is no queue 'rb-test-no-such-queue': declare it first."},
 		{"missing exchange", func() error {
-			_, err := b.Publish(context.Background(), Publication{Message: Message{Exchange: "rb-no-such-exchange"}, Count: 1})
+			_, err := b.Publish(context.Background(), Publication{Message: board.Message{Exchange: "rb-no-such-exchange"}, Count: 1})
 			return err
 		}, "NOT_FOUND", "There is no exchange 'rb-no-such-exchange': declare it first."},
 		{"internal exchange", func() error {
-			_, err := b.Publish(context.Background(), Publication{Message: Message{Exchange: internal}, Count: 1})
+			_, err := b.Publish(context.Background(), Publication{Message: board.Message{Exchange: internal}, Count: 1})
 			return err
 		}, "ACCESS_REFUSED", "RabbitMQ refused access: ACCESS_REFUSED - cannot publish to internal exchange 'rb-test-internal'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.do()
-			e, ok := err.(*Error)
+			e, ok := err.(*board.Error)
 			if !ok || e.Code != tc.code || !strings.HasPrefix(e.Error(), tc.msg) {
 				t.Fatalf("got %#v, want code %s and message starting %q", err, tc.code, tc.msg)
 			}
-			publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("still fine")}, Count: 1})
+			publish(t, b, Publication{Message: board.Message{RoutingKey: q, Body: []byte("still fine")}, Count: 1})
 		})
 	}
 }
 
 func TestMandatoryReturn(t *testing.T) {
 	b, rec := openBroker(t)
-	res, err := b.Publish(context.Background(), Publication{Message: Message{RoutingKey: "rb-test-nobody-here", Body: []byte("x"), Mandatory: true}, Count: 3})
+	res, err := b.Publish(context.Background(), Publication{Message: board.Message{RoutingKey: "rb-test-nobody-here", Body: []byte("x"), Mandatory: true}, Count: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (PublishResult{Published: 3, Confirmed: 3, Returned: 3}) {
+	if res != (board.PublishResult{Published: 3, Confirmed: 3, Returned: 3}) {
 		t.Fatalf("result %+v, want 3 published, confirmed and returned", res)
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	n := 0
 	for _, e := range rec.events {
-		if r, ok := e.(ReturnedEvent); ok {
+		if r, ok := e.(board.ReturnedEvent); ok {
 			n++
 			if r.ReplyText != "NO_ROUTE" || r.Body != "x" {
 				t.Errorf("returned %+v", r)
@@ -339,14 +341,14 @@ func TestMandatoryReturn(t *testing.T) {
 // published by rabbitboard reaches another client.
 func TestOtherClients(t *testing.T) {
 	b, rec := openBroker(t)
-	q := freshQueue(t, b, QueueSpec{})
+	q := freshQueue(t, b, board.QueueSpec{})
 	ch := testkit.Channel(t)
-	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("to outside")}, Count: 1})
+	publish(t, b, Publication{Message: board.Message{RoutingKey: q, Body: []byte("to outside")}, Count: 1})
 	got, ok, err := ch.Get(q, true)
 	if err != nil || !ok || string(got.Body) != "to outside" {
 		t.Fatalf("outside get: %q %v %v", got.Body, ok, err)
 	}
-	id := addReceiver(t, b, ReceiverSpec{Queue: q})
+	id := addReceiver(t, b, board.ReceiverSpec{Queue: q})
 	if err := ch.Publish("", q, false, false, amqp.Publishing{Body: []byte("from outside")}); err != nil {
 		t.Fatal(err)
 	}

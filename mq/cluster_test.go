@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"rabbitboard/board"
+
 	"rabbitboard/internal/testkit"
 )
 
@@ -50,7 +52,7 @@ func TestClusterFailover(t *testing.T) {
 		testkit.WaitFor(t, 30*time.Second, "a connection to another node", func() bool {
 			st := b.State()
 			node = st.Node
-			return st.State == BrokerConnected && node != "" && node != except
+			return st.State == board.BrokerConnected && node != "" && node != except
 		})
 		return node
 	}
@@ -58,13 +60,13 @@ func TestClusterFailover(t *testing.T) {
 		t.Fatalf("connected to %s, want the first node", node)
 	}
 	const quorum, classic = "rb-cluster-quorum", "rb-cluster-classic"
-	for _, spec := range []QueueSpec{{Name: quorum, Durable: true, Arguments: map[string]any{"x-queue-type": "quorum"}}, {Name: classic, Durable: true}} {
+	for _, spec := range []board.QueueSpec{{Name: quorum, Durable: true, Arguments: map[string]any{"x-queue-type": "quorum"}}, {Name: classic, Durable: true}} {
 		if _, err := b.DeclareQueue(spec); err != nil {
 			t.Fatal(err)
 		}
 	}
-	publish(t, b, Publication{Message: Message{RoutingKey: quorum, Body: []byte("task {{seq}}"), Persistent: true}, Count: 100})
-	publish(t, b, Publication{Message: Message{RoutingKey: classic, Body: []byte("classic {{seq}}"), Persistent: true}, Count: 5})
+	publish(t, b, Publication{Message: board.Message{RoutingKey: quorum, Body: []byte("task {{seq}}"), Persistent: true}, Count: 100})
+	publish(t, b, Publication{Message: board.Message{RoutingKey: classic, Body: []byte("classic {{seq}}"), Persistent: true}, Count: 5})
 
 	nodeName := func(addr string) string {
 		port, _ := strconv.Atoi(addr[strings.LastIndex(addr, ":")+1:])
@@ -88,8 +90,8 @@ func TestClusterFailover(t *testing.T) {
 	second := onNode("127.0.0.1:5681")
 	start := time.Now()
 	_, err := b.InspectQueue(classic)
-	var me *Error
-	if !errors.As(err, &me) || me.Code != CodeUnavailable || !strings.Contains(me.Error(), "is unavailable: it is a classic queue, kept on node "+stopped+" alone") || time.Since(start) > 2*time.Second {
+	var me *board.Error
+	if !errors.As(err, &me) || me.Code != board.CodeUnavailable || !strings.Contains(me.Error(), "is unavailable: it is a classic queue, kept on node "+stopped+" alone") || time.Since(start) > 2*time.Second {
 		t.Fatalf("the classic queue: %v after %v", err, time.Since(start))
 	}
 	qs, err := b.Queues(context.Background())
@@ -101,7 +103,7 @@ func TestClusterFailover(t *testing.T) {
 			t.Fatalf("the queue list shows the classic queue as %+v", q)
 		}
 	}
-	id := addReceiver(t, b, ReceiverSpec{Queue: quorum, Prefetch: 50})
+	id := addReceiver(t, b, board.ReceiverSpec{Queue: quorum, Prefetch: 50})
 	testkit.WaitFor(t, 15*time.Second, "all 100 from the quorum queue", func() bool { return len(rec.deliveries(id)) == 100 })
 	seen := map[string]bool{}
 	for _, d := range rec.deliveries(id) {
@@ -110,7 +112,7 @@ func TestClusterFailover(t *testing.T) {
 	if len(seen) != 100 {
 		t.Fatalf("%d distinct messages of 100", len(seen))
 	}
-	publish(t, b, Publication{Message: Message{RoutingKey: quorum, Body: []byte("after"), Persistent: true}, Count: 1})
+	publish(t, b, Publication{Message: board.Message{RoutingKey: quorum, Body: []byte("after"), Persistent: true}, Count: 1})
 	testkit.Rabbitmqctl(t, "-n", stopped, "start_app")
 	restarted = true
 
@@ -121,7 +123,7 @@ func TestClusterFailover(t *testing.T) {
 		testkit.Rabbitmqctl(t, "-n", name, "stop_app")
 		next := onNode(last)
 		testkit.Rabbitmqctl(t, "-n", name, "start_app")
-		publish(t, b, Publication{Message: Message{RoutingKey: quorum, Body: []byte("still"), Persistent: true}, Count: 1})
+		publish(t, b, Publication{Message: board.Message{RoutingKey: quorum, Body: []byte("still"), Persistent: true}, Count: 1})
 		last = next
 	}
 	testkit.WaitFor(t, 15*time.Second, "the receiver back on the new node", func() bool { return len(rec.deliveries(id)) >= 103 })

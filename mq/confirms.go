@@ -4,19 +4,14 @@ import (
 	"context"
 	"time"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // The publisher confirms lesson (tutorial 7): the same messages published
 // three ways, as the tutorial does, measured on this broker, and a nack
 // and a returned message made visible.
-
-// The three ways to wait for publisher confirms.
-const (
-	ConfirmOneByOne     = "one_by_one"   // each confirmed before the next is published
-	ConfirmBatches      = "batches"      // a batch published, then all its confirms awaited
-	ConfirmAsynchronous = "asynchronous" // confirms handled as they come, within a window
-)
 
 // confirmBatch and confirmWindow are the tutorial's batch size and a
 // window of outstanding confirms.
@@ -25,55 +20,27 @@ const (
 	confirmWindow = 1000
 )
 
-// ConfirmStrategy is one way of waiting for confirms, as measured.
-type ConfirmStrategy struct {
-	Name     string  `json:"name"`
-	Messages int     `json:"messages"`
-	Seconds  float64 `json:"seconds"`
-	Rate     float64 `json:"rate"` // messages a second
-	// LatencyMS is the mean time from a message's publish to its confirm.
-	LatencyMS float64 `json:"latency_ms"`
-	Nacked    int     `json:"nacked"`
-}
-
-// ConfirmsEvent is the lesson's outcome, shown to every viewer.
-type ConfirmsEvent struct {
-	Type       EventType         `json:"type"`
-	Queue      string            `json:"queue"`
-	Strategies []ConfirmStrategy `json:"strategies"`
-	// Limited is the queue of bounded length that refuses publishes past
-	// it: of LimitedSent messages, Nacked were nacked.
-	Limited     string `json:"limited"`
-	LimitedSent int    `json:"limited_sent"`
-	Nacked      int    `json:"nacked"`
-	// Returned counts the mandatory message sent to a key no queue has.
-	Returned int       `json:"returned"`
-	At       time.Time `json:"at"`
-}
-
-func (ConfirmsEvent) event() {}
-
 // CompareConfirms publishes n messages to queue in each of the three ways
 // on a channel of its own in confirm mode, purging the queue after each;
 // then 2×limit messages to limited (a queue of max length limit that
 // rejects publishes past it) and one mandatory message no queue takes.
-func (b *Broker) CompareConfirms(ctx context.Context, queue, limited string, n, limit int) (ConfirmsEvent, error) {
+func (b *Broker) CompareConfirms(ctx context.Context, queue, limited string, n, limit int) (board.ConfirmsEvent, error) {
 	conn, err := b.connection()
 	if err != nil {
-		return ConfirmsEvent{}, err
+		return board.ConfirmsEvent{}, err
 	}
 	ch, err := conn.Channel()
 	if err != nil {
-		return ConfirmsEvent{}, explain(err)
+		return board.ConfirmsEvent{}, explain(err)
 	}
 	defer ch.Close()
 	if err := ch.Confirm(false); err != nil {
-		return ConfirmsEvent{}, explain(err)
+		return board.ConfirmsEvent{}, explain(err)
 	}
 	returns := ch.NotifyReturn(make(chan amqp.Return, 1))
-	ev := ConfirmsEvent{Type: TypeConfirms, Queue: queue, Limited: limited, LimitedSent: 2 * limit}
+	ev := board.ConfirmsEvent{Type: board.TypeConfirms, Queue: queue, Limited: limited, LimitedSent: 2 * limit}
 	body := []byte("a message of the publisher confirms lesson")
-	for _, name := range []string{ConfirmOneByOne, ConfirmBatches, ConfirmAsynchronous} {
+	for _, name := range []string{board.ConfirmOneByOne, board.ConfirmBatches, board.ConfirmAsynchronous} {
 		s, err := measureConfirms(ctx, ch, name, queue, body, n)
 		if err != nil {
 			return ev, explain(err)
@@ -83,7 +50,7 @@ func (b *Broker) CompareConfirms(ctx context.Context, queue, limited string, n, 
 			return ev, explain(err)
 		}
 	}
-	limitedRun, err := measureConfirms(ctx, ch, ConfirmAsynchronous, limited, body, 2*limit)
+	limitedRun, err := measureConfirms(ctx, ch, board.ConfirmAsynchronous, limited, body, 2*limit)
 	if err != nil {
 		return ev, explain(err)
 	}
@@ -108,8 +75,8 @@ func (b *Broker) CompareConfirms(ctx context.Context, queue, limited string, n, 
 }
 
 // measureConfirms publishes n messages in one of the three ways.
-func measureConfirms(ctx context.Context, ch *amqp.Channel, way, queue string, body []byte, n int) (ConfirmStrategy, error) {
-	s := ConfirmStrategy{Name: way, Messages: n}
+func measureConfirms(ctx context.Context, ch *amqp.Channel, way, queue string, body []byte, n int) (board.ConfirmStrategy, error) {
+	s := board.ConfirmStrategy{Name: way, Messages: n}
 	var waited time.Duration
 	type sent struct {
 		at time.Time
@@ -129,9 +96,9 @@ func measureConfirms(ctx context.Context, ch *amqp.Channel, way, queue string, b
 	}
 	group := 1 // awaited together: one, a batch, or a window
 	switch way {
-	case ConfirmBatches:
+	case board.ConfirmBatches:
 		group = confirmBatch
-	case ConfirmAsynchronous:
+	case board.ConfirmAsynchronous:
 		group = confirmWindow
 	}
 	start := time.Now()
@@ -151,7 +118,7 @@ func measureConfirms(ctx context.Context, ch *amqp.Channel, way, queue string, b
 		case i == n-1:
 		case len(outstanding) < group:
 			keep = len(outstanding)
-		case way == ConfirmAsynchronous:
+		case way == board.ConfirmAsynchronous:
 			keep = len(outstanding) - 1
 		}
 		for len(outstanding) > keep {

@@ -3,6 +3,8 @@ package mq
 import (
 	"time"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -25,13 +27,13 @@ func (r *Receiver) take(d amqp.Delivery) {
 	if undecodable != "" {
 		r.counters.Undecodable++
 	}
-	selfAck := r.spec.Ack == AckAuto && r.s.paced
-	if r.spec.Ack == AckAuto {
+	selfAck := r.spec.Ack == board.AckAuto && r.s.paced
+	if r.spec.Ack == board.AckAuto {
 		r.counters.Acked++
 	} else {
 		r.s.held[d.DeliveryTag] = r.seq
 		r.counters.Unacked++
-		if r.spec.Ack == AckManual && undecodable == "" {
+		if r.spec.Ack == board.AckManual && undecodable == "" {
 			r.pending = append(r.pending, d.DeliveryTag)
 			r.s.bodies[d.DeliveryTag] = d.Body
 			if r.spec.Reply != "" && d.ReplyTo != "" {
@@ -39,11 +41,11 @@ func (r *Receiver) take(d amqp.Delivery) {
 			}
 		}
 	}
-	r.b.cfg.Events(DeliveryEvent{
-		Type: TypeDelivery, Receiver: r.id, Queue: r.spec.Queue, Seq: r.seq,
+	r.b.cfg.Events(board.DeliveryEvent{
+		Type: board.TypeDelivery, Receiver: r.id, Queue: r.spec.Queue, Seq: r.seq,
 		DeliveryTag: d.DeliveryTag, Redelivered: d.Redelivered,
 		Exchange: d.Exchange, RoutingKey: d.RoutingKey, Content: content,
-		At: time.Now().UTC(), Counters: EventCounters(r.counters), Offset: streamOffset(offset, isStream),
+		At: time.Now().UTC(), Counters: board.EventCounters(r.counters), Offset: streamOffset(offset, isStream),
 	})
 	seq := r.seq
 	r.mu.Unlock()
@@ -52,8 +54,8 @@ func (r *Receiver) take(d amqp.Delivery) {
 	}
 	if undecodable != "" {
 		r.b.warn.Warn("undecodable "+r.spec.Queue, "a message's headers could not be decoded", "receiver", r.id, "queue", r.spec.Queue, "seq", seq, "reason", undecodable)
-		if r.spec.Ack == AckManual {
-			_ = r.settle(d.DeliveryTag, OutcomeReject, false) // a failure is reported as the channel's loss
+		if r.spec.Ack == board.AckManual {
+			_ = r.settle(d.DeliveryTag, board.OutcomeReject, false) // a failure is reported as the channel's loss
 		}
 	}
 }

@@ -5,88 +5,37 @@ import (
 	"regexp"
 	"strings"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"rabbitboard/words"
 )
 
-// Code is an error's code in the contract: the broker's reply name when
-// the broker refused, else one of rabbitboard's own.
-type Code string
-
-// The contract's error codes, every one of them.
-const (
-	CodeInvalid      Code = "invalid_input"
-	CodeNotFound     Code = "not_found"
-	CodeTooLarge     Code = "too_large"
-	CodeUnauthorized Code = "unauthorized"
-	CodeForbidden    Code = "forbidden"
-	CodeUnavailable  Code = "broker_unavailable"
-	CodeLimit        Code = "limit_reached"
-	CodeInternal     Code = "internal"
-	// CodeNotOwned: a control call for another program's consumer.
-	CodeNotOwned Code = "not_owned"
-	// CodeManagementUnavailable: the broker answers, its management
-	// plugin (needed to watch other programs) does not.
-	CodeManagementUnavailable Code = "management_unavailable"
-	// CodeConflict is a request that does not fit the receiver's mode; it
-	// answers 409 with code invalid_input.
-	CodeConflict Code = "conflict"
-
-	CodePreconditionFailed Code = "PRECONDITION_FAILED"
-	CodeAccessRefused      Code = "ACCESS_REFUSED"
-	CodeBrokerNotFound     Code = "NOT_FOUND"
-	CodeResourceLocked     Code = "RESOURCE_LOCKED"
-	CodeNotAllowed         Code = "NOT_ALLOWED"
-	CodeCommandInvalid     Code = "COMMAND_INVALID"
-)
-
-// Error is a failure told in words a student understands: its code in the
-// contract and the catalogue's sentence, said in the reader's language at
-// the edge.
-type Error struct {
-	Code Code
-	Said words.Sentence
-}
-
-// Fail makes an *Error of code with the catalogue's sentence key and the
-// values it names (name, value pairs).
-func Fail(code Code, key string, args ...any) *Error {
-	return &Error{Code: code, Said: words.Say(key, args...)}
-}
-
-// In says the error in l.
-func (e *Error) In(l words.Lang) string { return e.Said.In(l) }
-
 // queueDownError: the queue's node is down, so the queue is there but
 // unavailable (a classic queue in a cluster). It is an *Error too.
-type queueDownError struct{ err *Error }
+type queueDownError struct{ err *board.Error }
 
 func (e *queueDownError) Error() string { return e.err.Error() }
 func (e *queueDownError) Unwrap() error { return e.err }
 
-func (e *Error) Error() string { return e.Said.String() }
-
 // saidOf is err in each language when it is one of rabbitboard's
 // sentences, else nil (a raw error from the network or the client).
 func saidOf(err error) words.Said {
-	var me *Error
+	var me *board.Error
 	if errors.As(err, &me) {
 		return words.InEvery(me.Said)
 	}
 	return nil
 }
 
-// ErrUnavailable is returned at once while there is no broker connection.
-var ErrUnavailable = Fail(CodeUnavailable, "err.unavailable")
-
 // invalid is an input error with the catalogue's sentence key.
-func invalid(key string, args ...any) error { return Fail(CodeInvalid, key, args...) }
+func invalid(key string, args ...any) error { return board.Fail(board.CodeInvalid, key, args...) }
 
 // said is what err says, to be put in a sentence of its own: its
 // catalogue sentence when it has one, else its text.
 func said(err error) any {
-	var me *Error
+	var me *board.Error
 	if errors.As(err, &me) {
 		return me.Said
 	}
@@ -107,16 +56,16 @@ func explain(err error) error {
 	var ae *amqp.Error
 	if !errors.As(err, &ae) {
 		if errors.Is(err, amqp.ErrClosed) {
-			return ErrUnavailable
+			return board.ErrUnavailable
 		}
 		return err
 	}
 	name, text := replyName(ae.Code), ae.Reason
 	if m := homeNodeDown.FindStringSubmatch(text); ae.Code == amqp.NotFound && m != nil {
-		return &queueDownError{Fail(CodeUnavailable, "err.queue_down", "queue", m[2], "node", m[1])}
+		return &queueDownError{board.Fail(board.CodeUnavailable, "err.queue_down", "queue", m[2], "node", m[1])}
 	}
 	if !ae.Server || name == "" {
-		return Fail(CodeUnavailable, "err.broke", "reason", text)
+		return board.Fail(board.CodeUnavailable, "err.broke", "reason", text)
 	}
 	msg := words.Say("err.refused", "reason", text)
 	switch {
@@ -137,7 +86,7 @@ func explain(err error) error {
 	case ae.Code == amqp.PreconditionFailed:
 		msg = words.Say("err.settings", "reason", text)
 	}
-	return &Error{Code: name, Said: msg}
+	return &board.Error{Code: name, Said: msg}
 }
 
 // kindWord is "queue" or "exchange" as a word of the catalogue.
@@ -192,20 +141,20 @@ func orNone(v string) any {
 	return v
 }
 
-func replyName(code int) Code {
+func replyName(code int) board.Code {
 	switch code {
 	case amqp.PreconditionFailed:
-		return CodePreconditionFailed
+		return board.CodePreconditionFailed
 	case amqp.AccessRefused:
-		return CodeAccessRefused
+		return board.CodeAccessRefused
 	case amqp.NotFound:
-		return CodeBrokerNotFound
+		return board.CodeBrokerNotFound
 	case amqp.ResourceLocked:
-		return CodeResourceLocked
+		return board.CodeResourceLocked
 	case amqp.NotAllowed:
-		return CodeNotAllowed
+		return board.CodeNotAllowed
 	case amqp.CommandInvalid:
-		return CodeCommandInvalid
+		return board.CodeCommandInvalid
 	}
 	return ""
 }

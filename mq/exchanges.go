@@ -5,37 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"rabbitboard/words"
 	"reflect"
 	"slices"
 	"strings"
 
+	"rabbitboard/board"
+	"rabbitboard/words"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// ExchangeSpec is what an exchange is declared with.
-type ExchangeSpec struct {
-	Name       string         `json:"name"`
-	Type       string         `json:"type"`
-	Durable    bool           `json:"durable"`
-	AutoDelete bool           `json:"auto_delete"`
-	Arguments  map[string]any `json:"arguments"`
-}
-
-// BindingSpec routes an exchange's messages to a queue: by routing key
-// (direct, topic) or by header arguments (headers, with x-match all/any).
-type BindingSpec struct {
-	Exchange   string         `json:"exchange"`
-	Queue      string         `json:"queue"`
-	RoutingKey string         `json:"routing_key"`
-	Arguments  map[string]any `json:"arguments"`
-	// Label is how the page names the binding: its key, or for a headers
-	// exchange its arguments. It is ignored in requests.
-	Label string `json:"label,omitempty"`
-}
-
-// label names a binding by its key or its header arguments.
-func (b BindingSpec) label() string {
+// bindingLabel names a binding by its key or its header arguments.
+func bindingLabel(b board.BindingSpec) string {
 	if len(b.Arguments) == 0 {
 		return b.RoutingKey
 	}
@@ -52,28 +33,16 @@ func (b BindingSpec) label() string {
 	return strings.Join(parts, " ")
 }
 
-func (b BindingSpec) key() string {
+// bindingKey tells bindings apart.
+func bindingKey(b board.BindingSpec) string {
 	return fmt.Sprintf("%s\x00%s\x00%s\x00%v", b.Exchange, b.Queue, b.RoutingKey, b.Arguments)
 }
 
-// TopologyEvent carries the exchanges and bindings after they changed.
-type TopologyEvent struct {
-	Type      EventType      `json:"type"`
-	Exchanges []ExchangeSpec `json:"exchanges"`
-	Bindings  []BindingSpec  `json:"bindings"`
-}
-
-func (TopologyEvent) event() {}
-
-// ExchangeTypes are the types rabbitboard declares. An unknown type would
-// make the broker close the whole connection, so it is refused first.
-var ExchangeTypes = []string{"direct", "fanout", "topic", "headers"}
-
-func checkExchange(spec ExchangeSpec) error {
+func checkExchange(spec board.ExchangeSpec) error {
 	if err := checkName("exchange", spec.Name); err != nil {
 		return err
 	}
-	for _, t := range ExchangeTypes {
+	for _, t := range board.ExchangeTypes {
 		if spec.Type == t {
 			return nil
 		}
@@ -83,7 +52,7 @@ func checkExchange(spec ExchangeSpec) error {
 
 // DeclareExchange declares an exchange. An alternate exchange goes in
 // Arguments["alternate-exchange"].
-func (b *Broker) DeclareExchange(spec ExchangeSpec) (ExchangeSpec, error) {
+func (b *Broker) DeclareExchange(spec board.ExchangeSpec) (board.ExchangeSpec, error) {
 	if err := checkExchange(spec); err != nil {
 		return spec, err
 	}
@@ -120,7 +89,7 @@ func (b *Broker) ExchangeExists(name string) bool {
 // DeleteExchange deletes an exchange and its bindings.
 func (b *Broker) DeleteExchange(name string) error {
 	if name == "" || strings.HasPrefix(name, "amq.") {
-		return Fail(CodeAccessRefused, "err.exchange_owned", "exchange", name)
+		return board.Fail(board.CodeAccessRefused, "err.exchange_owned", "exchange", name)
 	}
 	if err := checkName("exchange", name); err != nil {
 		return err
@@ -145,7 +114,7 @@ func (b *Broker) DeleteExchange(name string) error {
 	return nil
 }
 
-func checkBinding(bd BindingSpec) error {
+func checkBinding(bd board.BindingSpec) error {
 	if bd.Exchange == "" {
 		return invalid("err.bind_default")
 	}
@@ -169,19 +138,19 @@ func checkBinding(bd BindingSpec) error {
 }
 
 // Bind binds a queue to an exchange.
-func (b *Broker) Bind(bd BindingSpec) (BindingSpec, error) {
+func (b *Broker) Bind(bd board.BindingSpec) (board.BindingSpec, error) {
 	return b.binding(bd, true)
 }
 
 // Unbind removes a binding.
-func (b *Broker) Unbind(bd BindingSpec) error {
+func (b *Broker) Unbind(bd board.BindingSpec) error {
 	_, err := b.binding(bd, false)
 	return err
 }
 
 // binding makes (bind) or removes a binding and keeps rabbitboard's list
 // of them up to date.
-func (b *Broker) binding(bd BindingSpec, bind bool) (BindingSpec, error) {
+func (b *Broker) binding(bd board.BindingSpec, bind bool) (board.BindingSpec, error) {
 	if err := checkBinding(bd); err != nil {
 		return bd, err
 	}
@@ -202,9 +171,9 @@ func (b *Broker) binding(bd BindingSpec, bind bool) (BindingSpec, error) {
 	}
 	b.mu.Lock()
 	if bind {
-		b.bindings[bd.key()] = bd
+		b.bindings[bindingKey(bd)] = bd
 	} else {
-		delete(b.bindings, bd.key())
+		delete(b.bindings, bindingKey(bd))
 	}
 	b.mu.Unlock()
 	b.topologyChanged()
@@ -213,16 +182,16 @@ func (b *Broker) binding(bd BindingSpec, bind bool) (BindingSpec, error) {
 
 // Topology lists the exchanges and bindings: rabbitboard's own, and every
 // one of the vhost when the management plugin answers.
-func (b *Broker) Topology(ctx context.Context) TopologyEvent {
-	ev := TopologyEvent{Type: TypeTopology, Exchanges: []ExchangeSpec{}, Bindings: []BindingSpec{}}
-	exchanges := map[string]ExchangeSpec{}
-	bindings := map[string]BindingSpec{}
+func (b *Broker) Topology(ctx context.Context) board.TopologyEvent {
+	ev := board.TopologyEvent{Type: board.TypeTopology, Exchanges: []board.ExchangeSpec{}, Bindings: []board.BindingSpec{}}
+	exchanges := map[string]board.ExchangeSpec{}
+	bindings := map[string]board.BindingSpec{}
 	if xs, bs, err := b.mgmt.topology(ctx); err == nil {
 		for _, x := range xs {
 			exchanges[x.Name] = x
 		}
 		for _, bd := range bs {
-			bindings[bd.key()] = bd
+			bindings[bindingKey(bd)] = bd
 		}
 	}
 	b.mu.Lock()
@@ -238,7 +207,7 @@ func (b *Broker) Topology(ctx context.Context) TopologyEvent {
 	}
 	for _, k := range slices.Sorted(maps.Keys(bindings)) {
 		bd := bindings[k]
-		bd.Label = bd.label()
+		bd.Label = bindingLabel(bd)
 		ev.Bindings = append(ev.Bindings, bd)
 	}
 	return ev
@@ -263,5 +232,5 @@ func (b *Broker) route(exchange, routingKey string, headers map[string]any) []st
 	b.mu.Lock()
 	t := b.topology
 	b.mu.Unlock()
-	return t.Route(exchange, routingKey, headers)
+	return Route(t, exchange, routingKey, headers)
 }

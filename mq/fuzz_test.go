@@ -7,10 +7,12 @@ import (
 	"errors"
 	"io"
 	"net"
-	"rabbitboard/internal/frameguard"
-	"rabbitboard/internal/testkit"
 	"testing"
 	"time"
+
+	"rabbitboard/board"
+	"rabbitboard/internal/frameguard"
+	"rabbitboard/internal/testkit"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -134,7 +136,7 @@ func FuzzDeliveryHeaders(f *testing.F) {
 		if why == "" && frameguard.Check(headers) != "" {
 			t.Fatal("headers the library cannot read were not replaced")
 		}
-		if _, err := json.Marshal(DeliveryEvent{Content: Content{Headers: hs, Undecodable: why, Properties: deliveryProperties(d)}}); err != nil {
+		if _, err := json.Marshal(board.DeliveryEvent{Content: board.Content{Headers: hs, Undecodable: why, Properties: deliveryProperties(d)}}); err != nil {
 			t.Fatalf("the event does not encode: %v", err)
 		}
 		_ = conn.Close()

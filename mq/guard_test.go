@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"rabbitboard/internal/testkit"
@@ -16,20 +18,20 @@ import (
 // delivered as usual.
 func TestPoisonMessageKeepsTheConnection(t *testing.T) {
 	for _, tc := range []struct {
-		ack       AckMode
+		ack       board.AckMode
 		dead      int // messages dead-lettered
-		outcome   Outcome
+		outcome   board.Outcome
 		remaining int
 	}{
-		{AckManual, 1, "reject", 0},
-		{AckAuto, 0, "", 0},
-		{AckInteractive, 1, "reject", 0}, // rejected by hand below
+		{board.AckManual, 1, "reject", 0},
+		{board.AckAuto, 0, "", 0},
+		{board.AckInteractive, 1, "reject", 0}, // rejected by hand below
 	} {
 		t.Run(string(tc.ack), func(t *testing.T) {
 			b, rec := openBroker(t)
-			dead := freshQueue(t, b, QueueSpec{Name: "rb-test-poison-dead-" + string(tc.ack)})
-			q := freshQueue(t, b, QueueSpec{Name: "rb-test-poison-" + string(tc.ack), Arguments: map[string]any{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead}})
-			id := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: 1, Ack: tc.ack})
+			dead := freshQueue(t, b, board.QueueSpec{Name: "rb-test-poison-dead-" + string(tc.ack)})
+			q := freshQueue(t, b, board.QueueSpec{Name: "rb-test-poison-" + string(tc.ack), Arguments: map[string]any{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead}})
+			id := addReceiver(t, b, board.ReceiverSpec{Queue: q, Prefetch: 1, Ack: tc.ack})
 
 			ch := testkit.Channel(t)
 			if err := ch.Publish("", q, false, false, amqp.Publishing{Headers: testkit.Nested(40), Body: []byte("poison")}); err != nil {
@@ -40,7 +42,7 @@ func TestPoisonMessageKeepsTheConnection(t *testing.T) {
 			if d.Body != "poison" || d.Undecodable != "Its headers cannot be decoded: tables nest deeper than 32 levels." || len(d.Headers) != 0 || d.Counters.Undecodable != 1 {
 				t.Fatalf("delivery %+v", d)
 			}
-			if tc.ack == AckInteractive {
+			if tc.ack == board.AckInteractive {
 				if err := receiver(t, b, id).Settle(d.DeliveryTag, "reject", false); err != nil {
 					t.Fatal(err)
 				}

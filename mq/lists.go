@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"rabbitboard/board"
 )
 
 // The broker's lists of consumers, connections and channels, read
@@ -141,9 +143,9 @@ func (o *observer) poll(ctx context.Context) {
 	for _, c := range conns {
 		names[c.Name] = connectionLabel(c, mgmtChannelDetails{})
 	}
-	var changed []ReceiverInfo
+	var changed []board.ReceiverInfo
 	var removed []string
-	var settled []SettledEvent
+	var settled []board.SettledEvent
 	now := time.Now()
 	o.mu.Lock()
 	if !o.enabled {
@@ -165,8 +167,8 @@ func (o *observer) poll(ctx context.Context) {
 				continue
 			}
 		}
-		if r.state != StateConsuming || !reflect.DeepEqual(r.consumer, oc) {
-			r.consumer, r.state = oc, StateConsuming
+		if r.state != board.StateConsuming || !reflect.DeepEqual(r.consumer, oc) {
+			r.consumer, r.state = oc, board.StateConsuming
 			changed = append(changed, r.info())
 		}
 		settled = append(settled, r.reconcile(now)...)
@@ -174,11 +176,11 @@ func (o *observer) poll(ctx context.Context) {
 	for key, r := range o.outside {
 		_, listed := outside[key]
 		switch {
-		case r.state == StateGone && now.Sub(r.since) > o.b.cfg.OutsideGoneAfter:
+		case r.state == board.StateGone && now.Sub(r.since) > o.b.cfg.OutsideGoneAfter:
 			removed = append(removed, r.id)
 			delete(o.outside, key)
-		case r.state == StateConsuming && !listed && (!r.provisional() || now.Sub(r.since) > unlistedFor):
-			r.state, r.since = StateGone, now
+		case r.state == board.StateConsuming && !listed && (!r.provisional() || now.Sub(r.since) > unlistedFor):
+			r.state, r.since = board.StateGone, now
 			changed = append(changed, r.info())
 		}
 		settled = append(settled, r.settleLeft(now)...)
@@ -208,9 +210,9 @@ func (o *observer) lists(ctx context.Context) (consumers []mgmtConsumer, conns [
 // announce tells every viewer what a poll found: columns gone, settled
 // deliveries, changed columns (and their queues' consumer counts at once,
 // not as the statistics lag), and the count of consumers not shown.
-func (o *observer) announce(removed []string, changed []ReceiverInfo, settled []SettledEvent, report bool) {
+func (o *observer) announce(removed []string, changed []board.ReceiverInfo, settled []board.SettledEvent, report bool) {
 	for _, id := range removed {
-		o.b.cfg.Events(ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: id})
+		o.b.cfg.Events(board.ReceiverRemovedEvent{Type: board.TypeReceiverRemoved, Receiver: id})
 	}
 	if report {
 		o.report()
@@ -220,7 +222,7 @@ func (o *observer) announce(removed []string, changed []ReceiverInfo, settled []
 	}
 	refreshed := map[string]bool{}
 	for _, info := range changed {
-		o.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: info})
+		o.b.cfg.Events(board.ReceiverEvent{Type: board.TypeReceiver, Receiver: info})
 		if !refreshed[info.Queue] {
 			refreshed[info.Queue] = true
 			o.b.refreshQueue(info.Queue)
@@ -241,7 +243,7 @@ func (o *observer) addLocked(key consumerKey) *outsideReceiver {
 		return nil
 	}
 	o.nextID++
-	r := &outsideReceiver{id: o.b.idPrefix() + "o" + strconv.Itoa(o.nextID), replica: o.b.cfg.Replica, state: StateConsuming, since: time.Now(),
+	r := &outsideReceiver{id: o.b.idPrefix() + "o" + strconv.Itoa(o.nextID), replica: o.b.cfg.Replica, state: board.StateConsuming, since: time.Now(),
 		consumer: outsideConsumer{Key: key, Name: o.names[key.Connection]}}
 	if r.consumer.Name == "" {
 		r.consumer.Name = addressLabel(key.Connection)
@@ -320,10 +322,10 @@ func addressLabel(connection string) string {
 }
 
 // outsideInfos lists the outside receivers in the order they appeared.
-func (o *observer) outsideInfos() []ReceiverInfo {
+func (o *observer) outsideInfos() []board.ReceiverInfo {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	out := make([]ReceiverInfo, 0, len(o.order))
+	out := make([]board.ReceiverInfo, 0, len(o.order))
 	for _, key := range o.order {
 		out = append(out, o.outside[key].info())
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -52,7 +54,7 @@ func (m *management) endpoint() endpoint {
 	return m.api
 }
 
-func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
+func (m *management) queues(ctx context.Context) ([]board.QueueInfo, error) {
 	var listed []struct {
 		Name       string         `json:"name"`
 		Durable    bool           `json:"durable"`
@@ -68,7 +70,7 @@ func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
 	if err := m.get(ctx, "queues", "name,durable,auto_delete,exclusive,arguments,messages_ready,consumers,message_stats.publish", &listed); err != nil {
 		return nil, err
 	}
-	out := make([]QueueInfo, 0, len(listed))
+	out := make([]board.QueueInfo, 0, len(listed))
 	for _, q := range listed {
 		if strings.HasPrefix(q.Name, traceQueuePrefix) {
 			continue // rabbitboard's own firehose queues
@@ -76,8 +78,8 @@ func (m *management) queues(ctx context.Context) ([]QueueInfo, error) {
 		if q.Arguments == nil {
 			q.Arguments = map[string]any{}
 		}
-		out = append(out, QueueInfo{
-			QueueSpec: QueueSpec{Name: q.Name, Durable: q.Durable, AutoDelete: q.AutoDelete, Arguments: q.Arguments},
+		out = append(out, board.QueueInfo{
+			QueueSpec: board.QueueSpec{Name: q.Name, Durable: q.Durable, AutoDelete: q.AutoDelete, Arguments: q.Arguments},
 			Messages:  q.Ready, Consumers: q.Consumers, Exclusive: q.Exclusive, Published: q.Stats.Publish,
 		})
 	}
@@ -156,8 +158,8 @@ type mgmtBinding struct {
 
 // topology lists the vhost's exchanges (but the default and amq.* ones)
 // and its queue bindings (but the default exchange's).
-func (m *management) topology(ctx context.Context) ([]ExchangeSpec, []BindingSpec, error) {
-	var xs []ExchangeSpec
+func (m *management) topology(ctx context.Context) ([]board.ExchangeSpec, []board.BindingSpec, error) {
+	var xs []board.ExchangeSpec
 	if err := m.get(ctx, "exchanges", "name,type,durable,auto_delete,arguments", &xs); err != nil {
 		return nil, nil, err
 	}
@@ -165,7 +167,7 @@ func (m *management) topology(ctx context.Context) ([]ExchangeSpec, []BindingSpe
 	if err := m.get(ctx, "bindings", "source,destination,destination_type,routing_key,arguments", &listed); err != nil {
 		return nil, nil, err
 	}
-	xs = slices.DeleteFunc(xs, func(x ExchangeSpec) bool { return x.Name == "" || strings.HasPrefix(x.Name, "amq.") })
+	xs = slices.DeleteFunc(xs, func(x board.ExchangeSpec) bool { return x.Name == "" || strings.HasPrefix(x.Name, "amq.") })
 	// rabbitboard's own firehose queues are its business, not the lesson's.
 	listed = slices.DeleteFunc(listed, func(l mgmtBinding) bool { return strings.HasPrefix(l.Destination, traceQueuePrefix) })
 	for i := range xs {
@@ -173,7 +175,7 @@ func (m *management) topology(ctx context.Context) ([]ExchangeSpec, []BindingSpe
 			xs[i].Arguments = map[string]any{}
 		}
 	}
-	var bs []BindingSpec
+	var bs []board.BindingSpec
 	for _, l := range listed {
 		if l.Source == "" || l.DestinationType != "queue" {
 			continue
@@ -181,7 +183,7 @@ func (m *management) topology(ctx context.Context) ([]ExchangeSpec, []BindingSpe
 		if l.Arguments == nil {
 			l.Arguments = map[string]any{}
 		}
-		bs = append(bs, BindingSpec{Exchange: l.Source, Queue: l.Destination, RoutingKey: l.RoutingKey, Arguments: l.Arguments})
+		bs = append(bs, board.BindingSpec{Exchange: l.Source, Queue: l.Destination, RoutingKey: l.RoutingKey, Arguments: l.Arguments})
 	}
 	return xs, bs, nil
 }

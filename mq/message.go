@@ -7,58 +7,23 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"rabbitboard/internal/frameguard"
-	"rabbitboard/words"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"rabbitboard/board"
+	"rabbitboard/internal/frameguard"
+	"rabbitboard/words"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 )
-
-// PublishProperties are the basic properties a publisher sets, as users
-// name them. Delivery mode comes from Message.Persistent. Events carry only
-// the ones that are set.
-type PublishProperties struct {
-	ContentType   string `json:"content_type,omitempty"`
-	MessageID     string `json:"message_id,omitempty"`
-	CorrelationID string `json:"correlation_id,omitempty"`
-	ReplyTo       string `json:"reply_to,omitempty"`
-	Expiration    string `json:"expiration,omitempty"`
-	Priority      uint8  `json:"priority,omitempty"`
-	Type          string `json:"type,omitempty"`
-	AppID         string `json:"app_id,omitempty"`
-}
-
-// Properties are a delivered message's properties: what the publisher
-// set, and what the broker or another client may add.
-type Properties struct {
-	PublishProperties
-	ContentEncoding string `json:"content_encoding,omitempty"`
-	DeliveryMode    uint8  `json:"delivery_mode,omitempty"`
-	UserID          string `json:"user_id,omitempty"`
-	Timestamp       string `json:"timestamp,omitempty"`
-}
-
-// Message is one message to publish, already decoded to bytes.
-type Message struct {
-	Exchange   string
-	RoutingKey string
-	Body       []byte
-	Persistent bool
-	Mandatory  bool
-	// Timestamp sets the timestamp property to the time of publishing.
-	Timestamp  bool
-	Properties PublishProperties
-	Headers    map[string]any
-}
 
 // Publication is a publish request: Count copies of Message, with {{seq}}
 // in the body replaced by 1..Count.
 type Publication struct {
-	Message
+	board.Message
 	Count int
 	// Verbatim sends the body as it is, {{seq}} and all (a message
 	// published again).
@@ -159,9 +124,9 @@ func Preview(b []byte, max int) (body, encoding string, truncated bool) {
 	return body, encoding, truncated
 }
 
-func deliveryProperties(d amqp.Delivery) Properties {
-	p := Properties{
-		PublishProperties: PublishProperties{
+func deliveryProperties(d amqp.Delivery) board.Properties {
+	p := board.Properties{
+		PublishProperties: board.PublishProperties{
 			ContentType:   d.ContentType,
 			MessageID:     d.MessageId,
 			CorrelationID: d.CorrelationId,

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"rabbitboard/words"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"rabbitboard/board"
+	"rabbitboard/words"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -31,53 +33,6 @@ const (
 	// Product is how rabbitboard introduces itself to the broker, so that
 	// one rabbitboard never shows another as an outside program.
 	Product = "rabbitboard"
-)
-
-// Tracing states of a vhost's firehose.
-const (
-	TracingOn      = "on"
-	TracingOff     = "off"
-	TracingUnknown = "unknown"
-)
-
-// ObserveEvent says whether rabbitboard watches other programs, whether
-// the vhost's firehose is on, and how many traced messages it could not
-// show (its queue dropped them while it fell behind).
-type ObserveEvent struct {
-	Type    EventType `json:"type"`
-	Enabled bool      `json:"enabled"`
-	Tracing string    `json:"tracing"`
-	Error   string    `json:"error,omitempty"`
-	// ErrorSaid is Error in each language the page speaks.
-	ErrorSaid words.Said `json:"error_said,omitempty"`
-	Skipped   int64      `json:"skipped"`
-	// NotShown counts the consumers of other programs beyond the columns'
-	// cap (Config.MaxOutside), as the broker last listed them.
-	NotShown int `json:"not_shown,omitempty"`
-	// Filter, when set, limits what is shown to the queues, exchanges and
-	// connections whose names contain it.
-	Filter string `json:"filter,omitempty"`
-}
-
-// ObservedPublishEvent is a message another program published.
-type ObservedPublishEvent struct {
-	Type         EventType `json:"type"`
-	Exchange     string    `json:"exchange"`
-	RoutingKey   string    `json:"routing_key"`
-	RoutedQueues []string  `json:"routed_queues"`
-	Content
-	Connection string    `json:"connection"`
-	Name       string    `json:"name"`
-	At         time.Time `json:"at"`
-}
-
-func (ObserveEvent) event()         {}
-func (ObservedPublishEvent) event() {}
-
-// Kinds of receiver.
-const (
-	KindOwn     = "own"
-	KindOutside = "outside"
 )
 
 // observer watches other programs while it is enabled.
@@ -114,7 +69,7 @@ type observer struct {
 }
 
 // Observe starts or stops watching other programs.
-func (b *Broker) Observe(ctx context.Context, enabled bool) (ObserveEvent, error) {
+func (b *Broker) Observe(ctx context.Context, enabled bool) (board.ObserveEvent, error) {
 	o := &b.obs
 	if !enabled {
 		o.halt(ctx, true)
@@ -157,16 +112,16 @@ func (b *Broker) Observe(ctx context.Context, enabled bool) (ObserveEvent, error
 }
 
 // ObserveStatus says whether rabbitboard watches other programs.
-func (b *Broker) ObserveStatus() ObserveEvent { return b.obs.status() }
+func (b *Broker) ObserveStatus() board.ObserveEvent { return b.obs.status() }
 
-func (o *observer) status() ObserveEvent {
+func (o *observer) status() board.ObserveEvent {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	t := o.tracing
 	if t == "" {
-		t = TracingUnknown
+		t = board.TracingUnknown
 	}
-	return ObserveEvent{Type: TypeObserve, Enabled: o.shown, Tracing: t, Error: o.errText, ErrorSaid: o.errSaid, Skipped: o.skipped, NotShown: o.notShown, Filter: o.filter}
+	return board.ObserveEvent{Type: board.TypeObserve, Enabled: o.shown, Tracing: t, Error: o.errText, ErrorSaid: o.errSaid, Skipped: o.skipped, NotShown: o.notShown, Filter: o.filter}
 }
 
 func (o *observer) report() { o.b.cfg.Events(o.status()) }
@@ -207,8 +162,8 @@ func (o *observer) switchTracing(ctx context.Context) error {
 	err := o.b.mgmt.do(ctx, http.MethodGet, o.vhostPath(), nil, &v)
 	if err != nil && !isRefusal(err) {
 		msg := managementMissing(o.b.mgmt.endpoint(), err)
-		o.setTracing(TracingUnknown, msg)
-		return &Error{CodeManagementUnavailable, msg}
+		o.setTracing(board.TracingUnknown, msg)
+		return &board.Error{Code: board.CodeManagementUnavailable, Said: msg}
 	}
 	marked := false
 	if err == nil {
@@ -228,21 +183,21 @@ func (o *observer) switchTracing(ctx context.Context) error {
 		o.mu.Lock()
 		o.marked = marked
 		o.mu.Unlock()
-		o.setTracing(TracingOn, nil)
+		o.setTracing(board.TracingOn, nil)
 		return nil
 	case isRefusal(err) && !read:
-		o.setTracing(TracingUnknown, refused)
-		return &Error{CodeAccessRefused, refused}
+		o.setTracing(board.TracingUnknown, refused)
+		return &board.Error{Code: board.CodeAccessRefused, Said: refused}
 	case isRefusal(err):
-		o.setTracing(TracingOff, refused)
-		return &Error{CodeAccessRefused, refused}
+		o.setTracing(board.TracingOff, refused)
+		return &board.Error{Code: board.CodeAccessRefused, Said: refused}
 	case !read:
 		msg := managementMissing(o.b.mgmt.endpoint(), err)
-		o.setTracing(TracingUnknown, msg)
-		return &Error{CodeManagementUnavailable, msg}
+		o.setTracing(board.TracingUnknown, msg)
+		return &board.Error{Code: board.CodeManagementUnavailable, Said: msg}
 	}
-	o.setTracing(TracingOff, refused)
-	return Fail(CodeUnavailable, "err.firehose_because", "vhost", vh, "reason", err.Error())
+	o.setTracing(board.TracingOff, refused)
+	return board.Fail(board.CodeUnavailable, "err.firehose_because", "vhost", vh, "reason", err.Error())
 }
 
 // isRefusal says whether the management API refused rabbitboard's user.
@@ -281,7 +236,7 @@ func (o *observer) halt(ctx context.Context, report bool) {
 	}
 	o.held, o.holding = nil, nil // the reader has ended: nobody else touches them
 	for _, id := range gone {
-		o.b.cfg.Events(ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: id})
+		o.b.cfg.Events(board.ReceiverRemovedEvent{Type: board.TypeReceiverRemoved, Receiver: id})
 	}
 	if marked {
 		o.clearMarker(ctx)
@@ -394,7 +349,7 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string,
 			if e != nil {
 				return explain(e)
 			}
-			return ErrUnavailable
+			return board.ErrUnavailable
 		case <-tick.C:
 			o.poll(ctx)
 			o.releaseHeld(ctx)
@@ -409,7 +364,7 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string,
 			}
 		case d, ok := <-deliveries:
 			if !ok {
-				return ErrUnavailable
+				return board.ErrUnavailable
 			}
 			o.take(ctx, d)
 			last, pending = d.DeliveryTag, pending+1
@@ -424,7 +379,7 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string,
 // SetObserveFilter limits watching to the queues, exchanges and
 // connections whose names contain filter ("" shows everything); columns
 // that no longer match leave the view.
-func (b *Broker) SetObserveFilter(filter string) ObserveEvent {
+func (b *Broker) SetObserveFilter(filter string) board.ObserveEvent {
 	o := &b.obs
 	o.mu.Lock()
 	o.filter = filter
@@ -438,7 +393,7 @@ func (b *Broker) SetObserveFilter(filter string) ObserveEvent {
 	o.order = slices.DeleteFunc(o.order, func(k consumerKey) bool { return o.outside[k] == nil })
 	o.mu.Unlock()
 	for _, id := range gone {
-		b.cfg.Events(ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: id})
+		b.cfg.Events(board.ReceiverRemovedEvent{Type: board.TypeReceiverRemoved, Receiver: id})
 	}
 	o.report()
 	return o.status()
@@ -451,7 +406,7 @@ func (b *Broker) ClearGone() int {
 	o.mu.Lock()
 	var gone []string
 	for key, r := range o.outside {
-		if r.state == StateGone {
+		if r.state == board.StateGone {
 			gone = append(gone, r.id)
 			delete(o.outside, key)
 		}
@@ -459,7 +414,7 @@ func (b *Broker) ClearGone() int {
 	o.order = slices.DeleteFunc(o.order, func(k consumerKey) bool { return o.outside[k] == nil })
 	o.mu.Unlock()
 	for _, id := range gone {
-		b.cfg.Events(ReceiverRemovedEvent{Type: TypeReceiverRemoved, Receiver: id})
+		b.cfg.Events(board.ReceiverRemovedEvent{Type: board.TypeReceiverRemoved, Receiver: id})
 	}
 	return len(gone)
 }
@@ -482,15 +437,15 @@ func rabbitboardsOwn(t trace) bool {
 // takenBackLocked settles as requeued the card of a message delivered
 // again: whoever held it (a consumer that left, or one that gave it back)
 // holds it no more. Columns that left are looked at first.
-func (o *observer) takenBackLocked(queue string, body uint64) []SettledEvent {
+func (o *observer) takenBackLocked(queue string, body uint64) []board.SettledEvent {
 	for _, gone := range []bool{true, false} {
 		for _, key := range o.order {
 			r := o.outside[key]
-			if key.Queue != queue || (r.state == StateGone) != gone {
+			if key.Queue != queue || (r.state == board.StateGone) != gone {
 				continue
 			}
 			if ev, ok := r.takenBack(body); ok {
-				return []SettledEvent{ev}
+				return []board.SettledEvent{ev}
 			}
 		}
 	}

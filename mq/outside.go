@@ -4,6 +4,8 @@ import (
 	"hash/fnv"
 	"strings"
 	"time"
+
+	"rabbitboard/board"
 )
 
 // What a column of another program's consumer may say. The firehose shows
@@ -45,8 +47,8 @@ type outsideReceiver struct {
 	replica  string
 	colour   int
 	consumer outsideConsumer
-	state    ReceiverState
-	counters Counters
+	state    board.ReceiverState
+	counters board.Counters
 	seq      int64
 	// since is when it appeared, or turned gone.
 	since time.Time
@@ -71,14 +73,14 @@ func bodyHash(body []byte) uint64 {
 // provisional: traced, but not (yet) in the broker's consumer list.
 func (r *outsideReceiver) provisional() bool { return len(r.consumer.Tags) == 0 }
 
-func (r *outsideReceiver) info() ReceiverInfo {
-	ack := AckAuto
+func (r *outsideReceiver) info() board.ReceiverInfo {
+	ack := board.AckAuto
 	if r.consumer.AckRequired {
-		ack = AckManual
+		ack = board.AckManual
 	}
-	return ReceiverInfo{
-		ID: r.id, Kind: KindOutside, Colour: r.colour, State: r.state, Counters: r.countsNow(), Replica: r.replica,
-		ReceiverSpec: ReceiverSpec{Queue: r.consumer.Key.Queue, Name: r.consumer.Name, Prefetch: r.consumer.Prefetch, Ack: ack},
+	return board.ReceiverInfo{
+		ID: r.id, Kind: board.KindOutside, Colour: r.colour, State: r.state, Counters: r.countsNow(), Replica: r.replica,
+		ReceiverSpec: board.ReceiverSpec{Queue: r.consumer.Key.Queue, Name: r.consumer.Name, Prefetch: r.consumer.Prefetch, Ack: ack},
 		Client:       r.consumer.Client, Connection: r.consumer.Key.Connection, Channel: r.consumer.Key.Channel,
 		ConsumerTag: strings.Join(r.consumer.Tags, " "),
 	}
@@ -86,23 +88,23 @@ func (r *outsideReceiver) info() ReceiverInfo {
 
 // countsNow: received as traced, unacked the cards not known done, acked
 // the rest.
-func (r *outsideReceiver) countsNow() Counters {
+func (r *outsideReceiver) countsNow() board.Counters {
 	c := r.counters
 	c.Unacked = int64(len(r.unsettled))
 	return c
 }
 
 // delivered records the delivery seq and returns the cards it proves done.
-func (r *outsideReceiver) delivered(seq int64, body []byte, now time.Time) []SettledEvent {
+func (r *outsideReceiver) delivered(seq int64, body []byte, now time.Time) []board.SettledEvent {
 	r.counters.Received++
 	if !r.provisional() && !r.consumer.AckRequired {
 		r.counters.Acked++ // auto ack: the broker forgot it on delivery
 		return nil
 	}
-	var done []SettledEvent
+	var done []board.SettledEvent
 	if p := r.consumer.Prefetch; p > 0 && !r.provisional() {
 		for len(r.unsettled) >= p {
-			done = append(done, r.settleOldest(OutcomeAck))
+			done = append(done, r.settleOldest(board.OutcomeAck))
 		}
 	}
 	r.unsettled = append(r.unsettled, unsettledCard{seq: seq, at: now, body: bodyHash(body)})
@@ -110,24 +112,24 @@ func (r *outsideReceiver) delivered(seq int64, body []byte, now time.Time) []Set
 }
 
 // settleOldest settles the oldest unsettled card with outcome.
-func (r *outsideReceiver) settleOldest(outcome Outcome) SettledEvent {
+func (r *outsideReceiver) settleOldest(outcome board.Outcome) board.SettledEvent {
 	return r.settle(0, outcome)
 }
 
-func (r *outsideReceiver) settle(i int, outcome Outcome) SettledEvent {
+func (r *outsideReceiver) settle(i int, outcome board.Outcome) board.SettledEvent {
 	c := r.unsettled[i]
 	r.unsettled = append(r.unsettled[:i], r.unsettled[i+1:]...)
-	if outcome == OutcomeAck {
+	if outcome == board.OutcomeAck {
 		r.counters.Acked++
 	}
-	return SettledEvent{Type: TypeSettled, Receiver: r.id, Seq: c.seq, Outcome: outcome, Counters: EventCounters(r.countsNow()), At: time.Now()}
+	return board.SettledEvent{Type: board.TypeSettled, Receiver: r.id, Seq: c.seq, Outcome: outcome, Counters: board.EventCounters(r.countsNow()), At: time.Now()}
 }
 
 // reconcile settles what the broker's lists prove done: everything of an
 // auto-ack consumer (its earliest cards waited for the lists to say its
 // ack mode), and a manual one's cards beyond its channel's unacked count.
-func (r *outsideReceiver) reconcile(now time.Time) []SettledEvent {
-	if r.provisional() || r.state != StateConsuming {
+func (r *outsideReceiver) reconcile(now time.Time) []board.SettledEvent {
+	if r.provisional() || r.state != board.StateConsuming {
 		return nil
 	}
 	if !r.consumer.AckRequired {
@@ -135,30 +137,30 @@ func (r *outsideReceiver) reconcile(now time.Time) []SettledEvent {
 		r.unsettled = nil
 		return nil
 	}
-	var done []SettledEvent
+	var done []board.SettledEvent
 	for int64(len(r.unsettled)) > r.consumer.Unacked && now.Sub(r.unsettled[0].at) > statsLag {
-		done = append(done, r.settleOldest(OutcomeAck))
+		done = append(done, r.settleOldest(board.OutcomeAck))
 	}
 	return done
 }
 
 // takenBack settles as requeued the card of a consumer that left whose
 // message (by its body) was delivered again on its queue.
-func (r *outsideReceiver) takenBack(body uint64) (SettledEvent, bool) {
+func (r *outsideReceiver) takenBack(body uint64) (board.SettledEvent, bool) {
 	for i, c := range r.unsettled {
 		if c.body == body {
-			return r.settle(i, OutcomeRequeued), true
+			return r.settle(i, board.OutcomeRequeued), true
 		}
 	}
-	return SettledEvent{}, false
+	return board.SettledEvent{}, false
 }
 
 // settleLeft settles, once a consumer has been gone takenBackWithin, the
 // cards nobody was given again: it finished them before it left.
-func (r *outsideReceiver) settleLeft(now time.Time) []SettledEvent {
-	var done []SettledEvent
-	for r.state == StateGone && len(r.unsettled) > 0 && now.Sub(r.since) > takenBackWithin {
-		done = append(done, r.settleOldest(OutcomeAck))
+func (r *outsideReceiver) settleLeft(now time.Time) []board.SettledEvent {
+	var done []board.SettledEvent
+	for r.state == board.StateGone && len(r.unsettled) > 0 && now.Sub(r.since) > takenBackWithin {
+		done = append(done, r.settleOldest(board.OutcomeAck))
 	}
 	return done
 }

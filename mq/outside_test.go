@@ -3,6 +3,8 @@ package mq
 import (
 	"testing"
 	"time"
+
+	"rabbitboard/board"
 )
 
 // A column of another program's consumer settles its cards from what the
@@ -14,9 +16,9 @@ import (
 func TestOutsideReceiverSettles(t *testing.T) {
 	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	manual := func(prefetch int) *outsideReceiver {
-		return &outsideReceiver{id: "o1", state: StateConsuming, consumer: outsideConsumer{Tags: []string{"ctag"}, AckRequired: true, Prefetch: prefetch}}
+		return &outsideReceiver{id: "o1", state: board.StateConsuming, consumer: outsideConsumer{Tags: []string{"ctag"}, AckRequired: true, Prefetch: prefetch}}
 	}
-	outcomes := func(evs []SettledEvent) []string {
+	outcomes := func(evs []board.SettledEvent) []string {
 		var out []string
 		for _, e := range evs {
 			out = append(out, string(e.Outcome)+":"+string(rune('0'+e.Seq)))
@@ -54,8 +56,8 @@ func TestOutsideReceiverSettles(t *testing.T) {
 	k := manual(0)
 	k.delivered(1, []byte("a"), now)
 	k.delivered(2, []byte("b"), now)
-	k.state, k.since = StateGone, now
-	if ev, ok := k.takenBack(bodyHash([]byte("b"))); !ok || ev.Outcome != OutcomeRequeued || ev.Seq != 2 {
+	k.state, k.since = board.StateGone, now
+	if ev, ok := k.takenBack(bodyHash([]byte("b"))); !ok || ev.Outcome != board.OutcomeRequeued || ev.Seq != 2 {
 		t.Fatalf("taken back: %+v %v", ev, ok)
 	}
 	if evs := k.settleLeft(now.Add(5 * time.Second)); len(evs) != 0 {
@@ -68,7 +70,7 @@ func TestOutsideReceiverSettles(t *testing.T) {
 
 	// Not listed yet: its ack mode is unknown, its cards wait; listed as
 	// auto ack, they are all taken.
-	p := &outsideReceiver{id: "o2", state: StateConsuming}
+	p := &outsideReceiver{id: "o2", state: board.StateConsuming}
 	p.delivered(1, []byte("x"), now)
 	p.delivered(2, []byte("y"), now)
 	check(p, 2, 0, 2)

@@ -5,37 +5,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"rabbitboard/board"
+
 	"rabbitboard/words"
 )
-
-// TypePace tells every viewer the pace of rabbitboard's receivers.
-const TypePace EventType = "pace"
-
-// PaceEvent is the pace at which rabbitboard's own receivers are given
-// messages: 1 is full speed, 0.5 and 0.25 slow motion, 0 holds them.
-type PaceEvent struct {
-	Type EventType `json:"type"`
-	Pace float64   `json:"pace"`
-	// Said is PaceSaid in each language the page speaks.
-	Said words.Said `json:"said,omitempty"`
-}
-
-// PaceSaid says a pace to everyone: full speed, slow motion at 0.5x or
-// 0.25x, or held.
-func PaceSaid(pace float64) words.Sentence {
-	switch pace {
-	case 1:
-		return words.Say("done.pace_full")
-	case 0:
-		return words.Say("done.pace_held")
-	}
-	return words.Say("done.pace_slow", "pace", pace)
-}
-
-func (PaceEvent) event() {}
-
-// Paces are the paces offered.
-var Paces = []float64{1, 0.5, 0.25, 0}
 
 // maxSteps is how many steps may wait for a receiver at once.
 const maxSteps = 100
@@ -129,7 +102,7 @@ func (b *Broker) Pace() float64 {
 // needs.
 func (b *Broker) SetPace(pace float64) error {
 	valid := false
-	for _, p := range Paces {
+	for _, p := range board.Paces {
 		valid = valid || p == pace
 	}
 	if !valid {
@@ -139,7 +112,7 @@ func (b *Broker) SetPace(pace float64) error {
 	if !b.pacer.set(pace) {
 		return nil
 	}
-	b.cfg.Events(PaceEvent{Type: TypePace, Pace: pace, Said: words.InEvery(PaceSaid(pace))})
+	b.cfg.Events(board.PaceEvent{Type: board.TypePace, Pace: pace, Said: words.InEvery(board.PaceSaid(pace))})
 	if (before < 1) != (pace < 1) {
 		for _, r := range b.receiverList() {
 			_ = r.do(command{action: actionRepace})
@@ -152,12 +125,12 @@ func (b *Broker) SetPace(pace float64) error {
 // holds them.
 func (b *Broker) Step() error {
 	if !b.pacer.slow.Load() {
-		return Fail(CodeConflict, "err.step_full_speed")
+		return board.Fail(board.CodeConflict, "err.step_full_speed")
 	}
 	select {
 	case b.pacer.steps <- struct{}{}:
 	default:
-		return Fail(CodeLimit, "err.steps_max", "max", maxSteps)
+		return board.Fail(board.CodeLimit, "err.steps_max", "max", maxSteps)
 	}
 	return nil
 }

@@ -2,23 +2,14 @@ package mq
 
 import (
 	"context"
-	"rabbitboard/words"
 	"strings"
 	"time"
 
+	"rabbitboard/board"
+	"rabbitboard/words"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 )
-
-// PublishResult counts what the broker did with a publish request.
-type PublishResult struct {
-	Published int `json:"published"`
-	Confirmed int `json:"confirmed"`
-	Nacked    int `json:"nacked"`
-	Returned  int `json:"returned"`
-	// Unconfirmed counts messages the broker never answered for (a timeout
-	// or a lost connection): they may or may not have arrived.
-	Unconfirmed int `json:"unconfirmed"`
-}
 
 // publisher owns one confirming channel, used by one publish request at a
 // time, so the returns that arrive during a request belong to that request.
@@ -34,24 +25,24 @@ type publisher struct {
 
 // Publish sends Count messages with publisher confirms and waits for the
 // broker to confirm every one (or ConfirmTimeout to pass).
-func (b *Broker) Publish(ctx context.Context, p Publication) (PublishResult, error) {
+func (b *Broker) Publish(ctx context.Context, p Publication) (board.PublishResult, error) {
 	if p.Count < 1 {
-		return PublishResult{}, invalid("err.count_low")
+		return board.PublishResult{}, invalid("err.count_low")
 	}
 	if p.Exchange != "" {
 		if err := checkName("exchange", p.Exchange); err != nil {
-			return PublishResult{}, err
+			return board.PublishResult{}, err
 		}
 	}
 	if internalExchange(p.Exchange) {
-		return PublishResult{}, Fail(CodeAccessRefused, "err.internal_exchange", "exchange", p.Exchange)
+		return board.PublishResult{}, board.Fail(board.CodeAccessRefused, "err.internal_exchange", "exchange", p.Exchange)
 	}
 	if err := p.checkShortstrs(); err != nil {
-		return PublishResult{}, err
+		return board.PublishResult{}, err
 	}
 	headers, err := toTable(p.Headers)
 	if err != nil {
-		return PublishResult{}, invalid("err.headers", "why", said(err))
+		return board.PublishResult{}, invalid("err.headers", "why", said(err))
 	}
 	p.stamp()
 	if p.Exchange != "" {
@@ -60,7 +51,7 @@ func (b *Broker) Publish(ctx context.Context, p Publication) (PublishResult, err
 		if err := b.withChannel(func(ch *amqp.Channel) error {
 			return ch.ExchangeDeclarePassive(p.Exchange, "direct", false, false, false, false, nil)
 		}); err != nil {
-			return PublishResult{}, err
+			return board.PublishResult{}, err
 		}
 	}
 	// Predicted before taking the publisher's turn, so a costly pattern
@@ -76,7 +67,7 @@ func (b *Broker) Publish(ctx context.Context, p Publication) (PublishResult, err
 	select {
 	case pub = <-b.pubs:
 	case <-ctx.Done():
-		return PublishResult{}, Fail(CodeUnavailable, "err.publish_busy")
+		return board.PublishResult{}, board.Fail(board.CodeUnavailable, "err.publish_busy")
 	}
 	defer func() { b.pubs <- pub }()
 	return pub.publish(ctx, p, headers, route)
@@ -106,12 +97,12 @@ const DirectReplyTo = "amq.rabbitmq.reply-to"
 // publishForDirectReply publishes requests whose replies go straight to
 // rabbitboard's receiver on amq.rabbitmq.reply-to: on that receiver's
 // channel, as the broker requires, with confirms.
-func (b *Broker) publishForDirectReply(ctx context.Context, p Publication, headers amqp.Table, route []string) (PublishResult, error) {
+func (b *Broker) publishForDirectReply(ctx context.Context, p Publication, headers amqp.Table, route []string) (board.PublishResult, error) {
 	ch := b.directReplyChannel()
 	if ch == nil {
-		return PublishResult{}, invalid("err.direct_reply_to", "queue", DirectReplyTo)
+		return board.PublishResult{}, invalid("err.direct_reply_to", "queue", DirectReplyTo)
 	}
-	b.cfg.Events(RouteEvent{Type: TypeRoute, Exchange: p.Exchange, RoutingKey: p.RoutingKey, Queues: route})
+	b.cfg.Events(board.RouteEvent{Type: board.TypeRoute, Exchange: p.Exchange, RoutingKey: p.RoutingKey, Queues: route})
 	sent := time.Now()
 	res, err := b.sendConfirmed(ctx, ch, p, headers)
 	if res.Published == 0 {
@@ -137,7 +128,7 @@ func (b *Broker) directReplyChannel() *amqp.Channel {
 	for _, r := range receivers {
 		r.mu.Lock()
 		ch := r.replyCh
-		if r.state != StateConsuming {
+		if r.state != board.StateConsuming {
 			ch = nil
 		}
 		r.mu.Unlock()
@@ -172,14 +163,14 @@ func internalExchange(name string) bool {
 	return strings.HasPrefix(name, "amq.rabbitmq.")
 }
 
-func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.Table, route []string) (PublishResult, error) {
+func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.Table, route []string) (board.PublishResult, error) {
 	ch, err := p.channel()
 	if err != nil {
-		return PublishResult{}, err
+		return board.PublishResult{}, err
 	}
 	// The route goes out before the first message, so every delivery of
 	// this publish comes after it.
-	p.b.cfg.Events(RouteEvent{Type: TypeRoute, Exchange: pub.Exchange, RoutingKey: pub.RoutingKey, Queues: route})
+	p.b.cfg.Events(board.RouteEvent{Type: board.TypeRoute, Exchange: pub.Exchange, RoutingKey: pub.RoutingKey, Queues: route})
 	sent := time.Now()
 	res, pubErr := p.b.sendConfirmed(ctx, ch, pub, headers)
 	if res.Published == 0 {
@@ -206,11 +197,11 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 }
 
 // published reports a publish to every viewer and says how it went.
-func (b *Broker) published(pub Publication, route []string, res PublishResult, sent time.Time, lost bool, refused error) (PublishResult, error) {
+func (b *Broker) published(pub Publication, route []string, res board.PublishResult, sent time.Time, lost bool, refused error) (board.PublishResult, error) {
 	if route == nil {
 		route = []string{}
 	}
-	b.cfg.Events(PublishedEvent{Type: TypePublished, Exchange: pub.Exchange, RoutingKey: pub.RoutingKey,
+	b.cfg.Events(board.PublishedEvent{Type: board.TypePublished, Exchange: pub.Exchange, RoutingKey: pub.RoutingKey,
 		Count: pub.Count, Confirmed: res.Confirmed, Nacked: res.Nacked, Returned: res.Returned, Queues: route, At: time.Now(),
 		SentAt: sent, MessageID: pub.Properties.MessageID, Stamped: pub.stamped})
 	if res.Unconfirmed > 0 && refused != nil {
@@ -221,7 +212,7 @@ func (b *Broker) published(pub Publication, route []string, res PublishResult, s
 		if lost {
 			why = words.Say("err.connection_lost")
 		}
-		return res, Fail(CodeUnavailable, "err.unconfirmed", "confirmed", res.Confirmed, "count", pub.Count, "why", why, "rest", res.Unconfirmed)
+		return res, board.Fail(board.CodeUnavailable, "err.unconfirmed", "confirmed", res.Confirmed, "count", pub.Count, "why", why, "rest", res.Unconfirmed)
 	}
 	if pub.Exchange == "" {
 		b.refreshQueue(pub.RoutingKey)
@@ -231,7 +222,7 @@ func (b *Broker) published(pub Publication, route []string, res PublishResult, s
 
 // sendConfirmed publishes pub's messages on a confirming channel and
 // counts the confirms, until all are in, progress stalls or ctx ends.
-func (b *Broker) sendConfirmed(ctx context.Context, ch *amqp.Channel, pub Publication, headers amqp.Table) (res PublishResult, pubErr error) {
+func (b *Broker) sendConfirmed(ctx context.Context, ch *amqp.Channel, pub Publication, headers amqp.Table) (res board.PublishResult, pubErr error) {
 	// Confirms are awaited in a window: amqp091-go settles a multiple ack
 	// by scanning every outstanding confirmation, so tens of thousands
 	// outstanding make each ack slow. The deadline is for progress: it
@@ -337,8 +328,8 @@ func (p *publisher) drainReturns(returns <-chan amqp.Return, barrier <-chan chan
 		n++
 		body, enc := EncodeBody(r.Body)
 		why := returnSentence(r.Exchange, r.RoutingKey)
-		p.b.cfg.Events(ReturnedEvent{
-			Type: TypeReturned, Exchange: r.Exchange, RoutingKey: r.RoutingKey,
+		p.b.cfg.Events(board.ReturnedEvent{
+			Type: board.TypeReturned, Exchange: r.Exchange, RoutingKey: r.RoutingKey,
 			ReplyCode: r.ReplyCode, ReplyText: r.ReplyText, Body: body, Encoding: enc,
 			Message: why.String(), MessageSaid: words.InEvery(why), MessageID: r.MessageId, At: time.Now(),
 		})

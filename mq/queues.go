@@ -9,36 +9,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 )
-
-// QueueSpec is what a queue is declared with.
-type QueueSpec struct {
-	Name       string         `json:"name"`
-	Durable    bool           `json:"durable"`
-	AutoDelete bool           `json:"auto_delete"`
-	Arguments  map[string]any `json:"arguments"`
-}
-
-// QueueInfo is a queue with its depth: messages ready and consumers.
-type QueueInfo struct {
-	QueueSpec
-	Messages  int `json:"messages"`
-	Consumers int `json:"consumers"`
-	// Exclusive queues belong to the connection that declared them (a
-	// tutorial's server-named reply or log queue): no other connection
-	// may consume, purge or delete them, and they go with it.
-	Exclusive bool `json:"exclusive,omitempty"`
-	// Published is how many messages were published into the queue by
-	// anyone since it was declared, as the management API counts them (a
-	// few seconds late; dead-lettered messages not counted); 0 without it.
-	// The page compares it with rabbitboard's own publishes to notice
-	// another program's.
-	Published int64 `json:"published,omitempty"`
-	// Unavailable says why a queue that exists cannot be used now (its
-	// node is down).
-	Unavailable string `json:"unavailable,omitempty"`
-}
 
 func checkName(kind, name string) error {
 	switch {
@@ -53,13 +27,13 @@ func checkName(kind, name string) error {
 }
 
 // DeclareQueue declares a queue and returns it with its depth.
-func (b *Broker) DeclareQueue(spec QueueSpec) (QueueInfo, error) {
+func (b *Broker) DeclareQueue(spec board.QueueSpec) (board.QueueInfo, error) {
 	if err := checkName("queue", spec.Name); err != nil {
-		return QueueInfo{}, err
+		return board.QueueInfo{}, err
 	}
 	args, err := toTable(spec.Arguments)
 	if err != nil {
-		return QueueInfo{}, invalid("err.queue_args", "why", said(err))
+		return board.QueueInfo{}, invalid("err.queue_args", "why", said(err))
 	}
 	var q amqp.Queue
 	err = b.withChannel(func(ch *amqp.Channel) (err error) {
@@ -67,19 +41,19 @@ func (b *Broker) DeclareQueue(spec QueueSpec) (QueueInfo, error) {
 		return err
 	})
 	if err != nil {
-		return QueueInfo{}, err
+		return board.QueueInfo{}, err
 	}
 	if spec.Arguments == nil {
 		spec.Arguments = map[string]any{}
 	}
 	b.remember(spec)
-	info := QueueInfo{QueueSpec: spec, Messages: q.Messages, Consumers: q.Consumers}
+	info := board.QueueInfo{QueueSpec: spec, Messages: q.Messages, Consumers: q.Consumers}
 	b.reportQueue(info)
 	return info, nil
 }
 
 // remember adds a queue to the set whose depth rabbitboard shows.
-func (b *Broker) remember(spec QueueSpec) {
+func (b *Broker) remember(spec board.QueueSpec) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.known[spec.Name] = spec
@@ -87,9 +61,9 @@ func (b *Broker) remember(spec QueueSpec) {
 
 // InspectQueue returns a queue's depth with a passive declare; NOT_FOUND
 // when it does not exist.
-func (b *Broker) InspectQueue(name string) (QueueInfo, error) {
+func (b *Broker) InspectQueue(name string) (board.QueueInfo, error) {
 	if err := checkName("queue", name); err != nil {
-		return QueueInfo{}, err
+		return board.QueueInfo{}, err
 	}
 	var q amqp.Queue
 	err := b.withChannel(func(ch *amqp.Channel) (err error) {
@@ -97,15 +71,15 @@ func (b *Broker) InspectQueue(name string) (QueueInfo, error) {
 		return err
 	})
 	if err != nil {
-		return QueueInfo{}, err
+		return board.QueueInfo{}, err
 	}
 	b.mu.Lock()
 	spec, ok := b.known[name]
 	b.mu.Unlock()
 	if !ok {
-		spec = QueueSpec{Name: name, Arguments: map[string]any{}}
+		spec = board.QueueSpec{Name: name, Arguments: map[string]any{}}
 	}
-	return QueueInfo{QueueSpec: spec, Messages: q.Messages, Consumers: q.Consumers}, nil
+	return board.QueueInfo{QueueSpec: spec, Messages: q.Messages, Consumers: q.Consumers}, nil
 }
 
 // DeleteQueue deletes a queue and the messages in it.
@@ -124,7 +98,7 @@ func (b *Broker) DeleteQueue(name string) error {
 	delete(b.known, name)
 	delete(b.reported, name)
 	b.mu.Unlock()
-	b.cfg.Events(QueueGoneEvent{Type: TypeQueueGone, Queue: name})
+	b.cfg.Events(board.QueueGoneEvent{Type: board.TypeQueueGone, Queue: name})
 	return nil
 }
 
@@ -144,11 +118,11 @@ func (b *Broker) PurgeQueue(name string) (int, error) {
 
 // Queues lists the queues rabbitboard knows with exact depths, and every
 // queue of the vhost when the management plugin answers.
-func (b *Broker) Queues(ctx context.Context) ([]QueueInfo, error) {
+func (b *Broker) Queues(ctx context.Context) ([]board.QueueInfo, error) {
 	if _, err := b.connection(); err != nil {
 		return nil, err
 	}
-	all := map[string]QueueInfo{}
+	all := map[string]board.QueueInfo{}
 	if listed, err := b.mgmt.queues(ctx); err == nil {
 		for _, q := range listed {
 			all[q.Name] = q
@@ -159,7 +133,7 @@ func (b *Broker) Queues(ctx context.Context) ([]QueueInfo, error) {
 	b.mu.Unlock()
 	for _, name := range names {
 		q, err := b.InspectQueue(name)
-		var me *Error
+		var me *board.Error
 		var down *queueDownError
 		if errors.As(err, &down) {
 			q, listed := all[name]
@@ -172,7 +146,7 @@ func (b *Broker) Queues(ctx context.Context) ([]QueueInfo, error) {
 			all[name] = q
 			continue
 		}
-		if errors.As(err, &me) && me.Code == CodeUnavailable {
+		if errors.As(err, &me) && me.Code == board.CodeUnavailable {
 			return nil, err // a partial list would look like lost queues
 		}
 		if err != nil {
@@ -186,7 +160,7 @@ func (b *Broker) Queues(ctx context.Context) ([]QueueInfo, error) {
 		}
 		all[name] = q
 	}
-	out := make([]QueueInfo, 0, len(all))
+	out := make([]board.QueueInfo, 0, len(all))
 	for _, name := range slices.Sorted(maps.Keys(all)) {
 		out = append(out, all[name])
 	}
@@ -203,10 +177,10 @@ func (b *Broker) refreshQueue(name string) {
 // that the poller corrects any report that is out of date, whoever made it
 // (a depth read just after a publish, say, whose messages were consumed
 // before the next poll).
-func (b *Broker) reportQueue(q QueueInfo) {
+func (b *Broker) reportQueue(q board.QueueInfo) {
 	b.mu.Lock()
 	if b.reported == nil {
-		b.reported = map[string]QueueInfo{}
+		b.reported = map[string]board.QueueInfo{}
 	}
 	if q.Published == 0 {
 		// A depth read by a passive declare: the publish count stays the
@@ -215,7 +189,7 @@ func (b *Broker) reportQueue(q QueueInfo) {
 	}
 	b.reported[q.Name] = q
 	b.mu.Unlock()
-	b.cfg.Events(QueueEvent{Type: TypeQueue, Queue: q})
+	b.cfg.Events(board.QueueEvent{Type: board.TypeQueue, Queue: q})
 }
 
 // watchQueues polls queue depths and reports the ones that changed. The
@@ -238,7 +212,7 @@ func (b *Broker) watchQueues() {
 		if err != nil || gen != b.generation() {
 			continue
 		}
-		seen := make(map[string]QueueInfo, len(qs))
+		seen := make(map[string]board.QueueInfo, len(qs))
 		for _, q := range qs {
 			seen[q.Name] = q
 		}
@@ -256,7 +230,7 @@ func (b *Broker) watchQueues() {
 				b.mu.Lock()
 				delete(b.reported, name)
 				b.mu.Unlock()
-				b.cfg.Events(QueueGoneEvent{Type: TypeQueueGone, Queue: name})
+				b.cfg.Events(board.QueueGoneEvent{Type: board.TypeQueueGone, Queue: name})
 			}
 		}
 		b.topologyChanged() // exchanges and bindings made by others, too
@@ -270,11 +244,11 @@ func (b *Broker) reportSurvival(conn *amqp.Connection) {
 	b.mu.Lock()
 	before, held := b.lastPoll, b.lastHeld
 	b.mu.Unlock()
-	ev := SurvivalEvent{Type: TypeSurvival, At: time.Now().UTC(), Queues: []QueueSurvival{}}
+	ev := board.SurvivalEvent{Type: board.TypeSurvival, At: time.Now().UTC(), Queues: []board.QueueSurvival{}}
 	var ch *amqp.Channel
 	for _, name := range slices.Sorted(maps.Keys(before)) {
 		q := before[name]
-		s := QueueSurvival{QueueSpec: q.QueueSpec, Before: q.Messages + held[name]}
+		s := board.QueueSurvival{QueueSpec: q.QueueSpec, Before: q.Messages + held[name]}
 		if ch == nil || ch.IsClosed() {
 			var err error
 			if ch, err = conn.Channel(); err != nil {
@@ -288,7 +262,7 @@ func (b *Broker) reportSurvival(conn *amqp.Connection) {
 			s.Missing = true
 		}
 		s.Lost = s.Before - s.Kept
-		s.VerdictKey = s.verdictKey()
+		s.VerdictKey = s.Key()
 		s.Verdict = s.Said().String()
 		ev.Queues = append(ev.Queues, s)
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"rabbitboard/words"
@@ -16,8 +18,8 @@ import (
 
 // command is an action, or (without one) the settling of a delivery.
 type command struct {
-	action  Action
-	outcome Outcome
+	action  board.Action
+	outcome board.Outcome
 	tag     uint64
 	requeue bool
 	reply   chan error
@@ -46,13 +48,13 @@ type Receiver struct {
 	b      *Broker
 	id     string
 	colour int
-	spec   ReceiverSpec
+	spec   board.ReceiverSpec
 	cmds   chan command
 	done   chan struct{}
 
 	// Owned by the receiver's goroutine.
 	s        *session
-	want     ReceiverState
+	want     board.ReceiverState
 	consumes int
 	waiters  []chan error   // answered after the next consume attempt
 	pending  []uint64       // manual mode: held deliveries in arrival order
@@ -60,10 +62,10 @@ type Receiver struct {
 	waiting  *amqp.Delivery // while paced: the message sent, shown when the pacer gives a turn
 
 	mu       sync.Mutex // guards the fields below
-	state    ReceiverState
+	state    board.ReceiverState
 	errText  string
 	errSaid  words.Said
-	counters Counters
+	counters board.Counters
 	seq      int64
 	// position is the offset of the last message read from a stream
 	// (-1: none yet); resume reads again from the first one unsettled.
@@ -76,21 +78,21 @@ type Receiver struct {
 
 // AddReceiver starts a receiver on an existing queue and returns once it
 // consumes (or says why it cannot).
-func (b *Broker) AddReceiver(spec ReceiverSpec) (ReceiverInfo, error) {
-	if err := spec.validate(); err != nil {
-		return ReceiverInfo{}, err
+func (b *Broker) AddReceiver(spec board.ReceiverSpec) (board.ReceiverInfo, error) {
+	if err := validateReceiver(&spec); err != nil {
+		return board.ReceiverInfo{}, err
 	}
 	q, err := b.InspectQueue(spec.Queue)
 	if err != nil {
-		return ReceiverInfo{}, err
+		return board.ReceiverInfo{}, err
 	}
 	if err := b.checkStreamReceiver(&spec); err != nil {
-		return ReceiverInfo{}, err
+		return board.ReceiverInfo{}, err
 	}
 	b.mu.Lock()
 	if len(b.receivers) >= b.cfg.MaxReceivers {
 		b.mu.Unlock()
-		return ReceiverInfo{}, Fail(CodeLimit, "err.receivers_max", "max", b.cfg.MaxReceivers)
+		return board.ReceiverInfo{}, board.Fail(board.CodeLimit, "err.receivers_max", "max", b.cfg.MaxReceivers)
 	}
 	if _, ok := b.known[q.Name]; !ok {
 		b.known[q.Name] = q.QueueSpec
@@ -106,7 +108,7 @@ func (b *Broker) AddReceiver(spec ReceiverSpec) (ReceiverInfo, error) {
 	}
 	r := &Receiver{
 		b: b, id: id, colour: colourFor(spec.Name, taken), spec: spec, cmds: make(chan command), done: make(chan struct{}),
-		want: StateConsuming, state: StateWaiting, position: -1, restart: -1,
+		want: board.StateConsuming, state: board.StateWaiting, position: -1, restart: -1,
 	}
 	started := make(chan error, 1)
 	r.waiters = append(r.waiters, started)
@@ -122,14 +124,14 @@ func (b *Broker) AddReceiver(spec ReceiverSpec) (ReceiverInfo, error) {
 }
 
 // Info returns the receiver's settings, state and counters.
-func (r *Receiver) Info() ReceiverInfo {
+func (r *Receiver) Info() board.ReceiverInfo {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.infoLocked()
 }
 
-func (r *Receiver) infoLocked() ReceiverInfo {
-	info := ReceiverInfo{ID: r.id, Kind: KindOwn, ReceiverSpec: r.spec, Colour: r.colour, State: r.state, Counters: r.counters, Error: r.errText, ErrorSaid: r.errSaid, Replica: r.b.cfg.Replica, Start: r.spec.Offset}
+func (r *Receiver) infoLocked() board.ReceiverInfo {
+	info := board.ReceiverInfo{ID: r.id, Kind: board.KindOwn, ReceiverSpec: r.spec, Colour: r.colour, State: r.state, Counters: r.counters, Error: r.errText, ErrorSaid: r.errSaid, Replica: r.b.cfg.Replica, Start: r.spec.Offset}
 	if r.position >= 0 {
 		p := r.position
 		info.Offset = &p
@@ -145,8 +147,8 @@ func (r *Receiver) infoLocked() ReceiverInfo {
 //   - delete starts removing the receiver: it cancels its consumer,
 //     finishes and acks the message in hand, gives back the rest and is
 //     gone (Done says when); meanwhile its state is stopping.
-func (r *Receiver) Do(a Action) error {
-	if !slices.Contains(Actions, a) {
+func (r *Receiver) Do(a board.Action) error {
+	if !slices.Contains(board.Actions, a) {
 		return invalid("err.action", "value", fmt.Sprintf("%q", a))
 	}
 	return r.do(command{action: a})
@@ -156,7 +158,7 @@ func (r *Receiver) Do(a Action) error {
 func (r *Receiver) Done() <-chan struct{} { return r.done }
 
 // Settle acks, nacks or rejects a delivery of an interactive receiver.
-func (r *Receiver) Settle(tag uint64, outcome Outcome, requeue bool) error {
+func (r *Receiver) Settle(tag uint64, outcome board.Outcome, requeue bool) error {
 	if !outcome.Chosen() {
 		return invalid("err.outcome")
 	}
@@ -168,7 +170,7 @@ func (r *Receiver) do(c command) error {
 	select {
 	case r.cmds <- c:
 	case <-r.done:
-		return Fail(CodeNotFound, "err.receiver_gone", "receiver", fmt.Sprintf("%q", r.id))
+		return board.Fail(board.CodeNotFound, "err.receiver_gone", "receiver", fmt.Sprintf("%q", r.id))
 	}
 	select {
 	case err := <-c.reply:
@@ -198,21 +200,21 @@ func (r *Receiver) run() {
 			r.b.forget(r.id)
 			return
 		}
-		if r.want == StateConsuming && retry == nil && (r.s == nil || r.s.deliveries == nil) {
+		if r.want == board.StateConsuming && retry == nil && (r.s == nil || r.s.deliveries == nil) {
 			if err := r.consume(); err != nil {
-				r.setState(StateWaiting, err)
+				r.setState(board.StateWaiting, err)
 				retry = time.After(time.Second)
-				if errors.Is(err, ErrUnavailable) {
+				if errors.Is(err, board.ErrUnavailable) {
 					retry = time.After(250 * time.Millisecond)
 					ready = r.b.readyChan()
 				}
 				r.answerWaiters(err)
 			} else {
-				r.setState(StateConsuming, nil)
+				r.setState(board.StateConsuming, nil)
 				r.answerWaiters(nil)
 			}
 		}
-		if r.want != StateConsuming {
+		if r.want != board.StateConsuming {
 			r.answerWaiters(nil)
 		}
 		r.startWork()
@@ -243,7 +245,7 @@ func (r *Receiver) run() {
 			tag := r.pending[0]
 			r.working, r.pending = nil, r.pending[1:]
 			if r.reply(tag) == nil {
-				_ = r.settle(tag, OutcomeAck, false) // a failure is reported as the channel's loss
+				_ = r.settle(tag, board.OutcomeAck, false) // a failure is reported as the channel's loss
 			}
 		case d, ok := <-deliveries:
 			if ok && r.s.paced {
@@ -328,7 +330,7 @@ func (r *Receiver) consume() error {
 		}
 		args = amqp.Table{"x-stream-offset": start}
 	}
-	d, err := r.s.ch.Consume(r.spec.Queue, tag, r.spec.Ack == AckAuto && !paced, false, false, false, args)
+	d, err := r.s.ch.Consume(r.spec.Queue, tag, r.spec.Ack == board.AckAuto && !paced, false, false, false, args)
 	if err != nil {
 		r.sessionLost()
 		return explain(err)
@@ -355,33 +357,33 @@ func (r *Receiver) answerWaiters(err error) {
 func (r *Receiver) command(c command) {
 	var err error
 	switch c.action {
-	case ActionPause:
-		r.want = StatePaused
+	case board.ActionPause:
+		r.want = board.StatePaused
 		if r.s != nil && r.s.deliveries != nil && !r.s.canceled {
 			r.s.canceled = true
 			if cerr := r.s.ch.Cancel(r.s.tag, false); cerr != nil {
 				r.sessionLost()
 			}
 		}
-		r.setState(StatePaused, nil)
-	case ActionResume:
-		if r.want != StateConsuming {
-			r.want = StateConsuming
+		r.setState(board.StatePaused, nil)
+	case board.ActionResume:
+		if r.want != board.StateConsuming {
+			r.want = board.StateConsuming
 			r.waiters = append(r.waiters, c.reply)
 			return // answered after the consume attempt
 		}
-	case ActionKill:
-		r.want = StateKilled
+	case board.ActionKill:
+		r.want = board.StateKilled
 		r.closeSession()
-		r.setState(StateKilled, nil)
-	case ActionDelete:
+		r.setState(board.StateKilled, nil)
+	case board.ActionDelete:
 		// Finish the message in hand; the channel's close gives back the rest.
 		r.want = stateRemoved
 		if r.s != nil && r.s.deliveries != nil && !r.s.canceled {
 			r.s.canceled = true
 			_ = r.s.ch.Cancel(r.s.tag, false)
 		}
-		r.setState(StateStopping, nil)
+		r.setState(board.StateStopping, nil)
 	case actionShutdown:
 		r.want = stateRemoved
 		r.closeSession()
@@ -445,13 +447,13 @@ func (r *Receiver) sessionLost() {
 	}
 	for _, tag := range tags {
 		r.counters.Unacked--
-		r.b.cfg.Events(SettledEvent{Type: TypeSettled, Receiver: r.id, DeliveryTag: tag, Seq: s.held[tag],
-			Outcome: OutcomeRequeued, Requeue: true, Counters: EventCounters(r.counters), At: time.Now()})
+		r.b.cfg.Events(board.SettledEvent{Type: board.TypeSettled, Receiver: r.id, DeliveryTag: tag, Seq: s.held[tag],
+			Outcome: board.OutcomeRequeued, Requeue: true, Counters: board.EventCounters(r.counters), At: time.Now()})
 	}
 }
 
 // setState records the receiver's state and, for a waiting one, why.
-func (r *Receiver) setState(state ReceiverState, why error) {
+func (r *Receiver) setState(state board.ReceiverState, why error) {
 	errText := ""
 	if why != nil {
 		errText = why.Error()
@@ -462,5 +464,5 @@ func (r *Receiver) setState(state ReceiverState, why error) {
 		return
 	}
 	r.state, r.errText, r.errSaid = state, errText, saidOf(why)
-	r.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: r.infoLocked()})
+	r.b.cfg.Events(board.ReceiverEvent{Type: board.TypeReceiver, Receiver: r.infoLocked()})
 }

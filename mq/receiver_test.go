@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"rabbitboard/board"
+
 	"rabbitboard/internal/testkit"
 )
 
@@ -18,16 +20,16 @@ func receiver(t *testing.T, b *Broker, id string) *Receiver {
 
 func TestPauseTakesNoNewMessagesAndResumeDoes(t *testing.T) {
 	b, rec := openBroker(t)
-	q := freshQueue(t, b, QueueSpec{})
-	id := addReceiver(t, b, ReceiverSpec{Queue: q})
+	q := freshQueue(t, b, board.QueueSpec{})
+	id := addReceiver(t, b, board.ReceiverSpec{Queue: q})
 	r := receiver(t, b, id)
-	if err := r.Do(ActionPause); err != nil {
+	if err := r.Do(board.ActionPause); err != nil {
 		t.Fatal(err)
 	}
-	if s := r.Info().State; s != StatePaused {
+	if s := r.Info().State; s != board.StatePaused {
 		t.Fatalf("state %s, want paused", s)
 	}
-	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 3})
+	publish(t, b, Publication{Message: board.Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 3})
 	testkit.WaitFor(t, 5*time.Second, "3 ready messages", func() bool {
 		info, err := b.InspectQueue(q)
 		return err == nil && info.Messages == 3 && info.Consumers == 0
@@ -35,10 +37,10 @@ func TestPauseTakesNoNewMessagesAndResumeDoes(t *testing.T) {
 	if n := len(rec.deliveries(id)); n != 0 {
 		t.Fatalf("paused receiver got %d deliveries", n)
 	}
-	if err := r.Do(ActionResume); err != nil {
+	if err := r.Do(board.ActionResume); err != nil {
 		t.Fatal(err)
 	}
-	if s := r.Info().State; s != StateConsuming {
+	if s := r.Info().State; s != board.StateConsuming {
 		t.Fatalf("state %s after resume, want consuming", s)
 	}
 	testkit.WaitFor(t, 5*time.Second, "3 deliveries after resume", func() bool { return len(rec.deliveries(id)) == 3 })
@@ -46,12 +48,12 @@ func TestPauseTakesNoNewMessagesAndResumeDoes(t *testing.T) {
 
 func TestRemoveFinishesTheMessageInHand(t *testing.T) {
 	b, rec := openBroker(t)
-	q := freshQueue(t, b, QueueSpec{})
-	id := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: 2, Ack: AckManual, WorkMS: 300})
-	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 2})
+	q := freshQueue(t, b, board.QueueSpec{})
+	id := addReceiver(t, b, board.ReceiverSpec{Queue: q, Prefetch: 2, Ack: board.AckManual, WorkMS: 300})
+	publish(t, b, Publication{Message: board.Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 2})
 	testkit.WaitFor(t, 5*time.Second, "2 held", func() bool { return receiver(t, b, id).Info().Unacked == 2 })
 	r := receiver(t, b, id)
-	if err := r.Do(ActionDelete); err != nil {
+	if err := r.Do(board.ActionDelete); err != nil {
 		t.Fatal(err)
 	}
 	<-r.Done()
@@ -70,14 +72,14 @@ func TestRemoveFinishesTheMessageInHand(t *testing.T) {
 
 func TestInteractiveAckNackReject(t *testing.T) {
 	b, rec := openBroker(t)
-	dead := freshQueue(t, b, QueueSpec{Name: "rb-test-interactive-dead"})
-	q := freshQueue(t, b, QueueSpec{Arguments: map[string]any{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead}})
-	id := addReceiver(t, b, ReceiverSpec{Queue: q, Prefetch: 1, Ack: AckInteractive})
+	dead := freshQueue(t, b, board.QueueSpec{Name: "rb-test-interactive-dead"})
+	q := freshQueue(t, b, board.QueueSpec{Arguments: map[string]any{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead}})
+	id := addReceiver(t, b, board.ReceiverSpec{Queue: q, Prefetch: 1, Ack: board.AckInteractive})
 	r := receiver(t, b, id)
-	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 2})
+	publish(t, b, Publication{Message: board.Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 2})
 
 	testkit.WaitFor(t, 5*time.Second, "m1", func() bool { return len(rec.deliveries(id)) == 1 })
-	if err := r.Settle(99, "ack", false); err == nil || err.(*Error).Code != CodeNotFound {
+	if err := r.Settle(99, "ack", false); err == nil || err.(*board.Error).Code != board.CodeNotFound {
 		t.Fatalf("ack of an unknown tag: %v, want not_found", err)
 	}
 	// Nack with requeue: m1 comes back, redelivered, to the only consumer.
@@ -102,10 +104,10 @@ func TestInteractiveAckNackReject(t *testing.T) {
 		di, err2 := b.InspectQueue(dead)
 		return err1 == nil && err2 == nil && qi.Messages == 0 && di.Messages == 1
 	})
-	if c := r.Info().Counters; c != (Counters{Received: 3, Acked: 1, Unacked: 0}) {
+	if c := r.Info().Counters; c != (board.Counters{Received: 3, Acked: 1, Unacked: 0}) {
 		t.Fatalf("counters %+v, want 3 received, 1 acked, 0 unacked", c)
 	}
-	outcomes := []Outcome{}
+	outcomes := []board.Outcome{}
 	for _, s := range rec.settled(id) {
 		outcomes = append(outcomes, s.Outcome)
 	}
@@ -113,28 +115,28 @@ func TestInteractiveAckNackReject(t *testing.T) {
 		t.Fatalf("outcomes %v, want nack, ack, reject", outcomes)
 	}
 
-	manual := addReceiver(t, b, ReceiverSpec{Queue: q, Ack: AckManual})
-	if err := receiver(t, b, manual).Settle(1, "ack", false); err == nil || err.(*Error).Code != CodeConflict {
+	manual := addReceiver(t, b, board.ReceiverSpec{Queue: q, Ack: board.AckManual})
+	if err := receiver(t, b, manual).Settle(1, "ack", false); err == nil || err.(*board.Error).Code != board.CodeConflict {
 		t.Fatalf("settling on a manual receiver: %v, want a conflict", err)
 	}
 }
 
 func TestReceiverWaitsForItsQueue(t *testing.T) {
 	b, rec := openBroker(t)
-	q := freshQueue(t, b, QueueSpec{})
-	id := addReceiver(t, b, ReceiverSpec{Queue: q})
+	q := freshQueue(t, b, board.QueueSpec{})
+	id := addReceiver(t, b, board.ReceiverSpec{Queue: q})
 	if err := b.DeleteQueue(q); err != nil {
 		t.Fatal(err)
 	}
-	testkit.WaitFor(t, 5*time.Second, "the waiting state", func() bool { return receiver(t, b, id).Info().State == StateWaiting })
+	testkit.WaitFor(t, 5*time.Second, "the waiting state", func() bool { return receiver(t, b, id).Info().State == board.StateWaiting })
 	if msg := receiver(t, b, id).Info().Error; msg != "There is no queue '"+q+"': declare it first." {
 		t.Fatalf("waiting because %q", msg)
 	}
-	if _, err := b.DeclareQueue(QueueSpec{Name: q}); err != nil {
+	if _, err := b.DeclareQueue(board.QueueSpec{Name: q}); err != nil {
 		t.Fatal(err)
 	}
-	testkit.WaitFor(t, 5*time.Second, "consuming again", func() bool { return receiver(t, b, id).Info().State == StateConsuming })
-	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("back")}, Count: 1})
+	testkit.WaitFor(t, 5*time.Second, "consuming again", func() bool { return receiver(t, b, id).Info().State == board.StateConsuming })
+	publish(t, b, Publication{Message: board.Message{RoutingKey: q, Body: []byte("back")}, Count: 1})
 	testkit.WaitFor(t, 5*time.Second, "the delivery", func() bool { return len(rec.deliveries(id)) == 1 })
 }
 
@@ -142,19 +144,19 @@ func TestReceiverWaitsForItsQueue(t *testing.T) {
 // even when that poll sees what the one before the publish saw.
 func TestReportedDepthIsCorrected(t *testing.T) {
 	b, rec := openBroker(t)
-	q := freshQueue(t, b, QueueSpec{})
+	q := freshQueue(t, b, board.QueueSpec{})
 	depth := func() int {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		for i := len(rec.events) - 1; i >= 0; i-- {
-			if e, ok := rec.events[i].(QueueEvent); ok && e.Queue.Name == q {
+			if e, ok := rec.events[i].(board.QueueEvent); ok && e.Queue.Name == q {
 				return e.Queue.Messages
 			}
 		}
 		return -1
 	}
 	time.Sleep(500 * time.Millisecond) // polls that see the queue empty
-	publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 3})
+	publish(t, b, Publication{Message: board.Message{RoutingKey: q, Body: []byte("m{{seq}}")}, Count: 3})
 	if _, err := testkit.Channel(t).QueuePurge(q, false); err != nil { // another program takes them at once
 		t.Fatal(err)
 	}

@@ -3,22 +3,10 @@ package mq
 import (
 	"context"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 )
-
-// RedriveResult says what a redrive did with a queue's messages.
-type RedriveResult struct {
-	// Moved were published to the exchange and routing key they first
-	// had (from their x-death header), confirmed by the broker, then taken
-	// off the queue.
-	Moved int `json:"moved"`
-	// Skipped have no x-death header: they were not dead-lettered, so
-	// there is nowhere to send them back to. They stay in the queue.
-	Skipped int `json:"skipped"`
-	// Unroutable would reach no queue where they came from any more (the
-	// broker returned them), or were not confirmed: they stay in the queue.
-	Unroutable int `json:"unroutable"`
-}
 
 // Redrive sends at most max of a dead-letter queue's messages back where
 // they came from: each to the exchange and routing key it was first
@@ -26,8 +14,8 @@ type RedriveResult struct {
 // headers (x-death included: its history goes on). Each is taken off the
 // queue only once the broker confirmed it routed; the rest go back to
 // the queue.
-func (b *Broker) Redrive(ctx context.Context, queue string, max int) (RedriveResult, error) {
-	var res RedriveResult
+func (b *Broker) Redrive(ctx context.Context, queue string, max int) (board.RedriveResult, error) {
+	var res board.RedriveResult
 	q, err := b.InspectQueue(queue)
 	if err != nil {
 		return res, err

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"rabbitboard/internal/jsonarray"
@@ -38,15 +40,6 @@ import (
 //
 // Nothing of this is declared without a cluster name.
 
-// ReplicaInfo describes a live replica.
-type ReplicaInfo struct {
-	ID string `json:"id"`
-	// Addr is where it listens for HTTP.
-	Addr      string    `json:"addr"`
-	Started   time.Time `json:"started"`
-	Receivers int       `json:"receivers"`
-}
-
 // ReplicaGroupConfig joins a Broker to the other replicas of a group (the
 // --cluster flag names it): several rabbitboard processes that are one
 // dashboard. It is not a RabbitMQ cluster, whose nodes are --amqp-url's.
@@ -55,7 +48,7 @@ type ReplicaGroupConfig struct {
 	// Secret is shared by the cluster's replicas: their messages are sealed
 	// with a key derived from it. Required.
 	Secret string
-	Self   ReplicaInfo // its ID, Addr and Started
+	Self   board.ReplicaInfo // its ID, Addr and Started
 	// Remote applies an event that the replica sender sent (one JSON
 	// object, still to be checked: see web.State.ApplyRemote).
 	Remote func(sender string, event []byte)
@@ -97,7 +90,7 @@ const (
 const maxReplicaPending = 16 << 20
 
 type member struct {
-	info     ReplicaInfo
+	info     board.ReplicaInfo
 	queue    string
 	conns    []string // its connections' client addresses
 	lastSeen time.Time
@@ -111,7 +104,7 @@ type pendingCall struct {
 
 // heartbeat is what a replica says of itself every HeartbeatEvery.
 type heartbeat struct {
-	ReplicaInfo
+	board.ReplicaInfo
 	Queue string `json:"queue"`
 	// Conns are its connections' client addresses, so that a replica
 	// watching other programs knows them as rabbitboard's at once.
@@ -210,11 +203,11 @@ func (c *ReplicaGroup) Forward(event []byte) {
 }
 
 // Replicas lists the live replicas, this one first.
-func (c *ReplicaGroup) Replicas() []ReplicaInfo {
+func (c *ReplicaGroup) Replicas() []board.ReplicaInfo {
 	self := c.self()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	list := []ReplicaInfo{self}
+	list := []board.ReplicaInfo{self}
 	for _, m := range c.members {
 		list = append(list, m.info)
 	}
@@ -222,7 +215,7 @@ func (c *ReplicaGroup) Replicas() []ReplicaInfo {
 }
 
 // self is this replica as the others see it.
-func (c *ReplicaGroup) self() ReplicaInfo {
+func (c *ReplicaGroup) self() board.ReplicaInfo {
 	info := c.cfg.Self
 	info.Receivers = len(c.b.Receivers())
 	return info
@@ -244,7 +237,7 @@ func (c *ReplicaGroup) Call(ctx context.Context, replica string, call []byte) ([
 	}
 	if s == nil {
 		c.mu.Unlock()
-		return nil, ErrUnavailable
+		return nil, board.ErrUnavailable
 	}
 	id := rand.Text() // unguessable: an answer must name its call
 	answer := make(chan []byte, 1)
@@ -260,16 +253,16 @@ func (c *ReplicaGroup) Call(ctx context.Context, replica string, call []byte) ([
 	defer cancel()
 	err := c.send(s.rpc, "", queue, amqp.Publishing{Type: replicaCall, CorrelationId: id, ReplyTo: "amq.rabbitmq.reply-to"}, call)
 	if err != nil {
-		return nil, ErrUnavailable
+		return nil, board.ErrUnavailable
 	}
 	select {
 	case a := <-answer:
 		if len(a) == 0 {
-			return nil, Fail(CodeUnavailable, "err.replica_busy", "replica", replica)
+			return nil, board.Fail(board.CodeUnavailable, "err.replica_busy", "replica", replica)
 		}
 		return a, nil
 	case <-ctx.Done():
-		return nil, Fail(CodeUnavailable, "err.replica_timeout", "replica", replica, "timeout", c.b.cfg.OpTimeout)
+		return nil, board.Fail(board.CodeUnavailable, "err.replica_timeout", "replica", replica, "timeout", c.b.cfg.OpTimeout)
 	}
 }
 

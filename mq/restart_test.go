@@ -12,12 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"rabbitboard/internal/testkit"
 )
 
-func (r *recorder) indexOf(match func(Event) bool) int {
+func (r *recorder) indexOf(match func(board.Event) bool) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i, e := range r.events {
@@ -28,7 +30,7 @@ func (r *recorder) indexOf(match func(Event) bool) int {
 	return -1
 }
 
-func (r *recorder) lastIndexOf(match func(Event) bool) int {
+func (r *recorder) lastIndexOf(match func(board.Event) bool) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := len(r.events) - 1; i >= 0; i-- {
@@ -39,8 +41,8 @@ func (r *recorder) lastIndexOf(match func(Event) bool) int {
 	return -1
 }
 
-func brokerState(state BrokerState) func(Event) bool {
-	return func(e Event) bool { b, ok := e.(BrokerEvent); return ok && b.State == state }
+func brokerState(state board.BrokerState) func(board.Event) bool {
+	return func(e board.Event) bool { b, ok := e.(board.BrokerEvent); return ok && b.State == state }
 }
 
 // A real restart with receivers running and messages in durable and
@@ -51,26 +53,26 @@ func TestBrokerRestart(t *testing.T) {
 		t.Skip("restarts the broker")
 	}
 	b, rec := openBroker(t)
-	durable := freshQueue(t, b, QueueSpec{Name: "rb-test-restart-durable", Durable: true})
-	transient := freshQueue(t, b, QueueSpec{Name: "rb-test-restart-transient"})
-	idle := freshQueue(t, b, QueueSpec{Name: "rb-test-restart-idle", Durable: true})
+	durable := freshQueue(t, b, board.QueueSpec{Name: "rb-test-restart-durable", Durable: true})
+	transient := freshQueue(t, b, board.QueueSpec{Name: "rb-test-restart-transient"})
+	idle := freshQueue(t, b, board.QueueSpec{Name: "rb-test-restart-idle", Durable: true})
 
 	// Each busy receiver holds one message unacked for a minute.
-	onDurable := addReceiver(t, b, ReceiverSpec{Queue: durable, Prefetch: 1, Ack: AckManual, WorkMS: 60000})
-	onTransient := addReceiver(t, b, ReceiverSpec{Queue: transient, Prefetch: 1, Ack: AckManual, WorkMS: 60000})
-	paused := addReceiver(t, b, ReceiverSpec{Queue: idle})
-	if err := receiver(t, b, paused).Do(ActionPause); err != nil {
+	onDurable := addReceiver(t, b, board.ReceiverSpec{Queue: durable, Prefetch: 1, Ack: board.AckManual, WorkMS: 60000})
+	onTransient := addReceiver(t, b, board.ReceiverSpec{Queue: transient, Prefetch: 1, Ack: board.AckManual, WorkMS: 60000})
+	paused := addReceiver(t, b, board.ReceiverSpec{Queue: idle})
+	if err := receiver(t, b, paused).Do(board.ActionPause); err != nil {
 		t.Fatal(err)
 	}
-	removed := addReceiver(t, b, ReceiverSpec{Queue: idle})
+	removed := addReceiver(t, b, board.ReceiverSpec{Queue: idle})
 	gone := receiver(t, b, removed)
-	if err := gone.Do(ActionDelete); err != nil {
+	if err := gone.Do(board.ActionDelete); err != nil {
 		t.Fatal(err)
 	}
 	<-gone.Done()
-	publish(t, b, Publication{Message: Message{RoutingKey: durable, Body: []byte("kept {{seq}}"), Persistent: true}, Count: 3})
-	publish(t, b, Publication{Message: Message{RoutingKey: durable, Body: []byte("lost {{seq}}")}, Count: 2})
-	publish(t, b, Publication{Message: Message{RoutingKey: transient, Body: []byte("gone {{seq}}"), Persistent: true}, Count: 4})
+	publish(t, b, Publication{Message: board.Message{RoutingKey: durable, Body: []byte("kept {{seq}}"), Persistent: true}, Count: 3})
+	publish(t, b, Publication{Message: board.Message{RoutingKey: durable, Body: []byte("lost {{seq}}")}, Count: 2})
+	publish(t, b, Publication{Message: board.Message{RoutingKey: transient, Body: []byte("gone {{seq}}"), Persistent: true}, Count: 4})
 	testkit.WaitFor(t, 5*time.Second, "a poll of the queues before the restart", func() bool {
 		b.mu.Lock()
 		defer b.mu.Unlock()
@@ -80,7 +82,7 @@ func TestBrokerRestart(t *testing.T) {
 
 	// A publisher keeps going through the restart, one persistent message
 	// at a time, noting which ones the broker confirmed.
-	confirmedQueue := freshQueue(t, b, QueueSpec{Name: "rb-test-restart-confirmed", Durable: true})
+	confirmedQueue := freshQueue(t, b, board.QueueSpec{Name: "rb-test-restart-confirmed", Durable: true})
 	stopPublishing := make(chan struct{})
 	published := make(chan map[string]bool)
 	go func() {
@@ -93,7 +95,7 @@ func TestBrokerRestart(t *testing.T) {
 			default:
 			}
 			body := "c" + strconv.Itoa(seq)
-			res, err := b.Publish(context.Background(), Publication{Message: Message{RoutingKey: confirmedQueue, Body: []byte(body), Persistent: true}, Count: 1})
+			res, err := b.Publish(context.Background(), Publication{Message: board.Message{RoutingKey: confirmedQueue, Body: []byte(body), Persistent: true}, Count: 1})
 			if err == nil && res.Confirmed == 1 {
 				confirmed[body] = true
 			} else {
@@ -109,8 +111,8 @@ func TestBrokerRestart(t *testing.T) {
 	testkit.WaitFor(t, 2*time.Second, "the down event", func() bool { return rec.indexOf(brokerState("down")) >= 0 })
 	t.Logf("stop_app took %v", time.Since(stopping))
 	began := time.Now()
-	_, err := b.Publish(context.Background(), Publication{Message: Message{RoutingKey: durable}, Count: 1})
-	if e, ok := err.(*Error); !ok || e.Code != CodeUnavailable || time.Since(began) > time.Second {
+	_, err := b.Publish(context.Background(), Publication{Message: board.Message{RoutingKey: durable}, Count: 1})
+	if e, ok := err.(*board.Error); !ok || e.Code != board.CodeUnavailable || time.Since(began) > time.Second {
 		t.Fatalf("publish while down: %v after %v, want broker_unavailable at once", err, time.Since(began))
 	}
 
@@ -148,12 +150,12 @@ func TestBrokerRestart(t *testing.T) {
 	}
 	t.Logf("%d messages in the confirmed queue after the restart", got.Messages)
 
-	var survival SurvivalEvent
-	i := rec.indexOf(func(e Event) bool { s, ok := e.(SurvivalEvent); survival = s; return ok })
+	var survival board.SurvivalEvent
+	i := rec.indexOf(func(e board.Event) bool { s, ok := e.(board.SurvivalEvent); survival = s; return ok })
 	if i < 0 {
 		t.Fatal("no survival event")
 	}
-	want := map[string]QueueSurvival{
+	want := map[string]board.QueueSurvival{
 		durable:   {Before: 5, After: 3, Kept: 3, Lost: 2},
 		transient: {Before: 4, After: 0, Kept: 0, Lost: 4, Missing: true},
 		idle:      {},
@@ -178,10 +180,10 @@ func TestBrokerRestart(t *testing.T) {
 	}
 
 	testkit.WaitFor(t, 5*time.Second, "the receivers to settle", func() bool {
-		return receiver(t, b, onDurable).Info().State == StateConsuming &&
-			receiver(t, b, onTransient).Info().State == StateWaiting
+		return receiver(t, b, onDurable).Info().State == board.StateConsuming &&
+			receiver(t, b, onTransient).Info().State == board.StateWaiting
 	})
-	if s := receiver(t, b, paused).Info().State; s != StatePaused {
+	if s := receiver(t, b, paused).Info().State; s != board.StatePaused {
 		t.Errorf("the paused receiver is %s", s)
 	}
 	if _, err := b.Receiver(removed); err == nil {
@@ -197,11 +199,11 @@ func TestBrokerRestart(t *testing.T) {
 		t.Errorf("after the restart got %q redelivered=%v, want kept 1 redelivered", d.Body, d.Redelivered)
 	}
 	// Declaring the lost queue again brings its receiver back.
-	if _, err := b.DeclareQueue(QueueSpec{Name: transient}); err != nil {
+	if _, err := b.DeclareQueue(board.QueueSpec{Name: transient}); err != nil {
 		t.Fatal(err)
 	}
 	testkit.WaitFor(t, 5*time.Second, "the transient queue's receiver to consume", func() bool {
-		return receiver(t, b, onTransient).Info().State == StateConsuming
+		return receiver(t, b, onTransient).Info().State == board.StateConsuming
 	})
 }
 
@@ -227,8 +229,8 @@ func closeConnection(t *testing.T, name string) {
 func TestConnectionClosedFromOutside(t *testing.T) {
 	name := "rabbitboard-test-" + strconv.Itoa(os.Getpid())
 	b, rec := openBrokerNamed(t, name)
-	q := freshQueue(t, b, QueueSpec{})
-	id := addReceiver(t, b, ReceiverSpec{Queue: q})
+	q := freshQueue(t, b, board.QueueSpec{})
+	id := addReceiver(t, b, board.ReceiverSpec{Queue: q})
 	var goroutines int
 	var heap uint64
 	for cycle := 1; cycle <= 6; cycle++ {
@@ -236,9 +238,9 @@ func TestConnectionClosedFromOutside(t *testing.T) {
 		closeConnection(t, name)
 		testkit.WaitFor(t, 2*time.Second, "the down event", func() bool { return countOf(rec, brokerState("down")) == downs+1 })
 		testkit.WaitFor(t, 5*time.Second, "the reconnect", func() bool {
-			return b.State().State == "connected" && receiver(t, b, id).Info().State == StateConsuming
+			return b.State().State == "connected" && receiver(t, b, id).Info().State == board.StateConsuming
 		})
-		publish(t, b, Publication{Message: Message{RoutingKey: q, Body: []byte("after close")}, Count: 1})
+		publish(t, b, Publication{Message: board.Message{RoutingKey: q, Body: []byte("after close")}, Count: 1})
 		testkit.WaitFor(t, 5*time.Second, "a delivery", func() bool { return len(rec.deliveries(id)) == cycle })
 		runtime.GC()
 		var ms runtime.MemStats
@@ -256,7 +258,7 @@ func TestConnectionClosedFromOutside(t *testing.T) {
 	}
 }
 
-func countOf(r *recorder, match func(Event) bool) int {
+func countOf(r *recorder, match func(board.Event) bool) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
@@ -350,13 +352,13 @@ func TestSilentNetworkCut(t *testing.T) {
 	})
 	testkit.WaitFor(t, 5*time.Second, "the connection", func() bool { return b.State().State == "connected" })
 	direct, _ := openBroker(t) // for the queue: the cut one cannot clean up
-	q := freshQueue(t, direct, QueueSpec{})
+	q := freshQueue(t, direct, board.QueueSpec{})
 
 	close(p.cut)
 	cut := time.Now()
 	began := time.Now()
 	_, err := b.InspectQueue(q)
-	if e, ok := err.(*Error); !ok || e.Code != CodeUnavailable || time.Since(began) > 1500*time.Millisecond {
+	if e, ok := err.(*board.Error); !ok || e.Code != board.CodeUnavailable || time.Since(began) > 1500*time.Millisecond {
 		t.Fatalf("inspect across the cut: %v after %v, want broker_unavailable within the 1 s op timeout", err, time.Since(began))
 	}
 	// amqp091-go closes a connection that heard nothing for 3 heartbeats.

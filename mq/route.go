@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"rabbitboard/board"
 )
 
 // Matches says whether a message with this routing key and these headers
@@ -11,7 +13,7 @@ import (
 // rules: direct compares keys, fanout takes everything, topic matches
 // words ("*" one, "#" zero or more), headers compares arguments with
 // x-match all (the default) or any.
-func Matches(exchangeType string, b BindingSpec, routingKey string, headers map[string]any) bool {
+func Matches(exchangeType string, b board.BindingSpec, routingKey string, headers map[string]any) bool {
 	switch exchangeType {
 	case "direct":
 		return b.RoutingKey == routingKey
@@ -94,11 +96,11 @@ func sameValue(a, b any) bool {
 // Route lists the queues a message would reach, in order, computed from
 // the bindings rabbitboard knows. An exchange's alternate exchange takes
 // what none of its bindings took.
-func (t TopologyEvent) Route(exchange, routingKey string, headers map[string]any) []string {
-	return t.route(exchange, routingKey, headers, map[string]bool{})
+func Route(t board.TopologyEvent, exchange, routingKey string, headers map[string]any) []string {
+	return routeFrom(t, exchange, routingKey, headers, map[string]bool{})
 }
 
-func (t TopologyEvent) route(exchange, routingKey string, headers map[string]any, seen map[string]bool) []string {
+func routeFrom(t board.TopologyEvent, exchange, routingKey string, headers map[string]any, seen map[string]bool) []string {
 	if exchange == "" {
 		return []string{routingKey}
 	}
@@ -106,7 +108,7 @@ func (t TopologyEvent) route(exchange, routingKey string, headers map[string]any
 		return nil
 	}
 	seen[exchange] = true
-	var ex *ExchangeSpec
+	var ex *board.ExchangeSpec
 	for i := range t.Exchanges {
 		if t.Exchanges[i].Name == exchange {
 			ex = &t.Exchanges[i]
@@ -122,7 +124,7 @@ func (t TopologyEvent) route(exchange, routingKey string, headers map[string]any
 		}
 	}
 	if ae, ok := ex.Arguments["alternate-exchange"].(string); ok && len(queues) == 0 {
-		queues = t.route(ae, routingKey, headers, seen)
+		queues = routeFrom(t, ae, routingKey, headers, seen)
 	}
 	slices.Sort(queues)
 	return queues

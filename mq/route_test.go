@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"rabbitboard/internal/testkit"
@@ -21,7 +23,7 @@ type routeCase struct {
 
 // checkRouting declares an exchange with the bindings, publishes every case
 // to it, reads which queues got what, and compares with Route.
-func checkRouting(t *testing.T, b *Broker, ex ExchangeSpec, bindings []BindingSpec, cases []routeCase) int {
+func checkRouting(t *testing.T, b *Broker, ex board.ExchangeSpec, bindings []board.BindingSpec, cases []routeCase) int {
 	t.Helper()
 	t.Cleanup(func() { _ = b.DeleteExchange(ex.Name) })
 	_ = b.DeleteExchange(ex.Name)
@@ -33,18 +35,18 @@ func checkRouting(t *testing.T, b *Broker, ex ExchangeSpec, bindings []BindingSp
 		bindings[i].Exchange = ex.Name
 		if !queues[bindings[i].Queue] {
 			queues[bindings[i].Queue] = true
-			freshQueue(t, b, QueueSpec{Name: bindings[i].Queue})
+			freshQueue(t, b, board.QueueSpec{Name: bindings[i].Queue})
 		}
 		if _, err := b.Bind(bindings[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	topo := TopologyEvent{Exchanges: []ExchangeSpec{ex}, Bindings: bindings}
+	topo := board.TopologyEvent{Exchanges: []board.ExchangeSpec{ex}, Bindings: bindings}
 	want := map[string][]string{} // queue -> bodies
 	for i, c := range cases {
 		body := fmt.Sprint("case ", i)
-		publish(t, b, Publication{Message: Message{Exchange: ex.Name, RoutingKey: c.key, Headers: c.headers, Body: []byte(body)}, Count: 1})
-		for _, q := range topo.Route(ex.Name, c.key, c.headers) {
+		publish(t, b, Publication{Message: board.Message{Exchange: ex.Name, RoutingKey: c.key, Headers: c.headers, Body: []byte(body)}, Count: 1})
+		for _, q := range Route(topo, ex.Name, c.key, c.headers) {
 			want[q] = append(want[q], body)
 		}
 	}
@@ -76,7 +78,7 @@ func checkRouting(t *testing.T, b *Broker, ex ExchangeSpec, bindings []BindingSp
 
 func TestTopicRoutingAgreesWithTheBroker(t *testing.T) {
 	b, _ := openBroker(t)
-	bindings := []BindingSpec{
+	bindings := []board.BindingSpec{
 		{Queue: "rb-test-topic-orange", RoutingKey: "*.orange.*"},
 		{Queue: "rb-test-topic-rabbit", RoutingKey: "*.*.rabbit"},
 		{Queue: "rb-test-topic-rabbit", RoutingKey: "lazy.#"},
@@ -99,7 +101,7 @@ func TestTopicRoutingAgreesWithTheBroker(t *testing.T) {
 	} {
 		cases = append(cases, routeCase{key: key})
 	}
-	n := checkRouting(t, b, ExchangeSpec{Name: "rb-test-topic", Type: "topic"}, bindings, cases)
+	n := checkRouting(t, b, board.ExchangeSpec{Name: "rb-test-topic", Type: "topic"}, bindings, cases)
 	t.Logf("%d topic cases over %d bindings agree with the broker", n, len(bindings))
 	if n < 30 {
 		t.Fatalf("only %d cases", n)
@@ -108,7 +110,7 @@ func TestTopicRoutingAgreesWithTheBroker(t *testing.T) {
 
 func TestHeadersRoutingAgreesWithTheBroker(t *testing.T) {
 	b, _ := openBroker(t)
-	bindings := []BindingSpec{
+	bindings := []board.BindingSpec{
 		{Queue: "rb-test-headers-all", Arguments: map[string]any{"x-match": "all", "format": "pdf", "type": "report"}},
 		{Queue: "rb-test-headers-any", Arguments: map[string]any{"x-match": "any", "format": "pdf", "type": "log"}},
 		{Queue: "rb-test-headers-default", Arguments: map[string]any{"format": "zip"}},
@@ -143,7 +145,7 @@ func TestHeadersRoutingAgreesWithTheBroker(t *testing.T) {
 	} {
 		cases = append(cases, routeCase{headers: h})
 	}
-	n := checkRouting(t, b, ExchangeSpec{Name: "rb-test-headers", Type: "headers"}, bindings, cases)
+	n := checkRouting(t, b, board.ExchangeSpec{Name: "rb-test-headers", Type: "headers"}, bindings, cases)
 	t.Logf("%d headers cases over %d bindings agree with the broker", n, len(bindings))
 	if n < 20 {
 		t.Fatalf("only %d cases", n)
@@ -153,15 +155,15 @@ func TestHeadersRoutingAgreesWithTheBroker(t *testing.T) {
 func TestDirectFanoutAndAlternateExchange(t *testing.T) {
 	b, _ := openBroker(t)
 	_ = b.DeleteExchange("rb-test-unrouted")
-	if _, err := b.DeclareExchange(ExchangeSpec{Name: "rb-test-unrouted", Type: "fanout"}); err != nil {
+	if _, err := b.DeclareExchange(board.ExchangeSpec{Name: "rb-test-unrouted", Type: "fanout"}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = b.DeleteExchange("rb-test-unrouted") })
-	freshQueue(t, b, QueueSpec{Name: "rb-test-direct-unrouted"})
-	if _, err := b.Bind(BindingSpec{Exchange: "rb-test-unrouted", Queue: "rb-test-direct-unrouted"}); err != nil {
+	freshQueue(t, b, board.QueueSpec{Name: "rb-test-direct-unrouted"})
+	if _, err := b.Bind(board.BindingSpec{Exchange: "rb-test-unrouted", Queue: "rb-test-direct-unrouted"}); err != nil {
 		t.Fatal(err)
 	}
-	bindings := []BindingSpec{
+	bindings := []board.BindingSpec{
 		{Queue: "rb-test-direct-error", RoutingKey: "error"},
 		{Queue: "rb-test-direct-all", RoutingKey: "error"},
 		{Queue: "rb-test-direct-all", RoutingKey: "info"},
@@ -171,7 +173,7 @@ func TestDirectFanoutAndAlternateExchange(t *testing.T) {
 	for _, k := range []string{"error", "info", "warning", "debug", "", "Error"} {
 		cases = append(cases, routeCase{key: k})
 	}
-	ex := ExchangeSpec{Name: "rb-test-direct", Type: "direct", Arguments: map[string]any{"alternate-exchange": "rb-test-unrouted"}}
+	ex := board.ExchangeSpec{Name: "rb-test-direct", Type: "direct", Arguments: map[string]any{"alternate-exchange": "rb-test-unrouted"}}
 	n := checkRouting(t, b, ex, bindings, cases)
 	conn, _ := amqp.Dial(testkit.AMQPURL())
 	defer conn.Close()
@@ -189,10 +191,10 @@ func TestDirectFanoutAndAlternateExchange(t *testing.T) {
 	}
 	t.Logf("%d direct cases agree with the broker", n)
 
-	if _, err := b.DeclareExchange(ExchangeSpec{Name: "rb-test-bad", Type: "x-custom"}); err == nil || err.(*Error).Code != CodeInvalid {
+	if _, err := b.DeclareExchange(board.ExchangeSpec{Name: "rb-test-bad", Type: "x-custom"}); err == nil || err.(*board.Error).Code != board.CodeInvalid {
 		t.Fatalf("an unknown exchange type: %v, want invalid input before the broker sees it", err)
 	}
-	publish(t, b, Publication{Message: Message{RoutingKey: "rb-test-direct-error", Body: []byte("still connected")}, Count: 1})
+	publish(t, b, Publication{Message: board.Message{RoutingKey: "rb-test-direct-error", Body: []byte("still connected")}, Count: 1})
 }
 
 // A pattern of many "#" against a long key: the matcher's time grows with

@@ -6,33 +6,35 @@ import (
 	"strings"
 	"time"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // settleInteractive settles a delivery an interactive receiver holds, as
 // the page asked.
 func (r *Receiver) settleInteractive(c command) error {
-	if r.spec.Ack != AckInteractive {
-		return Fail(CodeConflict, "err.not_interactive", "receiver", r.id, "ack", r.spec.Ack)
+	if r.spec.Ack != board.AckInteractive {
+		return board.Fail(board.CodeConflict, "err.not_interactive", "receiver", r.id, "ack", r.spec.Ack)
 	}
 	if r.s == nil {
-		return Fail(CodeNotFound, "err.no_delivery", "receiver", r.id, "tag", c.tag)
+		return board.Fail(board.CodeNotFound, "err.no_delivery", "receiver", r.id, "tag", c.tag)
 	}
 	if _, ok := r.s.held[c.tag]; !ok {
-		return Fail(CodeNotFound, "err.delivery_gone", "receiver", r.id, "tag", c.tag)
+		return board.Fail(board.CodeNotFound, "err.delivery_gone", "receiver", r.id, "tag", c.tag)
 	}
 	return r.settle(c.tag, c.outcome, c.requeue)
 }
 
 // settle acks, nacks or rejects a held delivery and reports it.
-func (r *Receiver) settle(tag uint64, outcome Outcome, requeue bool) error {
+func (r *Receiver) settle(tag uint64, outcome board.Outcome, requeue bool) error {
 	var err error
 	switch outcome {
-	case OutcomeAck:
+	case board.OutcomeAck:
 		err = r.s.ch.Ack(tag, false)
-	case OutcomeNack:
+	case board.OutcomeNack:
 		err = r.s.ch.Nack(tag, false, requeue)
-	case OutcomeReject:
+	case board.OutcomeReject:
 		err = r.s.ch.Reject(tag, requeue)
 	}
 	if err != nil {
@@ -47,11 +49,11 @@ func (r *Receiver) settle(tag uint64, outcome Outcome, requeue bool) error {
 	delete(r.s.bodies, tag)
 	delete(r.s.requests, tag)
 	r.counters.Unacked--
-	if outcome == OutcomeAck {
+	if outcome == board.OutcomeAck {
 		r.counters.Acked++
 	}
-	r.b.cfg.Events(SettledEvent{Type: TypeSettled, Receiver: r.id, DeliveryTag: tag, Seq: seq,
-		Outcome: outcome, Requeue: requeue, Counters: EventCounters(r.counters), At: time.Now()})
+	r.b.cfg.Events(board.SettledEvent{Type: board.TypeSettled, Receiver: r.id, DeliveryTag: tag, Seq: seq,
+		Outcome: outcome, Requeue: requeue, Counters: board.EventCounters(r.counters), At: time.Now()})
 	return nil
 }
 

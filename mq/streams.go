@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -14,19 +16,12 @@ import (
 // where in the log it starts (x-stream-offset). The broker asks every
 // reader over AMQP 0-9-1 for a prefetch and for acks.
 
-// Stream start positions, as a receiver's offset names them.
-const (
-	OffsetFirst = "first"
-	OffsetLast  = "last"
-	OffsetNext  = "next"
-)
-
 // streamStart reads where a receiver starts in a stream: first, last,
 // next, an offset (50), a time back from now (10m) or an RFC 3339 time;
 // the value is x-stream-offset's.
 func streamStart(s string, now time.Time) (any, error) {
 	switch s {
-	case OffsetFirst, OffsetLast, OffsetNext:
+	case board.OffsetFirst, board.OffsetLast, board.OffsetNext:
 		return s, nil
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
@@ -40,9 +35,6 @@ func streamStart(s string, now time.Time) (any, error) {
 	}
 	return nil, invalid("err.offset", "value", fmt.Sprintf("%q", s))
 }
-
-// IsStream says whether queue arguments make a stream.
-func IsStream(args map[string]any) bool { return args["x-queue-type"] == "stream" }
 
 // queueType says a queue's type ("classic", "quorum", "stream") as far as
 // rabbitboard can learn it: from its own declaration, else from the
@@ -71,66 +63,47 @@ func (b *Broker) queueType(ctx context.Context, name string) string {
 // checkStreamReceiver refuses, before any consume, what the broker would
 // refuse for a stream: it answers an auto-ack consumer by closing the
 // whole connection (540 NOT_IMPLEMENTED), which every receiver shares.
-func (b *Broker) checkStreamReceiver(spec *ReceiverSpec) error {
+func (b *Broker) checkStreamReceiver(spec *board.ReceiverSpec) error {
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.OpTimeout)
 	defer cancel()
 	kind := b.queueType(ctx, spec.Queue)
 	switch {
-	case kind == "stream" && (spec.Ack == AckAuto || spec.Prefetch == 0):
+	case kind == "stream" && (spec.Ack == board.AckAuto || spec.Prefetch == 0):
 		return invalid("err.stream_receiver", "queue", spec.Queue)
 	case kind == "stream" && spec.Offset == "":
-		spec.Offset = OffsetNext // the broker's own default
+		spec.Offset = board.OffsetNext // the broker's own default
 	case kind != "stream" && kind != "" && spec.Offset != "":
 		return invalid("err.offset_queue", "queue", spec.Queue)
 	}
 	return nil
 }
 
-// StreamMessage is one entry of a stream's log.
-type StreamMessage struct {
-	Offset int64 `json:"offset"`
-	Content
-	// At is the message's timestamp property, when its publisher set one.
-	At *time.Time `json:"at,omitempty"`
-}
-
-// StreamLog is a stretch of a stream, read without taking anything: the
-// first and last offsets the log holds, and the messages from an offset.
-type StreamLog struct {
-	Stream string `json:"stream"`
-	// First and Last are nil for an empty stream.
-	First     *int64          `json:"first"`
-	Last      *int64          `json:"last"`
-	Arguments map[string]any  `json:"arguments"`
-	Messages  []StreamMessage `json:"messages"`
-}
-
 // ReadStream reads up to limit messages of a stream from an offset
 // (from < 0: the last limit messages), with the log's first and last
 // offsets. It reads as any reader does, with a consumer on a channel of
 // its own that is closed afterwards: a stream keeps what is read.
-func (b *Broker) ReadStream(name string, from int64, limit int) (StreamLog, error) {
+func (b *Broker) ReadStream(name string, from int64, limit int) (board.StreamLog, error) {
 	if err := checkName("queue", name); err != nil {
-		return StreamLog{}, err
+		return board.StreamLog{}, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.OpTimeout)
 	defer cancel()
 	if kind := b.queueType(ctx, name); kind != "stream" && kind != "" {
-		return StreamLog{}, invalid("err.not_stream", "queue", name, "kind", kind)
+		return board.StreamLog{}, invalid("err.not_stream", "queue", name, "kind", kind)
 	}
-	log := StreamLog{Stream: name, Messages: []StreamMessage{}}
+	log := board.StreamLog{Stream: name, Messages: []board.StreamMessage{}}
 	b.mu.Lock()
 	if spec, ok := b.known[name]; ok {
 		log.Arguments = spec.Arguments
 	}
 	b.mu.Unlock()
-	first, err := b.readStream(name, OffsetFirst, 1)
+	first, err := b.readStream(name, board.OffsetFirst, 1)
 	if err != nil || len(first) == 0 {
 		return log, err
 	}
 	log.First = &first[0].Offset
 	// "last" starts at the log's last chunk: read it to its end.
-	tail, err := b.readStream(name, OffsetLast, 20000)
+	tail, err := b.readStream(name, board.OffsetLast, 20000)
 	if err != nil {
 		return log, err
 	}
@@ -151,8 +124,8 @@ func (b *Broker) ReadStream(name string, from int64, limit int) (StreamLog, erro
 
 // readStream reads up to n messages from start, stopping early when the
 // log has no more within a quarter of a second.
-func (b *Broker) readStream(name string, start any, n int) ([]StreamMessage, error) {
-	var out []StreamMessage
+func (b *Broker) readStream(name string, start any, n int) ([]board.StreamMessage, error) {
+	var out []board.StreamMessage
 	err := b.withChannel(func(ch *amqp.Channel) error {
 		if err := ch.Qos(min(n, 1000), 0, false); err != nil {
 			return err
@@ -170,7 +143,7 @@ func (b *Broker) readStream(name string, start any, n int) ([]StreamMessage, err
 					return nil
 				}
 				offset, _ := m.Headers["x-stream-offset"].(int64)
-				sm := StreamMessage{Offset: offset, Content: b.content(m.Body, deliveryProperties(m), m.Headers)}
+				sm := board.StreamMessage{Offset: offset, Content: b.content(m.Body, deliveryProperties(m), m.Headers)}
 				if !m.Timestamp.IsZero() {
 					at := m.Timestamp.UTC()
 					sm.At = &at
@@ -189,21 +162,9 @@ func (b *Broker) readStream(name string, start any, n int) ([]StreamMessage, err
 	return out, err
 }
 
-// StreamReader is a program reading a stream over the stream protocol
-// (port 5552), as the management plugin's stream plugin lists it: its
-// position (offset) and what it was sent are the broker's own figures.
-type StreamReader struct {
-	Stream     string `json:"stream"`
-	Name       string `json:"name"`
-	Connection string `json:"connection"`
-	Offset     int64  `json:"offset"`
-	Lag        int64  `json:"offset_lag"`
-	Consumed   int64  `json:"consumed"`
-}
-
 // StreamReaders lists the stream-protocol readers of a stream ("" every
 // stream); the management plugin and rabbitmq_stream_management must run.
-func (b *Broker) StreamReaders(ctx context.Context, stream string) ([]StreamReader, error) {
+func (b *Broker) StreamReaders(ctx context.Context, stream string) ([]board.StreamReader, error) {
 	var listed []struct {
 		Connection struct {
 			Name string `json:"name"`
@@ -221,12 +182,12 @@ func (b *Broker) StreamReaders(ctx context.Context, stream string) ([]StreamRead
 	if err := b.mgmt.do(ctx, "GET", b.mgmt.vhostPath("stream/consumers"), nil, &listed); err != nil {
 		return nil, err
 	}
-	out := []StreamReader{}
+	out := []board.StreamReader{}
 	for _, c := range listed {
 		if stream != "" && c.Queue.Name != stream {
 			continue
 		}
-		out = append(out, StreamReader{Stream: c.Queue.Name, Name: c.Properties.Name, Connection: c.Connection.Name, Offset: c.Offset, Lag: c.Lag, Consumed: c.Consumed})
+		out = append(out, board.StreamReader{Stream: c.Queue.Name, Name: c.Properties.Name, Connection: c.Connection.Name, Offset: c.Offset, Lag: c.Lag, Consumed: c.Consumed})
 	}
 	return out, nil
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"rabbitboard/board"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -75,10 +77,10 @@ func intField(v any) int64 {
 }
 
 // traceProperties turns a trace's properties table into a delivery's.
-func traceProperties(p amqp.Table) (Properties, amqp.Table) {
+func traceProperties(p amqp.Table) (board.Properties, amqp.Table) {
 	str := func(k string) string { s, _ := p[k].(string); return s }
-	props := Properties{
-		PublishProperties: PublishProperties{
+	props := board.Properties{
+		PublishProperties: board.PublishProperties{
 			ContentType: str("content_type"), MessageID: str("message_id"), CorrelationID: str("correlation_id"),
 			ReplyTo: str("reply_to"), Expiration: str("expiration"), Priority: uint8(intField(p["priority"])),
 			Type: str("type"), AppID: str("app_id"),
@@ -207,7 +209,7 @@ func (o *observer) show(ctx context.Context, t trace, d amqp.Delivery) {
 		if routed == nil {
 			routed = []string{}
 		}
-		o.b.cfg.Events(ObservedPublishEvent{Type: TypeObservedPublish, Exchange: t.Exchange, RoutingKey: t.RoutingKey, RoutedQueues: routed,
+		o.b.cfg.Events(board.ObservedPublishEvent{Type: board.TypeObservedPublish, Exchange: t.Exchange, RoutingKey: t.RoutingKey, RoutedQueues: routed,
 			Content: content, Connection: t.Connection, Name: name, At: time.Now().UTC()})
 		return
 	}
@@ -229,21 +231,21 @@ func (o *observer) show(ctx context.Context, t trace, d amqp.Delivery) {
 		return
 	}
 	now := time.Now()
-	var settled []SettledEvent
+	var settled []board.SettledEvent
 	if t.Redelivered { // taken back from whoever held it
 		settled = o.takenBackLocked(t.Queue, bodyHash(d.Body))
 	}
 	r.seq++
 	settled = append(settled, r.delivered(r.seq, d.Body, now)...)
-	ev := DeliveryEvent{Type: TypeDelivery, Receiver: r.id, Queue: t.Queue, Seq: r.seq, Redelivered: t.Redelivered,
-		Exchange: t.Exchange, RoutingKey: t.RoutingKey, Content: content, Get: r.provisional(), At: now.UTC(), Counters: EventCounters(r.countsNow())}
-	var added ReceiverInfo
+	ev := board.DeliveryEvent{Type: board.TypeDelivery, Receiver: r.id, Queue: t.Queue, Seq: r.seq, Redelivered: t.Redelivered,
+		Exchange: t.Exchange, RoutingKey: t.RoutingKey, Content: content, Get: r.provisional(), At: now.UTC(), Counters: board.EventCounters(r.countsNow())}
+	var added board.ReceiverInfo
 	if !listed {
 		added = r.info()
 	}
 	o.mu.Unlock()
 	if !listed {
-		o.b.cfg.Events(ReceiverEvent{Type: TypeReceiver, Receiver: added})
+		o.b.cfg.Events(board.ReceiverEvent{Type: board.TypeReceiver, Receiver: added})
 	}
 	for _, e := range settled {
 		o.b.cfg.Events(e)

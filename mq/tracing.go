@@ -2,8 +2,10 @@ package mq
 
 import (
 	"context"
-	"rabbitboard/words"
 	"time"
+
+	"rabbitboard/board"
+	"rabbitboard/words"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -67,7 +69,7 @@ func (o *observer) clearMarker(ctx context.Context) {
 		o.b.log.Warn("could not switch the vhost's tracing off", "vhost", o.b.mgmt.vhost, "error", err)
 		return
 	}
-	o.setTracing(TracingOff, nil)
+	o.setTracing(board.TracingOff, nil)
 	o.b.log.Info("switched the vhost's tracing off: no rabbitboard watches it any more", "vhost", o.b.mgmt.vhost)
 	_ = o.b.withChannel(func(ch *amqp.Channel) error {
 		_, err := ch.QueueDelete(tracingMarker, true, false, false)
@@ -114,7 +116,7 @@ func (o *observer) tidyTracing() {
 	if v.Tracing {
 		o.mu.Lock()
 		if !o.enabled {
-			o.tracing = TracingOn
+			o.tracing = board.TracingOn
 		}
 		o.mu.Unlock()
 		o.report()

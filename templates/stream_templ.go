@@ -9,17 +9,17 @@ package templates
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-import "rabbitboard/mq"
+import "rabbitboard/board"
 
 // StreamPage is a stream shown as a log: its offsets, its retention, a
 // stretch of its messages and the programs reading it over the stream
 // protocol. Looking takes nothing away.
 type StreamPage struct {
-	Log  mq.StreamLog
+	Log  board.StreamLog
 	From string
 	// Readers are the stream-protocol readers; ReadersError says why they
 	// are unknown.
-	Readers      []mq.StreamReader
+	Readers      []board.StreamReader
 	ReadersError string
 	Lang         Lang
 	Theme        string

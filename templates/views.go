@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/a-h/templ"
+	"rabbitboard/board"
 
-	"rabbitboard/mq"
+	"github.com/a-h/templ"
 )
 
 // The page's script fills the same components it gets as <template>
@@ -28,11 +28,11 @@ const (
 	tagPlaceholder = "{tag}"
 )
 
-func receiverPath(id string, action mq.Action) templ.SafeURL {
+func receiverPath(id string, action board.Action) templ.SafeURL {
 	return templ.URL("/api/receivers/" + url.PathEscape(id) + "/" + string(action))
 }
 
-func settlePath(id, tag string, outcome mq.Outcome) templ.SafeURL {
+func settlePath(id, tag string, outcome board.Outcome) templ.SafeURL {
 	return templ.URL("/api/receivers/" + url.PathEscape(id) + "/deliveries/" + url.PathEscape(tag) + "/" + string(outcome))
 }
 
@@ -42,7 +42,7 @@ func itoa[T ~int | ~int64 | ~uint64 | ~uint8](n T) string { return fmt.Sprint(n)
 type ColumnView struct {
 	ID, Name, Queue, Settings, Error string
 	Colour                           int
-	State                            mq.ReceiverState
+	State                            board.ReceiverState
 	StateLabel                       string
 	Received, Acked, Unacked         int64
 	Undecodable                      int64
@@ -60,13 +60,13 @@ type ColumnView struct {
 	Fed string
 }
 
-func columnView(l Lang, r mq.ReceiverInfo, bindings []mq.BindingSpec, presenter bool) ColumnView {
+func columnView(l Lang, r board.ReceiverInfo, bindings []board.BindingSpec, presenter bool) ColumnView {
 	v := ColumnView{
 		ID: r.ID, Name: r.Name, Queue: r.Queue, Error: r.ErrorSaid.In(l, r.Error), Colour: r.Colour, State: r.State,
 		Settings:   l.T("receiver.settings", "prefetch", r.Prefetch, "ack", r.Ack, "work_ms", r.WorkMS, "dot_ms", r.DotMS),
 		StateLabel: l.T("state." + string(displayState(r))),
 		Received:   r.Received, Acked: r.Acked, Unacked: r.Unacked, Undecodable: r.Undecodable,
-		Resumable: r.State == mq.StatePaused || r.State == mq.StateKilled,
+		Resumable: r.State == board.StatePaused || r.State == board.StateKilled,
 		Controls:  presenter,
 	}
 	if r.Replica != "" {
@@ -87,7 +87,7 @@ func columnView(l Lang, r mq.ReceiverInfo, bindings []mq.BindingSpec, presenter 
 	case r.Start != "":
 		v.Position = l.T("receiver.from", "start", r.Start)
 	}
-	if r.Kind == mq.KindOutside {
+	if r.Kind == board.KindOutside {
 		v.Outside = true
 		v.Settings = l.T("receiver.outside", "prefetch", r.Prefetch, "ack", r.Ack)
 		v.Client = l.T("receiver.client", "client", r.Client, "connection", r.Connection, "channel", r.Channel)
@@ -99,8 +99,8 @@ func columnView(l Lang, r mq.ReceiverInfo, bindings []mq.BindingSpec, presenter 
 // receiver of rabbitboard's holding messages while consuming is working on
 // them (another program's is only known to hold them). (The
 // page's script says it the same way, in displayState.)
-func displayState(r mq.ReceiverInfo) string {
-	if r.Ack == mq.AckManual && r.Unacked > 0 && r.State == mq.StateConsuming && r.Kind != mq.KindOutside {
+func displayState(r board.ReceiverInfo) string {
+	if r.Ack == board.AckManual && r.Unacked > 0 && r.State == board.StateConsuming && r.Kind != board.KindOutside {
 		return "working"
 	}
 	return string(r.State)
@@ -116,7 +116,7 @@ type CardView struct {
 	Summary     string
 	Redelivered bool
 	Get         bool
-	Outcome     mq.Outcome
+	Outcome     board.Outcome
 	Props       [][2]string
 	// Offset is a stream message's place in the log, in words.
 	Offset string
@@ -130,7 +130,7 @@ type CardView struct {
 	MessageID string
 }
 
-func cardView(l Lang, r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome, presenter bool) CardView {
+func cardView(l Lang, r board.ReceiverInfo, d board.DeliveryEvent, outcome board.Outcome, presenter bool) CardView {
 	offset := ""
 	if d.Offset != nil {
 		offset = l.T("card.offset", "offset", *d.Offset)
@@ -139,7 +139,7 @@ func cardView(l Lang, r mq.ReceiverInfo, d mq.DeliveryEvent, outcome mq.Outcome,
 		Offset: offset, ID: r.ID, Receiver: r.Name, Tag: itoa(d.DeliveryTag), Seq: itoa(d.Seq), Body: cardBody(d), Undecodable: d.UndecodableSaid.In(l, d.Undecodable),
 		Summary:     l.T("card.summary", "exchange", d.Exchange, "routing_key", d.RoutingKey, "body_size", d.BodySize, "encoding", l.T("encoding."+cmp.Or(d.Encoding, "text"))),
 		Redelivered: d.Redelivered, Get: isGet(r, d), Outcome: outcome, Props: props(l, d),
-		Controls:  presenter && r.Ack == mq.AckInteractive && outcome == "",
+		Controls:  presenter && r.Ack == board.AckInteractive && outcome == "",
 		Again:     presenter && !d.Truncated && !d.HeadersTruncated && d.Undecodable == "",
 		MessageID: d.Properties.MessageID,
 	}
@@ -153,10 +153,10 @@ func journeyURL(id string) templ.SafeURL {
 // isGet says whether a card is marked basic.get: traced before the broker
 // listed a consumer for it, and still no consumer of that channel and queue
 // explains it (as the script's isGet).
-func isGet(r mq.ReceiverInfo, d mq.DeliveryEvent) bool { return d.Get && r.ConsumerTag == "" }
+func isGet(r board.ReceiverInfo, d board.DeliveryEvent) bool { return d.Get && r.ConsumerTag == "" }
 
 // cardBody marks a body cut short with "…", as the script does.
-func cardBody(d mq.DeliveryEvent) string {
+func cardBody(d board.DeliveryEvent) string {
 	if d.Truncated {
 		return d.Body + "…"
 	}
@@ -166,7 +166,7 @@ func cardBody(d mq.DeliveryEvent) string {
 // props lists a delivery's properties that are set, in the order of the
 // event's fields, then its headers by name: the order the page's script
 // draws them in.
-func props(l Lang, d mq.DeliveryEvent) [][2]string {
+func props(l Lang, d board.DeliveryEvent) [][2]string {
 	var out [][2]string
 	add := func(v reflect.Value, t reflect.Type) {
 		for i := range t.NumField() {
@@ -178,8 +178,8 @@ func props(l Lang, d mq.DeliveryEvent) [][2]string {
 			out = append(out, [2]string{name, fmt.Sprint(v.Field(i).Interface())})
 		}
 	}
-	add(reflect.ValueOf(d.Properties.PublishProperties), reflect.TypeFor[mq.PublishProperties]())
-	add(reflect.ValueOf(d.Properties), reflect.TypeFor[mq.Properties]())
+	add(reflect.ValueOf(d.Properties.PublishProperties), reflect.TypeFor[board.PublishProperties]())
+	add(reflect.ValueOf(d.Properties), reflect.TypeFor[board.Properties]())
 	for _, k := range slices.Sorted(maps.Keys(d.Headers)) {
 		out = append(out, [2]string{l.T("card.header", "name", k), headerText(d.Headers[k])})
 	}
@@ -203,13 +203,13 @@ func headerText(v any) string {
 
 // redeclarable says whether the survival table offers to declare a lost
 // queue again: it is gone and not declared since.
-func redeclarable(s mq.QueueSurvival, queues []mq.QueueInfo) bool {
-	return s.Missing && !slices.ContainsFunc(queues, func(q mq.QueueInfo) bool { return q.Name == s.Name })
+func redeclarable(s board.QueueSurvival, queues []board.QueueInfo) bool {
+	return s.Missing && !slices.ContainsFunc(queues, func(q board.QueueInfo) bool { return q.Name == s.Name })
 }
 
 // ObservedLine says in words what another program published and where it
 // went.
-func ObservedLine(l Lang, p mq.ObservedPublishEvent) string {
+func ObservedLine(l Lang, p board.ObservedPublishEvent) string {
 	to := l.T("observed.to", "exchange", p.Exchange, "routing_key", p.RoutingKey)
 	if p.Exchange == "" {
 		to = l.T("observed.default", "routing_key", p.RoutingKey)
@@ -223,8 +223,8 @@ func ObservedLine(l Lang, p mq.ObservedPublishEvent) string {
 
 // brokerLabel says how rabbitboard is connected, naming the node in use.
 // (The page's script says it the same way, in brokerLabel.)
-func brokerLabel(l Lang, b mq.BrokerEvent) string {
-	return mq.BrokerSaid(b.State, b.Node).In(l)
+func brokerLabel(l Lang, b board.BrokerEvent) string {
+	return board.BrokerSaid(b.State, b.Node).In(l)
 }
 
 // stageLabel names what the stage toggle does.
@@ -245,7 +245,7 @@ func otherLang(l Lang) Lang {
 
 // confirmsCell is one figure of the publisher confirms lesson: a way's
 // rate (messages a second) or mean latency (ms), as the script writes them.
-func confirmsCell(c *mq.ConfirmsEvent, way, what string) string {
+func confirmsCell(c *board.ConfirmsEvent, way, what string) string {
 	if c == nil {
 		return ""
 	}
@@ -265,7 +265,7 @@ func paceWords(ctx context.Context, pace float64) string {
 	if pace == 1 {
 		return ""
 	}
-	return mq.PaceSaid(pace).In(langOf(ctx))
+	return board.PaceSaid(pace).In(langOf(ctx))
 }
 
 // paceButton names a pace on its button: "0.25x", or "Hold" for 0.

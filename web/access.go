@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 	"rabbitboard/words"
 )
 
@@ -94,7 +94,7 @@ func (a Access) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/" && r.URL.Query().Has("token") {
 			if !a.matches(r.URL.Query().Get("token")) {
-				writeError(w, r, http.StatusForbidden, mq.CodeForbidden, words.Say("err.token_wrong_link"))
+				writeError(w, r, http.StatusForbidden, board.CodeForbidden, words.Say("err.token_wrong_link"))
 				return
 			}
 			http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: a.session(), Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
@@ -107,14 +107,14 @@ func (a Access) guard(next http.Handler) http.Handler {
 				return
 			}
 			if offered(r) {
-				writeError(w, r, http.StatusForbidden, mq.CodeForbidden, words.Say("err.token_wrong"))
+				writeError(w, r, http.StatusForbidden, board.CodeForbidden, words.Say("err.token_wrong"))
 				return
 			}
 			what := "err.presenter_only"
 			if a.Private {
 				what = "err.private"
 			}
-			writeError(w, r, http.StatusUnauthorized, mq.CodeUnauthorized, words.Say(what))
+			writeError(w, r, http.StatusUnauthorized, board.CodeUnauthorized, words.Say(what))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -160,7 +160,7 @@ func checkHost(hosts func() map[string]bool, next http.Handler) http.Handler {
 		allowed := hosts()
 		if allowed != nil && !allowed[hostName(r)] {
 			names := slices.Sorted(maps.Keys(allowed))
-			writeError(w, r, http.StatusMisdirectedRequest, mq.CodeForbidden, words.Say("err.host", "names", strings.Join(names, ", "), "host", hostName(r)))
+			writeError(w, r, http.StatusMisdirectedRequest, board.CodeForbidden, words.Say("err.host", "names", strings.Join(names, ", "), "host", hostName(r)))
 			return
 		}
 		next.ServeHTTP(w, r)

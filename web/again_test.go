@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
+	"rabbitboard/board"
 
-	"rabbitboard/mq"
+	"github.com/chromedp/chromedp"
 )
 
 // Publish again on a card fills the publish form with the message as it
@@ -16,8 +16,8 @@ import (
 // key, body, properties and headers.
 func TestBrowserPublishAgain(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{})
-	r := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker", Ack: mq.AckAuto})
+	q := s.queue(t, board.QueueSpec{})
+	r := s.receiver(t, board.ReceiverSpec{Queue: q, Name: "worker", Ack: board.AckAuto})
 	v := s.viewer(t)
 	ctx := browser(t)
 	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url+"/?lang=en"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"rabbitboard/board"
 	"rabbitboard/mq"
 
 	"rabbitboard/internal/testkit"
@@ -61,12 +62,12 @@ func BenchmarkPipeline(b *testing.B) {
 	s := startStackWith(b, options{limits: Limits{MaxCount: 1 << 30}})
 	q := "rb-bench-pipeline"
 	_ = s.broker.DeleteQueue(q)
-	if _, err := s.broker.DeclareQueue(mq.QueueSpec{Name: q}); err != nil {
+	if _, err := s.broker.DeclareQueue(board.QueueSpec{Name: q}); err != nil {
 		b.Fatal(err)
 	}
 	defer s.broker.DeleteQueue(q)
 	for range 2 {
-		if _, err := s.broker.AddReceiver(mq.ReceiverSpec{Queue: q, Prefetch: 500}); err != nil {
+		if _, err := s.broker.AddReceiver(board.ReceiverSpec{Queue: q, Prefetch: 500}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -75,7 +76,7 @@ func BenchmarkPipeline(b *testing.B) {
 		viewers = append(viewers, s.countingViewer(b))
 	}
 	b.ResetTimer()
-	res, err := s.broker.Publish(b.Context(), mq.Publication{Message: mq.Message{RoutingKey: q, Body: []byte(strings.Repeat("x", 100))}, Count: b.N})
+	res, err := s.broker.Publish(b.Context(), mq.Publication{Message: board.Message{RoutingKey: q, Body: []byte(strings.Repeat("x", 100))}, Count: b.N})
 	if err != nil || res.Confirmed != b.N {
 		b.Fatalf("publish: %+v %v", res, err)
 	}

@@ -13,8 +13,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"rabbitboard/mq"
-
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
 )
 
@@ -69,9 +68,9 @@ const publishForm = `form[action="/api/publish"]`
 // shows it too.
 func TestBrowserPublishShowsInReceiverColumn(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{})
-	a := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker A"})
-	b := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker B", Ack: mq.AckManual, WorkMS: 200})
+	q := s.queue(t, board.QueueSpec{})
+	a := s.receiver(t, board.ReceiverSpec{Queue: q, Name: "worker A"})
+	b := s.receiver(t, board.ReceiverSpec{Queue: q, Name: "worker B", Ack: board.AckManual, WorkMS: 200})
 	ctx := browser(t)
 	if err := chromedp.Do(within(ctx, 10*time.Second),
 		chromedp.Navigate(s.url),
@@ -127,7 +126,7 @@ func TestBrowserPublishShowsInReceiverColumn(t *testing.T) {
 // page, which says what happened.
 func TestBrowserPublishWithoutJavaScript(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{})
+	q := s.queue(t, board.QueueSpec{})
 	ctx := browser(t)
 	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
 		t.Fatal(err)
@@ -164,7 +163,7 @@ func TestBrowserScreenshot(t *testing.T) {
 	s := startStack(t, Limits{})
 	t.Cleanup(func() { s.call(t, "POST", "/api/presets/work-queue/reset", nil, nil) })
 	s.mustCall(t, "POST", "/api/presets/work-queue", nil, 200, nil)
-	s.receiver(t, mq.ReceiverSpec{Queue: "task_queue", Name: "worker C", Prefetch: 1, Ack: mq.AckInteractive})
+	s.receiver(t, board.ReceiverSpec{Queue: "task_queue", Name: "worker C", Prefetch: 1, Ack: board.AckInteractive})
 	ctx := browser(t)
 	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.EmulateViewport(1920, 1080), chromedp.Navigate(s.url+"/?view=stage"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
 		t.Fatal(err)
@@ -203,9 +202,9 @@ func TestBrowserScreenshot(t *testing.T) {
 // column draws at most 50 cards and counts the rest.
 func TestBrowserCountersAfterBurst(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{})
-	s.receiver(t, mq.ReceiverSpec{Queue: q})
-	s.receiver(t, mq.ReceiverSpec{Queue: q})
+	q := s.queue(t, board.QueueSpec{})
+	s.receiver(t, board.ReceiverSpec{Queue: q})
+	s.receiver(t, board.ReceiverSpec{Queue: q})
 	ctx := browser(t)
 	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
 		t.Fatal(err)
@@ -246,14 +245,14 @@ func TestBrowserRouteAndInteractiveAcks(t *testing.T) {
 	s.call(t, "DELETE", "/api/exchanges/"+ex, nil, nil)
 	s.mustCall(t, "POST", "/api/exchanges", map[string]any{"name": ex, "type": "topic"}, 201, nil)
 	t.Cleanup(func() { _ = s.broker.DeleteExchange(ex) })
-	orange := s.queue(t, mq.QueueSpec{Name: "rb-web-route-orange"})
-	lazy := s.queue(t, mq.QueueSpec{Name: "rb-web-route-lazy"})
-	other := s.queue(t, mq.QueueSpec{Name: "rb-web-route-other"})
+	orange := s.queue(t, board.QueueSpec{Name: "rb-web-route-orange"})
+	lazy := s.queue(t, board.QueueSpec{Name: "rb-web-route-lazy"})
+	other := s.queue(t, board.QueueSpec{Name: "rb-web-route-other"})
 	for q, key := range map[string]string{orange: "*.orange.*", lazy: "lazy.#", other: "*.*.fox"} {
 		s.mustCall(t, "POST", "/api/bindings", map[string]any{"exchange": ex, "queue": q, "routing_key": key}, 201, nil)
 	}
-	r := s.receiver(t, mq.ReceiverSpec{Queue: orange, Name: "hands-on", Ack: mq.AckInteractive})
-	s.receiver(t, mq.ReceiverSpec{Queue: lazy, Name: "lazy one"})
+	r := s.receiver(t, board.ReceiverSpec{Queue: orange, Name: "hands-on", Ack: board.AckInteractive})
+	s.receiver(t, board.ReceiverSpec{Queue: lazy, Name: "lazy one"})
 	ctx := browser(t)
 	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on")),
 		chromedp.SetValue(chromedp.CSS(publishForm+` [name="exchange"]`), ex),
@@ -294,7 +293,7 @@ func TestBrowserRouteAndInteractiveAcks(t *testing.T) {
 	testkit.WaitFor(t, 5*time.Second, "the reject at the broker", func() bool {
 		info, err := s.broker.InspectQueue(orange)
 		rc, _ := s.broker.Receiver(r.ID)
-		return err == nil && info.Messages == 0 && rc.Info().Counters == mq.Counters{Received: 2, Acked: 0, Unacked: 0}
+		return err == nil && info.Messages == 0 && rc.Info().Counters == board.Counters{Received: 2, Acked: 0, Unacked: 0}
 	})
 }
 
@@ -305,7 +304,7 @@ func TestBrowserDeletesDotNamedQueues(t *testing.T) {
 	s := startStack(t, Limits{})
 	for _, name := range []string{"..", "."} {
 		_ = s.broker.DeleteQueue(name)
-		if _, err := s.broker.DeclareQueue(mq.QueueSpec{Name: name}); err != nil {
+		if _, err := s.broker.DeclareQueue(board.QueueSpec{Name: name}); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = s.broker.DeleteQueue(name) })
@@ -313,7 +312,7 @@ func TestBrowserDeletesDotNamedQueues(t *testing.T) {
 	gone := func(name string) func() bool {
 		return func() bool {
 			_, err := s.broker.InspectQueue(name)
-			e, ok := err.(*mq.Error)
+			e, ok := err.(*board.Error)
 			return ok && e.Code == "NOT_FOUND"
 		}
 	}
@@ -351,8 +350,8 @@ func TestBrowserDeletesDotNamedQueues(t *testing.T) {
 // hidden parts and form actions alike.
 func TestBrowserCardIsOneMarkup(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{})
-	r := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "hands-on", Ack: mq.AckInteractive})
+	q := s.queue(t, board.QueueSpec{})
+	r := s.receiver(t, board.ReceiverSpec{Queue: q, Name: "hands-on", Ack: board.AckInteractive})
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "one markup", "persistent": true,
 		"properties": map[string]any{"content_type": "text/plain", "message_id": "m-1", "priority": 3},
 		"headers":    map[string]any{"tenant": "acme", "nested": map[string]any{"ok": true}, "n": 42}}, 200, nil)

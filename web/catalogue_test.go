@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
+	"rabbitboard/board"
 
-	"rabbitboard/mq"
+	"github.com/gorilla/websocket"
 )
 
 // raw sends a request exactly as given and returns the status and the
@@ -73,11 +73,11 @@ func jsonOf(v any) string {
 // succeeds on the same broker connection.
 func TestBadInputCatalogue(t *testing.T) {
 	s := startStackWith(t, options{limits: Limits{MaxCount: 100, MaxBody: 1024}, maxReceivers: 4})
-	q := s.queue(t, mq.QueueSpec{})
-	interactive := s.receiver(t, mq.ReceiverSpec{Queue: q, Ack: mq.AckInteractive})
-	manual := s.receiver(t, mq.ReceiverSpec{Queue: q, Ack: mq.AckManual})
-	s.receiver(t, mq.ReceiverSpec{Queue: q})
-	s.receiver(t, mq.ReceiverSpec{Queue: q}) // the fourth: the limit
+	q := s.queue(t, board.QueueSpec{})
+	interactive := s.receiver(t, board.ReceiverSpec{Queue: q, Ack: board.AckInteractive})
+	manual := s.receiver(t, board.ReceiverSpec{Queue: q, Ack: board.AckManual})
+	s.receiver(t, board.ReceiverSpec{Queue: q})
+	s.receiver(t, board.ReceiverSpec{Queue: q}) // the fourth: the limit
 	const form = "application/x-www-form-urlencoded"
 	const js = "application/json"
 	manyHeaders := map[string]any{}
@@ -95,7 +95,7 @@ func TestBadInputCatalogue(t *testing.T) {
 		name, method, path, ct, body string
 		headers                      map[string]string
 		status                       int
-		code                         mq.Code
+		code                         board.Code
 	}{
 		{"malformed JSON", "POST", "/api/publish", js, `{"routing_key":`, nil, 400, "invalid_input"},
 		{"not an object", "POST", "/api/publish", js, `[1,2]`, nil, 400, "invalid_input"},
@@ -170,7 +170,7 @@ func TestBadInputCatalogue(t *testing.T) {
 			if status != tc.status || ko.Code != tc.code || !hangul.MatchString(ko.Error) {
 				t.Errorf("in Korean: %d %+v, want %d with code %s and a Korean sentence for %q", status, ko, tc.status, tc.code, e.Error)
 			}
-			var res mq.PublishResult
+			var res board.PublishResult
 			s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "still here"}, 200, &res)
 			if res.Confirmed != 1 {
 				t.Fatalf("publish after the error: %+v", res)
@@ -200,14 +200,14 @@ func TestBadInputCatalogue(t *testing.T) {
 func TestPresenterToken(t *testing.T) {
 	const token = "presenter-secret"
 	s := startStackWith(t, options{access: Access{Token: token}})
-	q := s.queue(t, mq.QueueSpec{}) // as the presenter
+	q := s.queue(t, board.QueueSpec{}) // as the presenter
 	body := jsonOf(map[string]any{"routing_key": q})
 	const js = "application/json"
 	for _, tc := range []struct {
 		name    string
 		headers map[string]string
 		status  int
-		code    mq.Code
+		code    board.Code
 	}{
 		{"no token", nil, 401, "unauthorized"},
 		{"wrong token", map[string]string{"Authorization": "Bearer guess"}, 403, "forbidden"},

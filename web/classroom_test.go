@@ -15,7 +15,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 	"rabbitboard/words"
 
 	"rabbitboard/internal/testkit"
@@ -26,9 +26,9 @@ import (
 // 1920x1080 names and counters are at least 28 px, card bodies 22 px.
 func TestBrowserStageView(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{})
+	q := s.queue(t, board.QueueSpec{})
 	for i := 1; i <= 6; i++ {
-		s.receiver(t, mq.ReceiverSpec{Queue: q, Name: fmt.Sprintf("worker %d", i), Ack: mq.AckAuto})
+		s.receiver(t, board.ReceiverSpec{Queue: q, Name: fmt.Sprintf("worker %d", i), Ack: board.AckAuto})
 	}
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "Task {{seq}}: a line of work", "count": 24}, http.StatusOK, nil)
 	ctx := browser(t)
@@ -195,9 +195,9 @@ func TestBrowserAccessible(t *testing.T) {
 	const token = "axe-presenter"
 	s := startStackWith(t, options{access: Access{Token: token}})
 	s.token = token
-	q := s.queue(t, mq.QueueSpec{})
-	worker := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker A", Ack: mq.AckManual, WorkMS: 50})
-	s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker B", Ack: mq.AckInteractive})
+	q := s.queue(t, board.QueueSpec{})
+	worker := s.receiver(t, board.ReceiverSpec{Queue: q, Name: "worker A", Ack: board.AckManual, WorkMS: 50})
+	s.receiver(t, board.ReceiverSpec{Queue: q, Name: "worker B", Ack: board.AckInteractive})
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "Task {{seq}}", "count": 4}, http.StatusOK, nil)
 	presenter, viewer := browser(t), browser(t)
 	if err := chromedp.Do(within(presenter, 10*time.Second), chromedp.Navigate(s.url+"/?token="+token), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
@@ -341,7 +341,7 @@ func TestBrowserDepthIsRight(t *testing.T) {
 	ctx := browser(t)
 	t.Cleanup(func() { s.call(t, "POST", "/api/presets/fair-dispatch/reset", nil, nil) })
 	s.mustCall(t, "POST", "/api/presets/fair-dispatch", nil, http.StatusOK, nil)
-	var rs []mq.ReceiverInfo
+	var rs []board.ReceiverInfo
 	s.mustCall(t, "GET", "/api/receivers", nil, http.StatusOK, &rs)
 	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
 		t.Fatal(err)
@@ -378,9 +378,9 @@ func TestBrowserDepthIsRight(t *testing.T) {
 // without a reload and keeps the columns and their cards.
 func TestBrowserKorean(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{})
-	s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "일꾼 A", Ack: mq.AckAuto})
-	s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker B", Ack: mq.AckAuto})
+	q := s.queue(t, board.QueueSpec{})
+	s.receiver(t, board.ReceiverSpec{Queue: q, Name: "일꾼 A", Ack: board.AckAuto})
+	s.receiver(t, board.ReceiverSpec{Queue: q, Name: "worker B", Ack: board.AckAuto})
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "작업 {{seq}}", "count": 4}, http.StatusOK, nil)
 	ctx := browser(t)
 	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}}); err != nil {
@@ -463,7 +463,7 @@ func TestScenarioReadyInKorean(t *testing.T) {
 // limit, and a queue declared again with other settings.
 func TestBrowserKoreanSentencesKeepNumbers(t *testing.T) {
 	s := startStack(t, Limits{MaxCount: 50})
-	q := s.queue(t, mq.QueueSpec{})
+	q := s.queue(t, board.QueueSpec{})
 	ctx := browser(t)
 	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "ko-KR,ko;q=0.9"}}); err != nil {
 		t.Fatal(err)

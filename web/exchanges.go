@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 	"rabbitboard/words"
 )
 
@@ -20,7 +20,7 @@ func (s *Server) listBindings(w http.ResponseWriter, r *http.Request) {
 // exchangeRequest is POST /api/exchanges; alternate_exchange is a
 // shorthand for arguments["alternate-exchange"].
 type exchangeRequest struct {
-	mq.ExchangeSpec
+	board.ExchangeSpec
 	AlternateExchange string `json:"alternate_exchange"`
 }
 
@@ -58,7 +58,7 @@ func (s *Server) deleteExchange(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) bind(w http.ResponseWriter, r *http.Request) {
-	var req mq.BindingSpec
+	var req board.BindingSpec
 	if err := decode(r, 64<<10, &req); err != nil {
 		respondError(w, r, err)
 		return
@@ -72,7 +72,7 @@ func (s *Server) bind(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) unbind(w http.ResponseWriter, r *http.Request) {
-	var req mq.BindingSpec
+	var req board.BindingSpec
 	if err := decode(r, 64<<10, &req); err != nil {
 		respondError(w, r, err)
 		return

@@ -9,8 +9,8 @@ import (
 	"github.com/chromedp/chromedp"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
-	"rabbitboard/mq"
 )
 
 // Another program's exclusive, server-named queue (as the tutorials'
@@ -55,8 +55,8 @@ func TestBrowserExclusiveQueue(t *testing.T) {
 // and offers to watch; the notice goes when the program does.
 func TestBrowserNoticesAnUnwatchedProgram(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{})
-	s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "own worker", Ack: mq.AckAuto})
+	q := s.queue(t, board.QueueSpec{})
+	s.receiver(t, board.ReceiverSpec{Queue: q, Name: "own worker", Ack: board.AckAuto})
 	ctx := browser(t)
 	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url+"/?lang=en"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
 		t.Fatal(err)
@@ -89,7 +89,7 @@ func TestBrowserNoticesAnUnwatchedProgram(t *testing.T) {
 // publishes, made at the same time, are never taken for another's.
 func TestBrowserNoticesAnUnwatchedPublisher(t *testing.T) {
 	s := startStackWith(t, options{management: true})
-	own, other := s.queue(t, mq.QueueSpec{}), s.queue(t, mq.QueueSpec{})
+	own, other := s.queue(t, board.QueueSpec{}), s.queue(t, board.QueueSpec{})
 	ctx := browser(t)
 	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url+"/?lang=en"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"rabbitboard/board"
 	"rabbitboard/hub"
 	"rabbitboard/mq"
 	"rabbitboard/words"
@@ -22,21 +23,23 @@ type refusingBroker struct {
 	err    error
 }
 
-func (b refusingBroker) State() mq.BrokerEvent { return mq.BrokerEvent{State: mq.BrokerConnected} }
-func (b refusingBroker) DeclareQueue(mq.QueueSpec) (mq.QueueInfo, error) {
-	return mq.QueueInfo{}, b.err
+func (b refusingBroker) State() board.BrokerEvent {
+	return board.BrokerEvent{State: board.BrokerConnected}
+}
+func (b refusingBroker) DeclareQueue(board.QueueSpec) (board.QueueInfo, error) {
+	return board.QueueInfo{}, b.err
 }
 func (b refusingBroker) DeleteQueue(string) error       { return b.err }
 func (b refusingBroker) PurgeQueue(string) (int, error) { return 0, b.err }
-func (b refusingBroker) Bind(bd mq.BindingSpec) (mq.BindingSpec, error) {
+func (b refusingBroker) Bind(bd board.BindingSpec) (board.BindingSpec, error) {
 	return bd, b.err
 }
-func (b refusingBroker) AddReceiver(mq.ReceiverSpec) (mq.ReceiverInfo, error) {
-	return mq.ReceiverInfo{}, b.err
+func (b refusingBroker) AddReceiver(board.ReceiverSpec) (board.ReceiverInfo, error) {
+	return board.ReceiverInfo{}, b.err
 }
 func (b refusingBroker) Receiver(string) (*mq.Receiver, error) { return nil, b.err }
-func (b refusingBroker) Publish(context.Context, mq.Publication) (mq.PublishResult, error) {
-	return mq.PublishResult{}, b.err
+func (b refusingBroker) Publish(context.Context, mq.Publication) (board.PublishResult, error) {
+	return board.PublishResult{}, b.err
 }
 
 // fakeServer is rabbitboard's handlers in front of a broker that refuses
@@ -71,24 +74,24 @@ func TestRefusalsInBothLanguages(t *testing.T) {
 	queue, exchange := words.Say("word.queue"), words.Say("word.exchange")
 	tests := []struct {
 		method, path, body string
-		err                *mq.Error
+		err                *board.Error
 		status             int
-		code               mq.Code
+		code               board.Code
 	}{
-		{"POST", "/api/queues", `{"name":"task_queue"}`, mq.Fail(mq.CodePreconditionFailed, "err.inequivalent", "kind", queue,
+		{"POST", "/api/queues", `{"name":"task_queue"}`, board.Fail(board.CodePreconditionFailed, "err.inequivalent", "kind", queue,
 			"differs", words.Say("err.differs_type", "queue", "task_queue", "current", words.Say("qtype.quorum"), "asked", words.Say("qtype.classic"))),
-			http.StatusConflict, mq.CodePreconditionFailed},
-		{"POST", "/api/queues", `{"name":"amq.x"}`, mq.Fail(mq.CodeAccessRefused, "err.reserved", "name", "amq.x", "kind", queue), http.StatusForbidden, mq.CodeAccessRefused},
-		{"POST", "/api/queues/q1/purge", ``, mq.Fail(mq.CodeBrokerNotFound, "err.no_such", "kind", queue, "name", "q1"), http.StatusNotFound, mq.CodeBrokerNotFound},
-		{"DELETE", "/api/queues/excl", ``, mq.Fail(mq.CodeResourceLocked, "err.locked", "queue", "excl"), http.StatusConflict, mq.CodeResourceLocked},
-		{"POST", "/api/bindings", `{"exchange":"logs","queue":"q"}`, mq.Fail(mq.CodeBrokerNotFound, "err.no_such", "kind", exchange, "name", "logs"), http.StatusNotFound, mq.CodeBrokerNotFound},
-		{"POST", "/api/receivers", `{"queue":"q"}`, mq.Fail(mq.CodeLimit, "err.receivers_max", "max", 32), http.StatusTooManyRequests, mq.CodeLimit},
-		{"POST", "/api/receivers/r9/pause", ``, mq.Fail(mq.CodeNotFound, "err.no_receiver", "receiver", `"r9"`), http.StatusNotFound, mq.CodeNotFound},
-		{"POST", "/api/receivers/o1/kill", ``, mq.Fail(mq.CodeNotOwned, "err.not_owned", "receiver", `"o1"`), http.StatusConflict, mq.CodeNotOwned},
-		{"POST", "/api/publish", `{"routing_key":"q","body":"x"}`, mq.ErrUnavailable, http.StatusServiceUnavailable, mq.CodeUnavailable},
-		{"POST", "/api/publish", `{"routing_key":"q","body":"x","count":3}`, mq.Fail(mq.CodeUnavailable, "err.unconfirmed", "confirmed", 1, "count", 3,
-			"why", words.Say("err.connection_lost"), "rest", 2), http.StatusServiceUnavailable, mq.CodeUnavailable},
-		{"POST", "/api/receivers", `{"queue":"s"}`, mq.Fail(mq.CodeConflict, "err.not_interactive", "receiver", "r1", "ack", "auto"), http.StatusConflict, mq.CodeInvalid},
+			http.StatusConflict, board.CodePreconditionFailed},
+		{"POST", "/api/queues", `{"name":"amq.x"}`, board.Fail(board.CodeAccessRefused, "err.reserved", "name", "amq.x", "kind", queue), http.StatusForbidden, board.CodeAccessRefused},
+		{"POST", "/api/queues/q1/purge", ``, board.Fail(board.CodeBrokerNotFound, "err.no_such", "kind", queue, "name", "q1"), http.StatusNotFound, board.CodeBrokerNotFound},
+		{"DELETE", "/api/queues/excl", ``, board.Fail(board.CodeResourceLocked, "err.locked", "queue", "excl"), http.StatusConflict, board.CodeResourceLocked},
+		{"POST", "/api/bindings", `{"exchange":"logs","queue":"q"}`, board.Fail(board.CodeBrokerNotFound, "err.no_such", "kind", exchange, "name", "logs"), http.StatusNotFound, board.CodeBrokerNotFound},
+		{"POST", "/api/receivers", `{"queue":"q"}`, board.Fail(board.CodeLimit, "err.receivers_max", "max", 32), http.StatusTooManyRequests, board.CodeLimit},
+		{"POST", "/api/receivers/r9/pause", ``, board.Fail(board.CodeNotFound, "err.no_receiver", "receiver", `"r9"`), http.StatusNotFound, board.CodeNotFound},
+		{"POST", "/api/receivers/o1/kill", ``, board.Fail(board.CodeNotOwned, "err.not_owned", "receiver", `"o1"`), http.StatusConflict, board.CodeNotOwned},
+		{"POST", "/api/publish", `{"routing_key":"q","body":"x"}`, board.ErrUnavailable, http.StatusServiceUnavailable, board.CodeUnavailable},
+		{"POST", "/api/publish", `{"routing_key":"q","body":"x","count":3}`, board.Fail(board.CodeUnavailable, "err.unconfirmed", "confirmed", 1, "count", 3,
+			"why", words.Say("err.connection_lost"), "rest", 2), http.StatusServiceUnavailable, board.CodeUnavailable},
+		{"POST", "/api/receivers", `{"queue":"s"}`, board.Fail(board.CodeConflict, "err.not_interactive", "receiver", "r1", "ack", "auto"), http.StatusConflict, board.CodeInvalid},
 	}
 	for _, tc := range tests {
 		h := fakeServer(tc.err)
@@ -109,19 +112,19 @@ func TestInputRefusedBeforeTheBroker(t *testing.T) {
 	tests := []struct {
 		method, path, body string
 		status             int
-		code               mq.Code
+		code               board.Code
 		en, ko             string
 	}{
-		{"POST", "/api/publish", `{"routing_key":"q","count":0}`, 400, mq.CodeInvalid, "count must be at least 1.", "개수(count)는 1 이상이어야 합니다."},
-		{"POST", "/api/publish", `{"routing_key":"q","count":10001}`, 429, mq.CodeLimit, "count is 10001, more than the 10000 messages one publish may send.", "개수가 10001개로, 한 번에 발행할 수 있는 10000개보다 많습니다."},
-		{"POST", "/api/publish", `{"routing_key":"q","encoding":"hex"}`, 400, mq.CodeInvalid, `encoding must be text or base64, not "hex".`, `인코딩은 "hex"가 아니라 text 또는 base64여야 합니다.`},
-		{"POST", "/api/queues", `{"name":"q",`, 400, mq.CodeInvalid, "The JSON request ends too soon; check the closing brackets.", "JSON 요청이 너무 일찍 끝납니다: 닫는 괄호를 확인하세요."},
-		{"POST", "/api/queues", `{"nmae":"q"}`, 400, mq.CodeInvalid, `The request has a field this dashboard does not know: "nmae".`, `요청에 이 대시보드가 모르는 필드가 있습니다: "nmae".`},
-		{"POST", "/api/receivers/r1/deliveries/0/ack", ``, 400, mq.CodeInvalid, `The delivery tag must be a positive whole number, not "0".`, `전달 태그는 "0"이 아니라 양의 정수여야 합니다.`},
-		{"POST", "/api/receivers/r1/deliveries/7/drop", ``, 404, mq.CodeNotFound, "A delivery can be acked, nacked or rejected; drop is none of these.", "전달은 ack, nack, reject만 할 수 있습니다. drop은 그중 어느 것도 아닙니다."},
-		{"GET", "/api/nothing", ``, 404, mq.CodeNotFound, "There is no API endpoint GET /api/nothing.", "API 엔드포인트 GET /api/nothing은 없습니다."},
-		{"PUT", "/api/queues", ``, 405, mq.CodeInvalid, "PUT is not allowed on /api/queues; see the README for the API.", "/api/queues에는 PUT을 쓸 수 없습니다: README의 API 설명을 보세요."},
-		{"POST", "/api/presets/nope", ``, 404, mq.CodeNotFound, `There is no scenario "nope".`, `"nope"라는 시나리오는 없습니다.`},
+		{"POST", "/api/publish", `{"routing_key":"q","count":0}`, 400, board.CodeInvalid, "count must be at least 1.", "개수(count)는 1 이상이어야 합니다."},
+		{"POST", "/api/publish", `{"routing_key":"q","count":10001}`, 429, board.CodeLimit, "count is 10001, more than the 10000 messages one publish may send.", "개수가 10001개로, 한 번에 발행할 수 있는 10000개보다 많습니다."},
+		{"POST", "/api/publish", `{"routing_key":"q","encoding":"hex"}`, 400, board.CodeInvalid, `encoding must be text or base64, not "hex".`, `인코딩은 "hex"가 아니라 text 또는 base64여야 합니다.`},
+		{"POST", "/api/queues", `{"name":"q",`, 400, board.CodeInvalid, "The JSON request ends too soon; check the closing brackets.", "JSON 요청이 너무 일찍 끝납니다: 닫는 괄호를 확인하세요."},
+		{"POST", "/api/queues", `{"nmae":"q"}`, 400, board.CodeInvalid, `The request has a field this dashboard does not know: "nmae".`, `요청에 이 대시보드가 모르는 필드가 있습니다: "nmae".`},
+		{"POST", "/api/receivers/r1/deliveries/0/ack", ``, 400, board.CodeInvalid, `The delivery tag must be a positive whole number, not "0".`, `전달 태그는 "0"이 아니라 양의 정수여야 합니다.`},
+		{"POST", "/api/receivers/r1/deliveries/7/drop", ``, 404, board.CodeNotFound, "A delivery can be acked, nacked or rejected; drop is none of these.", "전달은 ack, nack, reject만 할 수 있습니다. drop은 그중 어느 것도 아닙니다."},
+		{"GET", "/api/nothing", ``, 404, board.CodeNotFound, "There is no API endpoint GET /api/nothing.", "API 엔드포인트 GET /api/nothing은 없습니다."},
+		{"PUT", "/api/queues", ``, 405, board.CodeInvalid, "PUT is not allowed on /api/queues; see the README for the API.", "/api/queues에는 PUT을 쓸 수 없습니다: README의 API 설명을 보세요."},
+		{"POST", "/api/presets/nope", ``, 404, board.CodeNotFound, `There is no scenario "nope".`, `"nope"라는 시나리오는 없습니다.`},
 	}
 	for _, tc := range tests {
 		for lang, want := range map[string]string{"en": tc.en, "ko": tc.ko} {
@@ -133,4 +136,4 @@ func TestInputRefusedBeforeTheBroker(t *testing.T) {
 	}
 }
 
-var errInternalForTest = mq.Fail(mq.CodeInternal, "err.internal")
+var errInternalForTest = board.Fail(board.CodeInternal, "err.internal")

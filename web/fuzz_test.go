@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"rabbitboard/board"
 	"rabbitboard/mq"
 	"rabbitboard/words"
 )
@@ -38,8 +39,8 @@ func FuzzPublishRequest(f *testing.F) {
 		}
 		if err != nil {
 			status, code, said := errorStatus(err)
-			var me *mq.Error
-			if (status != http.StatusBadRequest && status != http.StatusRequestEntityTooLarge && status != http.StatusTooManyRequests) || code == mq.CodeInternal ||
+			var me *board.Error
+			if (status != http.StatusBadRequest && status != http.StatusRequestEntityTooLarge && status != http.StatusTooManyRequests) || code == board.CodeInternal ||
 				!errors.As(err, &me) || !words.Has(me.Said.Key) {
 				t.Fatalf("refusal %d %s %s", status, code, said.In(words.English))
 			}
@@ -64,13 +65,13 @@ func FuzzDecodeForm(f *testing.F) {
 	f.Add("queue=q&prefetch=1&ack=manual&work_ms=300&dot_ms=99999999999999999999")
 	f.Add("requeue=maybe")
 	f.Fuzz(func(t *testing.T, query string) {
-		for _, dst := range []any{&publishRequest{}, &mq.QueueSpec{}, &mq.ReceiverSpec{}, &struct {
+		for _, dst := range []any{&publishRequest{}, &board.QueueSpec{}, &board.ReceiverSpec{}, &struct {
 			Requeue *bool `json:"requeue"`
 		}{}} {
 			r := httptest.NewRequest("POST", "/", strings.NewReader(query))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			if err := decode(r, 1<<20, dst); err != nil {
-				if status, code, _ := errorStatus(err); status != http.StatusBadRequest || code != mq.CodeInvalid || err.Error() == "" {
+				if status, code, _ := errorStatus(err); status != http.StatusBadRequest || code != board.CodeInvalid || err.Error() == "" {
 					t.Fatalf("%q: %v", query, err)
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"rabbitboard/board"
 	"rabbitboard/hub"
 	"rabbitboard/mq"
 	"rabbitboard/templates"
@@ -54,8 +55,8 @@ const pagePolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	lang := pageLang(w, r)
 	snap := s.cfg.State.Snapshot()
-	recent := map[string][]mq.DeliveryEvent{}
-	settled := map[string]mq.Outcome{}
+	recent := map[string][]board.DeliveryEvent{}
+	settled := map[string]board.Outcome{}
 	for _, d := range snap.Recent {
 		recent[d.Receiver] = append(recent[d.Receiver], d.DeliveryEvent)
 		settled[d.Receiver+"/"+strconv.FormatInt(d.Seq, 10)] = d.Settled
@@ -88,14 +89,14 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Replay != "" {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "broker": mq.BrokerReplay})
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "broker": board.BrokerReplay})
 		return
 	}
-	if st := s.cfg.Broker.State(); st.State == mq.BrokerConnected {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "broker": mq.BrokerConnected, "node": st.Node})
+	if st := s.cfg.Broker.State(); st.State == board.BrokerConnected {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "broker": board.BrokerConnected, "node": st.Node})
 		return
 	}
-	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "degraded", "broker": mq.BrokerDown})
+	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "degraded", "broker": board.BrokerDown})
 }
 
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
@@ -164,7 +165,7 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) declareQueue(w http.ResponseWriter, r *http.Request) {
-	var req mq.QueueSpec
+	var req board.QueueSpec
 	if err := decode(r, 64<<10, &req); err != nil {
 		respondError(w, r, err)
 		return
@@ -254,10 +255,10 @@ type publishRequest struct {
 	// Timestamp stamps each message's timestamp property with the publish
 	// time (whole seconds, as AMQP has it); cards then say how long it
 	// waited in the queue.
-	Timestamp  bool                 `json:"timestamp"`
-	Count      *int                 `json:"count"`
-	Properties mq.PublishProperties `json:"properties"`
-	Headers    map[string]any       `json:"headers"`
+	Timestamp  bool                    `json:"timestamp"`
+	Count      *int                    `json:"count"`
+	Properties board.PublishProperties `json:"properties"`
+	Headers    map[string]any          `json:"headers"`
 }
 
 // publication checks a publish request against the limits and turns it
@@ -271,7 +272,7 @@ func (req publishRequest) publication(l Limits) (mq.Publication, error) {
 	case count < 1:
 		return mq.Publication{}, badRequest("err.count_low")
 	case count > l.MaxCount:
-		return mq.Publication{}, mq.Fail(mq.CodeLimit, "err.count_high", "count", count, "max", l.MaxCount)
+		return mq.Publication{}, board.Fail(board.CodeLimit, "err.count_high", "count", count, "max", l.MaxCount)
 	}
 	var body []byte
 	switch req.Encoding {
@@ -309,7 +310,7 @@ func (req publishRequest) publication(l Limits) (mq.Publication, error) {
 	if hb, _ := json.Marshal(req.Headers); len(hb) > l.MaxHeaderBytes {
 		return mq.Publication{}, tooLarge("err.headers_large", "size", len(hb), "max", l.MaxHeaderBytes)
 	}
-	return mq.Publication{Count: count, Message: mq.Message{
+	return mq.Publication{Count: count, Message: board.Message{
 		Exchange: req.Exchange, RoutingKey: req.RoutingKey, Body: body,
 		Persistent: req.Persistent, Mandatory: req.Mandatory, Timestamp: req.Timestamp, Headers: req.Headers, Properties: p,
 	}}, nil
@@ -336,14 +337,14 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		status, code, said := errorStatus(err)
 		writeJSON(w, status, struct {
 			errorBody
-			mq.PublishResult
+			board.PublishResult
 		}{errorBody{said.In(requestLang(r)), code}, res})
 		return
 	}
 	respondFlash(w, r, http.StatusOK, res, res.Confirmed == res.Published && res.Returned == 0, publishSentence(pub, res))
 }
 
-func publishSentence(p mq.Publication, res mq.PublishResult) words.Sentence {
+func publishSentence(p mq.Publication, res board.PublishResult) words.Sentence {
 	to := words.Say("done.to_exchange", "exchange", p.Exchange, "key", p.RoutingKey)
 	if p.Exchange == "" {
 		to = words.Say("done.to_default", "queue", p.RoutingKey)

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"rabbitboard/board"
 	"rabbitboard/mq"
 
 	"rabbitboard/internal/testkit"
@@ -40,8 +41,8 @@ func stageHostile(t *testing.T, s *stack) int {
 	t.Helper()
 	n := 0
 	for i, name := range hostileNames {
-		q := s.queue(t, mq.QueueSpec{Name: name})
-		s.receiver(t, mq.ReceiverSpec{Queue: q, Name: hostile[i], Ack: mq.AckInteractive})
+		q := s.queue(t, board.QueueSpec{Name: name})
+		s.receiver(t, board.ReceiverSpec{Queue: q, Name: hostile[i], Ack: board.AckInteractive})
 		for _, h := range hostile {
 			s.mustCall(t, "POST", "/api/publish", map[string]any{
 				"routing_key": q, "body": h, "headers": map[string]any{h: h},

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 	"rabbitboard/words"
 )
 
@@ -58,14 +58,14 @@ func journeyOf(id string, entries []timelineEntry, name func(receiver string) (s
 		if !bytes.HasPrefix(e.data, []byte(`{"type":"receiver",`)) && !mentions(e.data, id) {
 			continue
 		}
-		ev, err := mq.DecodeEvent(e.data)
+		ev, err := board.DecodeEvent(e.data)
 		if err != nil {
 			continue
 		}
 		switch ev := ev.(type) {
-		case mq.ReceiverEvent:
+		case board.ReceiverEvent:
 			names[ev.Receiver.ID] = ev.Receiver.Name
-		case mq.PublishedEvent:
+		case board.PublishedEvent:
 			if !publishedAs(ev, id) {
 				continue
 			}
@@ -73,7 +73,7 @@ func journeyOf(id string, entries []timelineEntry, name func(receiver string) (s
 			j.add(JourneyStep{At: published, Step: "published", Exchange: ev.Exchange, RoutingKey: ev.RoutingKey},
 				"journey.published", "exchange", exchangeName(ev.Exchange), "key", ev.RoutingKey)
 			j.routed(published, ev.Queues, ev.Returned > 0 && ev.Count == 1)
-		case mq.ObservedPublishEvent:
+		case board.ObservedPublishEvent:
 			if ev.Properties.MessageID != id {
 				continue
 			}
@@ -81,12 +81,12 @@ func journeyOf(id string, entries []timelineEntry, name func(receiver string) (s
 			j.add(JourneyStep{At: e.at, Step: "published", Exchange: ev.Exchange, RoutingKey: ev.RoutingKey},
 				"journey.published_outside", "exchange", exchangeName(ev.Exchange), "key", ev.RoutingKey, "connection", cmp.Or(ev.Name, ev.Connection))
 			j.routed(e.at, ev.RoutedQueues, false)
-		case mq.ReturnedEvent:
+		case board.ReturnedEvent:
 			if ev.MessageID == id {
 				j.add(JourneyStep{At: e.at, Step: "returned", Exchange: ev.Exchange, RoutingKey: ev.RoutingKey},
 					"journey.returned", "reason", ev.ReplyText)
 			}
-		case mq.DeliveryEvent:
+		case board.DeliveryEvent:
 			if ev.Properties.MessageID != id {
 				continue
 			}
@@ -95,7 +95,7 @@ func journeyOf(id string, entries []timelineEntry, name func(receiver string) (s
 			outside = outside || other
 			delivered[ev.Receiver+"/"+strconv.FormatInt(ev.Seq, 10)] = len(j.Steps)
 			j.delivered(e.at, ev, who, len(delivered), published)
-		case mq.SettledEvent:
+		case board.SettledEvent:
 			if i, ok := delivered[ev.Receiver+"/"+strconv.FormatInt(ev.Seq, 10)]; ok {
 				who, _ := name(ev.Receiver)
 				j.add(JourneyStep{At: e.at, Step: string(ev.Outcome), Receiver: ev.Receiver, Attempt: j.Steps[i].Attempt}, "journey."+string(ev.Outcome), "receiver", who)
@@ -125,7 +125,7 @@ func (j *Journey) order() {
 		}
 	}
 	for i, s := range j.Steps {
-		if s.Step != string(mq.OutcomeRequeued) {
+		if s.Step != string(board.OutcomeRequeued) {
 			continue
 		}
 		for _, next := range j.Steps {
@@ -140,9 +140,9 @@ func (j *Journey) order() {
 			return c
 		}
 		switch {
-		case a.Step == string(mq.OutcomeRequeued) && b.Step == "delivered":
+		case a.Step == string(board.OutcomeRequeued) && b.Step == "delivered":
 			return -1
-		case b.Step == string(mq.OutcomeRequeued) && a.Step == "delivered":
+		case b.Step == string(board.OutcomeRequeued) && a.Step == "delivered":
 			return 1
 		}
 		return 0
@@ -168,7 +168,7 @@ func mentions(data []byte, id string) bool {
 }
 
 // publishedAs says whether a publish of rabbitboard's gave its message id.
-func publishedAs(ev mq.PublishedEvent, id string) bool {
+func publishedAs(ev board.PublishedEvent, id string) bool {
 	if ev.MessageID != "" {
 		return ev.MessageID == id
 	}
@@ -183,7 +183,7 @@ func (j *Journey) add(step JourneyStep, key string, args ...any) {
 
 // delivered tells a message's attempt-th delivery, and after the first
 // how long it waited since it was published.
-func (j *Journey) delivered(at time.Time, ev mq.DeliveryEvent, who string, attempt int, published time.Time) {
+func (j *Journey) delivered(at time.Time, ev board.DeliveryEvent, who string, attempt int, published time.Time) {
 	key := "journey.delivered"
 	if ev.Redelivered {
 		key = "journey.redelivered"
@@ -212,7 +212,7 @@ func (j *Journey) routed(at time.Time, queues []string, returned bool) {
 // dead-lettered to. An entry names the exchange and routing keys the
 // message had when it came into that queue, so where a death sent it is
 // the next entry's, and for the newest the delivery's own.
-func (j *Journey) deaths(ev mq.DeliveryEvent, told map[string]bool, published time.Time) {
+func (j *Journey) deaths(ev board.DeliveryEvent, told map[string]bool, published time.Time) {
 	list, _ := ev.Headers["x-death"].([]any)
 	for i := len(list) - 1; i >= 0; i-- { // the broker puts the newest first
 		d, _ := list[i].(map[string]any)
@@ -295,11 +295,11 @@ func (s *Server) getJourney(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return receiver, false
 		}
-		return info.Name, info.Kind == mq.KindOutside
+		return info.Name, info.Kind == board.KindOutside
 	}
 	j := journeyOf(id, s.cfg.State.Timeline(0, time.Time{}, time.Time{}), name)
 	if len(j.Steps) == 0 {
-		respondError(w, r, mq.Fail(mq.CodeNotFound, "err.journey_none", "id", id))
+		respondError(w, r, board.Fail(board.CodeNotFound, "err.journey_none", "id", id))
 		return
 	}
 	writeJSON(w, http.StatusOK, j)

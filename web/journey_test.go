@@ -13,8 +13,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
-	"rabbitboard/mq"
 )
 
 // messageIDOf is the message_id of the delivery kept last on queue q.
@@ -32,8 +32,8 @@ func messageIDOf(t *testing.T, s *stack, q string) string {
 			t.Fatal(err)
 		}
 		for _, l := range lines {
-			if ev, err := mq.DecodeEvent(l.Event); err == nil {
-				if d, ok := ev.(mq.DeliveryEvent); ok && d.Queue == q {
+			if ev, err := board.DecodeEvent(l.Event); err == nil {
+				if d, ok := ev.(board.DeliveryEvent); ok && d.Queue == q {
 					id = d.Properties.MessageID
 				}
 			}
@@ -80,9 +80,9 @@ func stepsOf(t *testing.T, j Journey, names map[string]string) string {
 // time order, in both languages; clicking its card's Journey shows it.
 func TestJourneyDeadLettered(t *testing.T) {
 	s := startStack(t, Limits{})
-	dlq := s.queue(t, mq.QueueSpec{Name: "rb-journey-dlq"})
-	ttl := s.queue(t, mq.QueueSpec{Name: "rb-journey-ttl", Arguments: map[string]any{"x-message-ttl": 300, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq}})
-	r := s.receiver(t, mq.ReceiverSpec{Queue: dlq, Name: "dead letters", Ack: mq.AckManual, WorkMS: 200})
+	dlq := s.queue(t, board.QueueSpec{Name: "rb-journey-dlq"})
+	ttl := s.queue(t, board.QueueSpec{Name: "rb-journey-ttl", Arguments: map[string]any{"x-message-ttl": 300, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq}})
+	r := s.receiver(t, board.ReceiverSpec{Queue: dlq, Name: "dead letters", Ack: board.AckManual, WorkMS: 200})
 	t.Cleanup(func() { s.call(t, "DELETE", "/api/receivers/"+r.ID, nil, nil) })
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": ttl, "body": "Too late"}, http.StatusOK, nil)
 	id := messageIDOf(t, s, dlq)
@@ -118,14 +118,14 @@ func TestJourneyDeadLettered(t *testing.T) {
 // taking it back, and the second receiver's ack.
 func TestJourneyRedeliveredAfterKill(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{Name: "rb-journey-kill"})
-	a := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "doomed", Ack: mq.AckManual, WorkMS: 5000})
+	q := s.queue(t, board.QueueSpec{Name: "rb-journey-kill"})
+	a := s.receiver(t, board.ReceiverSpec{Queue: q, Name: "doomed", Ack: board.AckManual, WorkMS: 5000})
 	t.Cleanup(func() { s.call(t, "DELETE", "/api/receivers/"+a.ID, nil, nil) })
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "Hard work", "properties": map[string]any{"message_id": "task-42"}}, http.StatusOK, nil)
 	if id := messageIDOf(t, s, q); id != "task-42" {
 		t.Fatalf("the message's id is %q, want the one it was published with", id)
 	}
-	b := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "survivor", Ack: mq.AckManual})
+	b := s.receiver(t, board.ReceiverSpec{Queue: q, Name: "survivor", Ack: board.AckManual})
 	t.Cleanup(func() { s.call(t, "DELETE", "/api/receivers/"+b.ID, nil, nil) })
 	s.mustCall(t, "POST", "/api/receivers/"+a.ID+"/kill", nil, http.StatusOK, nil)
 	j := journey(t, s, "task-42", 6)
@@ -145,9 +145,9 @@ func TestJourneyRedeliveredAfterKill(t *testing.T) {
 // with the same bodies, properties and headers, each once.
 func TestRepublishTimeline(t *testing.T) {
 	s := startStack(t, Limits{})
-	from := s.queue(t, mq.QueueSpec{Name: "rb-republish-from"})
-	to := s.queue(t, mq.QueueSpec{Name: "rb-republish-to"})
-	r := s.receiver(t, mq.ReceiverSpec{Queue: from, Name: "first time", Ack: mq.AckAuto})
+	from := s.queue(t, board.QueueSpec{Name: "rb-republish-from"})
+	to := s.queue(t, board.QueueSpec{Name: "rb-republish-to"})
+	r := s.receiver(t, board.ReceiverSpec{Queue: from, Name: "first time", Ack: board.AckAuto})
 	t.Cleanup(func() { s.call(t, "DELETE", "/api/receivers/"+r.ID, nil, nil) })
 	for i := range 3 {
 		s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": from, "body": fmt.Sprintf("Again {{seq}} #%d", i+1), "persistent": i == 1,
@@ -224,7 +224,7 @@ func TestRepublishTimeline(t *testing.T) {
 func TestJourneyWatchedProgram(t *testing.T) {
 	tracingOff(t)
 	s := startStackWith(t, options{management: true})
-	q := s.queue(t, mq.QueueSpec{Name: "rb-journey-watched", Durable: true})
+	q := s.queue(t, board.QueueSpec{Name: "rb-journey-watched", Durable: true})
 	s.mustCall(t, "POST", "/api/observe", map[string]any{"enabled": true}, http.StatusOK, nil)
 	t.Cleanup(func() { s.call(t, "POST", "/api/observe", map[string]any{"enabled": false}, nil) })
 	startWorker(t, q)

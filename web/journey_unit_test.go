@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 )
 
 // A journey read from hand-made events, with no broker: a stamped publish,
@@ -15,8 +15,8 @@ import (
 func TestJourneyOf(t *testing.T) {
 	t0 := time.Date(2026, 12, 4, 10, 42, 5, 0, time.UTC)
 	event := func(v any) []byte { b, _ := json.Marshal(v); return b }
-	delivery := func(id string, seq int64, headers map[string]any) mq.DeliveryEvent {
-		d := mq.DeliveryEvent{Type: mq.TypeDelivery, Receiver: "r1", Queue: "dlq", Seq: seq, Exchange: "dlx", RoutingKey: "dead"}
+	delivery := func(id string, seq int64, headers map[string]any) board.DeliveryEvent {
+		d := board.DeliveryEvent{Type: board.TypeDelivery, Receiver: "r1", Queue: "dlq", Seq: seq, Exchange: "dlx", RoutingKey: "dead"}
 		d.Properties.MessageID = id
 		d.Headers = headers
 		return d
@@ -26,11 +26,11 @@ func TestJourneyOf(t *testing.T) {
 		map[string]any{"queue": "work", "reason": "expired", "count": 1, "exchange": "", "routing-keys": []any{"work"}, "time": "2026-12-04T10:42:05Z"},
 	}}
 	entries := []timelineEntry{
-		{seq: 1, at: t0.Add(100 * time.Millisecond), data: event(mq.PublishedEvent{Type: mq.TypePublished, RoutingKey: "work", Count: 3, Queues: []string{"work"}, Stamped: "rb-abc-", SentAt: t0.Add(100 * time.Millisecond)})},
+		{seq: 1, at: t0.Add(100 * time.Millisecond), data: event(board.PublishedEvent{Type: board.TypePublished, RoutingKey: "work", Count: 3, Queues: []string{"work"}, Stamped: "rb-abc-", SentAt: t0.Add(100 * time.Millisecond)})},
 		{seq: 2, at: t0.Add(2 * time.Second), data: event(delivery("rb-abc-2", 1, deaths))},
 		{seq: 3, at: t0.Add(2 * time.Second), data: event(delivery("rb-abc-3", 2, nil))},
-		{seq: 4, at: t0.Add(3 * time.Second), data: event(mq.SettledEvent{Type: mq.TypeSettled, Receiver: "r1", Seq: 1, Outcome: mq.OutcomeAck})},
-		{seq: 5, at: t0.Add(3 * time.Second), data: event(mq.SettledEvent{Type: mq.TypeSettled, Receiver: "r1", Seq: 2, Outcome: mq.OutcomeAck})},
+		{seq: 4, at: t0.Add(3 * time.Second), data: event(board.SettledEvent{Type: board.TypeSettled, Receiver: "r1", Seq: 1, Outcome: board.OutcomeAck})},
+		{seq: 5, at: t0.Add(3 * time.Second), data: event(board.SettledEvent{Type: board.TypeSettled, Receiver: "r1", Seq: 2, Outcome: board.OutcomeAck})},
 	}
 	j := journeyOf("rb-abc-2", entries, func(id string) (string, bool) { return "worker", false })
 	var got []string

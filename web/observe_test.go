@@ -13,8 +13,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
-	"rabbitboard/mq"
 )
 
 // startWorker runs the work queue tutorial's worker.py (python3 with
@@ -37,17 +37,17 @@ func tracingOff(t *testing.T) {
 	t.Cleanup(func() { testkit.Rabbitmqctl(t, "trace_off", "-p", "/") })
 }
 
-func (s *stack) outside(t *testing.T) []mq.ReceiverInfo {
-	var all []mq.ReceiverInfo
+func (s *stack) outside(t *testing.T) []board.ReceiverInfo {
+	var all []board.ReceiverInfo
 	s.mustCall(t, "GET", "/api/receivers", nil, http.StatusOK, &all)
-	return slices.DeleteFunc(all, func(r mq.ReceiverInfo) bool { return r.Kind != mq.KindOutside })
+	return slices.DeleteFunc(all, func(r board.ReceiverInfo) bool { return r.Kind != board.KindOutside })
 }
 
-func (s *stack) outsideOn(t *testing.T, queue string, n int) []mq.ReceiverInfo {
+func (s *stack) outsideOn(t *testing.T, queue string, n int) []board.ReceiverInfo {
 	t.Helper()
-	var on []mq.ReceiverInfo
+	var on []board.ReceiverInfo
 	testkit.WaitFor(t, 15*time.Second, "outside consumers on "+queue, func() bool {
-		on = slices.DeleteFunc(s.outside(t), func(r mq.ReceiverInfo) bool { return r.Queue != queue || r.State != mq.StateConsuming })
+		on = slices.DeleteFunc(s.outside(t), func(r board.ReceiverInfo) bool { return r.Queue != queue || r.State != board.StateConsuming })
 		return len(on) == n
 	})
 	return on
@@ -66,11 +66,11 @@ func TestObserveTutorialWorkers(t *testing.T) {
 	_, description, tags := testkit.Vhost(t)
 	s := startStackWith(t, options{management: true})
 	v := s.viewer(t)
-	q := s.queue(t, mq.QueueSpec{Name: "rb-web-observe-tasks", Durable: true})
+	q := s.queue(t, board.QueueSpec{Name: "rb-web-observe-tasks", Durable: true})
 
-	var st mq.ObserveEvent
+	var st board.ObserveEvent
 	s.mustCall(t, "POST", "/api/observe", map[string]any{"enabled": true}, http.StatusOK, &st)
-	if !st.Enabled || st.Tracing != mq.TracingOn {
+	if !st.Enabled || st.Tracing != board.TracingOn {
 		t.Fatalf("observe answered %+v", st)
 	}
 	if on, _, _ := testkit.Vhost(t); !on {
@@ -82,7 +82,7 @@ func TestObserveTutorialWorkers(t *testing.T) {
 	b := startWorker(t, q)
 	columns := s.outsideOn(t, q, 2)
 	for _, c := range columns {
-		if c.Prefetch != 1 || c.Ack != mq.AckManual || !strings.HasPrefix(c.Name, "pika 127.0.0.1:") || !strings.HasPrefix(c.Client, "Pika Python Client Library ") || c.Connection == "" {
+		if c.Prefetch != 1 || c.Ack != board.AckManual || !strings.HasPrefix(c.Name, "pika 127.0.0.1:") || !strings.HasPrefix(c.Client, "Pika Python Client Library ") || c.Connection == "" {
 			t.Fatalf("outside column %+v", c)
 		}
 	}
@@ -130,12 +130,12 @@ func TestObserveTutorialWorkers(t *testing.T) {
 			t.Fatalf("%s: %d cards settled, want 3: %v", c.ID, len(settled), settled)
 		}
 		for _, e := range settled {
-			if e["outcome"] != string(mq.OutcomeAck) {
+			if e["outcome"] != string(board.OutcomeAck) {
 				t.Fatalf("%s: a card settled %v, want done (ack)", c.ID, e)
 			}
 		}
 	}
-	var info mq.QueueInfo
+	var info board.QueueInfo
 	s.mustCall(t, "GET", "/api/queues/"+q, nil, http.StatusOK, &info)
 	if info.Consumers != 2 || info.Messages != 0 {
 		t.Fatalf("queue %+v, want 2 consumers and no message", info)
@@ -180,7 +180,7 @@ func TestObserveTutorialWorkers(t *testing.T) {
 	testkit.WaitFor(t, 10*time.Second, "the killed worker's column gone", func() bool {
 		for _, c := range s.outside(t) {
 			if c.ID == aID {
-				return c.State == mq.StateGone
+				return c.State == board.StateGone
 			}
 		}
 		return false
@@ -204,13 +204,13 @@ func TestObserveTutorialWorkers(t *testing.T) {
 	testkit.WaitFor(t, 5*time.Second, "the held card taken back", func() bool {
 		for _, e := range v.of("settled", aID) {
 			if e["seq"] == heldSeq {
-				return e["outcome"] == string(mq.OutcomeRequeued)
+				return e["outcome"] == string(board.OutcomeRequeued)
 			}
 		}
 		return false
 	})
 	for _, e := range v.of("settled", aID) {
-		if e["seq"] != heldSeq && e["outcome"] != string(mq.OutcomeAck) {
+		if e["seq"] != heldSeq && e["outcome"] != string(board.OutcomeAck) {
 			t.Fatalf("the killed worker's finished card %v, want done", e)
 		}
 	}
@@ -236,10 +236,10 @@ func TestObserveAutoAckAndTracingLeftOn(t *testing.T) {
 	testkit.Rabbitmqctl(t, "trace_on", "-p", "/")
 	t.Cleanup(func() { testkit.Rabbitmqctl(t, "trace_off", "-p", "/") })
 	s := startStackWith(t, options{management: true})
-	q := s.queue(t, mq.QueueSpec{Name: "rb-web-observe-auto", Durable: true})
+	q := s.queue(t, board.QueueSpec{Name: "rb-web-observe-auto", Durable: true})
 	s.mustCall(t, "POST", "/api/observe", map[string]any{"enabled": true}, http.StatusOK, nil)
 	startWorker(t, q, "auto")
-	if c := s.outsideOn(t, q, 1)[0]; c.Ack != mq.AckAuto || c.Prefetch != 0 {
+	if c := s.outsideOn(t, q, 1)[0]; c.Ack != board.AckAuto || c.Prefetch != 0 {
 		t.Fatalf("auto-ack consumer shown as %+v", c)
 	}
 	newTask(t, q, "Task auto.")
@@ -264,18 +264,18 @@ func TestObserveWithoutPermission(t *testing.T) {
 	testkit.Rabbitmqctl(t, "set_user_tags", user, "monitoring") // may watch, not administer: it cannot even read the vhost
 	s := startStackWith(t, options{management: true, amqpURL: "amqp://" + user + ":" + password + "@127.0.0.1:5672/"})
 	status, e := s.raw(t, "POST", "/api/observe", "application/json", `{"enabled":true}`, nil)
-	if status != http.StatusForbidden || e.Code != mq.CodeAccessRefused || !strings.Contains(e.Error, "rabbitmqctl trace_on -p /") {
+	if status != http.StatusForbidden || e.Code != board.CodeAccessRefused || !strings.Contains(e.Error, "rabbitmqctl trace_on -p /") {
 		t.Fatalf("%d %+v, want 403 ACCESS_REFUSED naming the command", status, e)
 	}
-	var st mq.ObserveEvent
+	var st board.ObserveEvent
 	s.mustCall(t, "GET", "/api/observe", nil, http.StatusOK, &st)
-	if st.Enabled || st.Tracing != mq.TracingUnknown || !strings.Contains(st.Error, "rabbitmqctl trace_on -p /") {
+	if st.Enabled || st.Tracing != board.TracingUnknown || !strings.Contains(st.Error, "rabbitmqctl trace_on -p /") {
 		t.Fatalf("observe status %+v", st)
 	}
 	if on, _, _ := testkit.Vhost(t); on {
 		t.Fatal("tracing went on")
 	}
-	q := s.queue(t, mq.QueueSpec{})
+	q := s.queue(t, board.QueueSpec{})
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "still working"}, http.StatusOK, nil)
 }
 
@@ -285,7 +285,7 @@ func TestObserveWithoutPermission(t *testing.T) {
 func TestBrowserObserve(t *testing.T) {
 	tracingOff(t)
 	s := startStackWith(t, options{management: true})
-	q := s.queue(t, mq.QueueSpec{Name: "rb-web-observe-browser", Durable: true})
+	q := s.queue(t, board.QueueSpec{Name: "rb-web-observe-browser", Durable: true})
 	ctx := browser(t)
 	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on")),
 		chromedp.Click(chromedp.CSS(`#observe form[action="/api/observe"] button`)),
@@ -331,7 +331,7 @@ func TestBrowserObserve(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](present(want))); err != nil {
-			var status mq.ObserveEvent
+			var status board.ObserveEvent
 			s.mustCall(t, "GET", "/api/observe", nil, http.StatusOK, &status)
 			columns, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('[data-receiver]')].map(c => c.dataset.receiver + (c.querySelector(".outside")?.hidden ? " own" : " outside")).join(", ")`))
 			flash, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("flash").textContent`))
@@ -345,7 +345,7 @@ func TestBrowserObserve(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.WaitFor(t, 10*time.Second, "the link's filter applied", func() bool {
-		var status mq.ObserveEvent
+		var status board.ObserveEvent
 		s.mustCall(t, "GET", "/api/observe", nil, http.StatusOK, &status)
 		return status.Filter == "no-program-has-this-name"
 	})
@@ -361,7 +361,7 @@ func TestBrowserObserve(t *testing.T) {
 	_ = w.cmd.Process.Kill()
 	testkit.WaitFor(t, 10*time.Second, "the worker's column gone", func() bool {
 		for _, r := range s.outside(t) {
-			if r.State == mq.StateGone {
+			if r.State == board.StateGone {
 				return true
 			}
 		}

@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 	"rabbitboard/words"
 )
 
@@ -29,7 +29,7 @@ func (s *Server) setPace(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, err)
 		return
 	}
-	respond(w, r, http.StatusOK, map[string]float64{"pace": *req.Pace}, mq.PaceSaid(*req.Pace))
+	respond(w, r, http.StatusOK, map[string]float64{"pace": *req.Pace}, board.PaceSaid(*req.Pace))
 }
 
 // step lets one more message through while the pace holds them.

@@ -6,15 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
+	"rabbitboard/board"
 
-	"rabbitboard/mq"
+	"github.com/chromedp/chromedp"
 )
 
 // received sums what rabbitboard's receivers on queue were given and acked.
 func (s *stack) received(t *testing.T, queue string) (received, acked int64) {
 	t.Helper()
-	var list []mq.ReceiverInfo
+	var list []board.ReceiverInfo
 	s.mustCall(t, "GET", "/api/receivers", nil, http.StatusOK, &list)
 	for _, r := range list {
 		if r.Queue == queue {
@@ -28,7 +28,7 @@ func (s *stack) received(t *testing.T, queue string) (received, acked int64) {
 // ready is how many messages wait in the queue on the broker.
 func (s *stack) ready(t *testing.T, queue string) int {
 	t.Helper()
-	var q mq.QueueInfo
+	var q board.QueueInfo
 	s.mustCall(t, "GET", "/api/queues/"+queue, nil, http.StatusOK, &q)
 	return q.Messages
 }
@@ -73,8 +73,8 @@ func TestPaceWorkQueue(t *testing.T) {
 	}
 	if ready := s.ready(t, "task_queue"); ready < 4 {
 		// Seen once in CI and never since: say who held the messages.
-		var q mq.QueueInfo
-		var rs []mq.ReceiverInfo
+		var q board.QueueInfo
+		var rs []board.ReceiverInfo
 		s.call(t, "GET", "/api/queues/task_queue", nil, &q)
 		s.call(t, "GET", "/api/receivers", nil, &rs)
 		t.Fatalf("at 1 s the broker holds %d ready messages, want at least 4; the queue has %d consumers, the receivers are %+v", ready, q.Consumers, rs)
@@ -158,8 +158,8 @@ func TestPaceWorkQueue(t *testing.T) {
 func TestPaceAutoAck(t *testing.T) {
 	s := startStack(t, Limits{})
 	t.Cleanup(func() { s.call(t, "POST", "/api/pace", map[string]any{"pace": 1}, nil) })
-	q := s.queue(t, mq.QueueSpec{})
-	s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "auto", Ack: mq.AckAuto})
+	q := s.queue(t, board.QueueSpec{})
+	s.receiver(t, board.ReceiverSpec{Queue: q, Name: "auto", Ack: board.AckAuto})
 	s.mustCall(t, "POST", "/api/pace", map[string]any{"pace": 0}, http.StatusOK, nil)
 	time.Sleep(500 * time.Millisecond) // it consumes again, sent one at a time
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "m{{seq}}", "count": 3}, http.StatusOK, nil)

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
+	"rabbitboard/board"
 
-	"rabbitboard/mq"
+	"github.com/chromedp/chromedp"
 )
 
 // On a 360 px phone, in both languages, the viewer's page and the stage
@@ -16,9 +16,9 @@ import (
 // as the screen.
 func TestBrowserPhone(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{Name: "amq-like.gen-JHbAkXnLmW3pQ9rTs7vYzQ"})
+	q := s.queue(t, board.QueueSpec{Name: "amq-like.gen-JHbAkXnLmW3pQ9rTs7vYzQ"})
 	for _, name := range []string{"worker with a long name", "second worker", "third"} {
-		s.receiver(t, mq.ReceiverSpec{Queue: q, Name: name, Ack: mq.AckManual, WorkMS: 10})
+		s.receiver(t, board.ReceiverSpec{Queue: q, Name: name, Ack: board.AckManual, WorkMS: 10})
 	}
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "A message whose body is rather longer than a phone is wide {{seq}}", "count": 6}, http.StatusOK, nil)
 	ctx := browser(t)

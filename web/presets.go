@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"rabbitboard/board"
 	"rabbitboard/mq"
 	"rabbitboard/words"
 )
@@ -20,13 +21,13 @@ type Preset struct {
 	Name string `json:"name"`
 	// Chapter is the official tutorial's number ("" for lessons beyond
 	// the series).
-	Chapter   string            `json:"chapter,omitempty"`
-	Title     string            `json:"title"`
-	Watch     string            `json:"watch"` // what to watch for, in two or three sentences
-	Exchanges []mq.ExchangeSpec `json:"exchanges"`
-	Queues    []mq.QueueSpec    `json:"queues"`
-	Bindings  []mq.BindingSpec  `json:"bindings"`
-	Receivers []mq.ReceiverSpec `json:"receivers"`
+	Chapter   string               `json:"chapter,omitempty"`
+	Title     string               `json:"title"`
+	Watch     string               `json:"watch"` // what to watch for, in two or three sentences
+	Exchanges []board.ExchangeSpec `json:"exchanges"`
+	Queues    []board.QueueSpec    `json:"queues"`
+	Bindings  []board.BindingSpec  `json:"bindings"`
+	Receivers []board.ReceiverSpec `json:"receivers"`
 	// Try is the publish that shows the lesson; the page fills its form.
 	Try publishTry `json:"try"`
 	// Programs are the official tutorial's programs a student runs
@@ -41,14 +42,14 @@ type Preset struct {
 
 // tutorialQueue is how the official tutorials declare their queues since
 // 2026: durable quorum queues.
-func tutorialQueue(name string) mq.QueueSpec {
-	return mq.QueueSpec{Name: name, Durable: true, Arguments: map[string]any{"x-queue-type": "quorum"}}
+func tutorialQueue(name string) board.QueueSpec {
+	return board.QueueSpec{Name: name, Durable: true, Arguments: map[string]any{"x-queue-type": "quorum"}}
 }
 
 // tutorialStream is a stream as the streams tutorials declare it, with
 // their retention (x-max-length-bytes).
-func tutorialStream(name string, maxBytes int64) mq.QueueSpec {
-	return mq.QueueSpec{Name: name, Durable: true, Arguments: map[string]any{"x-queue-type": "stream", "x-max-length-bytes": maxBytes}}
+func tutorialStream(name string, maxBytes int64) board.QueueSpec {
+	return board.QueueSpec{Name: name, Durable: true, Arguments: map[string]any{"x-queue-type": "stream", "x-max-length-bytes": maxBytes}}
 }
 
 type publishTry struct {
@@ -67,18 +68,18 @@ var Presets = []Preset{
 		Name: "hello", Chapter: "1", Title: "Hello world",
 		Watch:     "The sender publishes to the default exchange with routing key 'hello'; the default exchange hands the message to the queue of that name, and the receiver, with auto ack, takes it at once.",
 		Programs:  []string{"python send.py", "python receive.py"},
-		Queues:    []mq.QueueSpec{tutorialQueue("hello")},
-		Receivers: []mq.ReceiverSpec{{Queue: "hello", Name: "receiver", Ack: mq.AckAuto}},
+		Queues:    []board.QueueSpec{tutorialQueue("hello")},
+		Receivers: []board.ReceiverSpec{{Queue: "hello", Name: "receiver", Ack: board.AckAuto}},
 		Try:       publishTry{RoutingKey: "hello", Body: "Hello World!", Count: 1},
 	},
 	{
 		Name: "work-queue", Chapter: "2", Title: "Work queue, round-robin",
 		Watch:    "Six tasks, two workers: RabbitMQ hands them out in turn, 1, 3, 5 to one worker and 2, 4, 6 to the other, however long each takes. Each dot in a task is 200 ms of work.",
 		Programs: []string{"python worker.py", "python new_task.py First message."},
-		Queues:   []mq.QueueSpec{tutorialQueue("task_queue")},
-		Receivers: []mq.ReceiverSpec{
-			{Queue: "task_queue", Name: "worker A", Ack: mq.AckManual, DotMS: 200},
-			{Queue: "task_queue", Name: "worker B", Ack: mq.AckManual, DotMS: 200},
+		Queues:   []board.QueueSpec{tutorialQueue("task_queue")},
+		Receivers: []board.ReceiverSpec{
+			{Queue: "task_queue", Name: "worker A", Ack: board.AckManual, DotMS: 200},
+			{Queue: "task_queue", Name: "worker B", Ack: board.AckManual, DotMS: 200},
 		},
 		Try: publishTry{RoutingKey: "task_queue", Body: "Task {{seq}}...", Count: 6, Persistent: true},
 	},
@@ -86,56 +87,56 @@ var Presets = []Preset{
 		Name: "fair-dispatch", Chapter: "2", Title: "Fair dispatch, prefetch 1",
 		Watch:    "With prefetch 1 a worker gets a new task only once it acked the last: the fast worker takes most of the ten while the slow one is busy. With prefetch 0 they would split evenly whatever their speed.",
 		Programs: []string{"python worker.py", "python new_task.py A task....."},
-		Queues:   []mq.QueueSpec{tutorialQueue("task_queue")},
-		Receivers: []mq.ReceiverSpec{
-			{Queue: "task_queue", Name: "slow worker", Prefetch: 1, Ack: mq.AckManual, WorkMS: 2000},
-			{Queue: "task_queue", Name: "fast worker", Prefetch: 1, Ack: mq.AckManual, WorkMS: 100},
+		Queues:   []board.QueueSpec{tutorialQueue("task_queue")},
+		Receivers: []board.ReceiverSpec{
+			{Queue: "task_queue", Name: "slow worker", Prefetch: 1, Ack: board.AckManual, WorkMS: 2000},
+			{Queue: "task_queue", Name: "fast worker", Prefetch: 1, Ack: board.AckManual, WorkMS: 100},
 		},
 		Try: publishTry{RoutingKey: "task_queue", Body: "Task {{seq}}", Count: 10, Persistent: true},
 	},
 	{
 		Name: "durability", Chapter: "2", Title: "Durability across a restart", Essential: []string{"durable_queue", "transient_queue"},
 		Watch:  "Publish persistent messages to durable_queue and to transient_queue, then restart the broker (rabbitmqctl stop_app, then start_app). The survival table shows what was kept: persistent messages in the durable queue; the transient queue is gone with its messages.",
-		Queues: []mq.QueueSpec{{Name: "durable_queue", Durable: true}, {Name: "transient_queue"}},
+		Queues: []board.QueueSpec{{Name: "durable_queue", Durable: true}, {Name: "transient_queue"}},
 		Try:    publishTry{RoutingKey: "durable_queue", Body: "Keep me {{seq}}", Count: 3, Persistent: true},
 	},
 	{
 		Name: "pubsub", Chapter: "3", Title: "Publish/subscribe, fanout",
 		Watch:     "A fanout exchange copies every message to every queue bound to it: both receivers get each log line, whatever the routing key.",
 		Programs:  []string{"python receive_logs.py", "python emit_log.py"},
-		Exchanges: []mq.ExchangeSpec{{Name: "logs", Type: "fanout"}},
-		Queues:    []mq.QueueSpec{{Name: "logs_screen"}, {Name: "logs_disk"}},
-		Bindings:  []mq.BindingSpec{{Exchange: "logs", Queue: "logs_screen"}, {Exchange: "logs", Queue: "logs_disk"}},
-		Receivers: []mq.ReceiverSpec{{Queue: "logs_screen", Name: "to the screen"}, {Queue: "logs_disk", Name: "to disk"}},
+		Exchanges: []board.ExchangeSpec{{Name: "logs", Type: "fanout"}},
+		Queues:    []board.QueueSpec{{Name: "logs_screen"}, {Name: "logs_disk"}},
+		Bindings:  []board.BindingSpec{{Exchange: "logs", Queue: "logs_screen"}, {Exchange: "logs", Queue: "logs_disk"}},
+		Receivers: []board.ReceiverSpec{{Queue: "logs_screen", Name: "to the screen"}, {Queue: "logs_disk", Name: "to disk"}},
 		Try:       publishTry{Exchange: "logs", Body: "log line {{seq}}", Count: 2},
 	},
 	{
 		Name: "routing", Chapter: "4", Title: "Routing, direct exchange",
 		Watch:     "Key 'error' reaches both queues; 'info' and 'warning' reach only all_logs; 'debug' reaches none (tick mandatory to see it come back).",
 		Programs:  []string{"python receive_logs_direct.py warning error", "python emit_log_direct.py error \"Run. Run. Or it will explode.\""},
-		Exchanges: []mq.ExchangeSpec{{Name: "direct_logs", Type: "direct"}},
-		Queues:    []mq.QueueSpec{{Name: "errors_only"}, {Name: "all_logs"}},
-		Bindings: []mq.BindingSpec{
+		Exchanges: []board.ExchangeSpec{{Name: "direct_logs", Type: "direct"}},
+		Queues:    []board.QueueSpec{{Name: "errors_only"}, {Name: "all_logs"}},
+		Bindings: []board.BindingSpec{
 			{Exchange: "direct_logs", Queue: "errors_only", RoutingKey: "error"},
 			{Exchange: "direct_logs", Queue: "all_logs", RoutingKey: "info"},
 			{Exchange: "direct_logs", Queue: "all_logs", RoutingKey: "warning"},
 			{Exchange: "direct_logs", Queue: "all_logs", RoutingKey: "error"},
 		},
-		Receivers: []mq.ReceiverSpec{{Queue: "errors_only", Name: "error log"}, {Queue: "all_logs", Name: "every log"}},
+		Receivers: []board.ReceiverSpec{{Queue: "errors_only", Name: "error log"}, {Queue: "all_logs", Name: "every log"}},
 		Try:       publishTry{Exchange: "direct_logs", RoutingKey: "error", Body: "disk full", Count: 1},
 	},
 	{
 		Name: "topics", Chapter: "5", Title: "Topics, * and #",
 		Watch:     "quick.orange.rabbit reaches both queues, lazy.orange.elephant both too; quick.orange.fox only the first, lazy.brown.fox only the second, quick.brown.fox none. '*' is one word, '#' any number.",
 		Programs:  []string{"python receive_logs_topic.py \"*.orange.*\"", "python emit_log_topic.py quick.orange.rabbit \"A quick orange rabbit\""},
-		Exchanges: []mq.ExchangeSpec{{Name: "topic_logs", Type: "topic"}},
-		Queues:    []mq.QueueSpec{{Name: "orange_animals"}, {Name: "rabbits_and_lazy"}},
-		Bindings: []mq.BindingSpec{
+		Exchanges: []board.ExchangeSpec{{Name: "topic_logs", Type: "topic"}},
+		Queues:    []board.QueueSpec{{Name: "orange_animals"}, {Name: "rabbits_and_lazy"}},
+		Bindings: []board.BindingSpec{
 			{Exchange: "topic_logs", Queue: "orange_animals", RoutingKey: "*.orange.*"},
 			{Exchange: "topic_logs", Queue: "rabbits_and_lazy", RoutingKey: "*.*.rabbit"},
 			{Exchange: "topic_logs", Queue: "rabbits_and_lazy", RoutingKey: "lazy.#"},
 		},
-		Receivers: []mq.ReceiverSpec{{Queue: "orange_animals", Name: "Q1 *.orange.*"}, {Queue: "rabbits_and_lazy", Name: "Q2 *.*.rabbit, lazy.#"}},
+		Receivers: []board.ReceiverSpec{{Queue: "orange_animals", Name: "Q1 *.orange.*"}, {Queue: "rabbits_and_lazy", Name: "Q2 *.*.rabbit, lazy.#"}},
 		Try:       publishTry{Exchange: "topic_logs", RoutingKey: "quick.orange.rabbit", Body: "a quick orange rabbit", Count: 1},
 	},
 	{
@@ -144,9 +145,9 @@ var Presets = []Preset{
 			"Each reply card names its request and how long the round trip took. " +
 			"Publish again with reply_to amq.rabbitmq.reply-to: direct reply-to sends each reply straight to the client that asked, through no queue at all.",
 		Programs: []string{"python rpc_server.py", "python rpc_client.py"},
-		Queues:   []mq.QueueSpec{tutorialQueue("rpc_queue"), {Name: "rpc_replies"}},
-		Receivers: []mq.ReceiverSpec{
-			{Queue: "rpc_queue", Name: "RPC server", Prefetch: 1, Ack: mq.AckManual, WorkMS: 100, Reply: mq.ReplyFibonacci},
+		Queues:   []board.QueueSpec{tutorialQueue("rpc_queue"), {Name: "rpc_replies"}},
+		Receivers: []board.ReceiverSpec{
+			{Queue: "rpc_queue", Name: "RPC server", Prefetch: 1, Ack: board.AckManual, WorkMS: 100, Reply: board.ReplyFibonacci},
 			{Queue: "rpc_replies", Name: "RPC client"},
 			{Queue: mq.DirectReplyTo, Name: "RPC client, direct reply-to"},
 		},
@@ -157,7 +158,7 @@ var Presets = []Preset{
 		Watch: "The broker confirms each message it has taken responsibility for. Measure publishes the same 1,000 messages three ways, as the tutorial does: waiting for each confirm before the next, " +
 			"publishing batches of 100 and waiting for each batch, and handling confirms as they come; the table shows each way's rate and its time to confirm. A queue that is full nacks what it refuses, and a mandatory message no queue takes comes back.",
 		Programs: []string{"java PublisherConfirms (the tutorial has no Python program)"},
-		Queues:   []mq.QueueSpec{{Name: confirmsQueue}, {Name: confirmsLimited, Arguments: map[string]any{"x-max-length": confirmsLimit, "x-overflow": "reject-publish"}}},
+		Queues:   []board.QueueSpec{{Name: confirmsQueue}, {Name: confirmsLimited, Arguments: map[string]any{"x-max-length": confirmsLimit, "x-overflow": "reject-publish"}}},
 		Try:      publishTry{RoutingKey: confirmsQueue, Body: "Message {{seq}}", Count: 1000},
 	},
 	{
@@ -165,8 +166,8 @@ var Presets = []Preset{
 		Watch: "hello-python-stream is a stream: a log that keeps every message at an offset. Publish 100 messages and the reader, starting from the first, reads them all; the stream still holds all 100. " +
 			"Read the log from the queue list: looking takes nothing away. Add a second receiver starting from first, from an offset such as 50, or from next, and each reads from there at its own pace.",
 		Programs:  []string{"python send.py", "python receive.py"},
-		Queues:    []mq.QueueSpec{tutorialStream("hello-python-stream", 5_000_000_000)},
-		Receivers: []mq.ReceiverSpec{{Queue: "hello-python-stream", Name: "reader from first", Prefetch: 10, Ack: mq.AckManual, Offset: mq.OffsetFirst}},
+		Queues:    []board.QueueSpec{tutorialStream("hello-python-stream", 5_000_000_000)},
+		Receivers: []board.ReceiverSpec{{Queue: "hello-python-stream", Name: "reader from first", Prefetch: 10, Ack: board.AckManual, Offset: board.OffsetFirst}},
 		Try:       publishTry{RoutingKey: "hello-python-stream", Body: "Hello, World! {{seq}}", Count: 100},
 	},
 	{
@@ -174,21 +175,21 @@ var Presets = []Preset{
 		Watch: "Two readers of stream-offset-tracking-python start from the first message: the fast one keeps up, the slow one (half a second a message) falls behind, and each column says the offset it has reached. " +
 			"Neither takes anything from the other. Pause the slow reader and resume it: it goes on from the first message it had not acked, as the tutorial's program does with its stored offset.",
 		Programs: []string{"python offset_tracking_send.py", "python offset_tracking_receive.py"},
-		Queues:   []mq.QueueSpec{tutorialStream("stream-offset-tracking-python", 2_000_000_000)},
-		Receivers: []mq.ReceiverSpec{
-			{Queue: "stream-offset-tracking-python", Name: "fast reader", Prefetch: 10, Ack: mq.AckManual, Offset: mq.OffsetFirst},
-			{Queue: "stream-offset-tracking-python", Name: "slow reader", Prefetch: 1, Ack: mq.AckManual, WorkMS: 500, Offset: mq.OffsetFirst},
+		Queues:   []board.QueueSpec{tutorialStream("stream-offset-tracking-python", 2_000_000_000)},
+		Receivers: []board.ReceiverSpec{
+			{Queue: "stream-offset-tracking-python", Name: "fast reader", Prefetch: 10, Ack: board.AckManual, Offset: board.OffsetFirst},
+			{Queue: "stream-offset-tracking-python", Name: "slow reader", Prefetch: 1, Ack: board.AckManual, WorkMS: 500, Offset: board.OffsetFirst},
 		},
 		Try: publishTry{RoutingKey: "stream-offset-tracking-python", Body: "hello {{seq}}", Count: 100},
 	},
 	{
 		Name: "dead-letter", Title: "Dead-lettering with a TTL", Essential: []string{"work_with_ttl"},
 		Watch: "Nobody consumes work_with_ttl, so each message expires after 5 seconds and RabbitMQ moves it to dead_letters, where the receiver shows it. Watch the queue depths on the way.",
-		Queues: []mq.QueueSpec{
+		Queues: []board.QueueSpec{
 			{Name: "dead_letters"},
 			{Name: "work_with_ttl", Arguments: map[string]any{"x-message-ttl": 5000, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": "dead_letters"}},
 		},
-		Receivers: []mq.ReceiverSpec{{Queue: "dead_letters", Name: "dead letters"}},
+		Receivers: []board.ReceiverSpec{{Queue: "dead_letters", Name: "dead letters"}},
 		Try:       publishTry{RoutingKey: "work_with_ttl", Body: "expires in 5 s", Count: 1},
 	},
 	{
@@ -196,11 +197,11 @@ var Presets = []Preset{
 		Watch: "The durability lesson's next chapter. Publish the 100 persistent tasks to quorum_tasks (and a few to classic_tasks), then stop the node rabbitboard is connected to " +
 			"(rabbitmqctl -n NODE stop_app). rabbitboard moves to another node and the page names it. The quorum queue keeps a copy on a majority of the nodes, so every confirmed message is still there and the worker takes them all; " +
 			"the classic queue lived on the stopped node alone, so it is unavailable until that node is back.",
-		Queues: []mq.QueueSpec{
+		Queues: []board.QueueSpec{
 			{Name: "quorum_tasks", Durable: true, Arguments: map[string]any{"x-queue-type": "quorum"}},
 			{Name: "classic_tasks", Durable: true},
 		},
-		Receivers: []mq.ReceiverSpec{{Queue: "quorum_tasks", Name: "worker", Prefetch: 10, Ack: mq.AckManual, WorkMS: 50}},
+		Receivers: []board.ReceiverSpec{{Queue: "quorum_tasks", Name: "worker", Prefetch: 10, Ack: board.AckManual, WorkMS: 50}},
 		Try:       publishTry{RoutingKey: "quorum_tasks", Body: "Task {{seq}}", Count: 100, Persistent: true},
 	},
 }
@@ -237,7 +238,7 @@ func findPreset(name string) (Preset, error) {
 			return p, nil
 		}
 	}
-	return Preset{}, mq.Fail(mq.CodeNotFound, "err.no_scenario", "name", fmt.Sprintf("%q", name))
+	return Preset{}, board.Fail(board.CodeNotFound, "err.no_scenario", "name", fmt.Sprintf("%q", name))
 }
 
 func (s *Server) listPresets(w http.ResponseWriter, r *http.Request) {
@@ -357,23 +358,23 @@ func (s *Server) remember(preset string, change func(m *made)) {
 
 // sharesQueue says whether two scenarios use a queue of the same name.
 func sharesQueue(a, b Preset) bool {
-	return slices.ContainsFunc(a.Queues, func(q mq.QueueSpec) bool {
-		return slices.ContainsFunc(b.Queues, func(o mq.QueueSpec) bool { return o.Name == q.Name })
+	return slices.ContainsFunc(a.Queues, func(q board.QueueSpec) bool {
+		return slices.ContainsFunc(b.Queues, func(o board.QueueSpec) bool { return o.Name == q.Name })
 	})
 }
 
 func isPrecondition(err error) bool {
-	var me *mq.Error
-	return errors.As(err, &me) && me.Code == mq.CodePreconditionFailed
+	var me *board.Error
+	return errors.As(err, &me) && me.Code == board.CodePreconditionFailed
 }
 
 // offerReplace adds to a refusal what a scenario can do about it.
 func offerReplace(p Preset, err error) error {
-	var me *mq.Error
-	if !errors.As(err, &me) || me.Code != mq.CodePreconditionFailed {
+	var me *board.Error
+	if !errors.As(err, &me) || me.Code != board.CodePreconditionFailed {
 		return err
 	}
-	return mq.Fail(me.Code, "err.replace", "why", me.Said, "name", p.Name)
+	return board.Fail(me.Code, "err.replace", "why", me.Said, "name", p.Name)
 }
 
 // tearDown removes the preset's receivers and, with everything, the queues
@@ -412,8 +413,8 @@ func (s *Server) tearDown(p Preset, everything bool) error {
 }
 
 func isNotFound(err error) bool {
-	var me *mq.Error
-	return errors.As(err, &me) && (me.Code == mq.CodeBrokerNotFound || me.Code == mq.CodeNotFound)
+	var me *board.Error
+	return errors.As(err, &me) && (me.Code == board.CodeBrokerNotFound || me.Code == board.CodeNotFound)
 }
 
 func (s *Server) resetPreset(w http.ResponseWriter, r *http.Request) {
@@ -449,7 +450,7 @@ func (s *Server) measureConfirms(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Count < 1 || req.Count > s.cfg.Limits.MaxCount {
-		respondError(w, r, mq.Fail(mq.CodeLimit, "err.count_range", "max", s.cfg.Limits.MaxCount))
+		respondError(w, r, board.Fail(board.CodeLimit, "err.count_range", "max", s.cfg.Limits.MaxCount))
 		return
 	}
 	p, _ := findPreset("publisher-confirms")
@@ -474,8 +475,8 @@ func (s *Server) measureConfirms(w http.ResponseWriter, r *http.Request) {
 
 // lessonOf is the lesson event of a scenario: its words and what it
 // declares.
-func lessonOf(p Preset) mq.LessonEvent {
-	l := mq.LessonEvent{Type: mq.TypeLesson, Name: p.Name, Title: p.Title, Watch: p.Watch}
+func lessonOf(p Preset) board.LessonEvent {
+	l := board.LessonEvent{Type: board.TypeLesson, Name: p.Name, Title: p.Title, Watch: p.Watch}
 	for _, x := range p.Exchanges {
 		l.Exchanges = append(l.Exchanges, x.Name)
 	}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
-	"rabbitboard/mq"
 )
 
 // Each scenario, set up and published from the page in Chromium, shows
@@ -168,7 +168,7 @@ func TestClusterScenarioOffered(t *testing.T) {
 	}
 	two.mustCall(t, "POST", "/api/presets/quorum-failover", nil, 200, nil)
 	t.Cleanup(func() { two.call(t, "POST", "/api/presets/quorum-failover/reset", nil, nil) })
-	var q mq.QueueInfo
+	var q board.QueueInfo
 	two.mustCall(t, "GET", "/api/queues/quorum_tasks", nil, 200, &q)
 	if q.Consumers != 1 {
 		t.Fatalf("quorum_tasks %+v, want its worker", q)

@@ -3,7 +3,7 @@ package web
 import (
 	"time"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 )
 
 // RateWindow is how many seconds of counts the charts show.
@@ -77,23 +77,23 @@ func unixSecond(t time.Time) int64 {
 
 // count adds what one event changes to the charts. receivers are the
 // receivers as the state knows them.
-func (r rates) count(ev mq.Event, receivers map[string]mq.ReceiverInfo) {
+func (r rates) count(ev board.Event, receivers map[string]board.ReceiverInfo) {
 	switch e := ev.(type) {
-	case mq.DeliveryEvent:
+	case board.DeliveryEvent:
 		c, sec := r.of(e.Receiver), unixSecond(e.At)
 		c.delivered.add(sec, 1)
-		if receivers[e.Receiver].Ack == mq.AckAuto {
+		if receivers[e.Receiver].Ack == board.AckAuto {
 			c.acked.add(sec, 1)
 		}
-	case mq.SettledEvent:
-		if e.Outcome == mq.OutcomeAck {
+	case board.SettledEvent:
+		if e.Outcome == board.OutcomeAck {
 			r.of(e.Receiver).acked.add(unixSecond(e.At), 1)
 		}
-	case mq.PublishedEvent:
+	case board.PublishedEvent:
 		r.published(e.Queues, unixSecond(e.At), e.Confirmed)
-	case mq.ObservedPublishEvent:
+	case board.ObservedPublishEvent:
 		r.published(e.RoutedQueues, unixSecond(e.At), 1)
-	case mq.ReceiverRemovedEvent:
+	case board.ReceiverRemovedEvent:
 		delete(r, e.Receiver)
 	}
 }

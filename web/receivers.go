@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"rabbitboard/board"
 	"rabbitboard/mq"
 	"rabbitboard/words"
 )
@@ -48,7 +49,7 @@ func (s *Server) getReceiver(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) addReceiver(w http.ResponseWriter, r *http.Request) {
-	var spec mq.ReceiverSpec
+	var spec board.ReceiverSpec
 	if err := decode(r, 64<<10, &spec); err != nil {
 		respondError(w, r, err)
 		return
@@ -61,14 +62,14 @@ func (s *Server) addReceiver(w http.ResponseWriter, r *http.Request) {
 	respond(w, r, http.StatusCreated, info, words.Say("done.receiver_added", "receiver", info.Name, "queue", info.Queue, "prefetch", info.Prefetch, "ack", info.Ack))
 }
 
-func (s *Server) receiverAction(action mq.Action) http.HandlerFunc {
+func (s *Server) receiverAction(action board.Action) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rc, err := s.cfg.Broker.Receiver(r.PathValue("id"))
 		if err != nil {
 			respondError(w, r, err)
 			return
 		}
-		if action == mq.ActionDelete {
+		if action == board.ActionDelete {
 			gone, err := removeWithin(rc)
 			if err != nil {
 				respondError(w, r, err)
@@ -101,7 +102,7 @@ const removeWait = 2 * time.Second
 // removeWithin removes a receiver and says whether it is gone within
 // removeWait; if not, it is stopping and goes once its work is done.
 func removeWithin(rc *mq.Receiver) (gone bool, err error) {
-	if err := rc.Do(mq.ActionDelete); err != nil {
+	if err := rc.Do(board.ActionDelete); err != nil {
 		return false, err
 	}
 	select {
@@ -118,9 +119,9 @@ func (s *Server) settle(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, badRequest("err.tag", "value", fmt.Sprintf("%q", r.PathValue("tag"))))
 		return
 	}
-	outcome := mq.Outcome(r.PathValue("outcome"))
+	outcome := board.Outcome(r.PathValue("outcome"))
 	if !outcome.Chosen() {
-		respondError(w, r, mq.Fail(mq.CodeNotFound, "err.outcome_path", "value", string(outcome)))
+		respondError(w, r, board.Fail(board.CodeNotFound, "err.outcome_path", "value", string(outcome)))
 		return
 	}
 	req := struct {
@@ -133,7 +134,7 @@ func (s *Server) settle(w http.ResponseWriter, r *http.Request) {
 	requeue := req.Requeue == nil || *req.Requeue
 	rc, err := s.cfg.Broker.Receiver(r.PathValue("id"))
 	if err == nil {
-		err = rc.Settle(tag, outcome, requeue && outcome != mq.OutcomeAck)
+		err = rc.Settle(tag, outcome, requeue && outcome != board.OutcomeAck)
 	}
 	if err != nil {
 		respondError(w, r, err)

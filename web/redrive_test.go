@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
-	"rabbitboard/mq"
 )
 
 // Redrive sends a dead-letter queue's messages back to the exchange and
@@ -15,8 +15,8 @@ import (
 // history; a message that was never dead-lettered stays where it is.
 func TestRedrive(t *testing.T) {
 	s := startStack(t, Limits{})
-	dlq := s.queue(t, mq.QueueSpec{Name: "rb-redrive-dlq"})
-	src := s.queue(t, mq.QueueSpec{Name: "rb-redrive-src", Arguments: map[string]any{"x-message-ttl": 100, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq}})
+	dlq := s.queue(t, board.QueueSpec{Name: "rb-redrive-dlq"})
+	src := s.queue(t, board.QueueSpec{Name: "rb-redrive-src", Arguments: map[string]any{"x-message-ttl": 100, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq}})
 	for _, body := range []string{"Expired one", "Expired two"} {
 		s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": src, "body": body, "properties": map[string]any{"type": "lesson"}}, http.StatusOK, nil)
 	}
@@ -25,11 +25,11 @@ func TestRedrive(t *testing.T) {
 	// The source queue comes back without its time to live, so what is
 	// sent back stays there.
 	s.mustCall(t, "DELETE", "/api/queues/"+src, nil, http.StatusNoContent, nil)
-	s.queue(t, mq.QueueSpec{Name: src})
+	s.queue(t, board.QueueSpec{Name: src})
 
-	var res mq.RedriveResult
+	var res board.RedriveResult
 	s.mustCall(t, "POST", "/api/queues/"+dlq+"/redrive", nil, http.StatusOK, &res)
-	if res != (mq.RedriveResult{Moved: 2, Skipped: 1}) {
+	if res != (board.RedriveResult{Moved: 2, Skipped: 1}) {
 		t.Fatalf("redrive answered %+v, want 2 moved and 1 skipped", res)
 	}
 	if got := s.ready(t, dlq); got != 1 {

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
+	"rabbitboard/board"
 
-	"rabbitboard/mq"
+	"github.com/chromedp/chromedp"
 )
 
 // pageReading is what a page says about a lesson, element by element: each
@@ -41,7 +41,7 @@ func TestBrowserReloadKeepsThePage(t *testing.T) {
 	}
 	t.Cleanup(func() { s.call(t, "POST", "/api/presets/fair-dispatch/reset", nil, nil) })
 	s.mustCall(t, "POST", "/api/presets/fair-dispatch", nil, http.StatusOK, nil)
-	other := s.queue(t, mq.QueueSpec{Name: "reload_other"})
+	other := s.queue(t, board.QueueSpec{Name: "reload_other"})
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": "task_queue", "body": "Task {{seq}}", "count": 10, "timestamp": true}, http.StatusOK, nil)
 	settled := `document.querySelectorAll("article.receiver .card").length === 10 && document.querySelectorAll("article.receiver .card[class*=settled-ack]").length === 10`
 	if _, err := chromedp.Run(within(ctx, 20*time.Second), chromedp.Poll[bool](settled)); err != nil {

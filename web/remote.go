@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 )
 
 // ApplyRemote records and broadcasts an event that the replica sender
@@ -16,7 +16,7 @@ import (
 // checked against what that replica may say and the local limits, and
 // broadcast as this replica encodes it, never as the bytes that came.
 func (s *State) ApplyRemote(sender string, data []byte) {
-	ev, err := mq.DecodeEvent(data)
+	ev, err := board.DecodeEvent(data)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err == nil {
@@ -57,14 +57,14 @@ var (
 // events replicas share, only about its own receivers (ids that carry its
 // prefix, deliveries and settlements for receivers it announced), within
 // the limits.
-func (s *State) checkRemoteLocked(sender string, ev mq.Event) error {
+func (s *State) checkRemoteLocked(sender string, ev board.Event) error {
 	own := func(id string) bool {
 		rest, ok := strings.CutPrefix(id, sender+"-")
 		return ok && rest != "" && len(id) <= 64
 	}
 	known := func(id string) bool { info, ok := s.receivers[id]; return ok && info.Replica == sender }
 	switch e := ev.(type) {
-	case mq.ReceiverEvent:
+	case board.ReceiverEvent:
 		info := e.Receiver
 		if !own(info.ID) || info.Replica != sender {
 			return errNotSenders
@@ -75,38 +75,38 @@ func (s *State) checkRemoteLocked(sender string, ev mq.Event) error {
 		if _, ok := s.receivers[info.ID]; !ok && s.countLocked(sender) >= maxRemoteReceivers {
 			return errTooManyRecv
 		}
-	case mq.ReceiverRemovedEvent:
+	case board.ReceiverRemovedEvent:
 		if !own(e.Receiver) {
 			return errNotSenders
 		}
-	case mq.DeliveryEvent:
+	case board.DeliveryEvent:
 		if !known(e.Receiver) {
 			return errNotSenders
 		}
 		if over(maxRemoteName, e.Queue, e.Exchange, e.RoutingKey) || len(e.Body) > maxRemotePreview {
 			return errTooLarge
 		}
-	case mq.SettledEvent:
+	case board.SettledEvent:
 		if !known(e.Receiver) {
 			return errNotSenders
 		}
-	case mq.PublishedEvent:
+	case board.PublishedEvent:
 		if over(maxRemoteName, e.Exchange, e.RoutingKey) {
 			return errTooLarge
 		}
-	case mq.RouteEvent:
+	case board.RouteEvent:
 		if over(maxRemoteName, append([]string{e.Exchange, e.RoutingKey}, e.Queues...)...) || len(e.Queues) > 1000 {
 			return errTooLarge
 		}
-	case mq.ReturnedEvent:
+	case board.ReturnedEvent:
 		if over(maxRemoteName, e.Exchange, e.RoutingKey, e.ReplyText) || len(e.Body) > maxRemotePreview || len(e.Message) > maxRemoteText {
 			return errTooLarge
 		}
-	case mq.ObservedPublishEvent:
+	case board.ObservedPublishEvent:
 		if over(maxRemoteName, append([]string{e.Exchange, e.RoutingKey, e.Connection, e.Name}, e.RoutedQueues...)...) || len(e.Body) > maxRemotePreview || len(e.RoutedQueues) > 1000 {
 			return errTooLarge
 		}
-	case mq.LessonEvent:
+	case board.LessonEvent:
 		if over(maxRemoteName, e.Name) || len(e.Title) > maxRemoteText || len(e.Watch) > maxRemoteText {
 			return errTooLarge
 		}
@@ -135,7 +135,7 @@ func (s *State) countLocked(replica string) int {
 
 // eventType reads the type of an event this replica encoded: every event
 // starts with it.
-func eventType(data []byte) mq.EventType {
+func eventType(data []byte) board.EventType {
 	rest, ok := bytes.CutPrefix(data, []byte(`{"type":"`))
 	if !ok {
 		return ""
@@ -144,7 +144,7 @@ func eventType(data []byte) mq.EventType {
 	if end < 0 {
 		return ""
 	}
-	return mq.EventType(rest[:end])
+	return board.EventType(rest[:end])
 }
 
 // RemoteDropped counts the other replicas' events left out.
@@ -161,11 +161,11 @@ func (s *State) ReplicaGone(replica string) {
 	defer s.mu.Unlock()
 	for _, id := range s.order {
 		info := s.receivers[id]
-		if info.Replica != replica || info.State == mq.StateGone {
+		if info.Replica != replica || info.State == board.StateGone {
 			continue
 		}
-		info.State = mq.StateGone
-		ev := mq.ReceiverEvent{Type: mq.TypeReceiver, Receiver: info}
+		info.State = board.StateGone
+		ev := board.ReceiverEvent{Type: board.TypeReceiver, Receiver: info}
 		data, _ := json.Marshal(ev)
 		s.applyLocked(ev, data)
 	}

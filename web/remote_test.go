@@ -11,8 +11,8 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"rabbitboard/board"
 	"rabbitboard/hub"
-	"rabbitboard/mq"
 )
 
 // broadcasts is a Viewers that keeps what was broadcast.
@@ -34,7 +34,7 @@ func (b *broadcasts) Stats() hub.Stats                           { return hub.St
 // shown, decoded into its type and broadcast as this replica encodes it.
 func TestApplyRemote(t *testing.T) {
 	receiver := func(id, replica, name string) string {
-		data, _ := json.Marshal(mq.ReceiverEvent{Type: mq.TypeReceiver, Receiver: mq.ReceiverInfo{ID: id, Replica: replica, Kind: "own", State: mq.StateConsuming, ReceiverSpec: mq.ReceiverSpec{Name: name, Queue: "q"}}})
+		data, _ := json.Marshal(board.ReceiverEvent{Type: board.TypeReceiver, Receiver: board.ReceiverInfo{ID: id, Replica: replica, Kind: "own", State: board.StateConsuming, ReceiverSpec: board.ReceiverSpec{Name: name, Queue: "q"}}})
 		return string(data)
 	}
 	delivery := func(id string) string {
@@ -93,7 +93,7 @@ func TestApplyRemote(t *testing.T) {
 func TestApplyRemoteReceiverCap(t *testing.T) {
 	s := NewState(&broadcasts{}, 10, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for i := range maxRemoteReceivers + 20 {
-		data, _ := json.Marshal(mq.ReceiverEvent{Type: mq.TypeReceiver, Receiver: mq.ReceiverInfo{ID: fmt.Sprintf("abc-r%d", i), Replica: "abc"}})
+		data, _ := json.Marshal(board.ReceiverEvent{Type: board.TypeReceiver, Receiver: board.ReceiverInfo{ID: fmt.Sprintf("abc-r%d", i), Replica: "abc"}})
 		s.ApplyRemote("abc", data)
 	}
 	if n := len(s.Receivers()); n != maxRemoteReceivers {

@@ -7,14 +7,14 @@ import (
 	"sync"
 	"time"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 )
 
 // The replay's events: replay says what every page shows (a stretch of the
 // timeline again, or live), replayed carries one event of the stretch.
 const (
-	TypeReplay   mq.EventType = "replay"
-	TypeReplayed mq.EventType = "replayed"
+	TypeReplay   board.EventType = "replay"
+	TypeReplayed board.EventType = "replayed"
 )
 
 // ReplaySpeeds are the speeds a replay plays at; 0 is step by step.
@@ -31,11 +31,11 @@ const (
 // events only, and shows live again when it ends (from a fresh snapshot:
 // what happened meanwhile is all there).
 type ReplayEvent struct {
-	Type  mq.EventType `json:"type"`
-	State string       `json:"state"` // ShowLive or ShowReplay
-	From  time.Time    `json:"from,omitzero"`
-	To    time.Time    `json:"to,omitzero"`
-	Speed float64      `json:"speed"`
+	Type  board.EventType `json:"type"`
+	State string          `json:"state"` // ShowLive or ShowReplay
+	From  time.Time       `json:"from,omitzero"`
+	To    time.Time       `json:"to,omitzero"`
+	Speed float64         `json:"speed"`
 	// Shown is how many of the stretch's Total events were shown.
 	Shown int `json:"shown"`
 	Total int `json:"total"`
@@ -74,7 +74,7 @@ type replayer struct {
 
 // replayedKind is what a timeline entry says about a receiver.
 type replayedKind struct {
-	Type     mq.EventType    `json:"type"`
+	Type     board.EventType `json:"type"`
 	Receiver json.RawMessage `json:"receiver"` // an id, or a receiver's description
 	Queue    string          `json:"queue"`
 }
@@ -132,14 +132,14 @@ func columns(kinds []replayedKind, now func(id string) json.RawMessage) []json.R
 	for i, k := range kinds {
 		var id string
 		switch k.Type {
-		case mq.TypeReceiver:
+		case board.TypeReceiver:
 			var r struct {
 				ID string `json:"id"`
 			}
 			_ = json.Unmarshal(k.Receiver, &r)
 			seen[r.ID] = true
 			continue
-		case mq.TypeDelivery, mq.TypeSettled:
+		case board.TypeDelivery, board.TypeSettled:
 			_ = json.Unmarshal(k.Receiver, &id)
 		}
 		if id == "" || seen[id] {
@@ -150,7 +150,7 @@ func columns(kinds []replayedKind, now func(id string) json.RawMessage) []json.R
 			cols = append(cols, col)
 			continue
 		}
-		q, _ := json.Marshal(mq.ReceiverInfo{ID: id, ReceiverSpec: mq.ReceiverSpec{Name: id, Queue: k.Queue}, State: mq.StateConsuming})
+		q, _ := json.Marshal(board.ReceiverInfo{ID: id, ReceiverSpec: board.ReceiverSpec{Name: id, Queue: k.Queue}, State: board.StateConsuming})
 		cols = append(cols, q)
 	}
 	return cols
@@ -165,7 +165,7 @@ func receiverBefore(rest []replayedKind, id string, now func(id string) json.Raw
 		}
 	}
 	for _, k := range rest {
-		if k.Type == mq.TypeReceiver && bytes.Contains(k.Receiver, []byte(`"id":`+strconv.Quote(id))) {
+		if k.Type == board.TypeReceiver && bytes.Contains(k.Receiver, []byte(`"id":`+strconv.Quote(id))) {
 			return k.Receiver
 		}
 	}

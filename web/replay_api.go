@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 	"rabbitboard/templates"
 	"rabbitboard/words"
 )
@@ -159,7 +159,7 @@ func (s *Server) stepReplay(w http.ResponseWriter, r *http.Request) {
 func answerReplay(w http.ResponseWriter, r *http.Request) func(ev ReplayEvent, on bool) {
 	return func(ev ReplayEvent, on bool) {
 		if !on {
-			respondError(w, r, mq.Fail(mq.CodeConflict, "err.replay_none"))
+			respondError(w, r, board.Fail(board.CodeConflict, "err.replay_none"))
 			return
 		}
 		respond(w, r, http.StatusOK, ev, replaySaid(ev))
@@ -169,7 +169,7 @@ func answerReplay(w http.ResponseWriter, r *http.Request) func(ev ReplayEvent, o
 // liveAgain ends the replay: every page shows live again.
 func (s *Server) liveAgain(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Replay != "" {
-		respondError(w, r, mq.Fail(mq.CodeConflict, "err.replay_file_live"))
+		respondError(w, r, board.Fail(board.CodeConflict, "err.replay_file_live"))
 		return
 	}
 	s.cfg.State.replay.stop()
@@ -193,7 +193,7 @@ func replaySaid(ev ReplayEvent) words.Sentence {
 func (s *State) Replay(from, to time.Time, speed float64, file string) (ReplayEvent, error) {
 	entries := s.Timeline(0, from, to)
 	if len(entries) == 0 {
-		return ReplayEvent{}, mq.Fail(mq.CodeConflict, "err.replay_empty")
+		return ReplayEvent{}, board.Fail(board.CodeConflict, "err.replay_empty")
 	}
 	if from.IsZero() {
 		from = entries[0].at

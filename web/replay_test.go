@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"rabbitboard/board"
 	"rabbitboard/hub"
 	"rabbitboard/internal/testkit"
 	"rabbitboard/mq"
@@ -59,14 +60,14 @@ func timelineDeliveries(t *testing.T, s *stack) (bodies []string, at []time.Time
 		var line struct {
 			At    time.Time `json:"at"`
 			Event struct {
-				Type mq.EventType `json:"type"`
-				Body string       `json:"body"`
+				Type board.EventType `json:"type"`
+				Body string          `json:"body"`
 			} `json:"event"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
 			t.Fatal(err)
 		}
-		if line.Event.Type == mq.TypeDelivery {
+		if line.Event.Type == board.TypeDelivery {
 			bodies, at = append(bodies, line.Event.Body), append(at, line.At)
 		}
 	}
@@ -100,9 +101,9 @@ func exported(t *testing.T, s *stack, n int) []byte {
 // freshly opened page shows, the messages of meanwhile included.
 func TestBrowserReplay(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{Name: "rb-replay"})
+	q := s.queue(t, board.QueueSpec{Name: "rb-replay"})
 	for _, name := range []string{"left", "right"} {
-		r := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: name, Ack: mq.AckAuto})
+		r := s.receiver(t, board.ReceiverSpec{Queue: q, Name: name, Ack: board.AckAuto})
 		t.Cleanup(func() { s.call(t, "DELETE", "/api/receivers/"+r.ID, nil, nil) })
 	}
 	s.mustCall(t, "POST", "/api/replay/step", nil, http.StatusConflict, nil)
@@ -216,7 +217,7 @@ func TestReplaySteps(t *testing.T) {
 	start := time.Now()
 	var entries []timelineEntry
 	for i := range 3 {
-		data, _ := json.Marshal(mq.DeliveryEvent{Type: mq.TypeDelivery, Receiver: "r1", Queue: "q", Seq: int64(i + 1), Content: mq.Content{Body: fmt.Sprint("m", i+1)}})
+		data, _ := json.Marshal(board.DeliveryEvent{Type: board.TypeDelivery, Receiver: "r1", Queue: "q", Seq: int64(i + 1), Content: board.Content{Body: fmt.Sprint("m", i+1)}})
 		entries = append(entries, timelineEntry{seq: int64(i + 1), at: start.Add(time.Duration(i) * time.Second), data: data})
 	}
 	p.start(entries, start, time.Time{}, 0, "", nil)
@@ -266,14 +267,14 @@ func TestReplaySteps(t *testing.T) {
 // The columns of a replay are the receivers as the stretch first names
 // them: as they are now, as the stretch says later, or from a delivery.
 func TestReplayColumns(t *testing.T) {
-	later, _ := json.Marshal(mq.ReceiverInfo{ID: "r2", ReceiverSpec: mq.ReceiverSpec{Name: "B", Queue: "q"}})
+	later, _ := json.Marshal(board.ReceiverInfo{ID: "r2", ReceiverSpec: board.ReceiverSpec{Name: "B", Queue: "q"}})
 	kinds := []replayedKind{
-		{Type: mq.TypeDelivery, Receiver: json.RawMessage(`"r1"`), Queue: "q"},
-		{Type: mq.TypeDelivery, Receiver: json.RawMessage(`"r2"`), Queue: "q"},
-		{Type: mq.TypeReceiver, Receiver: later},
-		{Type: mq.TypeDelivery, Receiver: json.RawMessage(`"r3"`), Queue: "other"},
-		{Type: mq.TypeReceiver, Receiver: json.RawMessage(`{"id":"r4"}`)},
-		{Type: mq.TypeDelivery, Receiver: json.RawMessage(`"r4"`), Queue: "q"},
+		{Type: board.TypeDelivery, Receiver: json.RawMessage(`"r1"`), Queue: "q"},
+		{Type: board.TypeDelivery, Receiver: json.RawMessage(`"r2"`), Queue: "q"},
+		{Type: board.TypeReceiver, Receiver: later},
+		{Type: board.TypeDelivery, Receiver: json.RawMessage(`"r3"`), Queue: "other"},
+		{Type: board.TypeReceiver, Receiver: json.RawMessage(`{"id":"r4"}`)},
+		{Type: board.TypeDelivery, Receiver: json.RawMessage(`"r4"`), Queue: "q"},
 	}
 	now := func(id string) json.RawMessage {
 		if id == "r1" {
@@ -283,7 +284,7 @@ func TestReplayColumns(t *testing.T) {
 	}
 	var got []string
 	for _, c := range columns(kinds, now) {
-		var r mq.ReceiverInfo
+		var r board.ReceiverInfo
 		_ = json.Unmarshal(c, &r)
 		got = append(got, r.ID+"="+r.Name+"@"+r.Queue)
 	}
@@ -297,8 +298,8 @@ func TestReplayColumns(t *testing.T) {
 // come in their order, and there is nothing live to go back to.
 func TestBrowserRecordedTimeline(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{Name: "rb-recorded"})
-	r := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "recorded", Ack: mq.AckAuto})
+	q := s.queue(t, board.QueueSpec{Name: "rb-recorded"})
+	r := s.receiver(t, board.ReceiverSpec{Queue: q, Name: "recorded", Ack: board.AckAuto})
 	t.Cleanup(func() { s.call(t, "DELETE", "/api/receivers/"+r.ID, nil, nil) })
 	for i := range 3 {
 		time.Sleep(200 * time.Millisecond)

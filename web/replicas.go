@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 
+	"rabbitboard/board"
 	"rabbitboard/mq"
 	"rabbitboard/words"
 )
@@ -20,7 +21,7 @@ import (
 // (see mq.ReplicaGroup); nil without one.
 type Replicas interface {
 	Self() string
-	Replicas() []mq.ReplicaInfo
+	Replicas() []board.ReplicaInfo
 	// Call sends a call to a replica and returns its answer.
 	Call(ctx context.Context, replica string, call []byte) ([]byte, error)
 	// Dropped counts the messages from the broker not acted on.
@@ -57,8 +58,8 @@ type forwardedAnswer struct {
 
 // forwardedActions are the calls a replica passes on to a receiver's owner.
 var forwardedActions = []string{
-	string(mq.ActionPause), string(mq.ActionResume), string(mq.ActionKill), string(mq.ActionDelete),
-	string(mq.OutcomeAck), string(mq.OutcomeNack), string(mq.OutcomeReject),
+	string(board.ActionPause), string(board.ActionResume), string(board.ActionKill), string(board.ActionDelete),
+	string(board.OutcomeAck), string(board.OutcomeNack), string(board.OutcomeReject),
 }
 
 // maxForwardedBody is the most of a request body a call carries: control
@@ -69,7 +70,7 @@ const maxForwardedBody = 4 << 10
 // runs to that replica and answers with its answer; calls about this
 // replica's receivers, or ids no replica is known to run, go to h. action
 // is the call's (for a settle, its outcome is read from the path).
-func (s *Server) ownedElsewhere(action mq.Action, h http.HandlerFunc) http.HandlerFunc {
+func (s *Server) ownedElsewhere(action board.Action, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c := s.cfg.Replicas
 		id := r.PathValue("id")
@@ -106,7 +107,7 @@ func (s *Server) ownedElsewhere(action mq.Action, h http.HandlerFunc) http.Handl
 			err = json.Unmarshal(data, &answer)
 		}
 		if err == nil && (answer.Status < 200 || answer.Status > 599 || (len(answer.Body) > 0 && !json.Valid(answer.Body))) {
-			err = mq.Fail(mq.CodeUnavailable, "err.replica_answer", "replica", owner)
+			err = board.Fail(board.CodeUnavailable, "err.replica_answer", "replica", owner)
 		}
 		if err != nil {
 			respondError(w, r, err)
@@ -140,10 +141,10 @@ func (s *Server) ServeForwarded(sender string, data []byte) []byte {
 	}
 	var call forwardedCall
 	if err := json.Unmarshal(data, &call); err != nil || !slices.Contains(forwardedActions, call.Action) {
-		return answer(http.StatusBadRequest, errorBody{mq.Fail(mq.CodeInvalid, "err.replica_call", "replica", sender).In(words.Match(call.Lang)), mq.CodeInvalid})
+		return answer(http.StatusBadRequest, errorBody{board.Fail(board.CodeInvalid, "err.replica_call", "replica", sender).In(words.Match(call.Lang)), board.CodeInvalid})
 	}
 	path := "/api/receivers/" + url.PathEscape(call.Receiver) + "/" + call.Action
-	if call.Tag != "" || mq.Outcome(call.Action).Chosen() {
+	if call.Tag != "" || board.Outcome(call.Action).Chosen() {
 		path = "/api/receivers/" + url.PathEscape(call.Receiver) + "/deliveries/" + url.PathEscape(call.Tag) + "/" + call.Action
 	}
 	r := httptest.NewRequestWithContext(context.Background(), http.MethodPost, path, bytes.NewReader(call.Body))
@@ -181,5 +182,5 @@ func (s *Server) listReplicas(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.cfg.Replicas.Replicas())
 		return
 	}
-	writeJSON(w, http.StatusOK, []mq.ReplicaInfo{{ID: s.cfg.ReplicaID, Addr: s.Addr(), Started: s.started, Receivers: len(s.cfg.Broker.Receivers())}})
+	writeJSON(w, http.StatusOK, []board.ReplicaInfo{{ID: s.cfg.ReplicaID, Addr: s.Addr(), Started: s.started, Receivers: len(s.cfg.Broker.Receivers())}})
 }

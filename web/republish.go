@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 	"rabbitboard/words"
 )
 
@@ -54,7 +54,7 @@ func (s *Server) republish(w http.ResponseWriter, r *http.Request) {
 	}
 	msgs, res := republished(lines, target)
 	if len(msgs) > s.cfg.Limits.MaxCount {
-		respondError(w, r, mq.Fail(mq.CodeLimit, "err.count_high", "count", len(msgs), "max", s.cfg.Limits.MaxCount))
+		respondError(w, r, board.Fail(board.CodeLimit, "err.count_high", "count", len(msgs), "max", s.cfg.Limits.MaxCount))
 		return
 	}
 	start := time.Now()
@@ -65,7 +65,7 @@ func (s *Server) republish(w http.ResponseWriter, r *http.Request) {
 		pub, err := m.req.publication(s.cfg.Limits)
 		if err == nil {
 			pub.Verbatim = true
-			var one mq.PublishResult
+			var one board.PublishResult
 			one, err = s.cfg.Broker.Publish(r.Context(), pub)
 			res.Published += one.Published
 			res.Confirmed += one.Confirmed
@@ -94,8 +94,8 @@ func republished(lines []TimelineLine, target *publishRequest) ([]republishing, 
 	var out []republishing
 	seen := map[string]bool{}
 	for _, l := range lines {
-		ev, err := mq.DecodeEvent(l.Event)
-		d, ok := ev.(mq.DeliveryEvent)
+		ev, err := board.DecodeEvent(l.Event)
+		d, ok := ev.(board.DeliveryEvent)
 		if err != nil || !ok {
 			continue
 		}

@@ -10,14 +10,14 @@ import (
 	"strconv"
 	"strings"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 	"rabbitboard/words"
 )
 
 // errorBody is the contract's error object.
 type errorBody struct {
-	Error string  `json:"error"`
-	Code  mq.Code `json:"code"`
+	Error string     `json:"error"`
+	Code  board.Code `json:"code"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -30,38 +30,38 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // errorStatus maps an error to the contract's status, code and sentence;
 // a failure rabbitboard did not foresee says only "Internal error".
-func errorStatus(err error) (int, mq.Code, words.Saying) {
-	var me *mq.Error
+func errorStatus(err error) (int, board.Code, words.Saying) {
+	var me *board.Error
 	if !errors.As(err, &me) {
-		return http.StatusInternalServerError, mq.CodeInternal, words.Say("err.internal")
+		return http.StatusInternalServerError, board.CodeInternal, words.Say("err.internal")
 	}
 	status, code := http.StatusInternalServerError, me.Code
 	switch me.Code {
-	case mq.CodeInvalid, mq.CodeCommandInvalid, mq.CodeNotAllowed:
+	case board.CodeInvalid, board.CodeCommandInvalid, board.CodeNotAllowed:
 		status = http.StatusBadRequest
-	case mq.CodeTooLarge:
+	case board.CodeTooLarge:
 		status = http.StatusRequestEntityTooLarge
-	case mq.CodePreconditionFailed, mq.CodeResourceLocked, mq.CodeNotOwned:
+	case board.CodePreconditionFailed, board.CodeResourceLocked, board.CodeNotOwned:
 		status = http.StatusConflict
-	case mq.CodeAccessRefused:
+	case board.CodeAccessRefused:
 		status = http.StatusForbidden
-	case mq.CodeBrokerNotFound, mq.CodeNotFound:
+	case board.CodeBrokerNotFound, board.CodeNotFound:
 		status = http.StatusNotFound
-	case mq.CodeUnavailable, mq.CodeManagementUnavailable:
+	case board.CodeUnavailable, board.CodeManagementUnavailable:
 		status = http.StatusServiceUnavailable
-	case mq.CodeLimit:
+	case board.CodeLimit:
 		status = http.StatusTooManyRequests
-	case mq.CodeConflict:
-		status, code = http.StatusConflict, mq.CodeInvalid
+	case board.CodeConflict:
+		status, code = http.StatusConflict, board.CodeInvalid
 	}
 	return status, code, me
 }
 
 // badRequest is input the dashboard refuses before asking the broker.
-func badRequest(key string, args ...any) error { return mq.Fail(mq.CodeInvalid, key, args...) }
+func badRequest(key string, args ...any) error { return board.Fail(board.CodeInvalid, key, args...) }
 
 // tooLarge is input over one of the dashboard's limits.
-func tooLarge(key string, args ...any) error { return mq.Fail(mq.CodeTooLarge, key, args...) }
+func tooLarge(key string, args ...any) error { return board.Fail(board.CodeTooLarge, key, args...) }
 
 // wantsRedirect says whether to answer a plain form post with 303 back to
 // the page rather than with JSON.
@@ -103,7 +103,7 @@ func respondFlash(w http.ResponseWriter, r *http.Request, status int, v any, ok 
 
 func respondError(w http.ResponseWriter, r *http.Request, err error) {
 	status, code, said := errorStatus(err)
-	if code == mq.CodeInternal {
+	if code == board.CodeInternal {
 		slog.Error("internal error", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
 	if wantsRedirect(r) && status != http.StatusUnauthorized && status != http.StatusForbidden {
@@ -115,7 +115,7 @@ func respondError(w http.ResponseWriter, r *http.Request, err error) {
 
 // writeError answers with the contract's error object, its sentence in
 // the language the request asks for.
-func writeError(w http.ResponseWriter, r *http.Request, status int, code mq.Code, said words.Saying) {
+func writeError(w http.ResponseWriter, r *http.Request, status int, code board.Code, said words.Saying) {
 	writeJSON(w, status, errorBody{said.In(requestLang(r)), code})
 }
 

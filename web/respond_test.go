@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 )
 
 // A failure rabbitboard did not foresee says "Internal error" to the user,
@@ -19,7 +19,7 @@ func TestInternalErrorsKeepTheirDetails(t *testing.T) {
 		w := httptest.NewRecorder()
 		respondError(w, req, errors.New("dial tcp 10.0.0.7:5672: secret detail"))
 		body := w.Body.String()
-		if w.Code != http.StatusInternalServerError || strings.Contains(body, "secret detail") || !strings.Contains(body, `"code":"`+string(mq.CodeInternal)+`"`) {
+		if w.Code != http.StatusInternalServerError || strings.Contains(body, "secret detail") || !strings.Contains(body, `"code":"`+string(board.CodeInternal)+`"`) {
 			t.Fatalf("%s: %d %s", lang, w.Code, body)
 		}
 		if want := map[string]string{"en": "Internal error:", "ko": "내부 오류:"}[lang]; !strings.Contains(body, want) {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
-	"rabbitboard/mq"
 	"rabbitboard/words"
 )
 
@@ -19,8 +19,8 @@ import (
 // and a returned message's flash.
 func TestBrowserEventSentencesInKorean(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{})
-	r := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "waiting worker", Ack: mq.AckAuto})
+	q := s.queue(t, board.QueueSpec{})
+	r := s.receiver(t, board.ReceiverSpec{Queue: q, Name: "waiting worker", Ack: board.AckAuto})
 	ctx := browser(t)
 	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url+"/?lang=ko"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
 		t.Fatal(err)
@@ -33,10 +33,10 @@ func TestBrowserEventSentencesInKorean(t *testing.T) {
 	var said words.Said
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		var list []mq.ReceiverInfo
+		var list []board.ReceiverInfo
 		s.mustCall(t, "GET", "/api/receivers", nil, http.StatusOK, &list)
 		for _, info := range list {
-			if info.ID == r.ID && info.State == mq.StateWaiting && info.ErrorSaid != nil {
+			if info.ID == r.ID && info.State == board.StateWaiting && info.ErrorSaid != nil {
 				said = info.ErrorSaid
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"rabbitboard/board"
 	"rabbitboard/mq"
 
 	"rabbitboard/internal/testkit"
@@ -38,7 +39,7 @@ func TestPasswordNeverShows(t *testing.T) {
 
 	logs := &testkit.SyncBuffer{}
 	s := startStackWith(t, options{amqpURL: u.String(), log: logs})
-	q := s.queue(t, mq.QueueSpec{})
+	q := s.queue(t, board.QueueSpec{})
 	v := s.viewer(t)
 	for _, path := range []string{"/", "/healthz", "/api/queues", "/api/receivers"} {
 		resp, err := http.Get(s.url + path)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"rabbitboard/board"
 	"rabbitboard/mq"
 	"rabbitboard/static"
 	"rabbitboard/words"
@@ -21,30 +22,30 @@ import (
 
 // Broker is what the handlers need of RabbitMQ.
 type Broker interface {
-	State() mq.BrokerEvent
-	Publish(context.Context, mq.Publication) (mq.PublishResult, error)
-	Queues(context.Context) ([]mq.QueueInfo, error)
-	InspectQueue(name string) (mq.QueueInfo, error)
-	DeclareQueue(mq.QueueSpec) (mq.QueueInfo, error)
+	State() board.BrokerEvent
+	Publish(context.Context, mq.Publication) (board.PublishResult, error)
+	Queues(context.Context) ([]board.QueueInfo, error)
+	InspectQueue(name string) (board.QueueInfo, error)
+	DeclareQueue(board.QueueSpec) (board.QueueInfo, error)
 	DeleteQueue(name string) error
 	PurgeQueue(name string) (int, error)
-	Redrive(ctx context.Context, queue string, max int) (mq.RedriveResult, error)
-	AddReceiver(mq.ReceiverSpec) (mq.ReceiverInfo, error)
-	Receivers() []mq.ReceiverInfo
+	Redrive(ctx context.Context, queue string, max int) (board.RedriveResult, error)
+	AddReceiver(board.ReceiverSpec) (board.ReceiverInfo, error)
+	Receivers() []board.ReceiverInfo
 	Receiver(id string) (*mq.Receiver, error)
-	DeclareExchange(mq.ExchangeSpec) (mq.ExchangeSpec, error)
+	DeclareExchange(board.ExchangeSpec) (board.ExchangeSpec, error)
 	DeleteExchange(name string) error
 	ExchangeExists(name string) bool
-	CompareConfirms(ctx context.Context, queue, limited string, n, limit int) (mq.ConfirmsEvent, error)
-	Bind(mq.BindingSpec) (mq.BindingSpec, error)
-	Unbind(mq.BindingSpec) error
-	Topology(context.Context) mq.TopologyEvent
-	Observe(ctx context.Context, enabled bool) (mq.ObserveEvent, error)
-	ObserveStatus() mq.ObserveEvent
-	SetObserveFilter(filter string) mq.ObserveEvent
+	CompareConfirms(ctx context.Context, queue, limited string, n, limit int) (board.ConfirmsEvent, error)
+	Bind(board.BindingSpec) (board.BindingSpec, error)
+	Unbind(board.BindingSpec) error
+	Topology(context.Context) board.TopologyEvent
+	Observe(ctx context.Context, enabled bool) (board.ObserveEvent, error)
+	ObserveStatus() board.ObserveEvent
+	SetObserveFilter(filter string) board.ObserveEvent
 	ClearGone() int
-	ReadStream(name string, from int64, limit int) (mq.StreamLog, error)
-	StreamReaders(ctx context.Context, stream string) ([]mq.StreamReader, error)
+	ReadStream(name string, from int64, limit int) (board.StreamLog, error)
+	StreamReaders(ctx context.Context, stream string) ([]board.StreamReader, error)
 	// Nodes is how many node URLs rabbitboard was given.
 	Nodes() int
 	// Pace, SetPace and Step: the pace of rabbitboard's receivers.
@@ -234,8 +235,8 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/receivers", s.listReceivers)
 	handle("POST /api/receivers", s.addReceiver)
 	handle("GET /api/receivers/{id}", s.getReceiver)
-	handle("DELETE /api/receivers/{id}", s.ownedElsewhere(mq.ActionDelete, s.receiverAction(mq.ActionDelete)))
-	for _, action := range mq.Actions {
+	handle("DELETE /api/receivers/{id}", s.ownedElsewhere(board.ActionDelete, s.receiverAction(board.ActionDelete)))
+	for _, action := range board.Actions {
 		handle("POST /api/receivers/{id}/"+string(action), s.ownedElsewhere(action, s.receiverAction(action)))
 	}
 	handle("POST /api/receivers/{id}/deliveries/{tag}/{outcome}", s.ownedElsewhere("", s.settle))
@@ -243,7 +244,7 @@ func (s *Server) routes() http.Handler {
 
 	// Anything else under /api/ answers in the contract's error format.
 	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, http.StatusNotFound, mq.CodeNotFound, words.Say("err.no_endpoint", "method", r.Method, "path", r.URL.Path))
+		writeError(w, r, http.StatusNotFound, board.CodeNotFound, words.Say("err.no_endpoint", "method", r.Method, "path", r.URL.Path))
 	})
 	for _, p := range []string{"/api/queues", "/api/queues/{name}", "/api/queues/{name}/purge", "/api/queues/{name}/redrive", "/api/publish", "/api/receivers", "/api/receivers/{id}", "/api/exchanges", "/api/exchanges/{name}", "/api/bindings", "/api/observe", "/api/pace", "/api/pace/step", "/api/replay", "/api/replay/step", "/api/replay/live", "/api/replay/file", "/api/replicas", "/healthz"} {
 		handle(p, methodNotAllowed)
@@ -252,11 +253,11 @@ func (s *Server) routes() http.Handler {
 
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, http.StatusForbidden, mq.CodeForbidden, words.Say("err.cross_origin"))
+		writeError(w, r, http.StatusForbidden, board.CodeForbidden, words.Say("err.cross_origin"))
 	}))
 	return checkHost(func() map[string]bool { return s.hosts }, csrf.Handler(s.cfg.Access.guard(sniffJSON(mux))))
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	writeError(w, r, http.StatusMethodNotAllowed, mq.CodeInvalid, words.Say("err.method", "method", r.Method, "path", r.URL.Path))
+	writeError(w, r, http.StatusMethodNotAllowed, board.CodeInvalid, words.Say("err.method", "method", r.Method, "path", r.URL.Path))
 }

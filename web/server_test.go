@@ -12,8 +12,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
-	"rabbitboard/mq"
-
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
 )
 
@@ -30,12 +29,12 @@ func TestHealth(t *testing.T) {
 func TestRoundRobinLiveAndSnapshot(t *testing.T) {
 	s := startStack(t, Limits{})
 	early := s.viewer(t)
-	q := s.queue(t, mq.QueueSpec{})
-	a := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker A"})
-	b := s.receiver(t, mq.ReceiverSpec{Queue: q, Name: "worker B"})
-	var res mq.PublishResult
+	q := s.queue(t, board.QueueSpec{})
+	a := s.receiver(t, board.ReceiverSpec{Queue: q, Name: "worker A"})
+	b := s.receiver(t, board.ReceiverSpec{Queue: q, Name: "worker B"})
+	var res board.PublishResult
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "Task {{seq}}", "count": 10}, 200, &res)
-	if res != (mq.PublishResult{Published: 10, Confirmed: 10}) {
+	if res != (board.PublishResult{Published: 10, Confirmed: 10}) {
 		t.Fatalf("publish answered %+v", res)
 	}
 	testkit.WaitFor(t, 5*time.Second, "10 deliveries at the early viewer", func() bool { return len(early.of("delivery", "")) == 10 })
@@ -88,8 +87,8 @@ func toMaps(xs []any) []map[string]any {
 func TestPublishPropertiesAndBinary(t *testing.T) {
 	s := startStack(t, Limits{})
 	v := s.viewer(t)
-	q := s.queue(t, mq.QueueSpec{Durable: true})
-	r := s.receiver(t, mq.ReceiverSpec{Queue: q})
+	q := s.queue(t, board.QueueSpec{Durable: true})
+	r := s.receiver(t, board.ReceiverSpec{Queue: q})
 	s.mustCall(t, "POST", "/api/publish", map[string]any{
 		"routing_key": q, "persistent": true,
 		"properties": map[string]any{"content_type": "application/json", "message_id": "order-7", "priority": 5},
@@ -115,7 +114,7 @@ func TestPublishPropertiesAndBinary(t *testing.T) {
 // shows the outcome once.
 func TestFormPostRedirectsWithOutcome(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{})
+	q := s.queue(t, board.QueueSpec{})
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.PostForm(s.url+"/api/publish", url.Values{"routing_key": {q}, "body": {"from a form"}, "count": {"3"}, "persistent": {"on"}})
 	if err != nil {
@@ -154,8 +153,8 @@ func TestFormPostRedirectsWithOutcome(t *testing.T) {
 func TestPikaInterop(t *testing.T) {
 	s := startStack(t, Limits{})
 	v := s.viewer(t)
-	q := s.queue(t, mq.QueueSpec{})
-	r := s.receiver(t, mq.ReceiverSpec{Queue: q})
+	q := s.queue(t, board.QueueSpec{})
+	r := s.receiver(t, board.ReceiverSpec{Queue: q})
 	send := `
 import pika, sys
 connection = pika.BlockingConnection(pika.ConnectionParameters(host="127.0.0.1"))
@@ -197,7 +196,7 @@ func TestMandatoryPublishIsReturned(t *testing.T) {
 	s.call(t, "DELETE", "/api/exchanges/"+ex, nil, nil)
 	s.mustCall(t, "POST", "/api/exchanges", map[string]any{"name": ex, "type": "direct"}, http.StatusCreated, nil)
 	t.Cleanup(func() { _ = s.broker.DeleteExchange(ex) })
-	var res mq.PublishResult
+	var res board.PublishResult
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"exchange": ex, "routing_key": "x", "body": "lost?", "mandatory": true}, 200, &res)
 	if res.Published != 1 || res.Confirmed != 1 || res.Returned != 1 {
 		t.Fatalf("publish answered %+v, want 1 published, confirmed and returned", res)
@@ -214,13 +213,13 @@ func TestMandatoryPublishIsReturned(t *testing.T) {
 func TestRemoveDuringLongWork(t *testing.T) {
 	s := startStack(t, Limits{})
 	v := s.viewer(t)
-	q := s.queue(t, mq.QueueSpec{})
-	r := s.receiver(t, mq.ReceiverSpec{Queue: q, Prefetch: 1, Ack: mq.AckManual, WorkMS: 3000})
+	q := s.queue(t, board.QueueSpec{})
+	r := s.receiver(t, board.ReceiverSpec{Queue: q, Prefetch: 1, Ack: board.AckManual, WorkMS: 3000})
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "long"}, 200, nil)
 	testkit.WaitFor(t, 5*time.Second, "the message in hand", func() bool { return len(v.of("delivery", r.ID)) == 1 })
-	var info mq.ReceiverInfo
+	var info board.ReceiverInfo
 	s.mustCall(t, "DELETE", "/api/receivers/"+r.ID, nil, http.StatusAccepted, &info)
-	if info.State != mq.StateStopping {
+	if info.State != board.StateStopping {
 		t.Fatalf("state %q, want stopping", info.State)
 	}
 	testkit.WaitFor(t, 5*time.Second, "the removal", func() bool { return len(v.of("receiver_removed", "")) == 1 })
@@ -255,11 +254,11 @@ func TestListsFromTheManagementPlugin(t *testing.T) {
 	if err := ch.QueueBind(q, "", ex, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	var queues []mq.QueueInfo
+	var queues []board.QueueInfo
 	s.mustCall(t, "GET", "/api/queues", nil, 200, &queues)
-	var exchanges []mq.ExchangeSpec
+	var exchanges []board.ExchangeSpec
 	s.mustCall(t, "GET", "/api/exchanges", nil, 200, &exchanges)
-	var bindings []mq.BindingSpec
+	var bindings []board.BindingSpec
 	s.mustCall(t, "GET", "/api/bindings", nil, 200, &bindings)
 	has := func(n int, match func(i int) bool) bool {
 		for i := range n {
@@ -286,9 +285,9 @@ func TestListsFromTheManagementPlugin(t *testing.T) {
 func TestPikaPoisonMessage(t *testing.T) {
 	s := startStack(t, Limits{})
 	v := s.viewer(t)
-	dead := s.queue(t, mq.QueueSpec{Name: "rb-web-poison-dead"})
-	q := s.queue(t, mq.QueueSpec{Name: "rb-web-poison", Arguments: map[string]any{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead}})
-	r := s.receiver(t, mq.ReceiverSpec{Queue: q, Prefetch: 1, Ack: mq.AckManual})
+	dead := s.queue(t, board.QueueSpec{Name: "rb-web-poison-dead"})
+	q := s.queue(t, board.QueueSpec{Name: "rb-web-poison", Arguments: map[string]any{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead}})
+	r := s.receiver(t, board.ReceiverSpec{Queue: q, Prefetch: 1, Ack: board.AckManual})
 	send := `
 import pika, sys
 headers = {"leaf": "x"}
@@ -327,7 +326,7 @@ connection.close()
 	if n := len(v.of("broker", "")); n != 0 {
 		t.Fatalf("%d broker events: the connection dropped", n)
 	}
-	var info mq.ReceiverInfo
+	var info board.ReceiverInfo
 	s.mustCall(t, "GET", "/api/receivers/"+r.ID, nil, http.StatusOK, &info)
 	if info.Received != 2 || info.Acked != 1 || info.Undecodable != 1 || info.Unacked != 0 {
 		t.Fatalf("receiver counters %+v", info.Counters)

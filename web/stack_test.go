@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
 
+	"rabbitboard/board"
 	"rabbitboard/hub"
 	"rabbitboard/mq"
 
@@ -139,7 +140,7 @@ func (s *stack) mustCall(t testing.TB, method, path string, body any, want int, 
 	}
 }
 
-func (s *stack) queue(t testing.TB, spec mq.QueueSpec) string {
+func (s *stack) queue(t testing.TB, spec board.QueueSpec) string {
 	t.Helper()
 	if spec.Name == "" {
 		spec.Name = "rb-web-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
@@ -150,9 +151,9 @@ func (s *stack) queue(t testing.TB, spec mq.QueueSpec) string {
 	return spec.Name
 }
 
-func (s *stack) receiver(t testing.TB, spec mq.ReceiverSpec) mq.ReceiverInfo {
+func (s *stack) receiver(t testing.TB, spec board.ReceiverSpec) board.ReceiverInfo {
 	t.Helper()
-	var info mq.ReceiverInfo
+	var info board.ReceiverInfo
 	s.mustCall(t, "POST", "/api/receivers", spec, http.StatusCreated, &info)
 	return info
 }

@@ -9,8 +9,8 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"rabbitboard/board"
 	"rabbitboard/hub"
-	"rabbitboard/mq"
 	"rabbitboard/words"
 )
 
@@ -25,9 +25,9 @@ type Viewers interface {
 // recentDelivery is a delivery kept for late joiners, with what became of
 // it, and its event as it was broadcast: a snapshot reuses those bytes.
 type recentDelivery struct {
-	mq.DeliveryEvent
-	Settled   mq.Outcome `json:"settled,omitempty"`
-	SettledAt time.Time  `json:"settled_at,omitzero"`
+	board.DeliveryEvent
+	Settled   board.Outcome `json:"settled,omitempty"`
+	SettledAt time.Time     `json:"settled_at,omitzero"`
 	data      []byte
 	suffix    []byte // how it was settled, to end data with in a snapshot
 }
@@ -73,23 +73,23 @@ type State struct {
 	log     *slog.Logger
 
 	mu        sync.Mutex
-	broker    mq.BrokerEvent
-	queues    map[string]mq.QueueInfo
-	receivers map[string]mq.ReceiverInfo
+	broker    board.BrokerEvent
+	queues    map[string]board.QueueInfo
+	receivers map[string]board.ReceiverInfo
 	order     []string
 	recent    map[string]*recentRing // per receiver
-	survival  *mq.SurvivalEvent      // what the last broker outage kept and lost
-	topology  mq.TopologyEvent
-	observe   mq.ObserveEvent
-	observed  []mq.ObservedPublishEvent // the latest publishes of other programs
-	lesson    mq.LessonEvent            // the scenario set up last
-	pace      float64                   // the pace of rabbitboard's receivers
-	timeline  timeline                  // every event sent, kept for a while
-	replay    *replayer                 // shows a stretch of the timeline again
-	recorder  Recorder                  // keeps the timeline in a stream, when recording
-	confirms  *mq.ConfirmsEvent         // the publisher confirms lesson's last measurement
-	rates     rates                     // what the charts count, each second of the last minute
-	activity  json.RawMessage           // the publish the lesson bar says, as it was broadcast
+	survival  *board.SurvivalEvent   // what the last broker outage kept and lost
+	topology  board.TopologyEvent
+	observe   board.ObserveEvent
+	observed  []board.ObservedPublishEvent // the latest publishes of other programs
+	lesson    board.LessonEvent            // the scenario set up last
+	pace      float64                      // the pace of rabbitboard's receivers
+	timeline  timeline                     // every event sent, kept for a while
+	replay    *replayer                    // shows a stretch of the timeline again
+	recorder  Recorder                     // keeps the timeline in a stream, when recording
+	confirms  *board.ConfirmsEvent         // the publisher confirms lesson's last measurement
+	rates     rates                        // what the charts count, each second of the last minute
+	activity  json.RawMessage              // the publish the lesson bar says, as it was broadcast
 
 	// forward, in a cluster of replicas, sends this replica's shared events
 	// to the others; self is this replica's id.
@@ -101,10 +101,10 @@ type State struct {
 // shared are the events replicas send each other: what is about receivers
 // and publishes. Each replica reports the broker, queues and topology from
 // its own connection.
-var shared = map[mq.EventType]bool{
-	mq.TypeReceiver: true, mq.TypeReceiverRemoved: true, mq.TypeDelivery: true, mq.TypeSettled: true,
-	mq.TypePublished: true, mq.TypeReturned: true, mq.TypeRoute: true, mq.TypeObservedPublish: true,
-	mq.TypeLesson: true,
+var shared = map[board.EventType]bool{
+	board.TypeReceiver: true, board.TypeReceiverRemoved: true, board.TypeDelivery: true, board.TypeSettled: true,
+	board.TypePublished: true, board.TypeReturned: true, board.TypeRoute: true, board.TypeObservedPublish: true,
+	board.TypeLesson: true,
 }
 
 // Share makes the state one replica's of a cluster: forward gets each of
@@ -119,13 +119,13 @@ func (s *State) Share(self string, forward func(event []byte)) {
 func NewState(viewers Viewers, history int, log *slog.Logger) *State {
 	return &State{
 		viewers: viewers, history: history, log: log,
-		broker:    mq.NewBrokerEvent(mq.BrokerConnecting, "", ""),
-		observe:   mq.ObserveEvent{Type: mq.TypeObserve, Tracing: mq.TracingUnknown},
+		broker:    board.NewBrokerEvent(board.BrokerConnecting, "", ""),
+		observe:   board.ObserveEvent{Type: board.TypeObserve, Tracing: board.TracingUnknown},
 		pace:      1,
 		replay:    newReplayer(viewers),
 		timeline:  timeline{events: DefaultTimelineEvents, age: DefaultTimelineAge},
-		queues:    map[string]mq.QueueInfo{},
-		receivers: map[string]mq.ReceiverInfo{},
+		queues:    map[string]board.QueueInfo{},
+		receivers: map[string]board.ReceiverInfo{},
 		recent:    map[string]*recentRing{},
 		rates:     rates{},
 	}
@@ -133,7 +133,7 @@ func NewState(viewers Viewers, history int, log *slog.Logger) *State {
 
 // Apply records an event and broadcasts it. It is mq's event sink: it
 // never blocks on a viewer.
-func (s *State) Apply(ev mq.Event) {
+func (s *State) Apply(ev board.Event) {
 	data, err := json.Marshal(ev)
 	if err != nil {
 		s.log.Error("cannot encode event", "error", err)
@@ -159,7 +159,7 @@ func (s *State) endLesson(name string) {
 	current := s.lesson.Name
 	s.mu.Unlock()
 	if current == name {
-		s.Apply(mq.LessonEvent{Type: mq.TypeLesson})
+		s.Apply(board.LessonEvent{Type: board.TypeLesson})
 	}
 }
 
@@ -171,7 +171,7 @@ func (s *State) Owner(id string) string {
 }
 
 // Receiver is a receiver every viewer sees.
-func (s *State) Receiver(id string) (mq.ReceiverInfo, bool) {
+func (s *State) Receiver(id string) (board.ReceiverInfo, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	info, ok := s.receivers[id]
@@ -179,14 +179,14 @@ func (s *State) Receiver(id string) (mq.ReceiverInfo, bool) {
 }
 
 // Receivers are the receivers every viewer sees, in order.
-func (s *State) Receivers() []mq.ReceiverInfo {
+func (s *State) Receivers() []board.ReceiverInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.receiversLocked()
 }
 
-func (s *State) receiversLocked() []mq.ReceiverInfo {
-	list := make([]mq.ReceiverInfo, 0, len(s.order))
+func (s *State) receiversLocked() []board.ReceiverInfo {
+	list := make([]board.ReceiverInfo, 0, len(s.order))
 	for _, id := range s.order {
 		list = append(list, s.receivers[id])
 	}
@@ -210,33 +210,33 @@ func (s *State) OwnEvents() [][]byte {
 			d := r.at(i)
 			events = append(events, d.data)
 			if d.Settled != "" {
-				settled, _ := json.Marshal(mq.SettledEvent{Type: mq.TypeSettled, Receiver: id, DeliveryTag: d.DeliveryTag, Seq: d.Seq, Outcome: d.Settled, At: d.SettledAt})
+				settled, _ := json.Marshal(board.SettledEvent{Type: board.TypeSettled, Receiver: id, DeliveryTag: d.DeliveryTag, Seq: d.Seq, Outcome: d.Settled, At: d.SettledAt})
 				events = append(events, settled)
 			}
 		}
-		ev, _ := json.Marshal(mq.ReceiverEvent{Type: mq.TypeReceiver, Receiver: info})
+		ev, _ := json.Marshal(board.ReceiverEvent{Type: board.TypeReceiver, Receiver: info})
 		events = append(events, ev)
 	}
 	return events
 }
 
 // applyLocked records an event and broadcasts its encoding.
-func (s *State) applyLocked(ev mq.Event, data []byte) {
+func (s *State) applyLocked(ev board.Event, data []byte) {
 	s.rates.count(ev, s.receivers)
 	switch e := ev.(type) {
-	case mq.BrokerEvent:
+	case board.BrokerEvent:
 		s.broker = e
-	case mq.QueueEvent:
+	case board.QueueEvent:
 		s.queues[e.Queue.Name] = e.Queue
-	case mq.QueueGoneEvent:
+	case board.QueueGoneEvent:
 		delete(s.queues, e.Queue)
-	case mq.ReceiverEvent:
+	case board.ReceiverEvent:
 		s.setReceiver(e.Receiver)
-	case mq.ReceiverRemovedEvent:
+	case board.ReceiverRemovedEvent:
 		delete(s.receivers, e.Receiver)
 		delete(s.recent, e.Receiver)
 		s.order = slices.DeleteFunc(s.order, func(id string) bool { return id == e.Receiver })
-	case mq.DeliveryEvent:
+	case board.DeliveryEvent:
 		s.updateCounters(e.Receiver, e.Counters)
 		if info, ok := s.receivers[e.Receiver]; ok && e.Offset != nil {
 			info.Offset = e.Offset
@@ -248,31 +248,31 @@ func (s *State) applyLocked(ev mq.Event, data []byte) {
 			s.recent[e.Receiver] = r
 		}
 		r.add(recentDelivery{DeliveryEvent: e, data: data}, s.history)
-	case mq.SurvivalEvent:
+	case board.SurvivalEvent:
 		s.survival = &e
-	case mq.TopologyEvent:
+	case board.TopologyEvent:
 		s.topology = e
-	case mq.ObserveEvent:
+	case board.ObserveEvent:
 		s.observe = e
-	case mq.PaceEvent:
+	case board.PaceEvent:
 		s.pace = e.Pace
-	case mq.LessonEvent:
+	case board.LessonEvent:
 		s.lesson = e
-	case mq.ConfirmsEvent:
+	case board.ConfirmsEvent:
 		s.confirms = &e
-	case mq.PublishedEvent:
+	case board.PublishedEvent:
 		s.activity = data
-	case mq.RouteEvent:
+	case board.RouteEvent:
 		if len(e.Queues) == 0 {
 			s.activity = data // the lesson bar says it reached no queue
 		}
-	case mq.ObservedPublishEvent:
+	case board.ObservedPublishEvent:
 		s.activity = data
 		s.observed = append(s.observed, e)
 		if len(s.observed) > 2*observedKept {
 			s.observed = append(s.observed[:0:0], s.observed[len(s.observed)-observedKept:]...)
 		}
-	case mq.SettledEvent:
+	case board.SettledEvent:
 		s.updateCounters(e.Receiver, e.Counters)
 		r := s.recent[e.Receiver]
 		for i := r.len() - 1; i >= 0; i-- {
@@ -289,37 +289,37 @@ func (s *State) applyLocked(ev mq.Event, data []byte) {
 	s.viewers.Broadcast(data)
 }
 
-func (s *State) setReceiver(info mq.ReceiverInfo) {
+func (s *State) setReceiver(info board.ReceiverInfo) {
 	if _, ok := s.receivers[info.ID]; !ok {
 		s.order = append(s.order, info.ID)
 	}
 	s.receivers[info.ID] = info
 }
 
-func (s *State) updateCounters(id string, c mq.EventCounters) {
+func (s *State) updateCounters(id string, c board.EventCounters) {
 	if info, ok := s.receivers[id]; ok {
-		info.Counters = mq.Counters(c)
+		info.Counters = board.Counters(c)
 		s.receivers[id] = info
 	}
 }
 
 // Snapshot is the state as one event, the first a viewer gets.
 type Snapshot struct {
-	Type      mq.EventType      `json:"type"`
-	Broker    mq.BrokerEvent    `json:"broker"`
-	Queues    []mq.QueueInfo    `json:"queues"`
-	Receivers []mq.ReceiverInfo `json:"receivers"`
-	Recent    []recentDelivery  `json:"recent,omitempty"` // Join writes it from the broadcast bytes
-	Survival  *mq.SurvivalEvent `json:"survival"`
-	Exchanges []mq.ExchangeSpec `json:"exchanges"`
-	Bindings  []mq.BindingSpec  `json:"bindings"`
-	Observe   mq.ObserveEvent   `json:"observe"`
+	Type      board.EventType      `json:"type"`
+	Broker    board.BrokerEvent    `json:"broker"`
+	Queues    []board.QueueInfo    `json:"queues"`
+	Receivers []board.ReceiverInfo `json:"receivers"`
+	Recent    []recentDelivery     `json:"recent,omitempty"` // Join writes it from the broadcast bytes
+	Survival  *board.SurvivalEvent `json:"survival"`
+	Exchanges []board.ExchangeSpec `json:"exchanges"`
+	Bindings  []board.BindingSpec  `json:"bindings"`
+	Observe   board.ObserveEvent   `json:"observe"`
 	// Observed are the latest publishes of other programs, oldest first.
-	Observed []mq.ObservedPublishEvent `json:"observed"`
+	Observed []board.ObservedPublishEvent `json:"observed"`
 	// Lesson is the scenario set up last (an empty name: none).
-	Lesson mq.LessonEvent `json:"lesson"`
+	Lesson board.LessonEvent `json:"lesson"`
 	// Confirms is the publisher confirms lesson's last measurement.
-	Confirms *mq.ConfirmsEvent `json:"confirms,omitempty"`
+	Confirms *board.ConfirmsEvent `json:"confirms,omitempty"`
 	// Pace is the pace of rabbitboard's receivers (1: full speed), and
 	// PaceSaid it in each language.
 	Pace     float64    `json:"pace"`
@@ -340,13 +340,13 @@ const observedKept = 10
 
 // snapshotLocked is the state without its recent deliveries.
 func (s *State) snapshotLocked() Snapshot {
-	snap := Snapshot{Type: mq.TypeSnapshot, Broker: s.broker, Survival: s.survival, Queues: []mq.QueueInfo{},
-		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings, Observe: s.observe, Lesson: s.lesson, Confirms: s.confirms, Pace: s.pace, PaceSaid: words.InEvery(mq.PaceSaid(s.pace)),
-		Observed: append([]mq.ObservedPublishEvent{}, s.observed[max(0, len(s.observed)-observedKept):]...),
+	snap := Snapshot{Type: board.TypeSnapshot, Broker: s.broker, Survival: s.survival, Queues: []board.QueueInfo{},
+		Exchanges: s.topology.Exchanges, Bindings: s.topology.Bindings, Observe: s.observe, Lesson: s.lesson, Confirms: s.confirms, Pace: s.pace, PaceSaid: words.InEvery(board.PaceSaid(s.pace)),
+		Observed: append([]board.ObservedPublishEvent{}, s.observed[max(0, len(s.observed)-observedKept):]...),
 		At:       time.Now(), Activity: s.activity, Replay: s.replay.status()}
 	snap.Rates = s.rates.snapshot(snap.At)
 	if snap.Exchanges == nil {
-		snap.Exchanges, snap.Bindings = []mq.ExchangeSpec{}, []mq.BindingSpec{}
+		snap.Exchanges, snap.Bindings = []board.ExchangeSpec{}, []board.BindingSpec{}
 	}
 	names := make([]string, 0, len(s.queues))
 	for name := range s.queues {
@@ -422,7 +422,7 @@ var comma = []byte{','}
 
 // settledSuffix ends a recent delivery's event with what became of it
 // and when.
-func settledSuffix(outcome mq.Outcome, at time.Time) []byte {
+func settledSuffix(outcome board.Outcome, at time.Time) []byte {
 	o, _ := json.Marshal(outcome)
 	b := append([]byte(`,"settled":`), o...)
 	if !at.IsZero() {

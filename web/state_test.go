@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 )
 
 // A receiver's ring keeps its last deliveries, oldest first, and nothing
@@ -22,14 +22,14 @@ func TestRecentRing(t *testing.T) {
 	}
 	r := &recentRing{}
 	for seq := int64(1); seq <= 7; seq++ {
-		r.add(recentDelivery{DeliveryEvent: mq.DeliveryEvent{Seq: seq}}, 3)
+		r.add(recentDelivery{DeliveryEvent: board.DeliveryEvent{Seq: seq}}, 3)
 		want := max(1, seq-2)
 		if got := seqs(r); len(got) != int(seq-want+1) || got[0] != want || got[len(got)-1] != seq {
 			t.Fatalf("after %d: %v", seq, got)
 		}
 	}
-	r.at(2).Settled = mq.OutcomeAck
-	if r.at(2).Seq != 7 || r.buf[(r.start+2)%3].Settled != mq.OutcomeAck {
+	r.at(2).Settled = board.OutcomeAck
+	if r.at(2).Seq != 7 || r.buf[(r.start+2)%3].Settled != board.OutcomeAck {
 		t.Fatalf("the newest is not changed in place: %+v", r.buf)
 	}
 	none := &recentRing{}
@@ -47,16 +47,16 @@ func TestSnapshotCarriesChartsAndActivity(t *testing.T) {
 	s := NewState(&broadcasts{}, 10, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	now := time.Now()
 	ago := func(sec int) time.Time { return now.Add(-time.Duration(sec) * time.Second) }
-	s.Apply(mq.ReceiverEvent{Type: mq.TypeReceiver, Receiver: mq.ReceiverInfo{ID: "r1", ReceiverSpec: mq.ReceiverSpec{Queue: "hello", Ack: mq.AckAuto}}})
-	s.Apply(mq.ReceiverEvent{Type: mq.TypeReceiver, Receiver: mq.ReceiverInfo{ID: "r2", ReceiverSpec: mq.ReceiverSpec{Queue: "task_queue", Ack: mq.AckManual}}})
-	s.Apply(mq.PublishedEvent{Type: mq.TypePublished, RoutingKey: "hello", Count: 3, Confirmed: 3, Queues: []string{"hello"}, At: ago(5)})
-	s.Apply(mq.ObservedPublishEvent{Type: mq.TypeObservedPublish, RoutingKey: "task_queue", RoutedQueues: []string{"task_queue"}, At: ago(3)})
+	s.Apply(board.ReceiverEvent{Type: board.TypeReceiver, Receiver: board.ReceiverInfo{ID: "r1", ReceiverSpec: board.ReceiverSpec{Queue: "hello", Ack: board.AckAuto}}})
+	s.Apply(board.ReceiverEvent{Type: board.TypeReceiver, Receiver: board.ReceiverInfo{ID: "r2", ReceiverSpec: board.ReceiverSpec{Queue: "task_queue", Ack: board.AckManual}}})
+	s.Apply(board.PublishedEvent{Type: board.TypePublished, RoutingKey: "hello", Count: 3, Confirmed: 3, Queues: []string{"hello"}, At: ago(5)})
+	s.Apply(board.ObservedPublishEvent{Type: board.TypeObservedPublish, RoutingKey: "task_queue", RoutedQueues: []string{"task_queue"}, At: ago(3)})
 	for seq := range int64(3) {
-		s.Apply(mq.DeliveryEvent{Type: mq.TypeDelivery, Receiver: "r1", Queue: "hello", Seq: seq + 1, At: ago(4)})
+		s.Apply(board.DeliveryEvent{Type: board.TypeDelivery, Receiver: "r1", Queue: "hello", Seq: seq + 1, At: ago(4)})
 	}
-	s.Apply(mq.DeliveryEvent{Type: mq.TypeDelivery, Receiver: "r2", Queue: "task_queue", Seq: 1, At: ago(3)})
-	s.Apply(mq.SettledEvent{Type: mq.TypeSettled, Receiver: "r2", Seq: 1, Outcome: mq.OutcomeAck, At: ago(1)})
-	s.Apply(mq.PublishedEvent{Type: mq.TypePublished, RoutingKey: "nowhere", Count: 1, Confirmed: 1, Queues: []string{}, At: ago(70)})
+	s.Apply(board.DeliveryEvent{Type: board.TypeDelivery, Receiver: "r2", Queue: "task_queue", Seq: 1, At: ago(3)})
+	s.Apply(board.SettledEvent{Type: board.TypeSettled, Receiver: "r2", Seq: 1, Outcome: board.OutcomeAck, At: ago(1)})
+	s.Apply(board.PublishedEvent{Type: board.TypePublished, RoutingKey: "nowhere", Count: 1, Confirmed: 1, Queues: []string{}, At: ago(70)})
 
 	snap := s.Snapshot()
 	at := func(key, what string, sec int) int {
@@ -100,7 +100,7 @@ func TestSnapshotCarriesChartsAndActivity(t *testing.T) {
 		t.Errorf("settled recent deliveries: %+v", settled)
 	}
 
-	s.Apply(mq.ReceiverRemovedEvent{Type: mq.TypeReceiverRemoved, Receiver: "r1"})
+	s.Apply(board.ReceiverRemovedEvent{Type: board.TypeReceiverRemoved, Receiver: "r1"})
 	if _, ok := s.Snapshot().Rates.Series["r1"]; ok {
 		t.Error("a removed receiver's chart is still in the snapshot")
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"rabbitboard/mq"
+	"rabbitboard/board"
 	"rabbitboard/templates"
 )
 
@@ -24,8 +24,8 @@ const (
 // StreamLogBody is GET /api/queues/{name}/log: the stream's log and the
 // programs reading it over the stream protocol.
 type StreamLogBody struct {
-	mq.StreamLog
-	Readers []mq.StreamReader `json:"readers"`
+	board.StreamLog
+	Readers []board.StreamReader `json:"readers"`
 	// ReadersError says why the readers are unknown (no stream plugin).
 	ReadersError string `json:"readers_error,omitempty"`
 }
@@ -64,7 +64,7 @@ func (s *Server) readStream(r *http.Request) (StreamLogBody, int64, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), managementWait)
 	defer cancel()
 	if body.Readers, err = s.cfg.Broker.StreamReaders(ctx, log.Stream); err != nil {
-		body.Readers, body.ReadersError = []mq.StreamReader{}, err.Error()
+		body.Readers, body.ReadersError = []board.StreamReader{}, err.Error()
 	}
 	return body, from, nil
 }

@@ -15,8 +15,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
-	"rabbitboard/mq"
 	"rabbitboard/words"
 )
 
@@ -37,7 +37,7 @@ func (v *viewer) offsets(receiver string) []int64 {
 func (v *viewer) kept(receiver string) []int64 {
 	given := map[float64]bool{}
 	for _, e := range v.of("settled", receiver) {
-		if e["outcome"] == string(mq.OutcomeRequeued) {
+		if e["outcome"] == string(board.OutcomeRequeued) {
 			given[e["seq"].(float64)] = true
 		}
 	}
@@ -129,10 +129,10 @@ func (r *streamReader) printed() string {
 func TestStreamReadersAtTheirOwnPlace(t *testing.T) {
 	s := startStackWith(t, options{management: true})
 	v := s.viewer(t)
-	name := s.queue(t, mq.QueueSpec{Name: "rb-web-stream", Durable: true, Arguments: map[string]any{"x-queue-type": "stream", "x-max-length-bytes": 100_000_000}})
+	name := s.queue(t, board.QueueSpec{Name: "rb-web-stream", Durable: true, Arguments: map[string]any{"x-queue-type": "stream", "x-max-length-bytes": 100_000_000}})
 	publish := func(n int, body string) {
 		t.Helper()
-		var res mq.PublishResult
+		var res board.PublishResult
 		s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": name, "body": body, "count": n}, http.StatusOK, &res)
 		if res.Confirmed != n {
 			t.Fatalf("published %+v, want %d confirmed", res, n)
@@ -140,8 +140,8 @@ func TestStreamReadersAtTheirOwnPlace(t *testing.T) {
 	}
 	publish(100, "m {{seq}}")
 
-	first := s.receiver(t, mq.ReceiverSpec{Queue: name, Name: "from first", Prefetch: 10, Ack: mq.AckManual, Offset: "first"})
-	fifty := s.receiver(t, mq.ReceiverSpec{Queue: name, Name: "from 50", Prefetch: 5, Ack: mq.AckManual, Offset: "50"})
+	first := s.receiver(t, board.ReceiverSpec{Queue: name, Name: "from first", Prefetch: 10, Ack: board.AckManual, Offset: "first"})
+	fifty := s.receiver(t, board.ReceiverSpec{Queue: name, Name: "from 50", Prefetch: 5, Ack: board.AckManual, Offset: "50"})
 	testkit.WaitFor(t, 15*time.Second, "100 and 50 deliveries", func() bool {
 		return len(v.offsets(first.ID)) == 100 && len(v.offsets(fifty.ID)) == 50
 	})
@@ -166,7 +166,7 @@ func TestStreamReadersAtTheirOwnPlace(t *testing.T) {
 	if len(log.Messages) != 3 || log.Messages[0].Body != "m 1" || log.Messages[2].Offset != 2 {
 		t.Fatalf("the log from 0: %+v", log.Messages)
 	}
-	var info mq.ReceiverInfo
+	var info board.ReceiverInfo
 	testkit.WaitFor(t, 5*time.Second, "both settled", func() bool {
 		s.mustCall(t, "GET", "/api/receivers/"+fifty.ID, nil, http.StatusOK, &info)
 		return info.Acked == 50
@@ -176,7 +176,7 @@ func TestStreamReadersAtTheirOwnPlace(t *testing.T) {
 	}
 
 	// A receiver from next takes only what comes after it.
-	next := s.receiver(t, mq.ReceiverSpec{Queue: name, Name: "from next", Prefetch: 10, Ack: mq.AckManual})
+	next := s.receiver(t, board.ReceiverSpec{Queue: name, Name: "from next", Prefetch: 10, Ack: board.AckManual})
 	if next.Start != "next" {
 		t.Fatalf("a receiver on a stream without an offset starts from %q, want next", next.Start)
 	}
@@ -205,11 +205,11 @@ func TestStreamReadersAtTheirOwnPlace(t *testing.T) {
 	// What the broker refuses for a stream is refused in words first: an
 	// auto-ack consumer would make RabbitMQ close the receivers' connection.
 	var e errorBody
-	if code := s.call(t, "POST", "/api/receivers", mq.ReceiverSpec{Queue: name, Name: "auto"}, &e); code != http.StatusBadRequest || !strings.Contains(e.Error, "is a stream") {
+	if code := s.call(t, "POST", "/api/receivers", board.ReceiverSpec{Queue: name, Name: "auto"}, &e); code != http.StatusBadRequest || !strings.Contains(e.Error, "is a stream") {
 		t.Fatalf("an auto-ack receiver on a stream: %d %+v", code, e)
 	}
-	classic := s.queue(t, mq.QueueSpec{Name: "rb-web-not-a-stream"})
-	if code := s.call(t, "POST", "/api/receivers", mq.ReceiverSpec{Queue: classic, Prefetch: 1, Ack: mq.AckManual, Offset: "first"}, &e); code != http.StatusBadRequest || !strings.Contains(e.Error, "not a stream") {
+	classic := s.queue(t, board.QueueSpec{Name: "rb-web-not-a-stream"})
+	if code := s.call(t, "POST", "/api/receivers", board.ReceiverSpec{Queue: classic, Prefetch: 1, Ack: board.AckManual, Offset: "first"}, &e); code != http.StatusBadRequest || !strings.Contains(e.Error, "not a stream") {
 		t.Fatalf("an offset on a classic queue: %d %+v", code, e)
 	}
 	if code := s.call(t, "GET", "/api/queues/"+classic+"/log", nil, &e); code != http.StatusBadRequest {
@@ -217,7 +217,7 @@ func TestStreamReadersAtTheirOwnPlace(t *testing.T) {
 	}
 	for _, id := range []string{first.ID, fifty.ID, next.ID} {
 		s.mustCall(t, "GET", "/api/receivers/"+id, nil, http.StatusOK, &info)
-		if info.State != mq.StateConsuming {
+		if info.State != board.StateConsuming {
 			t.Fatalf("%s is %s after the refusals", info.Name, info.State)
 		}
 	}
@@ -245,7 +245,7 @@ func TestStreamReadersAtTheirOwnPlace(t *testing.T) {
 	}
 
 	// Nothing of all this looking took anything away.
-	again := s.receiver(t, mq.ReceiverSpec{Queue: name, Name: "again", Prefetch: 50, Ack: mq.AckManual, Offset: "first"})
+	again := s.receiver(t, board.ReceiverSpec{Queue: name, Name: "again", Prefetch: 50, Ack: board.AckManual, Offset: "first"})
 	testkit.WaitFor(t, 10*time.Second, "a full read again", func() bool { return len(v.offsets(again.ID)) == 106 })
 }
 

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"rabbitboard/board"
+
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-
-	"rabbitboard/mq"
 )
 
 // The theme switch goes through auto, light, dark and high contrast with
@@ -18,7 +18,7 @@ import (
 // the form's message again; a key typed into a field is just typed.
 func TestBrowserThemeAndShortcuts(t *testing.T) {
 	s := startStack(t, Limits{})
-	q := s.queue(t, mq.QueueSpec{})
+	q := s.queue(t, board.QueueSpec{})
 	ctx := browser(t)
 	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url+"/?theme=auto&lang=en"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func TestBrowserThemeAndShortcuts(t *testing.T) {
 	}
 	read(`document.activeElement.blur(), ""`)
 	press("p")
-	var depth mq.QueueInfo
+	var depth board.QueueInfo
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		s.mustCall(t, "GET", "/api/queues/"+q, nil, http.StatusOK, &depth)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"rabbitboard/board"
 	"rabbitboard/mq"
 )
 
@@ -216,7 +217,7 @@ func (s *State) PlayRecorded(file string, lines []TimelineLine) error {
 	if n := len(lines); n > 0 {
 		s.timeline.seq = lines[n-1].Seq
 	}
-	s.broker = mq.NewBrokerEvent(mq.BrokerReplay, "", "")
+	s.broker = board.NewBrokerEvent(board.BrokerReplay, "", "")
 	said, _ := json.Marshal(s.broker)
 	s.viewers.Broadcast(said) // not a part of the recording
 	s.mu.Unlock()

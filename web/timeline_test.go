@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"rabbitboard/board"
 	"rabbitboard/hub"
-	"rabbitboard/mq"
 )
 
 // The timeline keeps the last events sent to the page, numbered, within its
@@ -25,7 +25,7 @@ func TestTimeline(t *testing.T) {
 	state.KeepTimeline(3, time.Hour)
 	h := New(Config{Broker: refusingBroker{}, State: state, Logger: log}).routes()
 	for _, pace := range []float64{1, 0.5, 0.25, 0, 1} {
-		state.Apply(mq.PaceEvent{Type: mq.TypePace, Pace: pace})
+		state.Apply(board.PaceEvent{Type: board.TypePace, Pace: pace})
 	}
 	read := func(path string) []map[string]any {
 		t.Helper()
@@ -75,7 +75,7 @@ func TestTimeline(t *testing.T) {
 	}
 	for _, bad := range []string{"since=-1", "since=x", "from=yesterday", "to=10:42"} {
 		code, e := ask(t, h, "en", "GET", "/api/timeline?"+bad, "")
-		if code != http.StatusBadRequest || e.Code != mq.CodeInvalid || e.Error == "" {
+		if code != http.StatusBadRequest || e.Code != board.CodeInvalid || e.Error == "" {
 			t.Errorf("%s: %d %+v, want 400 invalid_input with a sentence", bad, code, e)
 		}
 	}
@@ -87,7 +87,7 @@ func TestTimeline(t *testing.T) {
 	}
 	// Events older than the kept age are gone.
 	state.KeepTimeline(3, time.Millisecond)
-	state.Apply(mq.PaceEvent{Type: mq.TypePace, Pace: 0.5})
+	state.Apply(board.PaceEvent{Type: board.TypePace, Pace: 0.5})
 	time.Sleep(5 * time.Millisecond)
 	if got := read("/api/timeline"); len(got) != 0 {
 		t.Fatalf("after its age the timeline still answers %v", got)

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
 	"rabbitboard/mq"
 )
@@ -229,7 +230,7 @@ func TestScenarioMeetsAnotherQueue(t *testing.T) {
 	}
 	const en = "The queue 'durable_queue' is not durable; this asks for one that is durable."
 	var refusal map[string]string
-	if status := s.call(t, "POST", "/api/presets/durability", nil, &refusal); status != http.StatusConflict || refusal["code"] != string(mq.CodePreconditionFailed) ||
+	if status := s.call(t, "POST", "/api/presets/durability", nil, &refusal); status != http.StatusConflict || refusal["code"] != string(board.CodePreconditionFailed) ||
 		!strings.HasPrefix(refusal["error"], en) || !strings.Contains(refusal["error"], "press Replace") {
 		t.Fatalf("durability beside a transient durable_queue: %d %v", status, refusal)
 	}
@@ -327,7 +328,7 @@ func TestRPCScenario(t *testing.T) {
 	// Direct reply-to: the requests go out on the client's own channel and
 	// the replies come straight to it, through no queue.
 	direct := ids["RPC client, direct reply-to"]
-	var res mq.PublishResult
+	var res board.PublishResult
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": "rpc_queue", "body": "{{seq}}0", "count": 3,
 		"properties": map[string]any{"reply_to": mq.DirectReplyTo}}, http.StatusOK, &res)
 	if res.Published != 3 || res.Confirmed != 3 {
@@ -393,7 +394,7 @@ func TestPublisherConfirmsLesson(t *testing.T) {
 	}
 	t.Cleanup(func() { s.call(t, "POST", "/api/presets/publisher-confirms/reset", nil, nil) })
 	s.mustCall(t, "POST", "/api/presets/publisher-confirms", nil, http.StatusOK, nil)
-	var ev mq.ConfirmsEvent
+	var ev board.ConfirmsEvent
 	s.mustCall(t, "POST", "/api/confirms", map[string]any{"count": 1000}, http.StatusOK, &ev)
 	var names []string
 	for _, st := range ev.Strategies {
@@ -403,7 +404,7 @@ func TestPublisherConfirmsLesson(t *testing.T) {
 			t.Fatalf("%+v", st)
 		}
 	}
-	if !slices.Equal(names, []string{mq.ConfirmOneByOne, mq.ConfirmBatches, mq.ConfirmAsynchronous}) {
+	if !slices.Equal(names, []string{board.ConfirmOneByOne, board.ConfirmBatches, board.ConfirmAsynchronous}) {
 		t.Fatalf("strategies %v", names)
 	}
 	if one, async := ev.Strategies[0].Rate, ev.Strategies[2].Rate; async <= one {

@@ -17,8 +17,8 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/valyala/fastjson"
 
+	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
-	"rabbitboard/mq"
 )
 
 // dashboard is a running rabbitboard process.
@@ -176,12 +176,12 @@ type viewer struct {
 	endedAt    time.Time
 }
 
-var deliveryMark = []byte(`"type":"` + string(mq.TypeDelivery) + `"`)
+var deliveryMark = []byte(`"type":"` + string(board.TypeDelivery) + `"`)
 var bodyMark = []byte(`"body":"`)
 
 // observedMark starts each publish to pacedQueue that a viewer is shown as
 // another program's (events encode their fields in this order).
-var observedMark = []byte(`"type":"` + string(mq.TypeObservedPublish) + `","exchange":"","routing_key":"` + pacedQueue + `"`)
+var observedMark = []byte(`"type":"` + string(board.TypeObservedPublish) + `","exchange":"","routing_key":"` + pacedQueue + `"`)
 
 // reading says how a viewer reads: not at all past the snapshot (a nil
 // *reading), scanning frames for the events it counts, or decoding them.
@@ -264,15 +264,15 @@ func (v *viewer) decode(frame []byte, now time.Time) {
 	}
 	events, _ := parsed.Array()
 	for _, e := range events {
-		switch mq.EventType(e.GetStringBytes("type")) {
-		case mq.TypeDelivery:
+		switch board.EventType(e.GetStringBytes("type")) {
+		case board.TypeDelivery:
 			v.deliveries.Add(1)
 			if at, ok := sent(e.GetStringBytes("body")); ok {
 				v.mu.Lock()
 				v.samples = append(v.samples, now.Sub(at))
 				v.mu.Unlock()
 			}
-		case mq.TypeObservedPublish:
+		case board.TypeObservedPublish:
 			v.observed.Add(1)
 		}
 	}

@@ -1,4 +1,4 @@
-package mq
+package board
 
 import (
 	"encoding/json"

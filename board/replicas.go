@@ -1,0 +1,12 @@
+package board
+
+import "time"
+
+// ReplicaInfo describes a live replica.
+type ReplicaInfo struct {
+	ID string `json:"id"`
+	// Addr is where it listens for HTTP.
+	Addr      string    `json:"addr"`
+	Started   time.Time `json:"started"`
+	Receivers int       `json:"receivers"`
+}
