@@ -337,6 +337,41 @@ func TestMandatoryReturn(t *testing.T) {
 	}
 }
 
+// Requests that publish at the same time overlap on the publisher's
+// channels, and each counts exactly its own returns: eight at once, every
+// other one mandatory to a key no queue has.
+func TestConcurrentPublishesCountTheirOwnReturns(t *testing.T) {
+	b, _ := openBroker(t)
+	q := freshQueue(t, b, board.QueueSpec{})
+	const requests, count = 8, 500
+	results := make([]board.PublishResult, requests)
+	errs := make([]error, requests)
+	var wg sync.WaitGroup
+	for i := range requests {
+		key := q
+		if i%2 == 1 {
+			key = "rb-test-nobody-here"
+		}
+		wg.Go(func() {
+			results[i], errs[i] = b.Publish(context.Background(), Publication{Message: board.Message{RoutingKey: key, Body: []byte("x"), Mandatory: true}, Count: count})
+		})
+	}
+	wg.Wait()
+	for i := range requests {
+		want := board.PublishResult{Published: count, Confirmed: count}
+		if i%2 == 1 {
+			want.Returned = count
+		}
+		if errs[i] != nil || results[i] != want {
+			t.Errorf("request %d: %+v, %v; want %+v", i, results[i], errs[i], want)
+		}
+	}
+	testkit.WaitFor(t, 10*time.Second, "the queue's messages", func() bool {
+		info, err := b.InspectQueue(q)
+		return err == nil && info.Messages == requests/2*count
+	})
+}
+
 // A message published by another AMQP client reaches a receiver, and one
 // published by rabbitboard reaches another client.
 func TestOtherClients(t *testing.T) {
