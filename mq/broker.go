@@ -80,24 +80,35 @@ type Broker struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu        sync.Mutex
-	conn      *amqp.Connection
-	rconn     *amqp.Connection // the receivers' connection, to the same node
-	ready     chan struct{}    // closed while conn and rconn are usable
-	state     board.BrokerState
-	lastErr   string
-	node      string                     // host:port of the node in use
-	gen       int                        // counts connections made, so watchers notice a reconnect
-	lastPoll  map[string]board.QueueInfo // the watcher's last poll, the "before" of a survival report
-	lastHeld  map[string]int
-	reported  map[string]board.QueueInfo    // the depths viewers were last told
-	exchanges map[string]board.ExchangeSpec // exchanges rabbitboard declared
-	bindings  map[string]board.BindingSpec  // bindings rabbitboard made, by BindingSpec.key
-	topology  board.TopologyEvent           // the last one read, for predicting routes
-	known     map[string]board.QueueSpec    // queues rabbitboard declared or consumes from
-	receivers map[string]*Receiver
-	order     []string // receiver ids in creation order
-	nextID    int
+	// mu guards the connections and what is known of the queues.
+	mu       sync.Mutex
+	conn     *amqp.Connection
+	rconn    *amqp.Connection // the receivers' connection, to the same node
+	ready    chan struct{}    // closed while conn and rconn are usable
+	state    board.BrokerState
+	lastErr  string
+	node     string                     // host:port of the node in use
+	gen      int                        // counts connections made, so watchers notice a reconnect
+	lastPoll map[string]board.QueueInfo // the watcher's last poll, the "before" of a survival report
+	lastHeld map[string]int
+	reported map[string]board.QueueInfo // the depths viewers were last told
+	known    map[string]board.QueueSpec // queues rabbitboard declared or consumes from
+
+	// own are rabbitboard's receivers, under a lock of their own.
+	own struct {
+		mu        sync.Mutex
+		receivers map[string]*Receiver
+		order     []string // receiver ids in creation order
+		nextID    int
+	}
+	// topo is what rabbitboard knows of exchanges and bindings, to predict
+	// routes, under a lock of its own.
+	topo struct {
+		mu        sync.Mutex
+		exchanges map[string]board.ExchangeSpec // exchanges rabbitboard declared
+		bindings  map[string]board.BindingSpec  // bindings rabbitboard made, by bindingKey
+		topology  board.TopologyEvent           // the last one read
+	}
 
 	pubs  chan *publisher // the confirming channels publish requests take turns on
 	obs   observer
@@ -152,16 +163,15 @@ func New(cfg Config) *Broker {
 		cfg.Events = func(board.Event) {}
 	}
 	b := &Broker{
-		pacer:     newPacer(),
-		cfg:       cfg,
-		log:       cfg.Logger,
-		ready:     make(chan struct{}),
-		state:     board.BrokerConnecting,
-		known:     map[string]board.QueueSpec{},
-		exchanges: map[string]board.ExchangeSpec{},
-		bindings:  map[string]board.BindingSpec{},
-		receivers: map[string]*Receiver{},
+		pacer: newPacer(),
+		cfg:   cfg,
+		log:   cfg.Logger,
+		ready: make(chan struct{}),
+		state: board.BrokerConnecting,
+		known: map[string]board.QueueSpec{},
 	}
+	b.own.receivers = map[string]*Receiver{}
+	b.topo.exchanges, b.topo.bindings = map[string]board.ExchangeSpec{}, map[string]board.BindingSpec{}
 	b.warn = &throttle.Logger{Log: cfg.Logger, Every: 10 * time.Second}
 	b.nodes, b.nodesErr = parseNodes(cfg.URL, cfg.ManagementURL)
 	b.mgmt = newManagement(b.nodes)
@@ -434,10 +444,10 @@ func (b *Broker) withChannel(f func(ch *amqp.Channel) error) error {
 
 // receiverList is rabbitboard's receivers, in no order.
 func (b *Broker) receiverList() []*Receiver {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	rs := make([]*Receiver, 0, len(b.receivers))
-	for _, r := range b.receivers {
+	b.own.mu.Lock()
+	defer b.own.mu.Unlock()
+	rs := make([]*Receiver, 0, len(b.own.receivers))
+	for _, r := range b.own.receivers {
 		rs = append(rs, r)
 	}
 	return rs

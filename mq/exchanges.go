@@ -68,9 +68,9 @@ func (b *Broker) DeclareExchange(spec board.ExchangeSpec) (board.ExchangeSpec, e
 	if spec.Arguments == nil {
 		spec.Arguments = map[string]any{}
 	}
-	b.mu.Lock()
-	b.exchanges[spec.Name] = spec
-	b.mu.Unlock()
+	b.topo.mu.Lock()
+	b.topo.exchanges[spec.Name] = spec
+	b.topo.mu.Unlock()
 	b.topologyChanged()
 	return spec, nil
 }
@@ -102,14 +102,14 @@ func (b *Broker) DeleteExchange(name string) error {
 	if err := b.withChannel(func(ch *amqp.Channel) error { return ch.ExchangeDelete(name, false, false) }); err != nil {
 		return err
 	}
-	b.mu.Lock()
-	delete(b.exchanges, name)
-	for k, bd := range b.bindings {
+	b.topo.mu.Lock()
+	delete(b.topo.exchanges, name)
+	for k, bd := range b.topo.bindings {
 		if bd.Exchange == name {
-			delete(b.bindings, k)
+			delete(b.topo.bindings, k)
 		}
 	}
-	b.mu.Unlock()
+	b.topo.mu.Unlock()
 	b.topologyChanged()
 	return nil
 }
@@ -169,13 +169,13 @@ func (b *Broker) binding(bd board.BindingSpec, bind bool) (board.BindingSpec, er
 	if bd.Arguments == nil {
 		bd.Arguments = map[string]any{}
 	}
-	b.mu.Lock()
+	b.topo.mu.Lock()
 	if bind {
-		b.bindings[bindingKey(bd)] = bd
+		b.topo.bindings[bindingKey(bd)] = bd
 	} else {
-		delete(b.bindings, bindingKey(bd))
+		delete(b.topo.bindings, bindingKey(bd))
 	}
-	b.mu.Unlock()
+	b.topo.mu.Unlock()
 	b.topologyChanged()
 	return bd, nil
 }
@@ -194,14 +194,14 @@ func (b *Broker) Topology(ctx context.Context) board.TopologyEvent {
 			bindings[bindingKey(bd)] = bd
 		}
 	}
-	b.mu.Lock()
-	for name, x := range b.exchanges {
+	b.topo.mu.Lock()
+	for name, x := range b.topo.exchanges {
 		exchanges[name] = x
 	}
-	for k, bd := range b.bindings {
+	for k, bd := range b.topo.bindings {
 		bindings[k] = bd
 	}
-	b.mu.Unlock()
+	b.topo.mu.Unlock()
 	for _, name := range slices.Sorted(maps.Keys(exchanges)) {
 		ev.Exchanges = append(ev.Exchanges, exchanges[name])
 	}
@@ -218,10 +218,10 @@ func (b *Broker) topologyChanged() {
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.OpTimeout)
 	defer cancel()
 	t := b.Topology(ctx)
-	b.mu.Lock()
-	same := reflect.DeepEqual(t, b.topology)
-	b.topology = t
-	b.mu.Unlock()
+	b.topo.mu.Lock()
+	same := reflect.DeepEqual(t, b.topo.topology)
+	b.topo.topology = t
+	b.topo.mu.Unlock()
 	if !same {
 		b.cfg.Events(t)
 	}
@@ -229,8 +229,8 @@ func (b *Broker) topologyChanged() {
 
 // route predicts where a message goes from the last topology read.
 func (b *Broker) route(exchange, routingKey string, headers map[string]any) []string {
-	b.mu.Lock()
-	t := b.topology
-	b.mu.Unlock()
+	b.topo.mu.Lock()
+	t := b.topo.topology
+	b.topo.mu.Unlock()
 	return Route(t, exchange, routingKey, headers)
 }

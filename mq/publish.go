@@ -119,12 +119,12 @@ func (b *Broker) publishForDirectReply(ctx context.Context, p Publication, heade
 // directReplyChannel is the channel of a receiver of rabbitboard's that
 // consumes from amq.rabbitmq.reply-to now, or nil.
 func (b *Broker) directReplyChannel() *amqp.Channel {
-	b.mu.Lock()
-	receivers := make([]*Receiver, 0, len(b.order))
-	for _, id := range b.order {
-		receivers = append(receivers, b.receivers[id])
+	b.own.mu.Lock()
+	receivers := make([]*Receiver, 0, len(b.own.order))
+	for _, id := range b.own.order {
+		receivers = append(receivers, b.own.receivers[id])
 	}
-	b.mu.Unlock()
+	b.own.mu.Unlock()
 	for _, r := range receivers {
 		r.mu.Lock()
 		ch := r.replyCh

@@ -89,21 +89,18 @@ func (b *Broker) AddReceiver(spec board.ReceiverSpec) (board.ReceiverInfo, error
 	if err := b.checkStreamReceiver(&spec); err != nil {
 		return board.ReceiverInfo{}, err
 	}
-	b.mu.Lock()
-	if len(b.receivers) >= b.cfg.MaxReceivers {
-		b.mu.Unlock()
+	b.own.mu.Lock()
+	if len(b.own.receivers) >= b.cfg.MaxReceivers {
+		b.own.mu.Unlock()
 		return board.ReceiverInfo{}, board.Fail(board.CodeLimit, "err.receivers_max", "max", b.cfg.MaxReceivers)
 	}
-	if _, ok := b.known[q.Name]; !ok {
-		b.known[q.Name] = q.QueueSpec
-	}
-	b.nextID++
-	id := b.idPrefix() + "r" + strconv.Itoa(b.nextID)
+	b.own.nextID++
+	id := b.idPrefix() + "r" + strconv.Itoa(b.own.nextID)
 	if spec.Name == "" {
 		spec.Name = "receiver " + id
 	}
 	taken := map[int]bool{}
-	for _, other := range b.receivers {
+	for _, other := range b.own.receivers {
 		taken[other.colour] = true
 	}
 	r := &Receiver{
@@ -112,8 +109,13 @@ func (b *Broker) AddReceiver(spec board.ReceiverSpec) (board.ReceiverInfo, error
 	}
 	started := make(chan error, 1)
 	r.waiters = append(r.waiters, started)
-	b.receivers[id] = r
-	b.order = append(b.order, id)
+	b.own.receivers[id] = r
+	b.own.order = append(b.own.order, id)
+	b.own.mu.Unlock()
+	b.mu.Lock()
+	if _, ok := b.known[q.Name]; !ok {
+		b.known[q.Name] = q.QueueSpec
+	}
 	b.mu.Unlock()
 	go r.run()
 	if err := <-started; err != nil {

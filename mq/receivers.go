@@ -86,9 +86,9 @@ func validateReceiver(s *board.ReceiverSpec) error {
 
 // Receiver returns a receiver by id.
 func (b *Broker) Receiver(id string) (*Receiver, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	r, ok := b.receivers[id]
+	b.own.mu.Lock()
+	defer b.own.mu.Unlock()
+	r, ok := b.own.receivers[id]
 	if !ok && b.obs.isOutside(id) {
 		return nil, board.Fail(board.CodeNotOwned, "err.not_owned", "receiver", fmt.Sprintf("%q", id))
 	}
@@ -105,12 +105,12 @@ func (b *Broker) Receivers() []board.ReceiverInfo {
 }
 
 func (b *Broker) ownReceivers() []board.ReceiverInfo {
-	b.mu.Lock()
-	rs := make([]*Receiver, 0, len(b.order))
-	for _, id := range b.order {
-		rs = append(rs, b.receivers[id])
+	b.own.mu.Lock()
+	rs := make([]*Receiver, 0, len(b.own.order))
+	for _, id := range b.own.order {
+		rs = append(rs, b.own.receivers[id])
 	}
-	b.mu.Unlock()
+	b.own.mu.Unlock()
 	out := make([]board.ReceiverInfo, 0, len(rs))
 	for _, r := range rs {
 		out = append(out, r.Info())
@@ -119,9 +119,9 @@ func (b *Broker) ownReceivers() []board.ReceiverInfo {
 }
 
 func (b *Broker) forget(id string) {
-	b.mu.Lock()
-	delete(b.receivers, id)
-	b.order = slices.DeleteFunc(b.order, func(s string) bool { return s == id })
-	b.mu.Unlock()
+	b.own.mu.Lock()
+	delete(b.own.receivers, id)
+	b.own.order = slices.DeleteFunc(b.own.order, func(s string) bool { return s == id })
+	b.own.mu.Unlock()
 	b.cfg.Events(board.ReceiverRemovedEvent{Type: board.TypeReceiverRemoved, Receiver: id})
 }
