@@ -81,6 +81,6 @@ go test -race -count=1 -p 1 -timeout 20m "$@" ./...
 # fails only on a real finding, and then Go writes the reproducer under
 # testdata/fuzz/<target>/ and prints the command that replays it.
 # 20000 executions take 3-6 s per target here; FUZZ_EXECS=1000000 runs longer.
-for target in web:FuzzPublishRequest web:FuzzDecodeForm mq:FuzzPreview mq:FuzzDeliveryHeaders; do
+for target in web:FuzzPublishRequest web:FuzzDecodeForm mq:FuzzPreview mq:FuzzDeliveryHeaders board:FuzzDeliveryJSON; do
   go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "${FUZZ_EXECS:-20000}x" "./${target%%:*}"
 done
