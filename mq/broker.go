@@ -17,6 +17,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"rabbitboard/internal/management"
 	"rabbitboard/internal/throttle"
 )
 
@@ -74,7 +75,7 @@ type Config struct {
 type Broker struct {
 	cfg  Config
 	log  *slog.Logger
-	mgmt *management
+	mgmt *management.Client
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -233,8 +234,8 @@ func (b *Broker) Close(ctx context.Context) error {
 	}()
 	defer func() { // the management APIs' idle keep-alive connections
 		for _, n := range b.nodes {
-			if n.mgmt.client != nil {
-				n.mgmt.client.CloseIdleConnections()
+			if n.mgmt.Client != nil {
+				n.mgmt.Client.CloseIdleConnections()
 			}
 		}
 	}()
@@ -283,7 +284,7 @@ func (b *Broker) supervise() {
 		backoff, warned, failed = minBackoff, false, 0
 		closed := conn.NotifyClose(make(chan *amqp.Error, 1))
 		rclosed := rconn.NotifyClose(make(chan *amqp.Error, 1))
-		b.mgmt.use(n.mgmt)
+		b.mgmt.Use(n.mgmt)
 		if b.generation() > 0 {
 			b.reportSurvival(conn)
 		}

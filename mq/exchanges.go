@@ -186,7 +186,7 @@ func (b *Broker) Topology(ctx context.Context) board.TopologyEvent {
 	ev := board.TopologyEvent{Type: board.TypeTopology, Exchanges: []board.ExchangeSpec{}, Bindings: []board.BindingSpec{}}
 	exchanges := map[string]board.ExchangeSpec{}
 	bindings := map[string]board.BindingSpec{}
-	if xs, bs, err := b.mgmt.topology(ctx); err == nil {
+	if xs, bs, err := b.mgmt.Topology(ctx); err == nil {
 		for _, x := range xs {
 			exchanges[x.Name] = x
 		}

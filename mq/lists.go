@@ -200,10 +200,10 @@ func (o *observer) lists(ctx context.Context) (consumers []mgmtConsumer, conns [
 	ctx, cancel := context.WithTimeout(ctx, 2*o.b.cfg.OpTimeout) // three lists, from a busy broker perhaps
 	defer cancel()
 	m := o.b.mgmt
-	vpath := url.PathEscape(m.vhost)
-	ok = m.do(ctx, http.MethodGet, "/api/consumers/"+vpath, nil, &consumers) == nil &&
-		m.do(ctx, http.MethodGet, "/api/vhosts/"+vpath+"/connections?columns=name,client_properties,peer_host,peer_port", nil, &conns) == nil &&
-		m.do(ctx, http.MethodGet, "/api/vhosts/"+vpath+"/channels?columns=number,messages_unacknowledged,connection_details", nil, &channels) == nil
+	vpath := url.PathEscape(m.Vhost)
+	ok = m.Do(ctx, http.MethodGet, "/api/consumers/"+vpath, nil, &consumers) == nil &&
+		m.Do(ctx, http.MethodGet, "/api/vhosts/"+vpath+"/connections?columns=name,client_properties,peer_host,peer_port", nil, &conns) == nil &&
+		m.Do(ctx, http.MethodGet, "/api/vhosts/"+vpath+"/channels?columns=number,messages_unacknowledged,connection_details", nil, &channels) == nil
 	return consumers, conns, channels, ok
 }
 
@@ -284,7 +284,7 @@ func (o *observer) askConnection(ctx context.Context, connection string) (mgmtCo
 	var c mgmtConnection
 	ctx, cancel := context.WithTimeout(ctx, o.b.cfg.OpTimeout)
 	defer cancel()
-	err := o.b.mgmt.do(ctx, http.MethodGet, "/api/connections/"+url.PathEscape(connection), nil, &c)
+	err := o.b.mgmt.Do(ctx, http.MethodGet, "/api/connections/"+url.PathEscape(connection), nil, &c)
 	return c, err
 }
 

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"rabbitboard/internal/management"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -40,8 +42,8 @@ func TestManagementEndpoint(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e.base != tt.base || e.user != tt.user || e.password != tt.password || !e.refusal.IsZero() != tt.refused {
-				t.Fatalf("got base %q user %q password %q refusal %q; want %q %q %q refused %v", e.base, e.user, e.password, e.refusal, tt.base, tt.user, tt.password, tt.refused)
+			if e.Base != tt.base || e.User != tt.user || e.Password != tt.password || !e.Refusal.IsZero() != tt.refused {
+				t.Fatalf("got base %q user %q password %q refusal %q; want %q %q %q refused %v", e.Base, e.User, e.Password, e.Refusal, tt.base, tt.user, tt.password, tt.refused)
 			}
 		})
 	}
@@ -73,8 +75,8 @@ func TestManagementOverTLS(t *testing.T) {
 	}
 
 	refused, _ := managementEndpoint(uri, plain.URL)
-	m := &management{vhost: "/", api: refused}
-	err = m.do(context.Background(), http.MethodGet, "/api/vhosts/%2F", nil, nil)
+	m := management.New("/", refused, "")
+	err = m.Do(context.Background(), http.MethodGet, "/api/vhosts/%2F", nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "https") || plainHits.Load() != 0 {
 		t.Fatalf("http beside amqps: %v, %d requests heard; want a refusal and none", err, plainHits.Load())
 	}
@@ -83,9 +85,9 @@ func TestManagementOverTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.use(ok)
+	m.Use(ok)
 	var v vhost
-	if err := m.do(context.Background(), http.MethodGet, "/api/vhosts/%2F", nil, &v); err != nil || user != "student" {
+	if err := m.Do(context.Background(), http.MethodGet, "/api/vhosts/%2F", nil, &v); err != nil || user != "student" {
 		t.Fatalf("https with the AMQP URL's CA: %v, user %q", err, user)
 	}
 }

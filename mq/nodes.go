@@ -6,11 +6,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"rabbitboard/internal/frameguard"
-	"rabbitboard/words"
 	"strconv"
 	"strings"
 	"time"
+
+	"rabbitboard/internal/frameguard"
+	"rabbitboard/internal/management"
+	"rabbitboard/words"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -23,19 +25,7 @@ type node struct {
 	dialURL  string
 	dial     func(network, addr string) (net.Conn, error)
 	addr     string // host:port, as people and the page name the node
-	mgmt     endpoint
-}
-
-// endpoint is a node's management API: its base URL ("-": none), the
-// credentials it is asked with, and the client that asks it (over TLS with
-// the AMQP URL's CA, for https).
-type endpoint struct {
-	base, user, password string
-	// refusal, when set, says why no request may go there: the AMQP URL
-	// is amqps and the management URL is not https, so the password would
-	// travel in clear.
-	refusal words.Sentence
-	client  *http.Client
+	mgmt     management.Endpoint
 }
 
 // SplitURLs splits a comma-separated list of AMQP URLs (a cluster's
@@ -128,29 +118,29 @@ func (b *Broker) Nodes() int { return len(b.nodes) }
 // managementEndpoint is a node's management API: given ("" derives it
 // from the AMQP URL: http on port 15672, or https on 15671 for amqps),
 // asked with the credentials given in it, else the AMQP URL's.
-func managementEndpoint(uri amqp.URI, given string) (endpoint, error) {
-	e := endpoint{base: given, user: uri.Username, password: uri.Password}
+func managementEndpoint(uri amqp.URI, given string) (management.Endpoint, error) {
+	e := management.Endpoint{Base: given, User: uri.Username, Password: uri.Password}
 	if given == "-" {
 		return e, nil
 	}
 	if given == "" {
-		e.base = "http://" + net.JoinHostPort(uri.Host, "15672")
+		e.Base = "http://" + net.JoinHostPort(uri.Host, "15672")
 		if uri.Scheme == "amqps" {
-			e.base = "https://" + net.JoinHostPort(uri.Host, "15671")
+			e.Base = "https://" + net.JoinHostPort(uri.Host, "15671")
 		}
 	}
-	u, err := url.Parse(e.base)
+	u, err := url.Parse(e.Base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return e, &managementURLError{redactURL(e.base)}
+		return e, &managementURLError{redactURL(e.Base)}
 	}
 	if u.User != nil {
-		e.user = u.User.Username()
-		e.password, _ = u.User.Password()
+		e.User = u.User.Username()
+		e.Password, _ = u.User.Password()
 		u.User = nil
 	}
-	e.base = strings.TrimSuffix(u.String(), "/")
+	e.Base = strings.TrimSuffix(u.String(), "/")
 	if uri.Scheme == "amqps" && u.Scheme != "https" {
-		e.refusal = words.Say("err.management_https", "url", e.base, "host", u.Hostname())
+		e.Refusal = words.Say("err.management_https", "url", e.Base, "host", u.Hostname())
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	if u.Scheme == "https" {
@@ -163,7 +153,7 @@ func managementEndpoint(uri amqp.URI, given string) (endpoint, error) {
 		}
 		transport.TLSClientConfig = conf
 	}
-	e.client = &http.Client{Timeout: 5 * time.Second, Transport: transport} // a busy broker answers slowly
+	e.Client = &http.Client{Timeout: 5 * time.Second, Transport: transport} // a busy broker answers slowly
 	return e, nil
 }
 
@@ -181,4 +171,14 @@ type managementURLError struct{ url string }
 
 func (e *managementURLError) Error() string {
 	return fmt.Sprintf("--management-url %q is not a URL such as http://localhost:15672", e.url)
+}
+
+// newManagement is the management API client of the vhost of the first
+// node's URL; rabbitboard's firehose queues are left out of its lists.
+func newManagement(nodes []node) *management.Client {
+	if len(nodes) == 0 {
+		return nil
+	}
+	u, _ := amqp.ParseURI(nodes[0].raw)
+	return management.New(u.Vhost, nodes[0].mgmt, traceQueuePrefix)
 }

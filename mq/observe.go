@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"rabbitboard/board"
+	"rabbitboard/internal/management"
 	"rabbitboard/words"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -134,7 +135,7 @@ type vhost struct {
 	Tracing     bool   `json:"tracing"`
 }
 
-func (o *observer) vhostPath() string { return "/api/vhosts/" + url.PathEscape(o.b.mgmt.vhost) }
+func (o *observer) vhostPath() string { return "/api/vhosts/" + url.PathEscape(o.b.mgmt.Vhost) }
 
 // setVhostTracing switches the vhost's firehose on or off through the
 // management API. It reads the vhost first and sends its description and
@@ -143,25 +144,25 @@ func (o *observer) vhostPath() string { return "/api/vhosts/" + url.PathEscape(o
 func (o *observer) setVhostTracing(ctx context.Context, on bool) (read, changed bool, err error) {
 	m := o.b.mgmt
 	var v vhost
-	if err := m.do(ctx, http.MethodGet, o.vhostPath(), nil, &v); err != nil {
+	if err := m.Do(ctx, http.MethodGet, o.vhostPath(), nil, &v); err != nil {
 		return false, false, err
 	}
 	if v.Tracing == on {
 		return true, false, nil
 	}
 	v.Tracing = on
-	return true, true, m.do(ctx, http.MethodPut, o.vhostPath(), v, nil)
+	return true, true, m.Do(ctx, http.MethodPut, o.vhostPath(), v, nil)
 }
 
 // switchTracing makes sure the vhost's firehose is on, switching it on
 // when it is off.
 func (o *observer) switchTracing(ctx context.Context) error {
-	vh := o.b.mgmt.vhost
+	vh := o.b.mgmt.Vhost
 	refused := words.Say("err.firehose", "vhost", vh)
 	var v vhost
-	err := o.b.mgmt.do(ctx, http.MethodGet, o.vhostPath(), nil, &v)
+	err := o.b.mgmt.Do(ctx, http.MethodGet, o.vhostPath(), nil, &v)
 	if err != nil && !isRefusal(err) {
-		msg := managementMissing(o.b.mgmt.endpoint(), err)
+		msg := managementMissing(o.b.mgmt.Endpoint(), err)
 		o.setTracing(board.TracingUnknown, msg)
 		return &board.Error{Code: board.CodeManagementUnavailable, Said: msg}
 	}
@@ -192,7 +193,7 @@ func (o *observer) switchTracing(ctx context.Context) error {
 		o.setTracing(board.TracingOff, refused)
 		return &board.Error{Code: board.CodeAccessRefused, Said: refused}
 	case !read:
-		msg := managementMissing(o.b.mgmt.endpoint(), err)
+		msg := managementMissing(o.b.mgmt.Endpoint(), err)
 		o.setTracing(board.TracingUnknown, msg)
 		return &board.Error{Code: board.CodeManagementUnavailable, Said: msg}
 	}
@@ -202,8 +203,8 @@ func (o *observer) switchTracing(ctx context.Context) error {
 
 // isRefusal says whether the management API refused rabbitboard's user.
 func isRefusal(err error) bool {
-	var se *statusError
-	return errors.As(err, &se) && (se.status == http.StatusUnauthorized || se.status == http.StatusForbidden)
+	var se *management.StatusError
+	return errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden)
 }
 
 // setTracing records the firehose's state and, when watching cannot go

@@ -123,7 +123,7 @@ func (b *Broker) Queues(ctx context.Context) ([]board.QueueInfo, error) {
 		return nil, err
 	}
 	all := map[string]board.QueueInfo{}
-	if listed, err := b.mgmt.queues(ctx); err == nil {
+	if listed, err := b.mgmt.Queues(ctx); err == nil {
 		for _, q := range listed {
 			all[q.Name] = q
 		}

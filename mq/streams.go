@@ -51,7 +51,7 @@ func (b *Broker) queueType(ctx context.Context, name string) string {
 	var q struct {
 		Type string `json:"type"`
 	}
-	if b.mgmt.do(ctx, "GET", b.mgmt.vhostPath("queues")+"/"+url.PathEscape(name)+"?columns=type", nil, &q) != nil {
+	if b.mgmt.Do(ctx, "GET", b.mgmt.VhostPath("queues")+"/"+url.PathEscape(name)+"?columns=type", nil, &q) != nil {
 		if ok {
 			return "classic" // declared by rabbitboard without a type
 		}
@@ -179,7 +179,7 @@ func (b *Broker) StreamReaders(ctx context.Context, stream string) ([]board.Stre
 			Name string `json:"name"`
 		} `json:"queue"`
 	}
-	if err := b.mgmt.do(ctx, "GET", b.mgmt.vhostPath("stream/consumers"), nil, &listed); err != nil {
+	if err := b.mgmt.Do(ctx, "GET", b.mgmt.VhostPath("stream/consumers"), nil, &listed); err != nil {
 		return nil, err
 	}
 	out := []board.StreamReader{}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"rabbitboard/board"
+	"rabbitboard/internal/management"
 	"rabbitboard/words"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -66,11 +67,11 @@ func (o *observer) clearMarker(ctx context.Context) {
 		return
 	}
 	if _, _, err := o.setVhostTracing(ctx, false); err != nil {
-		o.b.log.Warn("could not switch the vhost's tracing off", "vhost", o.b.mgmt.vhost, "error", err)
+		o.b.log.Warn("could not switch the vhost's tracing off", "vhost", o.b.mgmt.Vhost, "error", err)
 		return
 	}
 	o.setTracing(board.TracingOff, nil)
-	o.b.log.Info("switched the vhost's tracing off: no rabbitboard watches it any more", "vhost", o.b.mgmt.vhost)
+	o.b.log.Info("switched the vhost's tracing off: no rabbitboard watches it any more", "vhost", o.b.mgmt.Vhost)
 	_ = o.b.withChannel(func(ch *amqp.Channel) error {
 		_, err := ch.QueueDelete(tracingMarker, true, false, false)
 		return err
@@ -97,12 +98,12 @@ func (o *observer) tidyTracing() {
 		if watching {
 			return
 		}
-		if o.b.mgmt.endpoint().base == "-" {
+		if o.b.mgmt.Endpoint().Base == "-" {
 			return // nothing to ask, nothing to switch
 		}
 		ctx, cancel := context.WithTimeout(o.b.ctx, 2*o.b.cfg.OpTimeout)
 		o.clearMarker(ctx)
-		err := o.b.mgmt.do(ctx, "GET", o.vhostPath(), nil, &v)
+		err := o.b.mgmt.Do(ctx, "GET", o.vhostPath(), nil, &v)
 		cancel()
 		if err == nil || try == 10 {
 			break
@@ -120,7 +121,7 @@ func (o *observer) tidyTracing() {
 		}
 		o.mu.Unlock()
 		o.report()
-		vh := o.b.mgmt.vhost
+		vh := o.b.mgmt.Vhost
 		o.b.log.Warn("RabbitMQ's firehose is on for this vhost and no rabbitboard watches: it slows the broker about threefold. Switch it off with: rabbitmqctl trace_off -p "+vh, "vhost", vh)
 	}
 }
@@ -132,18 +133,18 @@ func (o *observer) keepTracingOn(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, o.b.cfg.OpTimeout)
 	defer cancel()
 	if _, changed, err := o.setVhostTracing(ctx, true); err == nil && changed {
-		o.b.log.Info("switched the vhost's tracing on again: it went off while rabbitboard watched", "vhost", o.b.mgmt.vhost)
+		o.b.log.Info("switched the vhost's tracing on again: it went off while rabbitboard watched", "vhost", o.b.mgmt.Vhost)
 	}
 }
 
 // managementMissing says why watching cannot start without the management
 // API, and the one command that fixes it.
-func managementMissing(api endpoint, err error) words.Sentence {
-	if api.base == "-" {
+func managementMissing(api management.Endpoint, err error) words.Sentence {
+	if api.Base == "-" {
 		return words.Say("err.no_management")
 	}
-	if !api.refusal.IsZero() {
-		return api.refusal
+	if !api.Refusal.IsZero() {
+		return api.Refusal
 	}
-	return words.Say("err.management_silent", "url", api.base)
+	return words.Say("err.management_silent", "url", api.Base)
 }
