@@ -117,20 +117,7 @@ func pipelineBare(n, nviewers int) (*result, error) {
 		return nil, err
 	}
 	defer bp.close()
-	vs, err := viewers(bp.URL, nviewers, true)
-	if err != nil {
-		return nil, err
-	}
-	defer closeViewers(vs)
-	cpu := cpuNow(bp.cmd.Process.Pid)
-	start := time.Now()
-	if err := bp.publish(n); err != nil {
-		return nil, err
-	}
-	if err := waitAll(vs, int64(n), 2*time.Minute); err != nil {
-		return nil, fmt.Errorf("bare fan-out: %w", err)
-	}
-	return &result{rate: float64(n) / time.Since(start).Seconds(), cpu: cpuNow(bp.cmd.Process.Pid).sub(cpu)}, nil
+	return measureBare(bp.URL, bp.cmd.Process.Pid, n, nviewers, func() error { return bp.publish(n) })
 }
 
 // pipelineBareInProcess is pipelineBare with the bare client and fan-out
@@ -144,18 +131,25 @@ func pipelineBareInProcess(n, nviewers int) (*result, error) {
 		return nil, err
 	}
 	defer bf.close()
-	vs, err := viewers(bf.URL, nviewers, true)
+	return measureBare(bf.URL, 0, n, nviewers, func() error { return publishConfirmed(bf.pub, q, n) })
+}
+
+// measureBare connects nviewers viewers to a bare fan-out at url, runs
+// publish and times n messages to the last viewer, reading the CPU of
+// process pid (0: none apart from the bench's).
+func measureBare(url string, pid, n, nviewers int, publish func() error) (*result, error) {
+	vs, err := viewers(url, nviewers, true)
 	if err != nil {
 		return nil, err
 	}
 	defer closeViewers(vs)
-	cpu := cpuNow(0)
+	cpu := cpuNow(pid)
 	start := time.Now()
-	if err := publishConfirmed(bf.pub, q, n); err != nil {
+	if err := publish(); err != nil {
 		return nil, err
 	}
 	if err := waitAll(vs, int64(n), 2*time.Minute); err != nil {
 		return nil, fmt.Errorf("bare fan-out: %w", err)
 	}
-	return &result{rate: float64(n) / time.Since(start).Seconds(), cpu: cpuNow(0).sub(cpu)}, nil
+	return &result{rate: float64(n) / time.Since(start).Seconds(), cpu: cpuNow(pid).sub(cpu)}, nil
 }
