@@ -277,29 +277,18 @@ type SurvivalEvent struct {
 	Queues []QueueSurvival `json:"queues"`
 }
 
-func (SurvivalEvent) event() {}
-
-func (RouteEvent) event() {}
-
-func (BrokerEvent) event() {}
-
-func (QueueEvent) event() {}
-
-func (QueueGoneEvent) event() {}
-
-func (ReceiverEvent) event() {}
-
+func (SurvivalEvent) event()        {}
+func (RouteEvent) event()           {}
+func (BrokerEvent) event()          {}
+func (QueueEvent) event()           {}
+func (QueueGoneEvent) event()       {}
+func (ReceiverEvent) event()        {}
 func (ReceiverRemovedEvent) event() {}
-
-func (DeliveryEvent) event() {}
-
-func (SettledEvent) event() {}
-
-func (PublishedEvent) event() {}
-
-func (ReturnedEvent) event() {}
-
-func (LessonEvent) event() {}
+func (DeliveryEvent) event()        {}
+func (SettledEvent) event()         {}
+func (PublishedEvent) event()       {}
+func (ReturnedEvent) event()        {}
+func (LessonEvent) event()          {}
 
 // LessonEvent is the scenario the presenter set up last: every viewer shows
 // its title and what to watch until the next one. An empty Name: none.
