@@ -32,7 +32,7 @@ var allowedImports = map[string][]string{
 	"rabbitboard/internal/throttle":   {},
 	"rabbitboard/mq":                  {"board", "internal/frameguard", "internal/jsonarray", "internal/management", "internal/seal", "internal/throttle", "words"},
 	"rabbitboard/static":              {},
-	"rabbitboard/templates":           {"board", "words"},
+	"rabbitboard/templates":           {"board", "static", "words"},
 	"rabbitboard/web":                 {"board", "hub", "mq", "static", "templates", "words"},
 	"rabbitboard/words":               {},
 }

@@ -1,101 +1,19 @@
 // rabbitboard's page script: keeps the page's state live from /ws and
-// draws it once per frame (columns.js, panels.js and diagram.js draw the
-// parts; controls.js sends the forms). Every value from the broker is set
-// with textContent or as a property, never as HTML, so message bodies stay
-// inert text. The scripts are classic ones and share their top-level names.
-"use strict";
+// draws it once per frame. page.js holds what the parts share; columns.js,
+// panels.js and diagram.js draw the parts; replay.js shows the page in
+// time; controls.js and forms.js send the forms. Every value from the
+// broker is set with textContent or as a property, never as HTML, so
+// message bodies stay inert text.
+import { columns, countPublished, countRate, fitCards, loadRates, noteRequest, placeChildren, renderReceiver, stageOrder } from "./columns.js";
+import "./controls.js";
+import { renderTopology } from "./diagram.js";
+import { showFlash } from "./forms.js";
+import { MAX_CARDS, PRESENTER, clock, dirty, drawWith, eventTime, fill, inLang, schedule, serverNow, state, t, word } from "./page.js";
+import { addOwnPublished, brokerLabel, noteReply, observedLine, publishes, renderConfirms, renderNoticed, renderObserve, renderQueues, renderSurvival } from "./panels.js";
+import { beginReplay, changeReplay, endReplay, renderReplay, replay, replayed } from "./replay.js";
 
-const PRESENTER = document.body.dataset.presenter === "true"; // viewers get no controls
-const MAX_CARDS = 50; // cards drawn per receiver; older ones are counted
-let TEXT = JSON.parse(document.body.dataset.text); // the page's sentences, in its language, from the server
-
-const state = {
-  broker: { state: "connecting" },
-  queues: new Map(),
-  receivers: new Map(),
-  order: [],
-  cards: new Map(), // receiver id -> deliveries, oldest first
-  older: new Map(), // receiver id -> deliveries no longer drawn
-  survival: null, // what the last broker outage kept and lost
-  exchanges: [],
-  bindings: [],
-  route: null, // the last publish: { exchange, queues: Map(queue -> "predicted" | "confirmed"), until }
-  observe: { enabled: false, tracing: "unknown", skipped: 0 }, // watching other programs
-  observed: [], // their latest publishes, oldest first
-  lesson: { name: "" }, // the scenario set up last, shown to everyone
-  activity: "", // what the last publish did, said to everyone
-  wholeVhost: false, // the stage's diagram shows the whole vhost, not the lesson's part
-  pace: 1, // the pace of rabbitboard's receivers: 1, 0.5, 0.25, 0 (held)
-  paceSaid: null, // the pace in words, { en, ko }
-};
-const OBSERVED_KEPT = 10;
-let dirtyObserve = true;
-let dirtyLesson = true;
-let dirtyTopology = true;
-let dirtyQueues = true;
-let dirtyBroker = true;
-let dirtyOrder = true;
-let dirtyNoticed = true;
-const dirtyReceivers = new Set();
-let frameRequested = false;
+const OBSERVED_KEPT = 10; // other programs' publishes listed
 window.rabbitboard = { state, events: 0, renders: 0 }; // for tests and the curious
-
-// t returns a sentence of the server's catalogue with its {values} filled in.
-// A value holding right-to-left letters or bidi controls (a name from the
-// broker, say) is isolated in the sentence (U+2068 ... U+2069), so it
-// cannot reorder the words around it.
-const BIDI = /[\u0590-\u08FF\u200E\u200F\u202A-\u202E\u2066-\u2069\uFB1D-\uFDFF\uFE70-\uFEFF]/;
-function t(key, values) {
-  let s = TEXT[key] ?? key;
-  for (const [k, v] of Object.entries(values || {})) {
-    const text = String(v);
-    s = s.replaceAll("{" + k + "}", BIDI.test(text) ? "\u2068" + text + "\u2069" : text);
-  }
-  return s;
-}
-
-// inLang is what an event said in each language ({"en": ..., "ko": ...}),
-// in the page's: the server chose the words, particles and plurals
-// included. fallback when the event had no words for it.
-function inLang(said, fallback) {
-  return (said && said[document.documentElement.lang]) ?? fallback;
-}
-
-// The page's markup is the server's: clone copies one of the <template>
-// elements it rendered, fill sets what the markup marks (data-f: text,
-// data-show: shown or hidden, data-v: an input's value, data-enable: an
-// input's use), and paths puts ids in place of a form's {placeholders}.
-function clone(id) {
-  return document.getElementById(id).content.firstElementChild.cloneNode(true);
-}
-
-function fill(root, values) {
-  for (const e of [root, ...root.querySelectorAll("[data-f], [data-show], [data-v], [data-enable], [data-aria]")]) {
-    const { f, show, v, enable, aria } = e.dataset;
-    if (f in values) e.textContent = values[f];
-    if (aria in values) e.setAttribute("aria-label", values[aria]);
-    if (show in values) e.hidden = !values[show];
-    if (v in values) e.value = values[v];
-    if (enable in values) e.disabled = !values[enable];
-  }
-  return root;
-}
-
-function paths(root, values) {
-  for (const f of root.querySelectorAll("form[action]")) {
-    let a = f.getAttribute("action");
-    for (const [k, v] of Object.entries(values)) a = a.replaceAll("%7B" + k + "%7D", encodeURIComponent(v));
-    f.setAttribute("action", a);
-  }
-  return root;
-}
-
-function schedule() {
-  if (!frameRequested) {
-    frameRequested = true;
-    requestAnimationFrame(render);
-  }
-}
 
 // ---- events ----
 
@@ -119,9 +37,9 @@ function apply(ev) {
       state.paceSaid = ev.pace_said;
       renderPace();
       if (ev.confirms) renderConfirms(ev.confirms);
-      dirtyLesson = true;
-      dirtyTopology = dirtyObserve = true;
-      skew = Date.now() - (Date.parse(ev.at) || Date.now());
+      dirty.lesson = true;
+      dirty.topology = dirty.observe = true;
+      clock.skew = Date.now() - (Date.parse(ev.at) || Date.now());
       loadRates(ev.rates);
       for (const d of ev.recent) {
         d.arrived = Date.parse(d.at) || serverNow();
@@ -130,13 +48,13 @@ function apply(ev) {
         addCard(d);
       }
       if (ev.activity) sayActivity(ev.activity);
-      dirtyQueues = dirtyBroker = dirtyOrder = true;
-      state.order.forEach((id) => dirtyReceivers.add(id));
+      dirty.queues = dirty.broker = dirty.order = true;
+      state.order.forEach((id) => dirty.receivers.add(id));
       break;
     case "broker":
       if (ev.state !== state.broker.state && ev.state !== "connecting") announce(brokerLabel(ev));
       state.broker = ev;
-      dirtyBroker = true;
+      dirty.broker = true;
       break;
     case "pace":
       state.pace = ev.pace;
@@ -153,7 +71,7 @@ function apply(ev) {
     case "lesson":
       state.lesson = ev;
       state.wholeVhost = false;
-      dirtyLesson = dirtyTopology = dirtyOrder = true;
+      dirty.lesson = dirty.topology = dirty.order = true;
       if (ev.name) announce(t("announce.lesson", lessonWords(ev)));
       break;
     case "published":
@@ -163,34 +81,34 @@ function apply(ev) {
       break;
     case "queue":
       state.queues.set(ev.queue.name, ev.queue);
-      dirtyQueues = dirtyTopology = true;
+      dirty.queues = dirty.topology = true;
       break;
     case "queue_gone":
       state.queues.delete(ev.queue);
       for (const m of Object.values(publishes)) m.delete(ev.queue);
-      dirtyQueues = true;
+      dirty.queues = true;
       break;
     case "receiver":
       if (!state.receivers.has(ev.receiver.id)) {
         state.order.push(ev.receiver.id);
         state.cards.set(ev.receiver.id, []);
         state.older.set(ev.receiver.id, 0);
-        dirtyOrder = true;
+        dirty.order = true;
       }
       state.receivers.set(ev.receiver.id, ev.receiver);
-      dirtyReceivers.add(ev.receiver.id);
+      dirty.receivers.add(ev.receiver.id);
       break;
     case "receiver_removed":
       state.receivers.delete(ev.receiver);
       state.cards.delete(ev.receiver);
       state.older.delete(ev.receiver);
       state.order = state.order.filter((id) => id !== ev.receiver);
-      dirtyOrder = true;
+      dirty.order = true;
       break;
     case "delivery":
       if (state.route && state.route.exchange === ev.exchange && state.route.queues.get(ev.queue) === "predicted") {
         state.route.queues.set(ev.queue, "confirmed");
-        dirtyTopology = true;
+        dirty.topology = true;
       }
       ev.arrived = eventTime(ev);
       noteRequest(ev);
@@ -215,8 +133,8 @@ function apply(ev) {
     case "topology":
       state.exchanges = ev.exchanges;
       state.bindings = ev.bindings;
-      dirtyTopology = true;
-      state.order.forEach((id) => dirtyReceivers.add(id)); // what feeds each queue
+      dirty.topology = true;
+      state.order.forEach((id) => dirty.receivers.add(id)); // what feeds each queue
       break;
     case "route":
       lightRoute(ev.exchange, ev.queues);
@@ -224,14 +142,14 @@ function apply(ev) {
       break;
     case "survival":
       state.survival = ev;
-      dirtyQueues = true;
+      dirty.queues = true;
       break;
     case "returned":
       showFlash(false, t("flash.returned", { message: inLang(ev.message_said, ev.message) }));
       break;
     case "observe":
       state.observe = ev;
-      dirtyObserve = true;
+      dirty.observe = true;
       break;
     case "observed_publish":
       state.observed.push(ev);
@@ -239,7 +157,7 @@ function apply(ev) {
       lightRoute(ev.exchange, ev.routed_queues);
       countPublished(ev.routed_queues, eventTime(ev), 1);
       sayActivity(ev);
-      dirtyObserve = true;
+      dirty.observe = true;
       break;
   }
   schedule();
@@ -252,8 +170,8 @@ let routeTimer = 0;
 function lightRoute(exchange, queues) {
   state.route = { exchange, queues: new Map(queues.map((q) => [q, "predicted"])), until: Date.now() + 4000 };
   clearTimeout(routeTimer);
-  routeTimer = setTimeout(() => { dirtyTopology = true; schedule(); }, 4100);
-  dirtyTopology = true;
+  routeTimer = setTimeout(() => { dirty.topology = true; schedule(); }, 4100);
+  dirty.topology = true;
 }
 
 // publishTarget says where a publish went, as the page says it.
@@ -263,7 +181,7 @@ function publishTarget(ev) {
 
 function setActivity(text) {
   state.activity = text;
-  dirtyLesson = true;
+  dirty.lesson = true;
 }
 
 // sayActivity puts the last publish in the lesson bar: the page's own
@@ -274,13 +192,6 @@ function sayActivity(ev) {
   else if (ev.type === "route" || !ev.queues?.length) setActivity(t("activity.unroutable", { to: publishTarget(ev) }));
   else setActivity(t("activity.published", { ...ev, confirmed: ev.confirmed || 0, to: publishTarget(ev), queues: ev.queues.join(", ") }));
 }
-
-// The server's clock times every event; skew is how far this browser's
-// clock is ahead of it, measured at the snapshot, so that timers and
-// charts agree with what a page opened elsewhere, or reloaded, shows.
-let skew = 0;
-const serverNow = () => (replay.on ? replayNow() : Date.now() - skew);
-const eventTime = (ev) => Date.parse(ev.at) || serverNow();
 
 // announce says something in the polite live region, for screen readers:
 // what changes for everyone (a lesson, the broker, redeliveries), at most
@@ -315,7 +226,7 @@ function noteRedelivery(id) {
 // language, as the server's Lang.Preset says them: the catalogue's, else
 // the scenario's own.
 function lessonWords(l) {
-  return { title: TEXT[`preset.${l.name}.title`] ?? l.title ?? "", watch: TEXT[`preset.${l.name}.watch`] ?? l.watch ?? "" };
+  return { title: word(`preset.${l.name}.title`) ?? l.title ?? "", watch: word(`preset.${l.name}.watch`) ?? l.watch ?? "" };
 }
 
 function renderLesson() {
@@ -323,27 +234,6 @@ function renderLesson() {
   const panel = document.getElementById("lesson");
   fill(panel, { ...lessonWords(l), activity: state.activity });
   panel.hidden = !l.name && !state.activity;
-}
-
-// RPC: a request names its reply queue and carries a correlation id; the
-// reply carries the same id. Each reply card names its request and the
-// round trip, from the request reaching its server to the reply reaching
-// its client (both as rabbitboard saw them), for rabbitboard's receivers
-// and watched programs alike.
-const rpcRequests = new Map(); // correlation id -> { seq, receiver, at }
-function noteRequest(d) {
-  const p = d.properties;
-  if (!p?.reply_to || !p.correlation_id) return;
-  rpcRequests.set(p.correlation_id, { seq: d.seq, receiver: d.receiver, at: Date.parse(d.at) || d.arrived });
-  if (rpcRequests.size > 5000) rpcRequests.delete(rpcRequests.keys().next().value);
-}
-
-function rpcLine(d) {
-  const p = d.properties;
-  const q = p?.correlation_id && !p.reply_to ? rpcRequests.get(p.correlation_id) : undefined;
-  if (!q) return "";
-  const ms = Math.max(0, Math.round((Date.parse(d.at) || d.arrived) - q.at));
-  return t("card.rpc", { seq: q.seq, name: state.receivers.get(q.receiver)?.name || q.receiver, ms });
 }
 
 function addCard(d) {
@@ -354,7 +244,7 @@ function addCard(d) {
     list.splice(0, list.length - MAX_CARDS);
     state.older.set(d.receiver, (state.older.get(d.receiver) || 0) + 1);
   }
-  dirtyReceivers.add(d.receiver);
+  dirty.receivers.add(d.receiver);
 }
 
 function setCounters(id, c) {
@@ -365,55 +255,55 @@ function setCounters(id, c) {
   r.acked = c.acked || 0;
   r.unacked = c.unacked || 0;
   r.undecodable = c.undecodable || 0;
-  dirtyReceivers.add(id);
+  dirty.receivers.add(id);
 }
 
 // ---- rendering, at most once per animation frame ----
 
 function render() {
-  frameRequested = false;
-  if (dirtyBroker) {
+  if (dirty.broker) {
     const b = document.getElementById("broker");
     b.className = "broker " + state.broker.state;
     b.textContent = brokerLabel(state.broker);
     b.title = state.broker.error || "";
-    dirtyBroker = false;
+    dirty.broker = false;
   }
-  if (dirtyObserve) {
+  if (dirty.observe) {
     renderObserve();
-    dirtyObserve = false;
+    dirty.observe = false;
   }
-  if (dirtyObserve || dirtyQueues || dirtyOrder || dirtyNoticed) renderNoticed();
-  dirtyNoticed = false;
-  if (dirtyLesson) {
+  if (dirty.observe || dirty.queues || dirty.order || dirty.noticed) renderNoticed();
+  dirty.noticed = false;
+  if (dirty.lesson) {
     renderLesson();
-    dirtyLesson = false;
+    dirty.lesson = false;
   }
-  if (dirtyQueues) {
+  if (dirty.queues) {
     renderQueues();
     renderSurvival();
-    dirtyQueues = false;
+    dirty.queues = false;
   }
-  if (dirtyTopology || dirtyOrder) {
+  if (dirty.topology || dirty.order) {
     renderTopology();
-    dirtyTopology = false;
+    dirty.topology = false;
   }
   const section = document.getElementById("receivers");
-  if (dirtyOrder) {
+  if (dirty.order) {
     for (const id of columns.keys()) if (!state.receivers.has(id)) columns.delete(id);
     const roots = stageOrder().map((id) => renderReceiver(id));
     noReceivers.hidden = roots.length > 0;
     placeChildren(section, [noReceivers, ...roots]);
-    dirtyOrder = false;
+    dirty.order = false;
   } else {
-    for (const id of dirtyReceivers) if (state.receivers.has(id)) renderReceiver(id);
+    for (const id of dirty.receivers) if (state.receivers.has(id)) renderReceiver(id);
   }
-  if (dirtyReceivers.size && document.body.classList.contains("stage")) fitCards();
-  dirtyReceivers.clear();
+  if (dirty.receivers.size && document.body.classList.contains("stage")) fitCards();
+  dirty.receivers.clear();
   window.rabbitboard.renders++;
 }
 
 const noReceivers = document.querySelector("#receivers .empty");
+drawWith(render);
 
 // renderPace says when rabbitboard's receivers run slowly or are held
 // (to everyone: it is the lesson itself running slowly, on the broker),
@@ -432,7 +322,7 @@ let resizeTimer = 0;
 window.addEventListener("resize", () => {
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => {
-    dirtyTopology = true;
+    dirty.topology = true;
     schedule();
     if (document.body.classList.contains("stage")) fitCards();
   }, 100);
@@ -447,11 +337,48 @@ menuToggle.addEventListener("click", () => {
 });
 document.getElementById("diagram-scope").addEventListener("click", () => {
   state.wholeVhost = !state.wholeVhost;
-  dirtyTopology = true;
+  dirty.topology = true;
   schedule();
 });
 
 // ---- live stream ----
+
+// receive takes one event from the server: the replay's own, or a live
+// one, which is shown unless a replay is on.
+function receive(ev, ws) {
+  switch (ev.type) {
+    case "snapshot":
+      apply(ev);
+      if (ev.replay) beginReplay(ev.replay);
+      else if (replay.on) endReplay();
+      renderReplay();
+      return;
+    case "replay":
+      if (ev.state === "live") {
+        if (replay.on) backToLive(ws);
+        return;
+      }
+      if (ev.reset || !replay.on) beginReplay(ev);
+      else changeReplay(ev);
+      renderReplay();
+      return;
+    case "replayed":
+      if (!replay.on) return;
+      if (replayed(ev)) apply(ev.event);
+      renderReplay();
+      return;
+  }
+  if (!replay.on) apply(ev);
+}
+
+// backToLive shows what happens now: a fresh connection's snapshot.
+function backToLive(ws) {
+  endReplay();
+  renderReplay();
+  ws.onclose = null;
+  ws.close();
+  connect();
+}
 
 let backoff = 500;
 function connect() {

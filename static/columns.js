@@ -1,12 +1,15 @@
 // rabbitboard's receiver columns: each receiver's head, its cards with
 // their timings, and the charts of the last minute, kept and updated in
-// place. Loaded before app.js, which calls them when it draws.
-"use strict";
+// place.
+import { svg } from "./diagram.js";
+import { publishAgain } from "./forms.js";
+import { showJourney } from "./journey.js";
+import { clone, fill, inLang, paths, serverNow, state, t } from "./page.js";
 
 // Each receiver's column is kept and updated in place: its head is
 // filled again, its cards are made once and reused until their outcome
 // changes, so a burst of messages costs little more than the new cards.
-const columns = new Map(); // receiver id -> { root, head, list, older }
+export const columns = new Map(); // receiver id -> { root, head, list, older }
 
 // displayState is the receiver's state as the column says it, as the
 // server's displayState does: a manual receiver holding messages while
@@ -23,7 +26,7 @@ function fedLine(queue) {
   return routes.length ? t("receiver.fed", { routes: routes.join(", ") }) : "";
 }
 
-function renderReceiver(id) {
+export function renderReceiver(id) {
   let c = columns.get(id);
   if (!c) {
     const root = paths(clone("tpl-column"), { id });
@@ -60,6 +63,32 @@ function renderReceiver(id) {
   c.older.hidden = older === 0;
   c.older.textContent = t("receiver.older", { n: older });
   return c.root;
+}
+
+// RPC: a request names its reply queue and carries a correlation id; the
+// reply carries the same id. Each reply card names its request and the
+// round trip, from the request reaching its server to the reply reaching
+// its client (both as rabbitboard saw them), for rabbitboard's receivers
+// and watched programs alike.
+const rpcRequests = new Map(); // correlation id -> { seq, receiver, at }
+export function noteRequest(d) {
+  const p = d.properties;
+  if (!p?.reply_to || !p.correlation_id) return;
+  rpcRequests.set(p.correlation_id, { seq: d.seq, receiver: d.receiver, at: Date.parse(d.at) || d.arrived });
+  if (rpcRequests.size > 5000) rpcRequests.delete(rpcRequests.keys().next().value);
+}
+
+function rpcLine(d) {
+  const p = d.properties;
+  const q = p?.correlation_id && !p.reply_to ? rpcRequests.get(p.correlation_id) : undefined;
+  if (!q) return "";
+  const ms = Math.max(0, Math.round((Date.parse(d.at) || d.arrived) - q.at));
+  return t("card.rpc", { seq: q.seq, name: state.receivers.get(q.receiver)?.name || q.receiver, ms });
+}
+
+// forgetRequests forgets every request (a replay shows them again).
+export function forgetRequests() {
+  rpcRequests.clear();
 }
 
 // cardTimings says on each card where its message stands and how long it
@@ -134,8 +163,8 @@ function tick(timers) {
 // the last minute, and what was published ----
 
 const RATE_WINDOW = 60;
-const rates = new Map(); // receiver id ("" for published) -> Map(second -> { delivered, acked, published })
-function countRate(id, what, at, n = 1) {
+export const rates = new Map(); // receiver id ("" for published) -> Map(second -> { delivered, acked, published })
+export function countRate(id, what, at, n = 1) {
   if (!rates.has(id)) rates.set(id, new Map());
   const sec = Math.floor(at / 1000);
   const m = rates.get(id);
@@ -146,7 +175,7 @@ function countRate(id, what, at, n = 1) {
 
 // countPublished counts a publish for the page's line ("") and for the
 // chart of each queue it went to ("q:" and the name).
-function countPublished(queues, at, n) {
+export function countPublished(queues, at, n) {
   if (!n) return;
   countRate("", "published", at, n);
   for (const q of queues) countRate("q:" + q, "published", at, n);
@@ -154,7 +183,7 @@ function countPublished(queues, at, n) {
 
 // loadRates takes the snapshot's counts of the last minute, so a page
 // opened late draws what the others draw.
-function loadRates(snap) {
+export function loadRates(snap) {
   rates.clear();
   for (const [key, lists] of Object.entries(snap?.series || {})) {
     for (const [what, counts] of Object.entries(lists)) {
@@ -181,7 +210,7 @@ function chart(a, b, c) {
   return drawing;
 }
 
-function renderRates() {
+export function renderRates() {
   const now = Math.floor(serverNow() / 1000);
   const sum = (xs) => xs.reduce((x, y) => x + y, 0);
   const published = series("", "published", now);
@@ -271,7 +300,7 @@ function renderCard(r, d) {
 
 // fitCards shows, on the stage, as many whole cards as each column holds:
 // one cut in half by the screen's edge is hidden instead.
-function fitCards() {
+export function fitCards() {
   const lists = [...document.querySelectorAll("#receivers .cards")];
   for (const list of lists) for (const li of list.children) li.classList.remove("beyond");
   for (const list of lists) {
@@ -282,7 +311,7 @@ function fitCards() {
 
 // stageOrder puts, on the stage, the lesson's receivers (those on its
 // queues) first, each group in the order they were added.
-function stageOrder() {
+export function stageOrder() {
   const l = state.lesson;
   if (!document.body.classList.contains("stage") || !l.name || !l.queues) return state.order;
   const ours = new Set(l.queues);
@@ -292,7 +321,7 @@ function stageOrder() {
 
 // placeChildren makes parent hold want, in order, moving only what is out
 // of place: a column that stays where it was keeps the focus inside it.
-function placeChildren(parent, want) {
+export function placeChildren(parent, want) {
   const keep = new Set(want);
   for (const e of [...parent.children]) if (!keep.has(e)) e.remove();
   want.forEach((e, i) => {

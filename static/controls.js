@@ -1,49 +1,10 @@
 // rabbitboard's page controls: the forms (sent with fetch, the server's
-// words shown as they come), Publish again, the stage, language and theme
-// switches and the keyboard's shortcuts. Loaded after app.js, whose state
-// and drawing it uses.
-"use strict";
-
-// publishAgain fills the publish form with a message as it was delivered:
-// its exchange, routing key, body, properties and headers, to edit and
-// send again.
-const AGAIN_PROPERTIES = ["content_type", "message_id", "correlation_id", "reply_to", "expiration", "priority", "type", "app_id"];
-function publishAgain(r, d) {
-  const f = document.querySelector('form[action="/api/publish"]');
-  if (!f) return;
-  const p = d.properties || {};
-  f.elements.exchange.value = d.exchange || "";
-  f.elements.routing_key.value = d.routing_key || "";
-  f.elements.body.value = d.body;
-  f.elements.encoding.value = d.encoding === "base64" ? "base64" : "text";
-  f.elements.count.value = 1;
-  f.elements.persistent.checked = p.delivery_mode === 2;
-  f.elements.timestamp.checked = !!p.timestamp; // stamped again with the time it is sent
-  for (const k of AGAIN_PROPERTIES) f.elements["properties." + k].value = p[k] ?? "";
-  const headers = Object.entries(d.headers || {});
-  f.elements.headers.value = headers.map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`).join("\n");
-  if (headers.length || AGAIN_PROPERTIES.some((k) => p[k])) f.querySelector("details").open = true;
-  f.elements.body.focus();
-  showFlash(true, t("flash.again", { seq: d.seq, name: r.name }));
-}
-
-// presetReady fills the publish form with the scenario's suggestion.
-function presetReady(p) {
-  const f = document.querySelector('form[action="/api/publish"]');
-  f.elements.exchange.value = p.try.exchange;
-  f.elements.routing_key.value = p.try.routing_key;
-  f.elements.body.value = p.try.body;
-  f.elements.count.value = p.try.count;
-  f.elements.persistent.checked = p.try.persistent;
-  f.elements["properties.reply_to"].value = p.try.reply_to || "";
-}
-
-function showFlash(ok, text) {
-  const line = fill(clone("tpl-flash"), { text });
-  line.classList.toggle("ok", ok);
-  line.classList.toggle("error", !ok);
-  document.getElementById("flash").replaceChildren(line);
-}
+// words shown as they come), the stage, language and theme switches and
+// the keyboard's shortcuts.
+import { columns, renderRates } from "./columns.js";
+import { presetReady, showFlash } from "./forms.js";
+import { dirty, draw, schedule, setWords, state, t } from "./page.js";
+import { renderReplay, stepReplay } from "./replay.js";
 
 // ---- forms ----
 
@@ -86,7 +47,7 @@ document.getElementById("stage-toggle").addEventListener("submit", (e) => {
   form.querySelector("button").textContent = t(stage ? "stage.leave" : "stage.enter");
   form.elements.view.disabled = stage;
   history.replaceState(null, "", stage ? "/?view=stage" : "/");
-  dirtyTopology = true;
+  dirty.topology = true;
   schedule();
 });
 
@@ -159,7 +120,7 @@ async function switchLanguage(e) {
     return;
   }
   const next = new DOMParser().parseFromString(html, "text/html");
-  TEXT = JSON.parse(next.body.dataset.text);
+  setWords(JSON.parse(next.body.dataset.text));
   document.documentElement.lang = next.documentElement.lang;
   const swap = (sel) => {
     const now = document.querySelector(sel), then = next.querySelector(sel);
@@ -169,15 +130,15 @@ async function switchLanguage(e) {
   for (const tpl of next.querySelectorAll("template[id]")) swap("#" + tpl.id);
   document.querySelector("#stage-toggle button").textContent = t(stage ? "stage.leave" : "stage.enter");
   document.getElementById("receivers").setAttribute("aria-label", next.getElementById("receivers").getAttribute("aria-label"));
-  noReceivers.textContent = next.querySelector("#receivers .empty").textContent;
+  document.querySelector("#receivers .empty").textContent = next.querySelector("#receivers .empty").textContent;
   const live = document.getElementById("live");
   live.textContent = t(live.classList.contains("on") ? "live.on" : "live.reconnecting");
   history.replaceState(null, "", stage ? "/?view=stage" : "/");
   // Everything the script drew is drawn again in the new words.
   columns.clear();
   for (const list of state.cards.values()) for (const d of list) d.el = d.timing = d.waited = undefined;
-  dirtyBroker = dirtyObserve = dirtyQueues = dirtyTopology = dirtyOrder = dirtyLesson = true;
-  render();
+  dirty.broker = dirty.observe = dirty.queues = dirty.topology = dirty.order = dirty.lesson = true;
+  draw();
   renderReplay();
   renderRates();
 }

@@ -1,13 +1,12 @@
 // rabbitboard's diagram of the vhost: exchanges, binding labels, queues
-// and receivers, drawn as SVG from the page's state (app.js keeps the
-// state and calls renderTopology when it changes). Loaded before app.js;
-// both are classic scripts and share their top-level names.
-"use strict";
+// and receivers, drawn as SVG from the page's state (app.js calls
+// renderTopology when it changes).
+import { state, t } from "./page.js";
 
 // svg makes an SVG element with its attributes and text (the diagram's,
 // and the charts' in columns.js).
 const SVG = "http://www.w3.org/2000/svg";
-function svg(tag, attrs, text) {
+export function svg(tag, attrs, text) {
   const e = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
   if (text !== undefined) e.textContent = text;
@@ -58,7 +57,7 @@ function lessonScope() {
 // routes to every queue by its name: drawn faintly, lit when a publish
 // takes it. A list says the same in words: for screen readers, and in
 // place of the drawing on a narrow screen.
-function renderTopology() {
+export function renderTopology() {
   const box = document.getElementById("diagram");
   const stage = document.body.classList.contains("stage");
   const route = state.route && Date.now() < state.route.until ? state.route : null;

@@ -1,12 +1,12 @@
 // rabbitboard's side panels: the queue table, what other programs are
 // noticed doing, watching them, what a broker outage kept and lost, and
-// the publisher confirms lesson's table. Loaded before app.js, which calls
-// them when it draws.
-"use strict";
+// the publisher confirms lesson's table, drawn when app.js says.
+import { rates } from "./columns.js";
+import { clone, dirty, fill, inLang, schedule, serverNow, state, t } from "./page.js";
 
 // renderConfirms fills the publisher confirms lesson's table, as the
 // server's confirmsPanel does.
-function renderConfirms(c) {
+export function renderConfirms(c) {
   const panel = document.getElementById("confirms");
   panel.hidden = false;
   for (const s of c.strategies) {
@@ -16,7 +16,7 @@ function renderConfirms(c) {
   fill(panel, { outcome: t("confirms.outcome", { nacked: c.nacked, sent: c.limited_sent, limited: c.limited, returned: c.returned }) });
 }
 
-function renderQueues() {
+export function renderQueues() {
   const rows = [...state.queues.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((q) => {
     const row = fill(clone("tpl-queue"), { ...q, unavailable: q.unavailable || "", stream: (q.arguments || {})["x-queue-type"] === "stream", exclusive: !!q.exclusive, manageable: !q.exclusive, redrivable: !q.exclusive && (q.arguments || {})["x-queue-type"] !== "stream" });
     row.dataset.queue = q.name;
@@ -27,7 +27,7 @@ function renderQueues() {
 
 // brokerLabel says how rabbitboard is connected, naming the node in use,
 // in the words the broker event carries (the catalogue's, in both languages).
-function brokerLabel(b) {
+export function brokerLabel(b) {
   return inLang(b.said, t("broker." + b.state));
 }
 
@@ -39,13 +39,13 @@ function brokerLabel(b) {
 // arrive seconds late, so a publish is said only once the difference has
 // stood for 10 s. Exclusive queues are their declarer's (rabbitboard's
 // replicas have such queues too), so they are left out.
-const publishes = { own: new Map(), base: new Map(), since: new Map() };
-function addOwnPublished(queue, n) {
+export const publishes = { own: new Map(), base: new Map(), since: new Map() };
+export function addOwnPublished(queue, n) {
   publishes.own.set(queue, (publishes.own.get(queue) || 0) + n);
 }
 // noteReply counts the answer an RPC server receiver of rabbitboard's
 // sent before it acked a request: a publish of its own to the reply queue.
-function noteReply(ev) {
+export function noteReply(ev) {
   const r = state.receivers.get(ev.receiver);
   if (ev.outcome !== "ack" || !r || !r.reply || r.kind === "outside") return;
   const d = (state.cards.get(ev.receiver) || []).find((c) => c.seq === ev.seq);
@@ -72,11 +72,11 @@ function othersPublished(q, now) {
   }
   if (!publishes.since.has(q.name)) {
     publishes.since.set(q.name, now);
-    setTimeout(() => { dirtyNoticed = true; schedule(); }, 10100);
+    setTimeout(() => { dirty.noticed = true; schedule(); }, 10100);
   }
   return now - publishes.since.get(q.name) >= 10000;
 }
-function renderNoticed() {
+export function renderNoticed() {
   const box = document.getElementById("noticed");
   const own = new Map();
   for (const r of state.receivers.values()) {
@@ -94,7 +94,7 @@ function renderNoticed() {
   if (said.length) fill(box, { text: said.join(" ") });
 }
 
-function renderObserve() {
+export function renderObserve() {
   const o = state.observe;
   const panel = document.getElementById("observe");
   panel.dataset.enabled = String(o.enabled);
@@ -110,13 +110,13 @@ function renderObserve() {
 
 // observedLine says what another program published, as the server's
 // ObservedLine does.
-function observedLine(p) {
+export function observedLine(p) {
   const to = p.exchange === "" ? t("observed.default", p) : t("observed.to", p);
   const queues = p.routed_queues.length ? p.routed_queues.join(", ") : t("observed.nowhere");
   return t("observed.line", { name: p.name, body: p.body, to, queues });
 }
 
-function renderSurvival() {
+export function renderSurvival() {
   const panel = document.getElementById("survival");
   if (!state.survival) return;
   panel.hidden = false;

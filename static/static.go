@@ -4,7 +4,9 @@ package static
 
 import (
 	"embed"
+	"io/fs"
 	"net/http"
+	"slices"
 )
 
 //go:embed *.css *.js *.svg
@@ -18,4 +20,14 @@ func Handler() http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		fs.ServeHTTP(w, r)
 	})
+}
+
+// Entry is the page's script; it imports the other modules.
+const Entry = "app.js"
+
+// Modules are the modules the entry imports, by file name, for the page
+// to preload them all at once.
+func Modules() []string {
+	names, _ := fs.Glob(files, "*.js")
+	return slices.DeleteFunc(names, func(n string) bool { return n == Entry })
 }

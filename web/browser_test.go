@@ -6,11 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"rabbitboard/board"
@@ -37,7 +39,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 900),
 	)
-	ctx, cancel := chromedp.NewContext(alloc)
+	ctx, cancel := chromedp.NewContext(alloc, failOnScriptErrors(t))
 	t.Cleanup(func() {
 		cancel()
 		cancelAlloc()
@@ -50,9 +52,38 @@ func browser(t *testing.T) context.Context {
 
 // tab opens another tab of the same browser.
 func tab(t *testing.T, parent context.Context) context.Context {
-	ctx, cancel := chromedp.NewContext(parent)
+	ctx, cancel := chromedp.NewContext(parent, failOnScriptErrors(t))
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// failOnScriptErrors fails the test when the page's script throws an
+// exception nobody catches, in the tab it is given to, while the test runs.
+func failOnScriptErrors(t *testing.T) chromedp.ContextOption {
+	var mu sync.Mutex
+	over := false
+	t.Cleanup(func() {
+		mu.Lock()
+		over = true
+		mu.Unlock()
+	})
+	return chromedp.WithListener(func(ev any) {
+		e, ok := ev.(*cdpruntime.EventExceptionThrown)
+		if !ok {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if over {
+			return
+		}
+		d := e.ExceptionDetails
+		what := d.Text
+		if d.Exception != nil {
+			what += " " + d.Exception.Description
+		}
+		t.Errorf("the page's script threw, at %s:%d: %s", d.URL, d.LineNumber+1, what)
+	})
 }
 
 func within(ctx context.Context, d time.Duration) context.Context {

@@ -95,8 +95,8 @@ func TestHostileStringsRenderInertOnTheServer(t *testing.T) {
 	})
 	var scripts []string
 	doc.Find("script").Each(func(_ int, e *goquery.Selection) { scripts = append(scripts, e.AttrOr("src", "(inline)")) })
-	if strings.Join(scripts, " ") != "/static/diagram.js /static/columns.js /static/panels.js /static/replay.js /static/app.js /static/controls.js" {
-		t.Errorf("scripts %v, want the page's own two", scripts)
+	if strings.Join(scripts, " ") != "/static/app.js" {
+		t.Errorf("scripts %v, want the page's own module", scripts)
 	}
 	bodies := map[string]bool{}
 	doc.Find(".card .body").Each(func(_ int, e *goquery.Selection) { bodies[e.Text()] = true })
