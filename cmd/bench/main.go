@@ -31,6 +31,7 @@ var (
 	cpuProfile = flag.String("cpuprofile", "", "write the dashboard's CPU profile during the first 10-viewer round of (2) to this file")
 	bareServer = flag.String("bare-server", "", "run only the bare client and fan-out on this queue, as the bench's own child process")
 	only       = flag.String("only", "", "run only these scenarios, e.g. 3,5 (1 and 2 go together)")
+	roundsFlag = flag.Int("rounds", 0, "alternating rounds of (1), (2) and (11) whose medians are compared (5 unless said, 3 with -quick)")
 )
 
 func envOr(k, def string) string {
@@ -75,6 +76,9 @@ func run() error {
 	// A round of 100,000 takes about two seconds here; five alternating
 	// rounds of each keep a busy spell of the machine out of the medians.
 	n, rounds := scale(100000, 5000), scale(5, 3)
+	if *roundsFlag > 0 {
+		rounds = *roundsFlag
+	}
 	if want("1") || want("2") {
 		if err := benchThroughput(bin, n, rounds); err != nil {
 			return err
