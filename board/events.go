@@ -297,6 +297,11 @@ type LessonEvent struct {
 	Name  string    `json:"name"`
 	Title string    `json:"title,omitempty"`
 	Watch string    `json:"watch,omitempty"`
+	// TitleSaid and WatchSaid are the title and what to watch in every
+	// language of the catalogue (Title and Watch are the scenario's own
+	// English).
+	TitleSaid words.Said `json:"title_said,omitempty"`
+	WatchSaid words.Said `json:"watch_said,omitempty"`
 	// Exchanges and Queues are what the lesson declared: the stage's
 	// diagram shows them (and the queues bound to its exchanges) first.
 	Exchanges []string `json:"exchanges,omitempty"`

@@ -8,7 +8,7 @@ import { columns, countPublished, countRate, fitCards, loadRates, noteRequest, p
 import "./controls.js";
 import { renderTopology } from "./diagram.js";
 import { showFlash } from "./forms.js";
-import { MAX_CARDS, PRESENTER, clock, dirty, drawWith, eventTime, fill, inLang, schedule, serverNow, state, t, word } from "./page.js";
+import { MAX_CARDS, PRESENTER, clock, dirty, drawWith, eventTime, fill, inLang, schedule, serverNow, state, t } from "./page.js";
 import { addOwnPublished, brokerLabel, noteReply, observedLine, publishes, renderConfirms, renderNoticed, renderObserve, renderQueues, renderSurvival } from "./panels.js";
 import { beginReplay, changeReplay, endReplay, renderReplay, replay, replayed } from "./replay.js";
 
@@ -223,10 +223,9 @@ function noteRedelivery(id) {
 }
 
 // lessonWords are a lesson's title and what to watch in the page's
-// language, as the server's Lang.Preset says them: the catalogue's, else
-// the scenario's own.
+// language, as the server said them.
 function lessonWords(l) {
-  return { title: word(`preset.${l.name}.title`) ?? l.title ?? "", watch: word(`preset.${l.name}.watch`) ?? l.watch ?? "" };
+  return { title: inLang(l.title_said, l.title ?? ""), watch: inLang(l.watch_said, l.watch ?? "") };
 }
 
 function renderLesson() {

@@ -66,11 +66,6 @@ export function setWords(text) {
   TEXT = text;
 }
 
-// word is the catalogue's sentence for a key, undefined when it has none.
-export function word(key) {
-  return TEXT[key];
-}
-
 // t returns a sentence of the server's catalogue with its {values} filled in.
 // A value holding right-to-left letters or bidi controls (a name from the
 // broker, say) is isolated in the sentence (U+2068 ... U+2069), so it

@@ -476,7 +476,9 @@ func (s *Server) measureConfirms(w http.ResponseWriter, r *http.Request) {
 // lessonOf is the lesson event of a scenario: its words and what it
 // declares.
 func lessonOf(p Preset) board.LessonEvent {
-	l := board.LessonEvent{Type: board.TypeLesson, Name: p.Name, Title: p.Title, Watch: p.Watch}
+	l := board.LessonEvent{Type: board.TypeLesson, Name: p.Name, Title: p.Title, Watch: p.Watch,
+		TitleSaid: words.InEvery(words.PresetText{Name: p.Name, What: "title", English: p.Title}),
+		WatchSaid: words.InEvery(words.PresetText{Name: p.Name, What: "watch", English: p.Watch})}
 	for _, x := range p.Exchanges {
 		l.Exchanges = append(l.Exchanges, x.Name)
 	}
