@@ -22,7 +22,8 @@ func TestModules(t *testing.T) {
 		t.Fatalf("modules %v (%v), want %s among them", names, err, Entry)
 	}
 	exports := map[string][]string{}
-	imports := map[string][]string{}
+	imports := map[string][]string{} // module -> the modules it imports
+	var named [][3]string            // importer, name, module imported from
 	for _, n := range names {
 		data, err := fs.ReadFile(files, n)
 		if err != nil {
@@ -39,13 +40,14 @@ func TestModules(t *testing.T) {
 			imports[n] = append(imports[n], m[2])
 			for name := range strings.SplitSeq(m[1], ",") {
 				if name = strings.TrimSpace(name); name != "" {
-					defer func() {
-						if !slices.Contains(exports[m[2]], name) {
-							t.Errorf("%s imports %s, which %s does not export", n, name, m[2])
-						}
-					}()
+					named = append(named, [3]string{n, name, m[2]})
 				}
 			}
+		}
+	}
+	for _, x := range named {
+		if !slices.Contains(exports[x[2]], x[1]) {
+			t.Errorf("%s imports %s, which %s does not export", x[0], x[1], x[2])
 		}
 	}
 	// Every module is reached from the entry, and no path leads back to

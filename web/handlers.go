@@ -77,8 +77,10 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", pagePolicy)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if page.Lesson.Name != "" {
-		page.Lesson.Title = lang.Preset(page.Lesson.Name, "title", page.Lesson.Title)
-		page.Lesson.Watch = lang.Preset(page.Lesson.Name, "watch", page.Lesson.Watch)
+		// As the event says it; a lesson recorded before events said it
+		// in every language is said from the catalogue by its name.
+		page.Lesson.Title = page.Lesson.TitleSaid.In(lang, lang.Preset(page.Lesson.Name, "title", page.Lesson.Title))
+		page.Lesson.Watch = page.Lesson.WatchSaid.In(lang, lang.Preset(page.Lesson.Name, "watch", page.Lesson.Watch))
 	}
 	w.Header().Set("Content-Language", string(lang))
 	w.Header().Set("Vary", "Accept-Language, Cookie")
