@@ -12,19 +12,20 @@ import (
 // With -cpuprofile, the dashboard's CPU profile of the first 10-viewer
 // round is written there.
 func pipeline(bin string, n, nviewers int, extra ...string) (*result, error) {
-	return pipelineWith(bin, n, nviewers, 1, extra...)
+	return pipelineWith(bin, n, nviewers, 1, 2, extra...)
 }
 
 // pipelineWith is pipeline with the n messages sent by posts concurrent
 // POST /api/publish requests (n/posts each), as several people or
-// scripts publishing at once do.
-func pipelineWith(bin string, n, nviewers, posts int, extra ...string) (*result, error) {
+// scripts publishing at once do, to the given number of receivers (one
+// is the bare client's shape: a single auto-ack consumer).
+func pipelineWith(bin string, n, nviewers, posts, receivers int, extra ...string) (*result, error) {
 	flags := extra
 	profile := *cpuProfile != "" && nviewers == 10
 	if profile {
 		flags = append(flags, "--pprof", "127.0.0.1:0")
 	}
-	sc, err := newScene(bin, "rabbitboard-bench-pipeline", auto(2, map[string]any{"prefetch": 500}), flags...)
+	sc, err := newScene(bin, "rabbitboard-bench-pipeline", auto(receivers, map[string]any{"prefetch": 500}), flags...)
 	if err != nil {
 		return nil, err
 	}
