@@ -17,7 +17,6 @@ import (
 
 	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
-	"rabbitboard/mq"
 )
 
 // authed sends a request with the presenter's token (none when token is
@@ -90,7 +89,7 @@ func TestReplicasRefuseForgeries(t *testing.T) {
 	const token = "presenter-T0ken-for-replicas"
 	name, bin, ds := startReplicas(t, 2, "--token", token) // the secret is the token
 	a, b := ds[0], ds[1]
-	exchange := mq.ReplicaExchangePrefix + name
+	exchange := board.ReplicaExchangePrefix + name
 	q := "rb-test-replica-forgeries"
 	ch := testkit.Channel(t)
 	_, _ = ch.QueueDelete(q, false, false, false)

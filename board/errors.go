@@ -1,6 +1,10 @@
 package board
 
-import "rabbitboard/words"
+import (
+	"errors"
+
+	"rabbitboard/words"
+)
 
 // Code is an error's code in the contract: the broker's reply name when
 // the broker refused, else one of rabbitboard's own.
@@ -54,3 +58,13 @@ func (e *Error) Error() string { return e.Said.String() }
 
 // ErrUnavailable is returned at once while there is no broker connection.
 var ErrUnavailable = Fail(CodeUnavailable, "err.unavailable")
+
+// SaidOf is err in each language when it is one of rabbitboard's
+// sentences, else nil (a raw error from the network or the client).
+func SaidOf(err error) words.Said {
+	var me *Error
+	if errors.As(err, &me) {
+		return words.InEvery(me.Said)
+	}
+	return nil
+}

@@ -1,6 +1,10 @@
 package board
 
-import "rabbitboard/words"
+import (
+	"hash/fnv"
+
+	"rabbitboard/words"
+)
 
 // AckMode is how a receiver acks what it gets.
 type AckMode string
@@ -104,4 +108,20 @@ type ReceiverInfo struct {
 	// Offset is its position: the offset of the last message it got.
 	Start  string `json:"start,omitempty"`
 	Offset *int64 `json:"offset,omitempty"`
+}
+
+// ColourFor picks a receiver's colour from its name, so the same name has
+// the same colour in every run; a colour another receiver has is passed
+// over for the next free one (the same names in the same order get the
+// same colours).
+func ColourFor(name string, taken map[int]bool) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(name))
+	first := int(h.Sum32() % 8)
+	for i := range 8 {
+		if c := (first + i) % 8; !taken[c] {
+			return c
+		}
+	}
+	return first
 }

@@ -2,6 +2,9 @@ package board
 
 import "time"
 
+// ReplicaExchangePrefix starts the name of every replica group's exchange.
+const ReplicaExchangePrefix = "rabbitboard.cluster."
+
 // ReplicaInfo describes a live replica.
 type ReplicaInfo struct {
 	ID string `json:"id"`

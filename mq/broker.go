@@ -18,6 +18,8 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"rabbitboard/internal/management"
+	"rabbitboard/internal/observe"
+	"rabbitboard/internal/refusal"
 	"rabbitboard/internal/throttle"
 )
 
@@ -112,7 +114,7 @@ type Broker struct {
 	}
 
 	pubs  chan *publisher // the confirming channels publish requests take turns on
-	obs   observer
+	obs   *observe.Observer
 	pacer *pacer // the pace of rabbitboard's receivers
 
 	nodes    []node // the URL's nodes, at least one
@@ -176,7 +178,7 @@ func New(cfg Config) *Broker {
 	b.warn = &throttle.Logger{Log: cfg.Logger, Every: 10 * time.Second}
 	b.nodes, b.nodesErr = parseNodes(cfg.URL, cfg.ManagementURL)
 	b.mgmt = newManagement(b.nodes)
-	b.pubs, b.obs.b = newPublishers(b), b
+	b.pubs, b.obs = newPublishers(b), newObserver(b)
 	return b
 }
 
@@ -192,10 +194,14 @@ func (b *Broker) Open() error {
 		return errors.New("the AMQP URL does not parse: write it as amqp://user:password@host:5672/vhost (or several, separated by commas), with reserved characters (: / ? # @ % ,) in the user or password percent-encoded")
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
+	b.obs.Start(b.ctx)
 	b.wg.Add(3)
 	go b.supervise()
 	go b.watchQueues()
-	go b.obs.tidyTracing()
+	go func() {
+		defer b.wg.Done()
+		b.obs.TidyTracing()
+	}()
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
@@ -218,7 +224,7 @@ func (b *Broker) Close(ctx context.Context) error {
 		b.cluster.leave()
 	}
 	// Tracing is left as rabbitboard found it.
-	b.obs.halt(ctx, false)
+	b.obs.Halt(ctx, false)
 	rs := b.receiverList()
 	for _, r := range rs {
 		r.stop()
@@ -319,7 +325,7 @@ func (b *Broker) dial(n node) (conn, rconn *amqp.Connection, err error) {
 	open := func(name string) (*amqp.Connection, error) {
 		return amqp.DialConfig(n.dialURL, amqp.Config{
 			Heartbeat:  b.cfg.Heartbeat,
-			Properties: amqp.Table{"connection_name": name, "product": Product, "platform": "Go"},
+			Properties: amqp.Table{"connection_name": name, "product": observe.Product, "platform": "Go"},
 			Dial:       n.dial,
 		})
 	}
@@ -427,11 +433,11 @@ func (b *Broker) withChannel(f func(ch *amqp.Channel) error) error {
 		defer b.wg.Done()
 		ch, err := conn.Channel()
 		if err != nil {
-			done <- explain(err)
+			done <- refusal.Explain(err)
 			return
 		}
 		defer ch.Close()
-		done <- explain(f(ch))
+		done <- refusal.Explain(f(ch))
 	}()
 	timer := time.NewTimer(b.cfg.OpTimeout)
 	defer timer.Stop()

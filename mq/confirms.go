@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"rabbitboard/board"
+	"rabbitboard/internal/refusal"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -31,11 +32,11 @@ func (b *Broker) CompareConfirms(ctx context.Context, queue, limited string, n, 
 	}
 	ch, err := conn.Channel()
 	if err != nil {
-		return board.ConfirmsEvent{}, explain(err)
+		return board.ConfirmsEvent{}, refusal.Explain(err)
 	}
 	defer ch.Close()
 	if err := ch.Confirm(false); err != nil {
-		return board.ConfirmsEvent{}, explain(err)
+		return board.ConfirmsEvent{}, refusal.Explain(err)
 	}
 	returns := ch.NotifyReturn(make(chan amqp.Return, 1))
 	ev := board.ConfirmsEvent{Type: board.TypeConfirms, Queue: queue, Limited: limited, LimitedSent: 2 * limit}
@@ -43,24 +44,24 @@ func (b *Broker) CompareConfirms(ctx context.Context, queue, limited string, n, 
 	for _, name := range []string{board.ConfirmOneByOne, board.ConfirmBatches, board.ConfirmAsynchronous} {
 		s, err := measureConfirms(ctx, ch, name, queue, body, n)
 		if err != nil {
-			return ev, explain(err)
+			return ev, refusal.Explain(err)
 		}
 		ev.Strategies = append(ev.Strategies, s)
 		if _, err := ch.QueuePurge(queue, false); err != nil {
-			return ev, explain(err)
+			return ev, refusal.Explain(err)
 		}
 	}
 	limitedRun, err := measureConfirms(ctx, ch, board.ConfirmAsynchronous, limited, body, 2*limit)
 	if err != nil {
-		return ev, explain(err)
+		return ev, refusal.Explain(err)
 	}
 	ev.Nacked = limitedRun.Nacked
 	if _, err := ch.QueuePurge(limited, false); err != nil {
-		return ev, explain(err)
+		return ev, refusal.Explain(err)
 	}
 	dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", "rabbitboard-no-such-queue", true, false, amqp.Publishing{Body: body})
 	if err != nil {
-		return ev, explain(err)
+		return ev, refusal.Explain(err)
 	}
 	if _, err := dc.WaitContext(ctx); err != nil {
 		return ev, err

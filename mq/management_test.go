@@ -86,7 +86,7 @@ func TestManagementOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Use(ok)
-	var v vhost
+	var v struct{ Tracing bool }
 	if err := m.Do(context.Background(), http.MethodGet, "/api/vhosts/%2F", nil, &v); err != nil || user != "student" {
 		t.Fatalf("https with the AMQP URL's CA: %v, user %q", err, user)
 	}

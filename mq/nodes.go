@@ -12,6 +12,7 @@ import (
 
 	"rabbitboard/internal/frameguard"
 	"rabbitboard/internal/management"
+	"rabbitboard/internal/observe"
 	"rabbitboard/words"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -180,5 +181,5 @@ func newManagement(nodes []node) *management.Client {
 		return nil
 	}
 	u, _ := amqp.ParseURI(nodes[0].raw)
-	return management.New(u.Vhost, nodes[0].mgmt, traceQueuePrefix)
+	return management.New(u.Vhost, nodes[0].mgmt, observe.TraceQueuePrefix)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"rabbitboard/board"
+	"rabbitboard/internal/refusal"
 	"rabbitboard/words"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -106,7 +107,7 @@ func (b *Broker) publishForDirectReply(ctx context.Context, p Publication, heade
 	sent := time.Now()
 	res, err := b.sendConfirmed(ctx, ch, p, headers)
 	if res.Published == 0 {
-		return res, explain(err)
+		return res, refusal.Explain(err)
 	}
 	lost := ch.IsClosed()
 	if lost {
@@ -175,7 +176,7 @@ func (p *publisher) publish(ctx context.Context, pub Publication, headers amqp.T
 	res, pubErr := p.b.sendConfirmed(ctx, ch, pub, headers)
 	if res.Published == 0 {
 		p.reset()
-		return res, explain(pubErr)
+		return res, refusal.Explain(pubErr)
 	}
 	res.Returned = p.returnedSince()
 	lost := ch.IsClosed()
@@ -279,11 +280,11 @@ func (p *publisher) channel() (*amqp.Channel, error) {
 	p.reset()
 	ch, err := conn.Channel()
 	if err != nil {
-		return nil, explain(err)
+		return nil, refusal.Explain(err)
 	}
 	if err := ch.Confirm(false); err != nil {
 		_ = ch.Close()
-		return nil, explain(err)
+		return nil, refusal.Explain(err)
 	}
 	returns := ch.NotifyReturn(make(chan amqp.Return, 64))
 	p.closed = ch.NotifyClose(make(chan *amqp.Error, 1))
@@ -301,7 +302,7 @@ func (p *publisher) refusal() error {
 	select {
 	case e := <-p.closed:
 		if e != nil && e.Server && p.conn != nil && !p.conn.IsClosed() {
-			return explain(e)
+			return refusal.Explain(e)
 		}
 	case <-time.After(100 * time.Millisecond):
 	}

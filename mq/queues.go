@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"rabbitboard/board"
+	"rabbitboard/internal/refusal"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -17,11 +18,11 @@ import (
 func checkName(kind, name string) error {
 	switch {
 	case name == "":
-		return invalid("err.name_missing", "kind", kindWord(kind))
+		return invalid("err.name_missing", "kind", refusal.KindWord(kind))
 	case len(name) > 255:
-		return invalid("err.name_long", "kind", kindWord(kind), "size", len(name))
+		return invalid("err.name_long", "kind", refusal.KindWord(kind), "size", len(name))
 	case !utf8.ValidString(name):
-		return invalid("err.name_utf8", "kind", kindWord(kind))
+		return invalid("err.name_utf8", "kind", refusal.KindWord(kind))
 	}
 	return nil
 }
@@ -134,7 +135,7 @@ func (b *Broker) Queues(ctx context.Context) ([]board.QueueInfo, error) {
 	for _, name := range names {
 		q, err := b.InspectQueue(name)
 		var me *board.Error
-		var down *queueDownError
+		var down *refusal.QueueDownError
 		if errors.As(err, &down) {
 			q, listed := all[name]
 			if !listed {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"rabbitboard/board"
+	"rabbitboard/internal/refusal"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
@@ -104,7 +105,7 @@ func (b *Broker) AddReceiver(spec board.ReceiverSpec) (board.ReceiverInfo, error
 		taken[other.colour] = true
 	}
 	r := &Receiver{
-		b: b, id: id, colour: colourFor(spec.Name, taken), spec: spec, cmds: make(chan command), done: make(chan struct{}),
+		b: b, id: id, colour: board.ColourFor(spec.Name, taken), spec: spec, cmds: make(chan command), done: make(chan struct{}),
 		want: board.StateConsuming, state: board.StateWaiting, position: -1, restart: -1,
 	}
 	started := make(chan error, 1)
@@ -301,11 +302,11 @@ func (r *Receiver) consume() error {
 		}
 		ch, err := conn.Channel()
 		if err != nil {
-			return explain(err)
+			return refusal.Explain(err)
 		}
 		if r.spec.Queue == DirectReplyTo {
 			if err := ch.Confirm(false); err != nil { // requests are published here
-				return explain(err)
+				return refusal.Explain(err)
 			}
 		}
 		r.s = &session{ch: ch, closed: ch.NotifyClose(make(chan *amqp.Error, 1)), held: map[uint64]int64{}, bodies: map[uint64][]byte{}, requests: map[uint64]request{}, offsets: map[uint64]int64{}}
@@ -319,7 +320,7 @@ func (r *Receiver) consume() error {
 	}
 	if err := r.s.ch.Qos(prefetch, 0, false); err != nil {
 		r.sessionLost()
-		return explain(err)
+		return refusal.Explain(err)
 	}
 	r.s.paced = paced
 	r.consumes++
@@ -335,7 +336,7 @@ func (r *Receiver) consume() error {
 	d, err := r.s.ch.Consume(r.spec.Queue, tag, r.spec.Ack == board.AckAuto && !paced, false, false, false, args)
 	if err != nil {
 		r.sessionLost()
-		return explain(err)
+		return refusal.Explain(err)
 	}
 	r.s.deliveries, r.s.tag = d, tag
 	if r.spec.Queue == DirectReplyTo {
@@ -465,6 +466,6 @@ func (r *Receiver) setState(state board.ReceiverState, why error) {
 	if r.state == state && r.errText == errText {
 		return
 	}
-	r.state, r.errText, r.errSaid = state, errText, saidOf(why)
+	r.state, r.errText, r.errSaid = state, errText, board.SaidOf(why)
 	r.b.cfg.Events(board.ReceiverEvent{Type: board.TypeReceiver, Receiver: r.infoLocked()})
 }

@@ -2,7 +2,6 @@ package mq
 
 import (
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -18,22 +17,6 @@ const (
 	actionShutdown board.Action = "shutdown" // the broker closing: leave at once
 	actionRepace   board.Action = "repace"   // the pace went below 1 or back: consume in the mode it needs
 )
-
-// colourFor picks a receiver's colour from its name, so the same name has
-// the same colour in every run; a colour another receiver has is passed
-// over for the next free one (the same names in the same order get the
-// same colours).
-func colourFor(name string, taken map[int]bool) int {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(name))
-	first := int(h.Sum32() % 8)
-	for i := range 8 {
-		if c := (first + i) % 8; !taken[c] {
-			return c
-		}
-	}
-	return first
-}
 
 // idPrefix starts the ids of this replica's receivers: ids are unique
 // across the replicas of a cluster.
@@ -89,7 +72,7 @@ func (b *Broker) Receiver(id string) (*Receiver, error) {
 	b.own.mu.Lock()
 	defer b.own.mu.Unlock()
 	r, ok := b.own.receivers[id]
-	if !ok && b.obs.isOutside(id) {
+	if !ok && b.obs.IsOutside(id) {
 		return nil, board.Fail(board.CodeNotOwned, "err.not_owned", "receiver", fmt.Sprintf("%q", id))
 	}
 	if !ok {
@@ -101,7 +84,7 @@ func (b *Broker) Receiver(id string) (*Receiver, error) {
 // Receivers lists rabbitboard's receivers in the order they were added,
 // then the outside ones it watches.
 func (b *Broker) Receivers() []board.ReceiverInfo {
-	return append(b.ownReceivers(), b.obs.outsideInfos()...)
+	return append(b.ownReceivers(), b.obs.Receivers()...)
 }
 
 func (b *Broker) ownReceivers() []board.ReceiverInfo {

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"rabbitboard/internal/refusal"
+
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -170,7 +172,7 @@ func (r *Recorder) channel() *amqp.Channel {
 		}
 	}
 	if err != nil {
-		r.b.warn.Warn("record", "cannot keep the timeline in the stream", "stream", r.name, "error", explain(err))
+		r.b.warn.Warn("record", "cannot keep the timeline in the stream", "stream", r.name, "error", refusal.Explain(err))
 		if ch != nil {
 			_ = ch.Close()
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"rabbitboard/board"
+	"rabbitboard/internal/refusal"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -26,11 +27,11 @@ func (b *Broker) Redrive(ctx context.Context, queue string, max int) (board.Redr
 	}
 	ch, err := conn.Channel()
 	if err != nil {
-		return res, explain(err)
+		return res, refusal.Explain(err)
 	}
 	defer ch.Close()
 	if err := ch.Confirm(false); err != nil {
-		return res, explain(err)
+		return res, refusal.Explain(err)
 	}
 	returns := ch.NotifyReturn(make(chan amqp.Return, 1))
 	var keep []uint64 // taken, to go back to the queue at the end
@@ -43,7 +44,7 @@ func (b *Broker) Redrive(ctx context.Context, queue string, max int) (board.Redr
 	for range min(q.Messages, max) {
 		d, ok, err := ch.Get(queue, false)
 		if err != nil {
-			return res, explain(err)
+			return res, refusal.Explain(err)
 		}
 		if !ok {
 			break
@@ -61,7 +62,7 @@ func (b *Broker) Redrive(ctx context.Context, queue string, max int) (board.Redr
 		})
 		if err != nil {
 			keep = append(keep, d.DeliveryTag)
-			return res, explain(err)
+			return res, refusal.Explain(err)
 		}
 		acked, err := dc.WaitContext(ctx)
 		// A return comes before its confirm: it is in the channel by now.
@@ -76,7 +77,7 @@ func (b *Broker) Redrive(ctx context.Context, queue string, max int) (board.Redr
 			continue
 		}
 		if err := d.Ack(false); err != nil {
-			return res, explain(err)
+			return res, refusal.Explain(err)
 		}
 		res.Moved++
 		if exchange == "" {

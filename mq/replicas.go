@@ -154,15 +154,12 @@ func (b *Broker) JoinReplicas(cfg ReplicaGroupConfig) (*ReplicaGroup, error) {
 	if cfg.ReplicaTimeout == 0 {
 		cfg.ReplicaTimeout = 5 * time.Second
 	}
-	c := &ReplicaGroup{b: b, cfg: cfg, exchange: ReplicaExchangePrefix + cfg.Name, sealer: sealer,
+	c := &ReplicaGroup{b: b, cfg: cfg, exchange: board.ReplicaExchangePrefix + cfg.Name, sealer: sealer,
 		serving: make(chan struct{}, maxCallsServed),
 		members: map[string]*member{}, wake: make(chan struct{}, 1), calls: map[string]pendingCall{}}
 	b.cluster = c
 	return c, nil
 }
-
-// ReplicaExchangePrefix starts the name of every cluster's exchange.
-const ReplicaExchangePrefix = "rabbitboard.cluster."
 
 // Dropped counts the messages this replica did not act on: not sealed
 // with its cluster's key, stale, replayed, or out of place.

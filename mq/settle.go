@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"rabbitboard/board"
+	"rabbitboard/internal/refusal"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -39,7 +40,7 @@ func (r *Receiver) settle(tag uint64, outcome board.Outcome, requeue bool) error
 	}
 	if err != nil {
 		r.sessionLost()
-		return explain(err)
+		return refusal.Explain(err)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

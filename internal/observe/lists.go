@@ -1,4 +1,4 @@
-package mq
+package observe
 
 import (
 	"cmp"
@@ -133,7 +133,7 @@ func clientLabel(c mgmtConnection) string {
 
 // poll reads the broker's consumer, connection and channel lists and
 // updates the outside receivers: new ones appear, ones that left are gone.
-func (o *observer) poll(ctx context.Context) {
+func (o *Observer) poll(ctx context.Context) {
 	consumers, conns, channels, ok := o.lists(ctx)
 	if !ok {
 		return
@@ -176,7 +176,7 @@ func (o *observer) poll(ctx context.Context) {
 	for key, r := range o.outside {
 		_, listed := outside[key]
 		switch {
-		case r.state == board.StateGone && now.Sub(r.since) > o.b.cfg.OutsideGoneAfter:
+		case r.state == board.StateGone && now.Sub(r.since) > o.cfg.GoneAfter:
 			removed = append(removed, r.id)
 			delete(o.outside, key)
 		case r.state == board.StateConsuming && !listed && (!r.provisional() || now.Sub(r.since) > unlistedFor):
@@ -196,10 +196,10 @@ func (o *observer) poll(ctx context.Context) {
 
 // lists reads the vhost's consumers, connections and channels from the
 // management API; ok is false when any of them did not answer.
-func (o *observer) lists(ctx context.Context) (consumers []mgmtConsumer, conns []mgmtConnection, channels []mgmtChannel, ok bool) {
-	ctx, cancel := context.WithTimeout(ctx, 2*o.b.cfg.OpTimeout) // three lists, from a busy broker perhaps
+func (o *Observer) lists(ctx context.Context) (consumers []mgmtConsumer, conns []mgmtConnection, channels []mgmtChannel, ok bool) {
+	ctx, cancel := context.WithTimeout(ctx, 2*o.cfg.OpTimeout) // three lists, from a busy broker perhaps
 	defer cancel()
-	m := o.b.mgmt
+	m := o.cfg.Management
 	vpath := url.PathEscape(m.Vhost)
 	ok = m.Do(ctx, http.MethodGet, "/api/consumers/"+vpath, nil, &consumers) == nil &&
 		m.Do(ctx, http.MethodGet, "/api/vhosts/"+vpath+"/connections?columns=name,client_properties,peer_host,peer_port", nil, &conns) == nil &&
@@ -210,22 +210,22 @@ func (o *observer) lists(ctx context.Context) (consumers []mgmtConsumer, conns [
 // announce tells every viewer what a poll found: columns gone, settled
 // deliveries, changed columns (and their queues' consumer counts at once,
 // not as the statistics lag), and the count of consumers not shown.
-func (o *observer) announce(removed []string, changed []board.ReceiverInfo, settled []board.SettledEvent, report bool) {
+func (o *Observer) announce(removed []string, changed []board.ReceiverInfo, settled []board.SettledEvent, report bool) {
 	for _, id := range removed {
-		o.b.cfg.Events(board.ReceiverRemovedEvent{Type: board.TypeReceiverRemoved, Receiver: id})
+		o.cfg.Events(board.ReceiverRemovedEvent{Type: board.TypeReceiverRemoved, Receiver: id})
 	}
 	if report {
 		o.report()
 	}
 	for _, ev := range settled {
-		o.b.cfg.Events(ev)
+		o.cfg.Events(ev)
 	}
 	refreshed := map[string]bool{}
 	for _, info := range changed {
-		o.b.cfg.Events(board.ReceiverEvent{Type: board.TypeReceiver, Receiver: info})
+		o.cfg.Events(board.ReceiverEvent{Type: board.TypeReceiver, Receiver: info})
 		if !refreshed[info.Queue] {
 			refreshed[info.Queue] = true
-			o.b.refreshQueue(info.Queue)
+			o.host.RefreshQueue(info.Queue)
 		}
 	}
 }
@@ -238,12 +238,12 @@ func compareKeys(a, b consumerKey) int {
 
 // addLocked makes a column for a consumer the trace or the lists named;
 // nil when the columns of other programs are at their cap.
-func (o *observer) addLocked(key consumerKey) *outsideReceiver {
-	if len(o.outside) >= o.b.cfg.MaxOutside {
+func (o *Observer) addLocked(key consumerKey) *outsideReceiver {
+	if len(o.outside) >= o.cfg.MaxOutside {
 		return nil
 	}
 	o.nextID++
-	r := &outsideReceiver{id: o.b.idPrefix() + "o" + strconv.Itoa(o.nextID), replica: o.b.cfg.Replica, state: board.StateConsuming, since: time.Now(),
+	r := &outsideReceiver{id: o.idPrefix() + "o" + strconv.Itoa(o.nextID), replica: o.cfg.Replica, state: board.StateConsuming, since: time.Now(),
 		consumer: outsideConsumer{Key: key, Name: o.names[key.Connection]}}
 	if r.consumer.Name == "" {
 		r.consumer.Name = addressLabel(key.Connection)
@@ -252,7 +252,7 @@ func (o *observer) addLocked(key consumerKey) *outsideReceiver {
 	for _, other := range o.outside {
 		taken[other.colour] = true
 	}
-	r.colour = colourFor(r.consumer.Name+" "+key.Queue, taken)
+	r.colour = board.ColourFor(r.consumer.Name+" "+key.Queue, taken)
 	o.outside[key] = r
 	o.order = append(o.order, key)
 	return r
@@ -262,7 +262,7 @@ func (o *observer) addLocked(key consumerKey) *outsideReceiver {
 // rabbitboard's is one now: a client that closed may be listed a little
 // longer, and a new program's connection may get its address and so its
 // name. It asks the broker about that connection once per lists.
-func (o *observer) isRabbitboard(ctx context.Context, connection string) bool {
+func (o *Observer) isRabbitboard(ctx context.Context, connection string) bool {
 	o.mu.Lock()
 	is, asked := o.confirmed[connection]
 	o.mu.Unlock()
@@ -280,18 +280,18 @@ func (o *observer) isRabbitboard(ctx context.Context, connection string) bool {
 }
 
 // askConnection asks the broker about one connection, by its name.
-func (o *observer) askConnection(ctx context.Context, connection string) (mgmtConnection, error) {
+func (o *Observer) askConnection(ctx context.Context, connection string) (mgmtConnection, error) {
 	var c mgmtConnection
-	ctx, cancel := context.WithTimeout(ctx, o.b.cfg.OpTimeout)
+	ctx, cancel := context.WithTimeout(ctx, o.cfg.OpTimeout)
 	defer cancel()
-	err := o.b.mgmt.Do(ctx, http.MethodGet, "/api/connections/"+url.PathEscape(connection), nil, &c)
+	err := o.cfg.Management.Do(ctx, http.MethodGet, "/api/connections/"+url.PathEscape(connection), nil, &c)
 	return c, err
 }
 
 // nameOf names a connection for people. One the last lists did not hold
 // (a short-lived publisher, say) is asked for at once; one already closed
 // is named by its address.
-func (o *observer) nameOf(ctx context.Context, connection string) (name string, known bool) {
+func (o *Observer) nameOf(ctx context.Context, connection string) (name string, known bool) {
 	o.mu.Lock()
 	name, ok := o.names[connection]
 	o.mu.Unlock()
@@ -321,8 +321,8 @@ func addressLabel(connection string) string {
 	return "client " + client
 }
 
-// outsideInfos lists the outside receivers in the order they appeared.
-func (o *observer) outsideInfos() []board.ReceiverInfo {
+// Receivers lists the outside receivers in the order they appeared.
+func (o *Observer) Receivers() []board.ReceiverInfo {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	out := make([]board.ReceiverInfo, 0, len(o.order))
@@ -332,8 +332,8 @@ func (o *observer) outsideInfos() []board.ReceiverInfo {
 	return out
 }
 
-// isOutside says whether an id names an outside receiver.
-func (o *observer) isOutside(id string) bool {
+// IsOutside says whether an id names an outside receiver.
+func (o *Observer) IsOutside(id string) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for _, r := range o.outside {

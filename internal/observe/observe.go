@@ -1,44 +1,89 @@
-package mq
+// Package observe watches other programs: RabbitMQ's firehose copies every
+// publish and every delivery of a vhost to the exchange amq.rabbitmq.trace.
+// The Observer reads those copies through a queue of its own (bounded: when
+// it cannot keep up the oldest copies go, and it counts them), and
+// attributes each delivery to a consumer of the broker's consumer list
+// (the management API's). It takes nothing from anyone: the watched queues
+// keep their messages and consumers.
+//
+// observe.go switches watching and the firehose on and off, filter.go
+// chooses the columns shown, tracing.go leaves the firehose as it was
+// found, trace.go reads the firehose's copies, lists.go the broker's
+// consumer lists, outside.go says what an outside column may say.
+package observe
 
 import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"rabbitboard/board"
 	"rabbitboard/internal/management"
+	"rabbitboard/internal/refusal"
 	"rabbitboard/words"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// Watching other programs: RabbitMQ's firehose copies every publish and
-// every delivery of a vhost to the exchange amq.rabbitmq.trace. rabbitboard
-// reads those copies through a queue of its own (bounded: when it cannot
-// keep up the oldest copies go, and it counts them), and attributes each
-// delivery to a consumer of the broker's consumer list. It takes nothing
-// from anyone: the watched queues keep their messages and consumers.
-
 const (
 	// TraceExchange is the firehose's exchange.
 	TraceExchange = "amq.rabbitmq.trace"
-	// traceQueuePrefix names the queue each rabbitboard reads the firehose
+	// TraceQueuePrefix names the queue each rabbitboard reads the firehose
 	// through; the queue and topology lists leave such queues out.
-	traceQueuePrefix = "rabbitboard.observe."
+	TraceQueuePrefix = "rabbitboard.observe."
 	// Product is how rabbitboard introduces itself to the broker, so that
 	// one rabbitboard never shows another as an outside program.
 	Product = "rabbitboard"
 )
 
-// observer watches other programs while it is enabled.
-type observer struct {
-	b *Broker
+// Host is what the Observer uses of the AMQP adapter that owns the
+// connection.
+type Host interface {
+	// Connection is the shared connection, or why there is none now.
+	Connection() (*amqp.Connection, error)
+	// WithChannel runs f on a throwaway channel: a refusal closes only it.
+	WithChannel(f func(*amqp.Channel) error) error
+	// Ready is closed while the connection is usable.
+	Ready() <-chan struct{}
+	// OwnConnection says whether the broker's name of a connection
+	// ("127.0.0.1:52384 -> 127.0.0.1:5672") is one of rabbitboard's.
+	OwnConnection(name string) bool
+	// Content is a message as events carry it (the body cut to the preview).
+	Content(body []byte, props board.Properties, headers amqp.Table) board.Content
+	// RefreshQueue tells viewers a queue's depth now.
+	RefreshQueue(name string)
+}
+
+// Config configures an Observer.
+type Config struct {
+	Management *management.Client
+	Logger     *slog.Logger
+	// Events receives every event; it must not block.
+	Events func(board.Event)
+	// OpTimeout bounds a call to the broker or its management API.
+	OpTimeout time.Duration
+	// QueueLength bounds the firehose copies waiting to be read; the
+	// oldest go first, counted.
+	QueueLength int
+	// MaxOutside caps the columns of other programs' consumers; GoneAfter
+	// removes a column gone that long.
+	MaxOutside int
+	GoneAfter  time.Duration
+	// Replica starts the outside receivers' ids, unique across replicas.
+	Replica string
+}
+
+// Observer watches other programs while it is enabled.
+type Observer struct {
+	host Host
+	cfg  Config
+	life context.Context // until the adapter closes (see Start)
 
 	mu      sync.Mutex // guards the fields below
 	enabled bool
@@ -69,26 +114,40 @@ type observer struct {
 	nextID    int
 }
 
-// Observe starts or stops watching other programs.
-func (b *Broker) Observe(ctx context.Context, enabled bool) (board.ObserveEvent, error) {
-	o := &b.obs
+// New is an Observer that watches nothing until switched on.
+func New(host Host, cfg Config) *Observer { return &Observer{host: host, cfg: cfg} }
+
+// Start gives the Observer the adapter's lifetime: nothing it starts
+// outlives ctx. Call it before Switch or TidyTracing.
+func (o *Observer) Start(ctx context.Context) { o.life = ctx }
+
+// idPrefix starts the ids of this replica's outside receivers.
+func (o *Observer) idPrefix() string {
+	if o.cfg.Replica == "" {
+		return ""
+	}
+	return o.cfg.Replica + "-"
+}
+
+// Switch starts or stops watching other programs.
+func (o *Observer) Switch(ctx context.Context, enabled bool) (board.ObserveEvent, error) {
 	if !enabled {
-		o.halt(ctx, true)
-		return o.status(), nil
+		o.Halt(ctx, true)
+		return o.Status(), nil
 	}
 	o.mu.Lock()
 	running := o.enabled
 	o.mu.Unlock()
 	if running {
-		return o.status(), nil
+		return o.Status(), nil
 	}
 	if err := o.switchTracing(ctx); err != nil {
 		o.report()
-		return o.status(), err
+		return o.Status(), err
 	}
 	o.mu.Lock()
 	o.enabled, o.errText, o.errSaid = true, "", nil
-	runCtx, stop := context.WithCancel(b.ctx)
+	runCtx, stop := context.WithCancel(o.life)
 	o.stop, o.done = stop, make(chan struct{})
 	if o.outside == nil {
 		o.outside, o.own = map[consumerKey]*outsideReceiver{}, map[string]bool{}
@@ -103,19 +162,17 @@ func (b *Broker) Observe(ctx context.Context, enabled bool) (board.ObserveEvent,
 	// so that another rabbitboard stopping now leaves tracing on).
 	select {
 	case <-reading:
-	case <-time.After(o.b.cfg.OpTimeout):
+	case <-time.After(o.cfg.OpTimeout):
 	}
 	o.mu.Lock()
 	o.shown = o.enabled
 	o.mu.Unlock()
 	o.report()
-	return o.status(), nil
+	return o.Status(), nil
 }
 
-// ObserveStatus says whether rabbitboard watches other programs.
-func (b *Broker) ObserveStatus() board.ObserveEvent { return b.obs.status() }
-
-func (o *observer) status() board.ObserveEvent {
+// Status says whether rabbitboard watches other programs.
+func (o *Observer) Status() board.ObserveEvent {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	t := o.tracing
@@ -125,7 +182,7 @@ func (o *observer) status() board.ObserveEvent {
 	return board.ObserveEvent{Type: board.TypeObserve, Enabled: o.shown, Tracing: t, Error: o.errText, ErrorSaid: o.errSaid, Skipped: o.skipped, NotShown: o.notShown, Filter: o.filter}
 }
 
-func (o *observer) report() { o.b.cfg.Events(o.status()) }
+func (o *Observer) report() { o.cfg.Events(o.Status()) }
 
 // vhost is the management API's view of the vhost: what a PUT must send
 // back (a PUT of tracing alone wipes the description and tags).
@@ -135,14 +192,14 @@ type vhost struct {
 	Tracing     bool   `json:"tracing"`
 }
 
-func (o *observer) vhostPath() string { return "/api/vhosts/" + url.PathEscape(o.b.mgmt.Vhost) }
+func (o *Observer) vhostPath() string { return "/api/vhosts/" + url.PathEscape(o.cfg.Management.Vhost) }
 
 // setVhostTracing switches the vhost's firehose on or off through the
 // management API. It reads the vhost first and sends its description and
 // tags back. read says whether the vhost could be read; changed whether
 // tracing had to be switched.
-func (o *observer) setVhostTracing(ctx context.Context, on bool) (read, changed bool, err error) {
-	m := o.b.mgmt
+func (o *Observer) setVhostTracing(ctx context.Context, on bool) (read, changed bool, err error) {
+	m := o.cfg.Management
 	var v vhost
 	if err := m.Do(ctx, http.MethodGet, o.vhostPath(), nil, &v); err != nil {
 		return false, false, err
@@ -156,13 +213,13 @@ func (o *observer) setVhostTracing(ctx context.Context, on bool) (read, changed 
 
 // switchTracing makes sure the vhost's firehose is on, switching it on
 // when it is off.
-func (o *observer) switchTracing(ctx context.Context) error {
-	vh := o.b.mgmt.Vhost
+func (o *Observer) switchTracing(ctx context.Context) error {
+	vh := o.cfg.Management.Vhost
 	refused := words.Say("err.firehose", "vhost", vh)
 	var v vhost
-	err := o.b.mgmt.Do(ctx, http.MethodGet, o.vhostPath(), nil, &v)
+	err := o.cfg.Management.Do(ctx, http.MethodGet, o.vhostPath(), nil, &v)
 	if err != nil && !isRefusal(err) {
-		msg := managementMissing(o.b.mgmt.Endpoint(), err)
+		msg := managementMissing(o.cfg.Management.Endpoint(), err)
 		o.setTracing(board.TracingUnknown, msg)
 		return &board.Error{Code: board.CodeManagementUnavailable, Said: msg}
 	}
@@ -193,7 +250,7 @@ func (o *observer) switchTracing(ctx context.Context) error {
 		o.setTracing(board.TracingOff, refused)
 		return &board.Error{Code: board.CodeAccessRefused, Said: refused}
 	case !read:
-		msg := managementMissing(o.b.mgmt.Endpoint(), err)
+		msg := managementMissing(o.cfg.Management.Endpoint(), err)
 		o.setTracing(board.TracingUnknown, msg)
 		return &board.Error{Code: board.CodeManagementUnavailable, Said: msg}
 	}
@@ -209,7 +266,7 @@ func isRefusal(err error) bool {
 
 // setTracing records the firehose's state and, when watching cannot go
 // on, why (nil when it can).
-func (o *observer) setTracing(state string, why words.Saying) {
+func (o *Observer) setTracing(state string, why words.Saying) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.tracing, o.errText, o.errSaid = state, "", words.InEvery(why)
@@ -218,10 +275,10 @@ func (o *observer) setTracing(state string, why words.Saying) {
 	}
 }
 
-// halt stops watching: the outside receivers leave the view and, when
+// Halt stops watching: the outside receivers leave the view and, when
 // rabbitboard switched tracing on and no other rabbitboard still watches
 // the vhost, tracing is switched off again.
-func (o *observer) halt(ctx context.Context, report bool) {
+func (o *Observer) Halt(ctx context.Context, report bool) {
 	o.mu.Lock()
 	stop, done, marked := o.stop, o.done, o.marked
 	o.enabled, o.shown, o.stop, o.marked = false, false, nil, false
@@ -237,7 +294,7 @@ func (o *observer) halt(ctx context.Context, report bool) {
 	}
 	o.held, o.holding = nil, nil // the reader has ended: nobody else touches them
 	for _, id := range gone {
-		o.b.cfg.Events(board.ReceiverRemovedEvent{Type: board.TypeReceiverRemoved, Receiver: id})
+		o.cfg.Events(board.ReceiverRemovedEvent{Type: board.TypeReceiverRemoved, Receiver: id})
 	}
 	if marked {
 		o.clearMarker(ctx)
@@ -248,27 +305,27 @@ func (o *observer) halt(ctx context.Context, report bool) {
 }
 
 // run reads the firehose while watching is on, through every reconnect.
-func (o *observer) run(ctx context.Context, reading chan struct{}) {
+func (o *Observer) run(ctx context.Context, reading chan struct{}) {
 	defer close(o.done)
 	var once sync.Once
 	ready := func() { once.Do(func() { close(reading) }) }
 	// One queue name for the whole run: a channel that breaks is replaced
 	// by one that reads the same queue, where what it held went back.
-	name := traceQueuePrefix + rand.Text()[:12]
+	name := TraceQueuePrefix + rand.Text()[:12]
 	for ctx.Err() == nil {
-		conn, err := o.b.connection()
+		conn, err := o.host.Connection()
 		if err != nil {
 			select {
 			case <-ctx.Done():
-			case <-o.b.readyChan():
+			case <-o.host.Ready():
 			}
 			continue
 		}
 		o.poll(ctx) // this connection's name, after a reconnect
 		if err := o.read(ctx, conn, name, ready); err != nil {
-			o.b.log.Warn("reading the firehose failed; trying again", "error", err)
+			o.cfg.Logger.Warn("reading the firehose failed; trying again", "error", err)
 			o.mu.Lock()
-			o.errText, o.errSaid = err.Error(), saidOf(err)
+			o.errText, o.errSaid = err.Error(), board.SaidOf(err)
 			o.mu.Unlock()
 			o.report()
 			select {
@@ -285,11 +342,11 @@ func (o *observer) run(ctx context.Context, reading chan struct{}) {
 // purging says how many it held, exactly, which the broker's statistics do
 // not (copies that came in through the firehose are not counted as
 // published to the queue).
-func (o *observer) declareCopies(ch *amqp.Channel, name, skipped string) error {
+func (o *Observer) declareCopies(ch *amqp.Channel, name, skipped string) error {
 	if _, err := ch.QueueDeclare(skipped, false, true, true, false, nil); err != nil {
 		return err
 	}
-	if _, err := ch.QueueDeclare(name, false, true, true, false, amqp.Table{"x-max-length": int32(o.b.cfg.ObserveQueueLength), "x-overflow": "drop-head",
+	if _, err := ch.QueueDeclare(name, false, true, true, false, amqp.Table{"x-max-length": int32(o.cfg.QueueLength), "x-overflow": "drop-head",
 		"x-dead-letter-exchange": "", "x-dead-letter-routing-key": skipped}); err != nil {
 		return err
 	}
@@ -303,15 +360,15 @@ func (o *observer) declareCopies(ch *amqp.Channel, name, skipped string) error {
 
 // read declares the bounded queue of firehose copies and reads it until
 // watching stops or the channel goes.
-func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string, ready func()) error {
+func (o *Observer) read(ctx context.Context, conn *amqp.Connection, name string, ready func()) error {
 	ch, err := conn.Channel()
 	if err != nil {
-		return explain(err)
+		return refusal.Explain(err)
 	}
 	defer ch.Close()
 	skipped := name + ".skipped"
 	if err := o.declareCopies(ch, name, skipped); err != nil {
-		return explain(err)
+		return refusal.Explain(err)
 	}
 	defer func() {
 		if ctx.Err() != nil && !ch.IsClosed() {
@@ -322,18 +379,18 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string,
 	// Acked in batches with a window, so the copies wait in the bounded
 	// queue (and drop there) rather than in this process's memory.
 	if err := ch.Qos(1000, 0, false); err != nil {
-		return explain(err)
+		return refusal.Explain(err)
 	}
 	deliveries, err := ch.Consume(name, "", false, true, false, false, nil)
 	if err != nil {
-		return explain(err)
+		return refusal.Explain(err)
 	}
 	o.mu.Lock()
 	marked := o.marked
 	o.mu.Unlock()
 	if marked {
 		if err := watchUnderMarker(ch); err != nil {
-			return explain(err)
+			return refusal.Explain(err)
 		}
 	}
 	ready()
@@ -348,7 +405,7 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string,
 			return nil
 		case e := <-closed:
 			if e != nil {
-				return explain(e)
+				return refusal.Explain(e)
 			}
 			return board.ErrUnavailable
 		case <-tick.C:
@@ -377,68 +434,17 @@ func (o *observer) read(ctx context.Context, conn *amqp.Connection, name string,
 	}
 }
 
-// SetObserveFilter limits watching to the queues, exchanges and
-// connections whose names contain filter ("" shows everything); columns
-// that no longer match leave the view.
-func (b *Broker) SetObserveFilter(filter string) board.ObserveEvent {
-	o := &b.obs
-	o.mu.Lock()
-	o.filter = filter
-	var gone []string
-	for key, r := range o.outside {
-		if !o.shownLocked(key.Queue, "", key.Connection, r.consumer.Name) {
-			gone = append(gone, r.id)
-			delete(o.outside, key)
-		}
-	}
-	o.order = slices.DeleteFunc(o.order, func(k consumerKey) bool { return o.outside[k] == nil })
-	o.mu.Unlock()
-	for _, id := range gone {
-		b.cfg.Events(board.ReceiverRemovedEvent{Type: board.TypeReceiverRemoved, Receiver: id})
-	}
-	o.report()
-	return o.status()
-}
-
-// ClearGone removes the columns of other programs' consumers that are gone
-// and says how many it removed.
-func (b *Broker) ClearGone() int {
-	o := &b.obs
-	o.mu.Lock()
-	var gone []string
-	for key, r := range o.outside {
-		if r.state == board.StateGone {
-			gone = append(gone, r.id)
-			delete(o.outside, key)
-		}
-	}
-	o.order = slices.DeleteFunc(o.order, func(k consumerKey) bool { return o.outside[k] == nil })
-	o.mu.Unlock()
-	for _, id := range gone {
-		b.cfg.Events(board.ReceiverRemovedEvent{Type: board.TypeReceiverRemoved, Receiver: id})
-	}
-	return len(gone)
-}
-
-// shownLocked says whether the filter lets a queue, exchange or
-// connection (by the broker's name or people's) be shown.
-func (o *observer) shownLocked(queue, exchange, connection, name string) bool {
-	f := o.filter
-	return f == "" || (queue != "" && strings.Contains(queue, f)) || (exchange != "" && strings.Contains(exchange, f)) ||
-		strings.Contains(connection, f) || (name != "" && strings.Contains(name, f))
-}
-
 // rabbitboardsOwn says whether a trace is of rabbitboard's own traffic,
 // whoever's connection it came on: its replicas' exchange and queues, its
 // firehose queues. It is never shown as another program's.
 func rabbitboardsOwn(t trace) bool {
-	return strings.HasPrefix(t.Exchange, ReplicaExchangePrefix) || strings.HasPrefix(t.Queue, traceQueuePrefix) || t.Exchange == TraceExchange
+	return strings.HasPrefix(t.Exchange, board.ReplicaExchangePrefix) || strings.HasPrefix(t.Queue, TraceQueuePrefix) || t.Exchange == TraceExchange
 }
 
 // takenBackLocked settles as requeued the card of a message delivered
 // again: whoever held it (a consumer that left, or one that gave it back)
 // holds it no more. Columns that left are looked at first.
-func (o *observer) takenBackLocked(queue string, body uint64) []board.SettledEvent {
+func (o *Observer) takenBackLocked(queue string, body uint64) []board.SettledEvent {
 	for _, gone := range []bool{true, false} {
 		for _, key := range o.order {
 			r := o.outside[key]

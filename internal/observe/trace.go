@@ -1,4 +1,4 @@
-package mq
+package observe
 
 import (
 	"context"
@@ -97,7 +97,7 @@ func traceProperties(p amqp.Table) (board.Properties, amqp.Table) {
 // take shows one firehose copy: a delivery in its consumer's column, a
 // publish as an observed publish. rabbitboard's own are shown already. A
 // copy from a connection the broker cannot name yet waits (see hold).
-func (o *observer) take(ctx context.Context, d amqp.Delivery) {
+func (o *Observer) take(ctx context.Context, d amqp.Delivery) {
 	t, ok := readTrace(d)
 	if !ok {
 		o.mu.Lock()
@@ -105,7 +105,7 @@ func (o *observer) take(ctx context.Context, d amqp.Delivery) {
 		o.mu.Unlock()
 		return
 	}
-	if rabbitboardsOwn(t) || o.b.rabbitboardsConnection(t.Connection) {
+	if rabbitboardsOwn(t) || o.host.OwnConnection(t.Connection) {
 		return // rabbitboard's own, or its replicas': known without the lists
 	}
 	if !o.hold(ctx, t, d) {
@@ -134,7 +134,7 @@ const (
 // replica of this one, never is) and what it is called. Copies of one
 // connection keep their order. It runs on the firehose reader's goroutine,
 // as releaseHeld does.
-func (o *observer) hold(ctx context.Context, t trace, d amqp.Delivery) bool {
+func (o *Observer) hold(ctx context.Context, t trace, d amqp.Delivery) bool {
 	if !t.Deliver {
 		// A publish is shown at once: a publisher often lives too briefly
 		// to be listed at all, and its message's deliveries come after it.
@@ -168,7 +168,7 @@ func (o *observer) hold(ctx context.Context, t trace, d amqp.Delivery) bool {
 
 // releaseHeld shows, in order, the held copies whose connection the broker
 // names now, or that waited holdFor (then named by their address).
-func (o *observer) releaseHeld(ctx context.Context) {
+func (o *Observer) releaseHeld(ctx context.Context) {
 	known, blocked := map[string]bool{}, map[string]bool{}
 	var keep []heldTrace
 	for _, h := range o.held {
@@ -188,7 +188,7 @@ func (o *observer) releaseHeld(ctx context.Context) {
 }
 
 // show shows a copy whose connection is known (or waited long enough).
-func (o *observer) show(ctx context.Context, t trace, d amqp.Delivery) {
+func (o *Observer) show(ctx context.Context, t trace, d amqp.Delivery) {
 	o.mu.Lock()
 	own, known := o.own[t.Connection], o.outside[consumerKey{t.Connection, t.Channel, t.Queue}] != nil
 	o.mu.Unlock()
@@ -202,14 +202,14 @@ func (o *observer) show(ctx context.Context, t trace, d amqp.Delivery) {
 		return
 	}
 	props, headers := traceProperties(t.Properties)
-	content := o.b.content(d.Body, props, headers)
+	content := o.host.Content(d.Body, props, headers)
 	if !t.Deliver {
 		name, _ := o.nameOf(ctx, t.Connection)
 		routed := t.RoutedQueues
 		if routed == nil {
 			routed = []string{}
 		}
-		o.b.cfg.Events(board.ObservedPublishEvent{Type: board.TypeObservedPublish, Exchange: t.Exchange, RoutingKey: t.RoutingKey, RoutedQueues: routed,
+		o.cfg.Events(board.ObservedPublishEvent{Type: board.TypeObservedPublish, Exchange: t.Exchange, RoutingKey: t.RoutingKey, RoutedQueues: routed,
 			Content: content, Connection: t.Connection, Name: name, At: time.Now().UTC()})
 		return
 	}
@@ -245,10 +245,10 @@ func (o *observer) show(ctx context.Context, t trace, d amqp.Delivery) {
 	}
 	o.mu.Unlock()
 	if !listed {
-		o.b.cfg.Events(board.ReceiverEvent{Type: board.TypeReceiver, Receiver: added})
+		o.cfg.Events(board.ReceiverEvent{Type: board.TypeReceiver, Receiver: added})
 	}
 	for _, e := range settled {
-		o.b.cfg.Events(e)
+		o.cfg.Events(e)
 	}
-	o.b.cfg.Events(ev)
+	o.cfg.Events(ev)
 }

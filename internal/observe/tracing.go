@@ -1,4 +1,4 @@
-package mq
+package observe
 
 import (
 	"context"
@@ -22,20 +22,20 @@ import (
 // then deletes the marker (if unused: one that started watching meanwhile
 // keeps it, and switches tracing back on at its next look). Tracing that
 // was on without a marker was an operator's choice, and stays.
-const tracingMarker = traceQueuePrefix + "switched-on"
+const tracingMarker = TraceQueuePrefix + "switched-on"
 
 // markTracing declares the marker, before tracing is switched on: a crash
 // in between leaves a marker that the next rabbitboard clears.
-func (o *observer) markTracing() error {
-	return o.b.withChannel(func(ch *amqp.Channel) error {
+func (o *Observer) markTracing() error {
+	return o.host.WithChannel(func(ch *amqp.Channel) error {
 		_, err := ch.QueueDeclare(tracingMarker, true, false, false, false, nil)
 		return err
 	})
 }
 
 // marker says whether the marker exists, and how many watch under it.
-func (o *observer) marker() (exists bool, watchers int) {
-	_ = o.b.withChannel(func(ch *amqp.Channel) error {
+func (o *Observer) marker() (exists bool, watchers int) {
+	_ = o.host.WithChannel(func(ch *amqp.Channel) error {
 		q, err := ch.QueueDeclarePassive(tracingMarker, true, false, false, false, nil)
 		exists, watchers = err == nil, q.Consumers
 		return err
@@ -55,7 +55,7 @@ func watchUnderMarker(ch *amqp.Channel) error {
 
 // clearMarker switches tracing off when the marker says rabbitboard
 // switched it on and nobody watches any more.
-func (o *observer) clearMarker(ctx context.Context) {
+func (o *Observer) clearMarker(ctx context.Context) {
 	exists, watchers := o.marker()
 	// The broker may count a consumer of a channel just closed (this
 	// rabbitboard's own, leaving) a moment longer: asked again for a second.
@@ -67,26 +67,25 @@ func (o *observer) clearMarker(ctx context.Context) {
 		return
 	}
 	if _, _, err := o.setVhostTracing(ctx, false); err != nil {
-		o.b.log.Warn("could not switch the vhost's tracing off", "vhost", o.b.mgmt.Vhost, "error", err)
+		o.cfg.Logger.Warn("could not switch the vhost's tracing off", "vhost", o.cfg.Management.Vhost, "error", err)
 		return
 	}
 	o.setTracing(board.TracingOff, nil)
-	o.b.log.Info("switched the vhost's tracing off: no rabbitboard watches it any more", "vhost", o.b.mgmt.Vhost)
-	_ = o.b.withChannel(func(ch *amqp.Channel) error {
+	o.cfg.Logger.Info("switched the vhost's tracing off: no rabbitboard watches it any more", "vhost", o.cfg.Management.Vhost)
+	_ = o.host.WithChannel(func(ch *amqp.Channel) error {
 		_, err := ch.QueueDelete(tracingMarker, true, false, false)
 		return err
 	})
 }
 
-// tidyTracing runs once, when the broker first answers: a rabbitboard
+// TidyTracing runs once, when the broker first answers: a rabbitboard
 // that watched and died may have left tracing on, and the last one to
 // leave clears it; tracing on with nobody watching is said in the log.
-func (o *observer) tidyTracing() {
-	defer o.b.wg.Done()
+func (o *Observer) TidyTracing() {
 	select {
-	case <-o.b.ctx.Done():
+	case <-o.life.Done():
 		return
-	case <-o.b.readyChan():
+	case <-o.host.Ready():
 	}
 	// A busy broker's management API may not answer at once: asked again
 	// for a while.
@@ -98,18 +97,18 @@ func (o *observer) tidyTracing() {
 		if watching {
 			return
 		}
-		if o.b.mgmt.Endpoint().Base == "-" {
+		if o.cfg.Management.Endpoint().Base == "-" {
 			return // nothing to ask, nothing to switch
 		}
-		ctx, cancel := context.WithTimeout(o.b.ctx, 2*o.b.cfg.OpTimeout)
+		ctx, cancel := context.WithTimeout(o.life, 2*o.cfg.OpTimeout)
 		o.clearMarker(ctx)
-		err := o.b.mgmt.Do(ctx, "GET", o.vhostPath(), nil, &v)
+		err := o.cfg.Management.Do(ctx, "GET", o.vhostPath(), nil, &v)
 		cancel()
 		if err == nil || try == 10 {
 			break
 		}
 		select {
-		case <-o.b.ctx.Done():
+		case <-o.life.Done():
 			return
 		case <-time.After(2 * time.Second):
 		}
@@ -121,19 +120,19 @@ func (o *observer) tidyTracing() {
 		}
 		o.mu.Unlock()
 		o.report()
-		vh := o.b.mgmt.Vhost
-		o.b.log.Warn("RabbitMQ's firehose is on for this vhost and no rabbitboard watches: it slows the broker about threefold. Switch it off with: rabbitmqctl trace_off -p "+vh, "vhost", vh)
+		vh := o.cfg.Management.Vhost
+		o.cfg.Logger.Warn("RabbitMQ's firehose is on for this vhost and no rabbitboard watches: it slows the broker about threefold. Switch it off with: rabbitmqctl trace_off -p "+vh, "vhost", vh)
 	}
 }
 
 // keepTracingOn switches tracing on again if it went off while this
 // rabbitboard watches under the marker: the last of several to stop may
 // have switched it off just as this one started.
-func (o *observer) keepTracingOn(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, o.b.cfg.OpTimeout)
+func (o *Observer) keepTracingOn(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, o.cfg.OpTimeout)
 	defer cancel()
 	if _, changed, err := o.setVhostTracing(ctx, true); err == nil && changed {
-		o.b.log.Info("switched the vhost's tracing on again: it went off while rabbitboard watched", "vhost", o.b.mgmt.Vhost)
+		o.cfg.Logger.Info("switched the vhost's tracing on again: it went off while rabbitboard watched", "vhost", o.cfg.Management.Vhost)
 	}
 }
 
