@@ -19,7 +19,7 @@ import (
 // helpers, the hub knows neither AMQP nor the vocabulary (bytes only), the
 // pages know the vocabulary but no adapter; only main wires them all.
 var allowedImports = map[string][]string{
-	"rabbitboard":                     {"board", "hub", "mq", "web"},
+	"rabbitboard":                     {"board", "hub", "internal/replicas", "mq", "web"},
 	"rabbitboard/board":               {"words"},
 	"rabbitboard/cmd/bench":           {"board", "internal/testkit"},
 	"rabbitboard/cmd/streamtutorial":  {},
@@ -29,10 +29,11 @@ var allowedImports = map[string][]string{
 	"rabbitboard/internal/management": {"board", "words"},
 	"rabbitboard/internal/observe":    {"board", "internal/management", "internal/refusal", "words"},
 	"rabbitboard/internal/refusal":    {"board", "words"},
+	"rabbitboard/internal/replicas":   {"board", "internal/jsonarray", "internal/seal"},
 	"rabbitboard/internal/seal":       {},
 	"rabbitboard/internal/testkit":    {},
 	"rabbitboard/internal/throttle":   {},
-	"rabbitboard/mq":                  {"board", "internal/frameguard", "internal/jsonarray", "internal/management", "internal/observe", "internal/refusal", "internal/seal", "internal/throttle", "words"},
+	"rabbitboard/mq":                  {"board", "internal/frameguard", "internal/jsonarray", "internal/management", "internal/observe", "internal/refusal", "internal/replicas", "internal/throttle", "words"},
 	"rabbitboard/static":              {},
 	"rabbitboard/templates":           {"board", "static", "words"},
 	"rabbitboard/web":                 {"board", "hub", "mq", "static", "templates", "words"},

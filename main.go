@@ -27,6 +27,7 @@ import (
 
 	"rabbitboard/board"
 	"rabbitboard/hub"
+	"rabbitboard/internal/replicas"
 	"rabbitboard/mq"
 	"rabbitboard/web"
 )
@@ -241,10 +242,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	replica := strings.ToLower(rand.Text()[:6])
 	broker := mq.New(c.brokerConfig(log, state.Apply, replica))
 	wc := web.Config{Addr: c.addr, Broker: broker, State: state, Limits: c.limits, Access: c.access, AllowedHosts: c.allowedHosts, Logger: log, ReplicaID: replica}
-	var group *mq.ReplicaGroup
+	var group *replicas.Group
 	var srv *web.Server
 	if c.cluster != "" {
-		group, err = broker.JoinReplicas(mq.ReplicaGroupConfig{
+		group, err = broker.JoinReplicas(replicas.Config{
 			Name: c.cluster, Secret: c.clusterSecret, Self: board.ReplicaInfo{ID: replica, Started: time.Now().UTC()},
 			Remote: state.ApplyRemote, Joined: state.OwnEvents, Gone: state.ReplicaGone,
 			Serve: func(sender string, call []byte) []byte { return srv.ServeForwarded(sender, call) },

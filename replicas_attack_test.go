@@ -281,7 +281,7 @@ func TestReplicasRefuseForgeries(t *testing.T) {
 		if d == stranger {
 			want = 1
 		}
-		if n := len(replicas(t, d)); n != want {
+		if n := len(listReplicas(t, d)); n != want {
 			t.Errorf("%s lists %d replicas, want %d", d.URL, n, want)
 		}
 	}

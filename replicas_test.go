@@ -42,12 +42,12 @@ func startReplicas(t *testing.T, n int, args ...string) (string, string, []*test
 		ds = append(ds, d)
 	}
 	for _, d := range ds {
-		testkit.WaitFor(t, 15*time.Second, fmt.Sprintf("%s to list %d replicas", d.URL, n), func() bool { return len(replicas(t, d)) == n })
+		testkit.WaitFor(t, 15*time.Second, fmt.Sprintf("%s to list %d replicas", d.URL, n), func() bool { return len(listReplicas(t, d)) == n })
 	}
 	return name, bin, ds
 }
 
-func replicas(t *testing.T, d *testkit.Dashboard) []board.ReplicaInfo {
+func listReplicas(t *testing.T, d *testkit.Dashboard) []board.ReplicaInfo {
 	var list []board.ReplicaInfo
 	getJSON(t, d.URL+"/api/replicas", &list)
 	return list
@@ -339,7 +339,7 @@ func TestReplicaKilled(t *testing.T) {
 			getJSON(t, d.URL+"/api/receivers", &rs)
 			for _, r := range rs {
 				if r.ID == ids[2] && r.State == board.StateGone {
-					return len(replicas(t, d)) == 2
+					return len(listReplicas(t, d)) == 2
 				}
 			}
 			return false

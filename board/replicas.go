@@ -1,6 +1,9 @@
 package board
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // ReplicaExchangePrefix starts the name of every replica group's exchange.
 const ReplicaExchangePrefix = "rabbitboard.cluster."
@@ -13,3 +16,6 @@ type ReplicaInfo struct {
 	Started   time.Time `json:"started"`
 	Receivers int       `json:"receivers"`
 }
+
+// ErrNoReplica says no live replica has that id.
+var ErrNoReplica = errors.New("no live replica has that id")

@@ -20,6 +20,7 @@ import (
 	"rabbitboard/internal/management"
 	"rabbitboard/internal/observe"
 	"rabbitboard/internal/refusal"
+	"rabbitboard/internal/replicas"
 	"rabbitboard/internal/throttle"
 )
 
@@ -39,7 +40,7 @@ type Config struct {
 	// ManagementURL is the management plugin's base URL; "" derives it from URL.
 	ManagementURL string
 	MaxReceivers  int
-	// Replica is this process's id among the replicas of a cluster (see
+	// Replica is this process's id among the replicas of a group (see
 	// JoinReplicas): receiver ids start with it, and receivers say it.
 	Replica string
 	// ConnectionName is how the connection shows in the management UI;
@@ -120,7 +121,7 @@ type Broker struct {
 	nodes    []node // the URL's nodes, at least one
 	nodesErr error  // why they did not parse
 
-	cluster *ReplicaGroup // nil unless JoinReplicas made it a replica
+	replicas *replicas.Group // nil unless JoinReplicas made it a replica
 
 	// warn says what other programs cause (undecodable messages, say) at
 	// most once per cause every 10 s.
@@ -207,9 +208,12 @@ func (b *Broker) Open() error {
 		defer b.wg.Done()
 		b.pacer.run(b.ctx.Done())
 	}()
-	if b.cluster != nil {
+	if b.replicas != nil {
 		b.wg.Add(1)
-		go b.cluster.run()
+		go func() {
+			defer b.wg.Done()
+			b.replicas.Run(b.ctx)
+		}()
 	}
 	return nil
 }
@@ -220,8 +224,8 @@ func (b *Broker) Close(ctx context.Context) error {
 	if b.cancel == nil {
 		return nil
 	}
-	if b.cluster != nil {
-		b.cluster.leave()
+	if b.replicas != nil {
+		b.replicas.Leave()
 	}
 	// Tracing is left as rabbitboard found it.
 	b.obs.Halt(ctx, false)
@@ -392,10 +396,11 @@ func (b *Broker) clientAddrs() []string {
 }
 
 // rabbitboardsConnection says whether the broker's name of a connection
-// is one of this rabbitboard's or, in a cluster, of its replicas'.
+// is one of this rabbitboard's or, in a group of replicas, of its
+// replicas'.
 func (b *Broker) rabbitboardsConnection(connection string) bool {
 	addr, _, _ := strings.Cut(connection, " -> ")
-	return slices.Contains(b.clientAddrs(), addr) || (b.cluster != nil && b.cluster.owns(addr))
+	return slices.Contains(b.clientAddrs(), addr) || (b.replicas != nil && b.replicas.Owns(addr))
 }
 
 // receiverConnection is connection for receivers' channels.

@@ -19,7 +19,7 @@ const (
 )
 
 // idPrefix starts the ids of this replica's receivers: ids are unique
-// across the replicas of a cluster.
+// across the replicas of a group.
 func (b *Broker) idPrefix() string {
 	if b.cfg.Replica == "" {
 		return ""

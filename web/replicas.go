@@ -13,12 +13,11 @@ import (
 	"strconv"
 
 	"rabbitboard/board"
-	"rabbitboard/mq"
 	"rabbitboard/words"
 )
 
 // Replicas is what the handlers need of the other replicas of a group
-// (see mq.ReplicaGroup); nil without one.
+// (see package replicas); nil without one.
 type Replicas interface {
 	Self() string
 	Replicas() []board.ReplicaInfo
@@ -97,7 +96,7 @@ func (s *Server) ownedElsewhere(action board.Action, h http.HandlerFunc) http.Ha
 		}
 		data, _ := json.Marshal(call)
 		data, err = c.Call(r.Context(), owner, data)
-		if errors.Is(err, mq.ErrNoReplica) {
+		if errors.Is(err, board.ErrNoReplica) {
 			// Its replica is gone: nobody runs that receiver any more.
 			h(w, r)
 			return

@@ -1,4 +1,4 @@
-package mq
+package replicas
 
 import (
 	"encoding/json"
@@ -13,11 +13,11 @@ import (
 )
 
 // receive handles one message from another replica: only one sealed with
-// the cluster's key, fresh, and where its kind belongs. Events come through
+// the group's key, fresh, and where its kind belongs. Events come through
 // the fanout, or straight to this replica's queue when it is new; calls
 // only straight to its queue; heartbeats either way; goodbyes through the
 // fanout.
-func (c *ReplicaGroup) receive(pub *amqp.Channel, queue string, d amqp.Delivery, wg *sync.WaitGroup) {
+func (c *Group) receive(pub *amqp.Channel, queue string, d amqp.Delivery, wg *sync.WaitGroup) {
 	fanout := d.Exchange == c.exchange && d.RoutingKey == ""
 	direct := d.Exchange == "" && d.RoutingKey == queue
 	if d.AppId == c.cfg.Self.ID {
@@ -48,7 +48,7 @@ func (c *ReplicaGroup) receive(pub *amqp.Channel, queue string, d amqp.Delivery,
 		delete(c.members, d.AppId)
 		c.mu.Unlock()
 		if known {
-			c.b.log.Info("a replica left", "replica", d.AppId)
+			c.cfg.Logger.Info("a replica left", "replica", d.AppId)
 			c.cfg.Gone(d.AppId)
 		}
 	case d.Type == replicaCall && direct && d.ReplyTo != "" && c.isMember(d.AppId):
@@ -75,7 +75,7 @@ func (c *ReplicaGroup) receive(pub *amqp.Channel, queue string, d amqp.Delivery,
 // heard takes a replica's heartbeat. A replica new to this one is sent,
 // straight to its own server-named queue, a heartbeat (so that it knows
 // who speaks) and then this replica's part of the dashboard, once.
-func (c *ReplicaGroup) heard(pub *amqp.Channel, sender string, body []byte) {
+func (c *Group) heard(pub *amqp.Channel, sender string, body []byte) {
 	var hb heartbeat
 	if json.Unmarshal(body, &hb) != nil || hb.ID != sender || len(hb.ID) > 64 || len(hb.Addr) > 255 ||
 		!strings.HasPrefix(hb.Queue, "amq.gen-") || len(hb.Queue) > 255 {
@@ -99,7 +99,7 @@ func (c *ReplicaGroup) heard(pub *amqp.Channel, sender string, body []byte) {
 	if !fresh {
 		return
 	}
-	c.b.log.Info("a replica joined", "replica", hb.ID, "addr", hb.Addr)
+	c.cfg.Logger.Info("a replica joined", "replica", hb.ID, "addr", hb.Addr)
 	if c.heartbeat(pub, "", hb.Queue, own) != nil {
 		return
 	}
@@ -108,8 +108,8 @@ func (c *ReplicaGroup) heard(pub *amqp.Channel, sender string, body []byte) {
 	})
 }
 
-// owns says whether a client address is a connection of a replica.
-func (c *ReplicaGroup) owns(addr string) bool {
+// Owns says whether a client address is a connection of a replica.
+func (c *Group) Owns(addr string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, m := range c.members {
@@ -120,7 +120,7 @@ func (c *ReplicaGroup) owns(addr string) bool {
 	return false
 }
 
-func (c *ReplicaGroup) isMember(replica string) bool {
+func (c *Group) isMember(replica string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, ok := c.members[replica]
@@ -129,17 +129,17 @@ func (c *ReplicaGroup) isMember(replica string) bool {
 
 // reportDrops says in the log, at most once a heartbeat, how many messages
 // were dropped since it last said.
-func (c *ReplicaGroup) reportDrops() {
+func (c *Group) reportDrops() {
 	total := c.Dropped()
 	if before := c.reported.Swap(total); total > before {
-		c.b.log.Warn("messages on the replicas' exchange or queue were dropped: not sealed with this cluster's secret, stale, replayed or out of place",
-			"cluster", c.cfg.Name, "dropped", total-before, "since_start", total)
+		c.cfg.Logger.Warn("messages on the replicas' exchange or queue were dropped: not sealed with this group's secret, stale, replayed or out of place",
+			"group", c.cfg.Name, "dropped", total-before, "since_start", total)
 	}
 }
 
 // readAnswers passes each answer to its call: only one sealed by the
 // replica that was called, for that call.
-func (c *ReplicaGroup) readAnswers(answers <-chan amqp.Delivery) {
+func (c *Group) readAnswers(answers <-chan amqp.Delivery) {
 	for d := range answers {
 		c.mu.Lock()
 		call, ok := c.calls[d.CorrelationId]
