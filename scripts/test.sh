@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # rabbitboard's whole test suite. It installs what the tests need (Chromium,
-# python3-pika, RabbitMQ, npm) from Debian's packages and axe-core from npm
+# python3-pika, RabbitMQ, Node.js and npm) from Debian's packages and axe-core from npm
 # when they are missing,
 # starts the local RabbitMQ when it is not running, checks that generated
 # and formatted code is up to date, then runs every test with the race
@@ -14,6 +14,8 @@ need=()
 /usr/bin/python3 -c 'import pika' 2>/dev/null || need+=(python3-pika)
 command -v rabbitmq-server >/dev/null || need+=(rabbitmq-server)
 command -v npm >/dev/null || need+=(npm)
+# Node.js runs the diagram layout's tests (static/layout.test.mjs).
+command -v node >/dev/null || need+=(nodejs)
 # Korean letters in Chromium's screenshots of the Korean page.
 fc-list :lang=ko 2>/dev/null | grep -q . || need+=(fonts-nanum)
 if [ ${#need[@]} -gt 0 ]; then
