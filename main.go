@@ -86,9 +86,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	urlFile := getenv("AMQP_URL_FILE")
 	fs.StringVar(&urlFile, "amqp-url-file", urlFile, "a file whose first line is --amqp-url, which then stays out of ps (AMQP_URL_FILE)")
 	fs.StringVar(&c.managementURL, "management-url", env("MANAGEMENT_URL", ""), `management plugin URL for listing every queue (MANAGEMENT_URL), or one per node of --amqp-url separated by commas; default: each node's host, port 15672; "-" turns it off`)
-	fs.BoolVar(&c.observe, "observe", getenv("OBSERVE") == "true", "watch other programs' consumers and publishes through RabbitMQ's firehose, switching it on if needed (OBSERVE)")
-	fs.IntVar(&c.observeQueue, "observe-queue", envInt("OBSERVE_QUEUE", 10000), "firehose copies that may wait for rabbitboard while it watches; beyond, the oldest are dropped and counted (OBSERVE_QUEUE)")
-	fs.IntVar(&c.maxOutside, "max-outside", envInt("MAX_OUTSIDE", 64), "most columns for other programs' consumers while watching; the rest are counted on the page (MAX_OUTSIDE)")
+	fs.BoolVar(&c.observe, "observe", getenv("OBSERVE") == "true", "observe other programs' consumers and publishes through RabbitMQ's firehose, switching it on if needed (OBSERVE)")
+	fs.IntVar(&c.observeQueue, "observe-queue", envInt("OBSERVE_QUEUE", 10000), "firehose copies that may wait for rabbitboard while it observes; beyond, the oldest are dropped and counted (OBSERVE_QUEUE)")
+	fs.IntVar(&c.maxOutside, "max-outside", envInt("MAX_OUTSIDE", 64), "most columns for other programs' consumers while observing; the rest are counted on the page (MAX_OUTSIDE)")
 	fs.DurationVar(&c.outsideGoneAfter, "outside-gone-after", time.Minute, "how long a column of another program's consumer stays once it is gone")
 	fs.BoolVar(&c.startBroker, "start-broker", getenv("START_BROKER") != "false", "start the local RabbitMQ (rabbitmq-server -detached) when none answers on a loopback URL (START_BROKER)")
 	fs.DurationVar(&c.heartbeat, "heartbeat", 2*time.Second, "AMQP heartbeat: how soon a silent network cut is noticed")
@@ -276,16 +276,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	log.Info("rabbitboard is serving", "url", srv.URL(), "amqp", mq.Redact(c.amqpURL), "presenter_token", c.access.Token != "", "private", c.access.Private, "procs", runtime.GOMAXPROCS(0))
 	greet(stdout, srv.URL(), c, generated)
 
-	watching := make(chan struct{})
+	observing := make(chan struct{})
 	go func() {
-		defer close(watching)
+		defer close(observing)
 		if c.observe {
 			observeWhenConnected(ctx, broker, log)
 		}
 	}()
 
 	<-ctx.Done()
-	<-watching
+	<-observing
 	log.Info("shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
@@ -323,7 +323,7 @@ func record(c config, broker *mq.Broker, state *web.State) error {
 }
 
 // greet says to the person at the terminal where to open the dashboard,
-// what it is connected to and how to watch their own programs. The
+// what it is connected to and how to observe their own programs. The
 // generated token is said here once, never logged.
 func greet(stdout io.Writer, served string, c config, generated bool) {
 	link := publicURL(served)
@@ -336,9 +336,9 @@ func greet(stdout io.Writer, served string, c config, generated bool) {
 	}
 	fmt.Fprintf(stdout, "RabbitMQ: %s\n", mq.Redact(c.amqpURL))
 	if c.observe {
-		fmt.Fprintln(stdout, "Watching other programs: run the tutorial's programs and their consumers appear as columns.")
+		fmt.Fprintln(stdout, "Observing other programs: run the tutorial's programs and their consumers appear as columns.")
 	} else {
-		fmt.Fprintln(stdout, "To see your own programs (the tutorial's send.py, worker.py...) too, start with --observe or press Watch other programs.")
+		fmt.Fprintln(stdout, "To see your own programs (the tutorial's send.py, worker.py...) too, start with --observe or press Observe other programs.")
 	}
 	fmt.Fprintln(stdout)
 }
@@ -360,7 +360,7 @@ func serveProfiles(addr string, log *slog.Logger) (stop func(), err error) {
 	return func() { _ = srv.Close() }, nil
 }
 
-// observeWhenConnected starts watching other programs once the broker
+// observeWhenConnected starts observing other programs once the broker
 // and its management API answer, saying once what is missing meanwhile;
 // it gives up when the broker's user may not switch tracing on.
 func observeWhenConnected(ctx context.Context, broker *mq.Broker, log *slog.Logger) {
@@ -369,16 +369,16 @@ func observeWhenConnected(ctx context.Context, broker *mq.Broker, log *slog.Logg
 		if broker.State().State == board.BrokerConnected {
 			_, err := broker.Observe(ctx, true)
 			if err == nil {
-				log.Info("watching other programs through the firehose")
+				log.Info("observing other programs through the firehose")
 				return
 			}
 			var me *board.Error
 			if errors.As(err, &me) && me.Code == board.CodeAccessRefused {
-				log.Warn("cannot watch other programs", "error", err)
+				log.Warn("cannot observe other programs", "error", err)
 				return
 			}
 			if errors.As(err, &me) && me.Code == board.CodeManagementUnavailable && !said {
-				log.Warn("not watching other programs yet: " + me.Error())
+				log.Warn("not observing other programs yet: " + me.Error())
 				said = true
 			}
 		}

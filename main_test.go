@@ -353,7 +353,7 @@ func TestAllowedHostsAndPublicURL(t *testing.T) {
 	}
 }
 
-// 5,000 messages a second from another program for 10 s, watched through
+// 5,000 messages a second from another program for 10 s, observed through
 // the firehose: the queue of copies rabbitboard reads stays within its
 // bound (here 10 ready, dropping the oldest, so that some are dropped),
 // rabbitboard's memory stays flat, and every copy is either shown to a
@@ -381,7 +381,7 @@ func TestObserveUnderLoad(t *testing.T) {
 		Skipped int64
 		Error   string
 	}
-	testkit.WaitFor(t, 10*time.Second, "watching to start", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "observing to start", func() bool {
 		getJSON(d.URL+"/api/observe", &st)
 		return st.Enabled && st.Tracing == "on"
 	})
@@ -479,7 +479,7 @@ func TestObserveUnderLoad(t *testing.T) {
 			if len(missing) > 10 {
 				missing = append(missing[:5], missing[len(missing)-5:]...)
 			}
-			t.Fatalf("of %d published, %d shown and %d counted as skipped (viewers cut off: %d; watching: %+v; viewer's read error: %v; missing, first and last: %v)\n%s",
+			t.Fatalf("of %d published, %d shown and %d counted as skipped (viewers cut off: %d; observing: %+v; viewer's read error: %v; missing, first and last: %v)\n%s",
 				sent, shown.Load(), st.Skipped, stats.Dropped, st, readErr.Load(), missing, d.Log.String())
 		}
 	}
@@ -489,12 +489,12 @@ func TestObserveUnderLoad(t *testing.T) {
 		t.Fatalf("the queue of copies held %d, more than its bound", deepest)
 	}
 	if peakRSS-before > 64<<20 {
-		t.Fatalf("memory grew from %d MiB to %d MiB while watching", before>>20, peakRSS>>20)
+		t.Fatalf("memory grew from %d MiB to %d MiB while observing", before>>20, peakRSS>>20)
 	}
 }
 
 // The terminal greets a person: where to open the dashboard, what it is
-// connected to, how to watch their own programs; a port in use says which
+// connected to, how to observe their own programs; a port in use says which
 // flag picks another.
 func TestTerminalGreeting(t *testing.T) {
 	d := startBinary(t, "--addr", "127.0.0.1:0")

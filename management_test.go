@@ -15,7 +15,7 @@ import (
 
 // --observe without the management API: the terminal, the panel and the
 // 503 of POST /api/observe name what is missing and the command that
-// fixes it; once the API answers, watching starts by itself.
+// fixes it; once the API answers, observing starts by itself.
 func TestObserveWaitsForManagement(t *testing.T) {
 	testkit.Rabbitmqctl(t, "trace_off", "-p", "/")
 	t.Cleanup(func() { testkit.Rabbitmqctl(t, "trace_off", "-p", "/") })
@@ -49,10 +49,10 @@ func TestObserveWaitsForManagement(t *testing.T) {
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	up := time.Now()
-	testkit.WaitFor(t, 5*time.Second, "watching to start by itself", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "observing to start by itself", func() bool {
 		var st board.ObserveEvent
 		getJSON(t, d.URL+"/api/observe", &st)
 		return st.Enabled && st.Error == ""
 	})
-	t.Logf("watching started %v after the management API answered", time.Since(up).Round(100*time.Millisecond))
+	t.Logf("observing started %v after the management API answered", time.Since(up).Round(100*time.Millisecond))
 }

@@ -301,16 +301,16 @@ func getAuthed(t *testing.T, url, token string, out any) {
 	}
 }
 
-// Two replicas of one cluster, one watching other programs: the replicas'
+// Two replicas of one cluster, one observing other programs: the replicas'
 // own traffic (events, heartbeats, calls and answers) never shows as
 // another program's, while a real other program's consumer does.
-func TestWatchingReplicaShowsNoReplicaTraffic(t *testing.T) {
+func TestObservingReplicaShowsNoReplicaTraffic(t *testing.T) {
 	testkit.Rabbitmqctl(t, "trace_off", "-p", "/")
 	t.Cleanup(func() { testkit.Rabbitmqctl(t, "trace_off", "-p", "/") })
-	_, _, ds := startReplicas(t, 2, "--cluster-secret", "watching-replicas", "--management-url", "http://127.0.0.1:15672")
+	_, _, ds := startReplicas(t, 2, "--cluster-secret", "observing-replicas", "--management-url", "http://127.0.0.1:15672")
 	a, b := ds[0], ds[1]
 	if status, body := authed(t, "POST", a.URL+"/api/observe", "", map[string]any{"enabled": true}); status != http.StatusOK {
-		t.Fatalf("watching on A: %d %v", status, body)
+		t.Fatalf("observing on A: %d %v", status, body)
 	}
 	q := "rb-test-replica-watching"
 	freshQueue(t, b.URL, q)

@@ -10,9 +10,9 @@ import (
 	"rabbitboard/internal/testkit"
 )
 
-// startWatching runs a rabbitboard with --observe and waits until it
-// watches.
-func startWatching(t *testing.T, bin string) *testkit.Dashboard {
+// startObserving runs a rabbitboard with --observe and waits until it
+// observes.
+func startObserving(t *testing.T, bin string) *testkit.Dashboard {
 	t.Helper()
 	testkit.NeedsBroker(t)
 	d, err := testkit.Start(bin, "--addr", "127.0.0.1:0", "--observe")
@@ -20,7 +20,7 @@ func startWatching(t *testing.T, bin string) *testkit.Dashboard {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = d.Cmd.Process.Kill(); _ = d.Cmd.Wait() })
-	testkit.WaitFor(t, 15*time.Second, d.URL+" to watch", func() bool {
+	testkit.WaitFor(t, 15*time.Second, d.URL+" to observe", func() bool {
 		var st struct {
 			Enabled bool
 			Tracing string
@@ -31,9 +31,9 @@ func startWatching(t *testing.T, bin string) *testkit.Dashboard {
 	return d
 }
 
-// Tracing is left as rabbitboard found it: after a watching rabbitboard is
+// Tracing is left as rabbitboard found it: after a observing rabbitboard is
 // killed (SIGKILL: it cleans nothing up), the next one to start clears it;
-// two watching rabbitboards stopped one after the other, or both at once,
+// two observing rabbitboards stopped one after the other, or both at once,
 // leave it off, ten times each; tracing an operator switched on stays on.
 func TestTracingLeftAsFound(t *testing.T) {
 	testkit.Rabbitmqctl(t, "trace_off", "-p", "/")
@@ -45,7 +45,7 @@ func TestTracingLeftAsFound(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	killed := startWatching(t, bin)
+	killed := startObserving(t, bin)
 	_ = killed.Cmd.Process.Kill()
 	_ = killed.Cmd.Wait()
 	if !testkit.Tracing(t) {
@@ -59,11 +59,11 @@ func TestTracingLeftAsFound(t *testing.T) {
 	next.Stop()
 
 	for run := range 10 {
-		a, b := startWatching(t, bin), startWatching(t, bin)
+		a, b := startObserving(t, bin), startObserving(t, bin)
 		if run%2 == 0 {
 			a.Stop()
 			if !testkit.Tracing(t) {
-				t.Fatalf("run %d: tracing went off while B still watches\nA:\n%s\nB:\n%s", run, a.Log.String(), b.Log.String())
+				t.Fatalf("run %d: tracing went off while B still observes\nA:\n%s\nB:\n%s", run, a.Log.String(), b.Log.String())
 			}
 			b.Stop()
 		} else {
@@ -85,7 +85,7 @@ func TestTracingLeftAsFound(t *testing.T) {
 	}
 
 	testkit.Rabbitmqctl(t, "trace_on", "-p", "/")
-	operators := startWatching(t, bin)
+	operators := startObserving(t, bin)
 	operators.Stop()
 	if !testkit.Tracing(t) {
 		t.Fatal("tracing an operator switched on went off")

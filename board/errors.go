@@ -23,7 +23,7 @@ const (
 	// CodeNotOwned: a control call for another program's consumer.
 	CodeNotOwned Code = "not_owned"
 	// CodeManagementUnavailable: the broker answers, its management
-	// plugin (needed to watch other programs) does not.
+	// plugin (needed to observe other programs) does not.
 	CodeManagementUnavailable Code = "management_unavailable"
 	// CodeConflict is a request that does not fit the receiver's mode; it
 	// answers 409 with code invalid_input.

@@ -40,7 +40,7 @@ const (
 	TypeTopology        EventType = "topology"
 	TypeObserve         EventType = "observe"
 	TypeObservedPublish EventType = "observed_publish"
-	// TypeLesson says which scenario the presenter set up, for every viewer.
+	// TypeLesson says which lesson the presenter set up, for every viewer.
 	TypeLesson EventType = "lesson"
 	// TypeConfirms is the publisher confirms lesson's measurement.
 	TypeConfirms EventType = "confirms"
@@ -290,7 +290,7 @@ func (PublishedEvent) event()       {}
 func (ReturnedEvent) event()        {}
 func (LessonEvent) event()          {}
 
-// LessonEvent is the scenario the presenter set up last: every viewer shows
+// LessonEvent is the lesson the presenter set up last: every viewer shows
 // its title and what to watch until the next one. An empty Name: none.
 type LessonEvent struct {
 	Type  EventType `json:"type"`
@@ -298,7 +298,7 @@ type LessonEvent struct {
 	Title string    `json:"title,omitempty"`
 	Watch string    `json:"watch,omitempty"`
 	// TitleSaid and WatchSaid are the title and what to watch in every
-	// language of the catalogue (Title and Watch are the scenario's own
+	// language of the catalogue (Title and Watch are the lesson's own
 	// English).
 	TitleSaid words.Said `json:"title_said,omitempty"`
 	WatchSaid words.Said `json:"watch_said,omitempty"`

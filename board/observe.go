@@ -13,7 +13,7 @@ const (
 	TracingUnknown = "unknown"
 )
 
-// ObserveEvent says whether rabbitboard watches other programs, whether
+// ObserveEvent says whether rabbitboard observes other programs, whether
 // the vhost's firehose is on, and how many traced messages it could not
 // show (its queue dropped them while it fell behind).
 type ObserveEvent struct {

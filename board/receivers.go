@@ -94,7 +94,7 @@ type ReceiverInfo struct {
 	// ErrorSaid is Error in each language the page speaks.
 	ErrorSaid words.Said `json:"error_said,omitempty"`
 	// Kind is KindOwn for rabbitboard's receivers, KindOutside for the
-	// consumers of other programs it watches, which also say whose they
+	// consumers of other programs it observes, which also say whose they
 	// are: the client's product, the broker's name of the connection, the
 	// channel and the consumer tags.
 	Kind        string `json:"kind"`

@@ -50,7 +50,7 @@ type Config struct {
 	// cut (the event says so) to keep viewers' memory bounded.
 	PreviewBytes int
 	// ObserveQueueLength bounds the firehose copies waiting for
-	// rabbitboard while it watches other programs; when it falls behind
+	// rabbitboard while it observes other programs; when it falls behind
 	// the oldest are dropped, and counted.
 	ObserveQueueLength int
 	// MaxOutside caps the columns of other programs' consumers (64 unless
@@ -68,7 +68,7 @@ type Config struct {
 }
 
 // Broker owns the AMQP connections and everything that uses them: one
-// for publishing, declaring and watching, one for its receivers'
+// for publishing, declaring and observing, one for its receivers'
 // channels. Publishing and consuming on separate connections is what
 // RabbitMQ advises: the broker's flow control, which holds back a
 // connection that publishes faster than queues take, then never holds
@@ -198,7 +198,7 @@ func (b *Broker) Open() error {
 	b.obs.Start(b.ctx)
 	b.wg.Add(3)
 	go b.supervise()
-	go b.watchQueues()
+	go b.pollQueues()
 	go func() {
 		defer b.wg.Done()
 		b.obs.TidyTracing()

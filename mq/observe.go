@@ -9,7 +9,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// Watching other programs is package observe's; the Broker lends it its
+// Observing other programs is package observe's; the Broker lends it its
 // connection and reports, and answers for it to the web.
 
 // observeHost is what the observer uses of the Broker.
@@ -32,15 +32,15 @@ func newObserver(b *Broker) *observe.Observer {
 	})
 }
 
-// Observe starts or stops watching other programs.
+// Observe starts or stops observing other programs.
 func (b *Broker) Observe(ctx context.Context, enabled bool) (board.ObserveEvent, error) {
 	return b.obs.Switch(ctx, enabled)
 }
 
-// ObserveStatus says whether rabbitboard watches other programs.
+// ObserveStatus says whether rabbitboard observes other programs.
 func (b *Broker) ObserveStatus() board.ObserveEvent { return b.obs.Status() }
 
-// SetObserveFilter limits watching to the queues, exchanges and
+// SetObserveFilter limits observing to the queues, exchanges and
 // connections whose names contain filter ("" shows everything).
 func (b *Broker) SetObserveFilter(filter string) board.ObserveEvent { return b.obs.SetFilter(filter) }
 

@@ -193,9 +193,9 @@ func (b *Broker) reportQueue(q board.QueueInfo) {
 	b.cfg.Events(board.QueueEvent{Type: board.TypeQueue, Queue: q})
 }
 
-// watchQueues polls queue depths and reports the ones that changed. The
+// pollQueues polls queue depths and reports the ones that changed. The
 // last poll is kept as the "before" of a survival report.
-func (b *Broker) watchQueues() {
+func (b *Broker) pollQueues() {
 	defer b.wg.Done()
 	t := time.NewTicker(b.cfg.PollInterval)
 	defer t.Stop()

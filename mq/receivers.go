@@ -82,7 +82,7 @@ func (b *Broker) Receiver(id string) (*Receiver, error) {
 }
 
 // Receivers lists rabbitboard's receivers in the order they were added,
-// then the outside ones it watches.
+// then the outside ones it observes.
 func (b *Broker) Receivers() []board.ReceiverInfo {
 	return append(b.ownReceivers(), b.obs.Receivers()...)
 }

@@ -69,7 +69,7 @@ export function renderReceiver(id) {
 // reply carries the same id. Each reply card names its request and the
 // round trip, from the request reaching its server to the reply reaching
 // its client (both as rabbitboard saw them), for rabbitboard's receivers
-// and watched programs alike.
+// and observed programs alike.
 const rpcRequests = new Map(); // correlation id -> { seq, receiver, at }
 export function noteRequest(d) {
   const p = d.properties;

@@ -2,7 +2,7 @@
 // words shown as they come), the stage, language and theme switches and
 // the keyboard's shortcuts.
 import { columns, renderRates } from "./columns.js";
-import { presetReady, showFlash } from "./forms.js";
+import { lessonReady, showFlash } from "./forms.js";
 import { dirty, draw, schedule, setWords, state, t } from "./page.js";
 import { renderReplay, stepReplay } from "./replay.js";
 
@@ -28,7 +28,7 @@ document.addEventListener("submit", async (e) => {
     const said = resp.headers.get("X-Rabbitboard-Flash");
     if (!resp.ok) showFlash(false, data.error || resp.statusText);
     else {
-      if (data.try) presetReady(data);
+      if (data.try) lessonReady(data);
       showFlash(resp.headers.get("X-Rabbitboard-Flash-Ok") !== "false", said ? decodeURIComponent(said) : t("flash.done", { what: form.querySelector("h2, button")?.textContent }));
     }
   } catch (err) {

@@ -1,5 +1,5 @@
 // rabbitboard's publish form filled from the page (a card's Publish again,
-// a scenario's suggestion) and the flash line that says how a form went.
+// a lesson's suggestion) and the flash line that says how a form went.
 import { clone, fill, t } from "./page.js";
 
 // publishAgain fills the publish form with a message as it was delivered:
@@ -25,8 +25,8 @@ export function publishAgain(r, d) {
   showFlash(true, t("flash.again", { seq: d.seq, name: r.name }));
 }
 
-// presetReady fills the publish form with the scenario's suggestion.
-export function presetReady(p) {
+// lessonReady fills the publish form with the lesson's suggestion.
+export function lessonReady(p) {
   const f = document.querySelector('form[action="/api/publish"]');
   f.elements.exchange.value = p.try.exchange;
   f.elements.routing_key.value = p.try.routing_key;

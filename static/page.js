@@ -17,9 +17,9 @@ export const state = {
   exchanges: [],
   bindings: [],
   route: null, // the last publish: { exchange, queues: Map(queue -> "predicted" | "confirmed"), until }
-  observe: { enabled: false, tracing: "unknown", skipped: 0 }, // watching other programs
+  observe: { enabled: false, tracing: "unknown", skipped: 0 }, // observing other programs
   observed: [], // their latest publishes, oldest first
-  lesson: { name: "" }, // the scenario set up last, shown to everyone
+  lesson: { name: "" }, // the lesson set up last, shown to everyone
   activity: "", // what the last publish did, said to everyone
   wholeVhost: false, // the stage's diagram shows the whole vhost, not the lesson's part
   pace: 1, // the pace of rabbitboard's receivers: 1, 0.5, 0.25, 0 (held)

@@ -1,5 +1,5 @@
 // rabbitboard's side panels: the queue table, what other programs are
-// noticed doing, watching them, what a broker outage kept and lost, and
+// noticed doing, observing them, what a broker outage kept and lost, and
 // the publisher confirms lesson's table, drawn when app.js says.
 import { rates } from "./columns.js";
 import { clone, dirty, fill, inLang, schedule, serverNow, state, t } from "./page.js";
@@ -31,7 +31,7 @@ export function brokerLabel(b) {
   return inLang(b.said, t("broker." + b.state));
 }
 
-// renderNoticed says, while not watching, what another program does on
+// renderNoticed says, while not observing, what another program does on
 // the broker: which queues it consumes from (more consumers than
 // rabbitboard's own receivers there) and which it publishes to (more
 // messages published into the queue, as the management API counts them,
@@ -85,11 +85,11 @@ export function renderNoticed() {
   const now = serverNow();
   const queues = [...state.queues.values()].filter((q) => !q.exclusive).sort((a, b) => (a.name < b.name ? -1 : 1));
   const published = queues.filter((q) => othersPublished(q, now)).map((q) => q.name);
-  const watching = state.observe.enabled;
-  const consumers = watching ? [] : queues.filter((q) => q.consumers > (own.get(q.name) || 0)).map((q) => q.name);
+  const observing = state.observe.enabled;
+  const consumers = observing ? [] : queues.filter((q) => q.consumers > (own.get(q.name) || 0)).map((q) => q.name);
   const said = [];
   if (consumers.length) said.push(t("observe.noticed", { queues: consumers.join(", "), n: consumers.length }));
-  if (published.length && !watching) said.push(t("observe.noticed_publish", { queues: published.join(", "), n: published.length }));
+  if (published.length && !observing) said.push(t("observe.noticed_publish", { queues: published.join(", "), n: published.length }));
   box.hidden = said.length === 0;
   if (said.length) fill(box, { text: said.join(" ") });
 }

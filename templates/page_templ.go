@@ -16,8 +16,8 @@ import (
 	"rabbitboard/static"
 )
 
-// Preset is a scenario as the page offers it.
-type Preset struct {
+// Lesson is one lesson of the tutorial series as the page offers it.
+type Lesson struct {
 	Name, Chapter, Title, Watch string
 	// Programs are the official tutorial's programs to run beside it.
 	Programs []string
@@ -43,19 +43,19 @@ type Page struct {
 	// Exchanges and Bindings are the topology the diagram shows.
 	Exchanges []board.ExchangeSpec
 	Bindings  []board.BindingSpec
-	// Observe says whether rabbitboard watches other programs; Observed
+	// Observe says whether rabbitboard observes other programs; Observed
 	// are their latest publishes, oldest first.
 	Observe  board.ObserveEvent
 	Observed []board.ObservedPublishEvent
-	// Presets are the scenarios offered, one click each.
-	Presets []Preset
+	// Lessons are offered one click each.
+	Lessons []Lesson
 	Flash   string
 	FlashOK bool
 	// Presenter says whether this viewer may change things; viewers see no
 	// controls.
 	Presenter bool
 	Limits    Limits
-	// Lesson is the scenario the presenter set up last.
+	// Lesson is the lesson the presenter set up last.
 	Lesson board.LessonEvent
 	// Confirms is the publisher confirms lesson's last measurement.
 	Confirms *board.ConfirmsEvent
@@ -517,7 +517,7 @@ func Dashboard(p Page) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = presetPanel(p.Presets).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = lessonPanel(p.Lessons).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -3642,7 +3642,7 @@ func topologyPanel(p Page) templ.Component {
 	})
 }
 
-func presetPanel(presets []Preset) templ.Component {
+func lessonPanel(lessons []Lesson) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -3659,14 +3659,14 @@ func presetPanel(presets []Preset) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 311, "<section id=\"presets\" class=\"panel\"><h2>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 311, "<section id=\"lessons\" class=\"panel\"><h2>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var208 string
-		templ_7745c5c3_Var208, templ_7745c5c3_Err = templ.JoinStringErrs(Tx(ctx, "page.scenarios"))
+		templ_7745c5c3_Var208, templ_7745c5c3_Err = templ.JoinStringErrs(Tx(ctx, "page.lessons"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 541, Col: 33}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 541, Col: 31}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var208))
 		if templ_7745c5c3_Err != nil {
@@ -3677,9 +3677,9 @@ func presetPanel(presets []Preset) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var209 string
-		templ_7745c5c3_Var209, templ_7745c5c3_Err = templ.JoinStringErrs(Tx(ctx, "page.scenarios_hint"))
+		templ_7745c5c3_Var209, templ_7745c5c3_Err = templ.JoinStringErrs(Tx(ctx, "page.lessons_hint"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 542, Col: 50}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 542, Col: 48}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var209))
 		if templ_7745c5c3_Err != nil {
@@ -3689,15 +3689,15 @@ func presetPanel(presets []Preset) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		for _, p := range presets {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 314, "<details class=\"preset\" data-preset=\"")
+		for _, p := range lessons {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 314, "<details class=\"lesson-choice\" data-lesson=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var210 string
 			templ_7745c5c3_Var210, templ_7745c5c3_Err = templruntime.NewAttributeExpression(p.Name).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 544, Col: 47}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/page.templ`, Line: 544, Col: 54}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var210)
 			if templ_7745c5c3_Err != nil {
@@ -4040,7 +4040,7 @@ func confirmsPanel(c *board.ConfirmsEvent) templ.Component {
 	})
 }
 
-// observePanel switches watching other programs on and off and lists
+// observePanel switches observing other programs on and off and lists
 // what they published.
 func observePanel(p Page) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -4508,8 +4508,8 @@ func journeyDialog() templ.Component {
 	})
 }
 
-// noticed says, while rabbitboard is not watching, that another program
-// consumes from a queue (a tutorial's worker, say), and offers to watch.
+// noticed says, while rabbitboard is not observing, that another program
+// consumes from a queue (a tutorial's worker, say), and offers to observe.
 func noticed(presenter bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context

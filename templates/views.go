@@ -49,7 +49,7 @@ type ColumnView struct {
 	// Resumable: paused or killed, so it offers Resume instead of Pause.
 	Resumable bool
 	Controls  bool
-	// Outside: another program's consumer, watched; Client says whose.
+	// Outside: another program's consumer, observed; Client says whose.
 	Outside bool
 	Client  string
 	// Replica says which replica of a cluster runs it.

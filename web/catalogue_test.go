@@ -148,7 +148,7 @@ func TestBadInputCatalogue(t *testing.T) {
 		{"256-byte binding argument name", "POST", "/api/bindings", js, jsonOf(map[string]any{"exchange": "amq.headers", "queue": q, "arguments": map[string]any{strings.Repeat("a", 256): 1}}), nil, 400, "invalid_input"},
 		{"256-byte queue argument name", "POST", "/api/queues", js, jsonOf(map[string]any{"name": "rb-web-long-arg", "arguments": map[string]any{strings.Repeat("x", 256): 1}}), nil, 400, "invalid_input"},
 		{"bind with a bad x-match", "POST", "/api/bindings", js, jsonOf(map[string]any{"exchange": "amq.headers", "queue": q, "arguments": map[string]any{"x-match": "some"}}), nil, 400, "invalid_input"},
-		{"unknown scenario", "POST", "/api/presets/nope", "", "", nil, 404, "not_found"},
+		{"unknown lesson", "POST", "/api/presets/nope", "", "", nil, 404, "not_found"},
 		{"wrong method", "PUT", "/api/publish", "", "", nil, 405, "invalid_input"},
 		{"unknown endpoint", "GET", "/api/nothing", "", "", nil, 404, "not_found"},
 		{"foreign origin", "POST", "/api/publish", js, pub(nil), map[string]string{"Origin": "http://evil.example"}, 403, "forbidden"},

@@ -84,7 +84,7 @@ func TestBrowserStageView(t *testing.T) {
 	}
 }
 
-// The presenter sets up a scenario: a viewer's tab (no token) shows its
+// The presenter sets up a lesson: a viewer's tab (no token) shows its
 // title and what to watch within a second, and still after a publish,
 // which it is told of too; a publish that no queue takes says so to it.
 func TestBrowserLessonOnEveryScreen(t *testing.T) {
@@ -96,7 +96,7 @@ func TestBrowserLessonOnEveryScreen(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.call(t, "POST", "/api/presets/work-queue/reset", nil, nil) })
-	p, _ := findPreset("work-queue")
+	p, _ := findLesson("work-queue")
 	s.mustCall(t, "POST", "/api/presets/work-queue", nil, http.StatusOK, nil)
 	shown := fmt.Sprintf(`!document.querySelector("#lesson").hidden && document.querySelector("#lesson h2").textContent === %q && document.querySelector("#lesson [data-f=watch]").textContent === %q`, p.Title, p.Watch)
 	if _, err := chromedp.Run(within(viewer, time.Second), chromedp.Poll[bool](shown, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
@@ -120,7 +120,7 @@ func TestBrowserLessonOnEveryScreen(t *testing.T) {
 
 // The diagram tells the seed's story: with the work queue set up and
 // nothing published, one drawn route from the default exchange per queue;
-// with the topics scenario, every label sits on its own route over nothing else.
+// with the topics lesson, every label sits on its own route over nothing else.
 func TestBrowserDiagram(t *testing.T) {
 	s := startStack(t, Limits{})
 	ctx := browser(t)
@@ -374,7 +374,7 @@ func TestBrowserDepthIsRight(t *testing.T) {
 }
 
 // A browser that asks for Korean gets lang="ko", Korean headings and the
-// scenarios' explanations in Korean; the switch back to English works
+// lessons' explanations in Korean; the switch back to English works
 // without a reload and keeps the columns and their cards.
 func TestBrowserKorean(t *testing.T) {
 	s := startStack(t, Limits{})
@@ -401,7 +401,7 @@ func TestBrowserKorean(t *testing.T) {
 		Lang: document.documentElement.lang,
 		Topology: document.querySelector("#topology h2").textContent,
 		Publish: document.querySelector("form[action='/api/publish'] h2").textContent,
-		Watch: document.querySelector("[data-preset='work-queue'] p").textContent,
+		Watch: document.querySelector("[data-lesson='work-queue'] p").textContent,
 		Live: document.querySelector("#live").textContent,
 		Columns: document.querySelectorAll("article.receiver").length,
 		Cards: document.querySelectorAll(".card").length,
@@ -411,7 +411,7 @@ func TestBrowserKorean(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := page{Lang: "ko", Topology: "익스체인지, 바인딩, 큐, 수신자", Publish: "발행하기", Watch: words.Korean.T("preset.work-queue.watch"), Live: "실시간", Columns: 2, Cards: 4}
+	want := page{Lang: "ko", Topology: "익스체인지, 바인딩, 큐, 수신자", Publish: "발행하기", Watch: words.Korean.T("lesson.work-queue.watch"), Live: "실시간", Columns: 2, Cards: 4}
 	if ko != want {
 		t.Fatalf("the Korean page:\n%+v\nwant\n%+v", ko, want)
 	}
@@ -432,16 +432,16 @@ func TestBrowserKorean(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _ := findPreset("work-queue")
+	p, _ := findLesson("work-queue")
 	want = page{Lang: "en", Topology: "Exchanges, bindings, queues, receivers", Publish: "Publish", Watch: p.Watch, Live: "live", Columns: 2, Cards: 4, Marker: true}
 	if en != want {
 		t.Fatalf("after the switch (no reload: the marker stays):\n%+v\nwant\n%+v", en, want)
 	}
 }
 
-// A scenario set up from a page that speaks Korean says so in Korean: its
+// A lesson set up from a page that speaks Korean says so in Korean: its
 // Korean title, where to publish, and what to watch.
-func TestScenarioReadyInKorean(t *testing.T) {
+func TestLessonReadyInKorean(t *testing.T) {
 	s := startStack(t, Limits{})
 	t.Cleanup(func() { s.call(t, "POST", "/api/presets/work-queue/reset", nil, nil) })
 	req, _ := http.NewRequest("POST", s.url+"/api/presets/work-queue", nil)
@@ -452,7 +452,7 @@ func TestScenarioReadyInKorean(t *testing.T) {
 	}
 	resp.Body.Close()
 	said, _ := url.PathUnescape(resp.Header.Get("X-Rabbitboard-Flash"))
-	want := words.Korean.T("preset.work-queue.title") + " 준비 완료. 이제 기본 익스체인지에 라우팅 키 'task_queue'로 발행하세요. " + words.Korean.T("preset.work-queue.watch")
+	want := words.Korean.T("lesson.work-queue.title") + " 준비 완료. 이제 기본 익스체인지에 라우팅 키 'task_queue'로 발행하세요. " + words.Korean.T("lesson.work-queue.watch")
 	if resp.StatusCode != http.StatusOK || said != want {
 		t.Fatalf("%d %q, want %q", resp.StatusCode, said, want)
 	}

@@ -50,10 +50,10 @@ func TestBrowserExclusiveQueue(t *testing.T) {
 	}
 }
 
-// While rabbitboard does not watch other programs, a program consuming
+// While rabbitboard does not observe other programs, a program consuming
 // from a queue (a tutorial's worker) is noticed: the page names the queue
-// and offers to watch; the notice goes when the program does.
-func TestBrowserNoticesAnUnwatchedProgram(t *testing.T) {
+// and offers to observe; the notice goes when the program does.
+func TestBrowserNoticesAnUnobservedProgram(t *testing.T) {
 	s := startStack(t, Limits{})
 	q := s.queue(t, board.QueueSpec{})
 	s.receiver(t, board.ReceiverSpec{Queue: q, Name: "own worker", Ack: board.AckAuto})
@@ -70,7 +70,7 @@ func TestBrowserNoticesAnUnwatchedProgram(t *testing.T) {
 	if _, err := ch.Consume(q, "worker.py", true, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("Another program consumes from %s: its messages do not show here until rabbitboard watches other programs. | Watch other programs", q)
+	want := fmt.Sprintf("Another program consumes from %s: its messages do not show here until rabbitboard observes other programs. | Observe other programs", q)
 	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](notice+fmt.Sprintf(` === %q`, want))); err != nil {
 		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](notice))
 		t.Fatalf("the notice says %q, want %q", got, want)
@@ -83,11 +83,11 @@ func TestBrowserNoticesAnUnwatchedProgram(t *testing.T) {
 	}
 }
 
-// While rabbitboard does not watch, a program publishing into a queue (a
+// While rabbitboard does not observe, a program publishing into a queue (a
 // tutorial's new_task.py) is noticed too, from the broker's count of
 // publishes into the queue against rabbitboard's own; rabbitboard's own
 // publishes, made at the same time, are never taken for another's.
-func TestBrowserNoticesAnUnwatchedPublisher(t *testing.T) {
+func TestBrowserNoticesAnUnobservedPublisher(t *testing.T) {
 	s := startStackWith(t, options{management: true})
 	own, other := s.queue(t, board.QueueSpec{}), s.queue(t, board.QueueSpec{})
 	ctx := browser(t)
@@ -102,7 +102,7 @@ func TestBrowserNoticesAnUnwatchedPublisher(t *testing.T) {
 		}
 	}
 	const notice = `(document.getElementById("noticed").hidden ? "" : document.querySelector("#noticed [data-f=text]").textContent + " | " + document.querySelector("#noticed button").textContent)`
-	want := fmt.Sprintf("Messages not from rabbitboard arrived in %s: another program publishes there. They show here only while rabbitboard watches other programs. | Watch other programs", other)
+	want := fmt.Sprintf("Messages not from rabbitboard arrived in %s: another program publishes there. They show here only while rabbitboard observes other programs. | Observe other programs", other)
 	// The management API counts publishes every 5 s; the page says so
 	// once the difference has stood for 10 s.
 	if _, err := chromedp.Run(within(ctx, 30*time.Second), chromedp.Poll[bool](notice+fmt.Sprintf(` === %q`, want), chromedp.WithPollingInterval(200*time.Millisecond))); err != nil {

@@ -124,7 +124,7 @@ func TestInputRefusedBeforeTheBroker(t *testing.T) {
 		{"POST", "/api/receivers/r1/deliveries/7/drop", ``, 404, board.CodeNotFound, "A delivery can be acked, nacked or rejected; drop is none of these.", "전달은 ack, nack, reject만 할 수 있습니다. drop은 그중 어느 것도 아닙니다."},
 		{"GET", "/api/nothing", ``, 404, board.CodeNotFound, "There is no API endpoint GET /api/nothing.", "API 엔드포인트 GET /api/nothing은 없습니다."},
 		{"PUT", "/api/queues", ``, 405, board.CodeInvalid, "PUT is not allowed on /api/queues; see the README for the API.", "/api/queues에는 PUT을 쓸 수 없습니다: README의 API 설명을 보세요."},
-		{"POST", "/api/presets/nope", ``, 404, board.CodeNotFound, `There is no scenario "nope".`, `"nope"라는 시나리오는 없습니다.`},
+		{"POST", "/api/presets/nope", ``, 404, board.CodeNotFound, `There is no lesson "nope".`, `"nope"라는 단원은 없습니다.`},
 	}
 	for _, tc := range tests {
 		for lang, want := range map[string]string{"en": tc.en, "ko": tc.ko} {

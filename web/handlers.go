@@ -66,8 +66,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		Recent: recent, Settled: settled, Survival: snap.Survival, Exchanges: snap.Exchanges, Bindings: snap.Bindings, Observe: snap.Observe, Observed: snap.Observed, Lesson: snap.Lesson, Confirms: snap.Confirms, Pace: snap.Pace, Stage: r.URL.Query().Get("view") == "stage", Lang: lang, Theme: pageTheme(w, r), Presenter: s.cfg.Access.presenter(r), Limits: templates.Limits{MaxCount: s.cfg.Limits.MaxCount},
 	}
 	page.Replay = s.replayView(snap.Replay)
-	for _, pr := range offeredPresets(s.cfg.Broker.Nodes() > 1) {
-		page.Presets = append(page.Presets, templates.Preset{Name: pr.Name, Chapter: lang.Preset(pr.Name, "chapter", pr.Chapter), Title: lang.Preset(pr.Name, "title", pr.Title), Watch: lang.Preset(pr.Name, "watch", pr.Watch), Programs: pr.Programs})
+	for _, pr := range offeredLessons(s.cfg.Broker.Nodes() > 1) {
+		page.Lessons = append(page.Lessons, templates.Lesson{Name: pr.Name, Chapter: lang.Lesson(pr.Name, "chapter", pr.Chapter), Title: lang.Lesson(pr.Name, "title", pr.Title), Watch: lang.Lesson(pr.Name, "watch", pr.Watch), Programs: pr.Programs})
 	}
 	if f := takeFlash(w, r); f != nil {
 		page.Flash, page.FlashOK = f.Text, f.OK
@@ -79,8 +79,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	if page.Lesson.Name != "" {
 		// As the event says it; a lesson recorded before events said it
 		// in every language is said from the catalogue by its name.
-		page.Lesson.Title = page.Lesson.TitleSaid.In(lang, lang.Preset(page.Lesson.Name, "title", page.Lesson.Title))
-		page.Lesson.Watch = page.Lesson.WatchSaid.In(lang, lang.Preset(page.Lesson.Name, "watch", page.Lesson.Watch))
+		page.Lesson.Title = page.Lesson.TitleSaid.In(lang, lang.Lesson(page.Lesson.Name, "title", page.Lesson.Title))
+		page.Lesson.Watch = page.Lesson.WatchSaid.In(lang, lang.Lesson(page.Lesson.Name, "watch", page.Lesson.Watch))
 	}
 	w.Header().Set("Content-Language", string(lang))
 	w.Header().Set("Vary", "Accept-Language, Cookie")

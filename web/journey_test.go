@@ -217,11 +217,11 @@ func TestRepublishTimeline(t *testing.T) {
 	s.mustCall(t, "POST", "/api/replay/live", nil, http.StatusOK, nil)
 }
 
-// Another program's message, watched through the firehose: its journey
+// Another program's message, observed through the firehose: its journey
 // has its publish (by that program's connection), where it was routed and
 // its delivery to the program's consumer, and says that whether it was
 // acked cannot be seen.
-func TestJourneyWatchedProgram(t *testing.T) {
+func TestJourneyObservedProgram(t *testing.T) {
 	tracingOff(t)
 	s := startStackWith(t, options{management: true})
 	q := s.queue(t, board.QueueSpec{Name: "rb-journey-watched", Durable: true})
@@ -229,8 +229,8 @@ func TestJourneyWatchedProgram(t *testing.T) {
 	t.Cleanup(func() { s.call(t, "POST", "/api/observe", map[string]any{"enabled": false}, nil) })
 	startWorker(t, q)
 	worker := s.outsideOn(t, q, 1)[0]
-	newTask(t, q, "Watched.", "watched-7")
-	j := journey(t, s, "watched-7", 3)
+	newTask(t, q, "Observed.", "observed-7")
+	j := journey(t, s, "observed-7", 3)
 	got := stepsOf(t, j, map[string]string{worker.ID: "worker"})
 	if want := "published@ routed@rb-journey-watched delivered@rb-journey-watched/worker"; got != want {
 		t.Fatalf("the journey is\n%s\nwant\n%s", got, want)

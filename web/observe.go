@@ -7,7 +7,7 @@ import (
 	"rabbitboard/words"
 )
 
-// The handlers of watching other programs.
+// The handlers of observing other programs.
 
 func (s *Server) observeStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.cfg.Broker.ObserveStatus())
@@ -16,7 +16,7 @@ func (s *Server) observeStatus(w http.ResponseWriter, r *http.Request) {
 func (s *Server) observe(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Enabled *bool `json:"enabled"`
-		// Filter limits watching to names that contain it ("" for all).
+		// Filter limits observing to names that contain it ("" for all).
 		Filter *string `json:"filter"`
 	}
 	if err := decode(r, 4<<10, &req); err != nil {
@@ -43,19 +43,19 @@ func (s *Server) observe(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, err)
 		return
 	}
-	done := words.Say("done.watch_off")
+	done := words.Say("done.observe_off")
 	if st.Enabled {
-		done = words.Say("done.watch_on")
+		done = words.Say("done.observe_on")
 	}
 	respond(w, r, http.StatusOK, st, done)
 }
 
-// observeFilterSaid says what a filter of watching does.
+// observeFilterSaid says what a filter of observing does.
 func observeFilterSaid(filter string) words.Sentence {
 	if filter == "" {
-		return words.Say("done.watch_all")
+		return words.Say("done.observe_all")
 	}
-	return words.Say("done.watch_filter", "filter", filter)
+	return words.Say("done.observe_filter", "filter", filter)
 }
 
 // clearGone is POST /api/observe/clear-gone: the columns of other

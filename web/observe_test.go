@@ -230,7 +230,7 @@ func TestObserveTutorialWorkers(t *testing.T) {
 	}
 }
 
-// A consumer with auto_ack shows as ack auto; watching a vhost whose
+// A consumer with auto_ack shows as ack auto; observing a vhost whose
 // tracing was on leaves it on.
 func TestObserveAutoAckAndTracingLeftOn(t *testing.T) {
 	testkit.Rabbitmqctl(t, "trace_on", "-p", "/")
@@ -261,7 +261,7 @@ func TestObserveWithoutPermission(t *testing.T) {
 	testkit.Rabbitmqctl(t, "add_user", user, password)
 	t.Cleanup(func() { testkit.Rabbitmqctl(t, "delete_user", user) })
 	testkit.Rabbitmqctl(t, "set_permissions", "-p", "/", user, ".*", ".*", ".*")
-	testkit.Rabbitmqctl(t, "set_user_tags", user, "monitoring") // may watch, not administer: it cannot even read the vhost
+	testkit.Rabbitmqctl(t, "set_user_tags", user, "monitoring") // may observe, not administer: it cannot even read the vhost
 	s := startStackWith(t, options{management: true, amqpURL: "amqp://" + user + ":" + password + "@127.0.0.1:5672/"})
 	status, e := s.raw(t, "POST", "/api/observe", "application/json", `{"enabled":true}`, nil)
 	if status != http.StatusForbidden || e.Code != board.CodeAccessRefused || !strings.Contains(e.Error, "rabbitmqctl trace_on -p /") {
@@ -279,7 +279,7 @@ func TestObserveWithoutPermission(t *testing.T) {
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "still working"}, http.StatusOK, nil)
 }
 
-// In Chromium: the presenter presses "Watch other programs"; a tutorial
+// In Chromium: the presenter presses "Observe other programs"; a tutorial
 // worker's column appears, marked as an outside program, and fills live;
 // the help text says what cannot be seen.
 func TestBrowserObserve(t *testing.T) {
@@ -293,7 +293,7 @@ func TestBrowserObserve(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](`document.querySelector("#observe").dataset.enabled === "true"`)); err != nil {
-		t.Fatalf("watching did not start: %v", err)
+		t.Fatalf("observing did not start: %v", err)
 	}
 	w := startWorker(t, q)
 	c := s.outsideOn(t, q, 1)[0]
@@ -335,7 +335,7 @@ func TestBrowserObserve(t *testing.T) {
 			s.mustCall(t, "GET", "/api/observe", nil, http.StatusOK, &status)
 			columns, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('[data-receiver]')].map(c => c.dataset.receiver + (c.querySelector(".outside")?.hidden ? " own" : " outside")).join(", ")`))
 			flash, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("flash").textContent`))
-			t.Fatalf("filter %q: an outside column shown is not %v: %v\nthe server's outside receivers: %+v\nits watching: %+v\nthe page's columns: %s; flash: %q", f, want, err, s.outside(t), status, columns, flash)
+			t.Fatalf("filter %q: an outside column shown is not %v: %v\nthe server's outside receivers: %+v\nits observing: %+v\nthe page's columns: %s; flash: %q", f, want, err, s.outside(t), status, columns, flash)
 		}
 	}
 	filter("no-program-has-this-name", false)

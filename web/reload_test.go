@@ -48,7 +48,7 @@ func TestBrowserReloadKeepsThePage(t *testing.T) {
 		t.Fatalf("the ten tasks were not all worked and acked: %v", err)
 	}
 	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": other, "body": "elsewhere", "count": 2}, http.StatusOK, nil)
-	line := `document.getElementById("published-rate").textContent.startsWith("Published in the last 60 s (by rabbitboard and by the programs it watches): 12;")`
+	line := `document.getElementById("published-rate").textContent.startsWith("Published in the last 60 s (by rabbitboard and by the programs it observes): 12;")`
 	if _, err := chromedp.Run(within(ctx, 5*time.Second), chromedp.Poll[bool](line)); err != nil {
 		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("published-rate").textContent`))
 		t.Fatalf("published line %q, want 12 published", got)

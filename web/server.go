@@ -116,7 +116,7 @@ type Server struct {
 	srv      *http.Server
 	upgrader websocket.Upgrader
 	served   chan error
-	presets  presets
+	lessons  lessons
 	hosts    map[string]bool // set by Open, before serving
 	mux      *http.ServeMux  // the routes, without the access checks in front
 	started  time.Time
@@ -128,7 +128,7 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, presets: presets{made: map[string]*made{}}, started: time.Now().UTC()}
+	s := &Server{cfg: cfg, log: cfg.Logger, lessons: lessons{made: map[string]*made{}}, started: time.Now().UTC()}
 	// Viewers send nothing, so reading needs little. Frames are written
 	// as built, once for every viewer; a snapshot or merged frames go out
 	// through a large buffer that is pooled, not kept per viewer.
@@ -218,10 +218,10 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/replay/live", s.liveAgain)
 	handle("POST /api/replay/file", s.replayFile)
 
-	handle("GET /api/presets", s.listPresets)
+	handle("GET /api/presets", s.listLessons)
 	handle("POST /api/confirms", s.measureConfirms)
-	handle("POST /api/presets/{name}", s.runPreset)
-	handle("POST /api/presets/{name}/reset", s.resetPreset)
+	handle("POST /api/presets/{name}", s.setUpLesson)
+	handle("POST /api/presets/{name}/reset", s.resetLesson)
 
 	handle("GET /api/exchanges", s.listExchanges)
 	handle("POST /api/exchanges", s.declareExchange)

@@ -82,7 +82,7 @@ type State struct {
 	topology  board.TopologyEvent
 	observe   board.ObserveEvent
 	observed  []board.ObservedPublishEvent // the latest publishes of other programs
-	lesson    board.LessonEvent            // the scenario set up last
+	lesson    board.LessonEvent            // the lesson set up last
 	pace      float64                      // the pace of rabbitboard's receivers
 	timeline  timeline                     // every event sent, kept for a while
 	replay    *replayer                    // shows a stretch of the timeline again
@@ -164,7 +164,7 @@ func encode(ev board.Event) ([]byte, error) {
 	return json.Marshal(ev)
 }
 
-// endLesson takes a scenario that was reset off every viewer's screen, if
+// endLesson takes a lesson that was reset off every viewer's screen, if
 // it is the one shown.
 func (s *State) endLesson(name string) {
 	s.mu.Lock()
@@ -328,7 +328,7 @@ type Snapshot struct {
 	Observe   board.ObserveEvent   `json:"observe"`
 	// Observed are the latest publishes of other programs, oldest first.
 	Observed []board.ObservedPublishEvent `json:"observed"`
-	// Lesson is the scenario set up last (an empty name: none).
+	// Lesson is the lesson set up last (an empty name: none).
 	Lesson board.LessonEvent `json:"lesson"`
 	// Confirms is the publisher confirms lesson's last measurement.
 	Confirms *board.ConfirmsEvent `json:"confirms,omitempty"`

@@ -268,13 +268,13 @@ func TestBrowserNewLessonsInBothLanguages(t *testing.T) {
 			}
 		}
 		for _, name := range []string{"rpc", "publisher-confirms", "streams", "stream-offsets"} {
-			p, _ := findPreset(name)
+			p, _ := findLesson(name)
 			t.Cleanup(func() { s.call(t, "POST", "/api/presets/"+name+"/reset", nil, nil) })
-			title, watch := lang.Preset(name, "title", p.Title), lang.Preset(name, "watch", p.Watch)
+			title, watch := lang.Lesson(name, "title", p.Title), lang.Lesson(name, "watch", p.Watch)
 			if lang == words.Korean && (title == p.Title || watch == p.Watch || !hangul.MatchString(title)) {
 				t.Fatalf("%s has no Korean title or text", name)
 			}
-			for _, sel := range []string{fmt.Sprintf(`[data-preset=%q] summary`, name), fmt.Sprintf(`[data-preset=%q] button.run`, name)} {
+			for _, sel := range []string{fmt.Sprintf(`[data-lesson=%q] summary`, name), fmt.Sprintf(`[data-lesson=%q] button.run`, name)} {
 				if err := chromedp.Do(within(presenter, 5*time.Second), chromedp.Click(chromedp.CSS(sel))); err != nil {
 					t.Fatalf("%s: click %s: %v", lang, sel, err)
 				}

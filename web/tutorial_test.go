@@ -101,18 +101,18 @@ func (p *program) finish(t *testing.T, what string) {
 	}
 }
 
-// Each scenario of tutorials 1-5 beside the official programs, in both
-// orders: the scenario first, then the programs; and the programs first
-// (their queues and exchanges declared by them), then the scenario. No
+// Each lesson of tutorials 1-5 beside the official programs, in both
+// orders: the lesson first, then the programs; and the programs first
+// (their queues and exchanges declared by them), then the lesson. No
 // PRECONDITION_FAILED anywhere, the programs print what they print without
 // rabbitboard, the dashboard's receivers show the programs' messages, and
 // Reset leaves what the programs declared first.
-func TestOfficialProgramsBesideScenarios(t *testing.T) {
+func TestOfficialProgramsBesideLessons(t *testing.T) {
 	s := startStackWith(t, options{management: true})
 	v := s.viewer(t)
 	ch := testkit.Channel(t)
 	for _, tc := range []struct {
-		preset           string
+		lesson           string
 		queues, exchange []string // what the programs declare, removed before each pass
 		receive          []string
 		send             [][]string
@@ -124,9 +124,9 @@ func TestOfficialProgramsBesideScenarios(t *testing.T) {
 		{"routing", nil, []string{"direct_logs"}, []string{"receive_logs_direct", "1", "warning", "error"}, [][]string{{"emit_log_direct", "error", "Run. Run. Or it will explode."}}, "Run. Run. Or it will explode."},
 		{"topics", nil, []string{"topic_logs"}, []string{"receive_logs_topic", "1", "*.orange.*"}, [][]string{{"emit_log_topic", "quick.orange.rabbit", "A quick orange rabbit"}}, "A quick orange rabbit"},
 	} {
-		t.Run(tc.preset, func(t *testing.T) {
+		t.Run(tc.lesson, func(t *testing.T) {
 			clean := func() {
-				s.call(t, "POST", "/api/presets/"+tc.preset+"/reset", nil, nil)
+				s.call(t, "POST", "/api/presets/"+tc.lesson+"/reset", nil, nil)
 				for _, q := range tc.queues {
 					_, _ = ch.QueueDelete(q, false, false, false)
 				}
@@ -159,14 +159,14 @@ func TestOfficialProgramsBesideScenarios(t *testing.T) {
 				testkit.WaitFor(t, 5*time.Second, pass+": the dashboard's receivers to show "+tc.body, func() bool { return shown() > before })
 			}
 
-			// The scenario first, then the programs.
+			// The lesson first, then the programs.
 			var ready json.RawMessage
-			s.mustCall(t, "POST", "/api/presets/"+tc.preset, nil, http.StatusOK, &ready)
-			lesson("scenario first")
+			s.mustCall(t, "POST", "/api/presets/"+tc.lesson, nil, http.StatusOK, &ready)
+			lesson("lesson first")
 
 			// The programs first: they declare their queues and exchanges,
-			// then the scenario is set up beside them; Reset leaves them.
-			s.mustCall(t, "POST", "/api/presets/"+tc.preset+"/reset", nil, http.StatusOK, nil)
+			// then the lesson is set up beside them; Reset leaves them.
+			s.mustCall(t, "POST", "/api/presets/"+tc.lesson+"/reset", nil, http.StatusOK, nil)
 			for _, q := range tc.queues {
 				_, _ = ch.QueueDelete(q, false, false, false)
 			}
@@ -174,32 +174,32 @@ func TestOfficialProgramsBesideScenarios(t *testing.T) {
 				_ = ch.ExchangeDelete(x, false, false)
 			}
 			run(t, tc.send[0]...).finish(t, "programs first: "+strings.Join(tc.send[0], " "))
-			s.mustCall(t, "POST", "/api/presets/"+tc.preset, nil, http.StatusOK, nil)
+			s.mustCall(t, "POST", "/api/presets/"+tc.lesson, nil, http.StatusOK, nil)
 			for _, q := range tc.queues {
 				_, _ = ch.QueuePurge(q, false)
 			}
 			lesson("programs first")
-			s.mustCall(t, "POST", "/api/presets/"+tc.preset+"/reset", nil, http.StatusOK, nil)
+			s.mustCall(t, "POST", "/api/presets/"+tc.lesson+"/reset", nil, http.StatusOK, nil)
 			for _, q := range tc.queues {
 				if _, err := ch.QueueDeclarePassive(q, true, false, false, false, amqp.Table{"x-queue-type": "quorum"}); err != nil {
-					t.Fatalf("Reset removed %s, which the programs declared before the scenario: %v", q, err)
+					t.Fatalf("Reset removed %s, which the programs declared before the lesson: %v", q, err)
 				}
 			}
 			for _, x := range tc.exchange {
 				if err := ch.ExchangeDeclarePassive(x, "fanout", false, false, false, false, nil); err != nil && !strings.Contains(err.Error(), "inequivalent") {
-					t.Fatalf("Reset removed %s, which the programs declared before the scenario: %v", x, err)
+					t.Fatalf("Reset removed %s, which the programs declared before the lesson: %v", x, err)
 				}
 			}
 		})
 	}
 }
 
-// A scenario meeting a queue declared otherwise: one the lesson works with
+// A lesson meeting a queue declared otherwise: one the lesson works with
 // is used as it is, with a note; one whose settings the lesson depends on
 // is refused in plain words (in English and in Korean) with Replace
 // offered; Replace declares it again, saying what that dropped; Reset
-// leaves the queue, which existed before the scenario.
-func TestScenarioMeetsAnotherQueue(t *testing.T) {
+// leaves the queue, which existed before the lesson.
+func TestLessonMeetsAnotherQueue(t *testing.T) {
 	s := startStackWith(t, options{management: true})
 	ch := testkit.Channel(t)
 	for _, q := range []string{"task_queue", "durable_queue", "transient_queue"} {
@@ -248,10 +248,10 @@ func TestScenarioMeetsAnotherQueue(t *testing.T) {
 	}
 	s.mustCall(t, "POST", "/api/presets/durability/reset", nil, http.StatusOK, nil)
 	if _, err := ch.QueueDeclarePassive("durable_queue", true, false, false, false, nil); err != nil {
-		t.Fatalf("Reset removed durable_queue, which existed before the scenario: %v", err)
+		t.Fatalf("Reset removed durable_queue, which existed before the lesson: %v", err)
 	}
 	if _, err := ch.QueueDeclarePassive("transient_queue", false, false, false, false, nil); err == nil {
-		t.Fatal("Reset left transient_queue, which the scenario made")
+		t.Fatal("Reset left transient_queue, which the lesson made")
 	}
 }
 
@@ -285,9 +285,9 @@ func (s *stack) request(t *testing.T, method, path, body string, headers ...stri
 // RPC: ten requests from the page's publish (reply_to, a correlation id
 // each) get ten replies, fib(n), paired by correlation id; in Chromium each
 // reply card names its request and the round trip; the tutorial's
-// rpc_client.py is answered by the scenario's server, and the tutorial's
+// rpc_client.py is answered by the lesson's server, and the tutorial's
 // rpc_server.py answers the page's request beside it.
-func TestRPCScenario(t *testing.T) {
+func TestRPCLesson(t *testing.T) {
 	s := startStackWith(t, options{management: true})
 	v := s.viewer(t)
 	ch := testkit.Channel(t)
@@ -295,7 +295,7 @@ func TestRPCScenario(t *testing.T) {
 		_, _ = ch.QueueDelete(q, false, false, false)
 	}
 	t.Cleanup(func() { s.call(t, "POST", "/api/presets/rpc/reset", nil, nil) })
-	var p Preset
+	var p Lesson
 	s.mustCall(t, "POST", "/api/presets/rpc", nil, http.StatusOK, &p)
 	ids := map[string]string{}
 	for _, info := range s.broker.Receivers() {
@@ -429,11 +429,11 @@ func TestPublisherConfirmsLesson(t *testing.T) {
 	}
 }
 
-// The official RPC programs watched: rpc_server.py and rpc_client.py run
-// by themselves, rabbitboard only watches; the page pairs each reply with
+// The official RPC programs observed: rpc_server.py and rpc_client.py run
+// by themselves, rabbitboard only observes; the page pairs each reply with
 // its request by correlation id and shows the round trip, as it does for
 // its own receivers.
-func TestBrowserWatchedRPCPaired(t *testing.T) {
+func TestBrowserObservedRPCPaired(t *testing.T) {
 	tracingOff(t)
 	s := startStackWith(t, options{management: true})
 	ch := testkit.Channel(t)
@@ -459,6 +459,6 @@ func TestBrowserWatchedRPCPaired(t *testing.T) {
 	if _, err := chromedp.Run(within(ctx, 15*time.Second), chromedp.Poll[bool](paired+` === "144,55,89"`)); err != nil {
 		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](paired))
 		cards, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll(".card")].map(c => c.textContent.replace(/\s+/g, " ")).join(" | ")`))
-		t.Fatalf("the watched replies are not paired (%q): %v\n%s", got, err, cards)
+		t.Fatalf("the observed replies are not paired (%q): %v\n%s", got, err, cards)
 	}
 }

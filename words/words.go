@@ -269,22 +269,22 @@ func finalSound(text string) (final, rieul, known bool) {
 	return false, false, false
 }
 
-// Preset is a scenario's "title", "watch" or "chapter" in l: the
-// catalogue's "preset.NAME.title"..., else the scenario's own (English)
+// Lesson is a lesson's "title", "watch" or "chapter" in l: the
+// catalogue's "lesson.NAME.title"..., else the lesson's own (English)
 // words.
-func (l Lang) Preset(name, what, english string) string {
-	if s, ok := l.Own("preset." + name + "." + what); ok {
+func (l Lang) Lesson(name, what, english string) string {
+	if s, ok := l.Own("lesson." + name + "." + what); ok {
 		return s
 	}
 	return english
 }
 
-// PresetText is a scenario's own words for its "title", "watch" or
+// LessonText is a lesson's own words for its "title", "watch" or
 // "chapter", said in the catalogue's language where it has them.
-type PresetText struct{ Name, What, English string }
+type LessonText struct{ Name, What, English string }
 
 // In says p in l.
-func (p PresetText) In(l Lang) string { return l.Preset(p.Name, p.What, p.English) }
+func (p LessonText) In(l Lang) string { return l.Lesson(p.Name, p.What, p.English) }
 
 // Sentences are said one after the other.
 type Sentences []Saying

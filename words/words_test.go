@@ -63,7 +63,7 @@ func TestCatalogueInBothLanguages(t *testing.T) {
 		}
 	}
 	for key := range korean {
-		if _, ok := english[key]; !ok && !strings.HasPrefix(key, "preset.") {
+		if _, ok := english[key]; !ok && !strings.HasPrefix(key, "lesson.") {
 			t.Errorf("%s is Korean only", key)
 		}
 	}
@@ -165,7 +165,7 @@ func TestPageScriptSaysNoParticles(t *testing.T) {
 	}
 	for _, m := range used {
 		ko, ok := korean[m[1]]
-		if !ok && !strings.HasPrefix(m[1], "preset.") && !strings.HasSuffix(m[1], ".") {
+		if !ok && !strings.HasPrefix(m[1], "lesson.") && !strings.HasSuffix(m[1], ".") {
 			t.Errorf("the page's script says %s, which has no Korean", m[1])
 		}
 		if p := token.FindAllString(ko, -1); slices.ContainsFunc(p, func(s string) bool { return strings.Contains(s, "/") }) {

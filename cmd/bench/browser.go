@@ -158,12 +158,12 @@ func browserBurst(bin string, rate int, dur time.Duration) (*result, error) {
 	return res, nil
 }
 
-// browserWatched is browserBurst for another program's traffic: rabbitboard
-// watches (--observe) while a program of the bench's publishes at rate for
+// browserObserved is browserBurst for another program's traffic: rabbitboard
+// observes (--observe) while a program of the bench's publishes at rate for
 // dur to a queue that another consumer of its own takes with auto ack; the
 // page's clicks are timed, its heap read before and after, and the page's
 // column counters compared with the server's, what was skipped counted.
-func browserWatched(bin string, rate int, dur time.Duration) (*result, error) {
+func browserObserved(bin string, rate int, dur time.Duration) (*result, error) {
 	const q = "rabbitboard-bench-watched"
 	d, err := startDashboard(bin, "--management-url", "", "--observe", "--max-viewer-queue", fmt.Sprint(256<<20))
 	if err != nil {
@@ -190,7 +190,7 @@ func browserWatched(bin string, rate int, dur time.Duration) (*result, error) {
 			break
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("watching did not start")
+			return nil, fmt.Errorf("observing did not start")
 		}
 	}
 	p, err := openPage(d.URL, func() error { _, err := paced(q, 10, time.Second); return err })

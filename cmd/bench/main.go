@@ -2,7 +2,7 @@
 // side by side with a bare amqp091-go client in the same run. The machine
 // may be shared and noisy: read the ratios, not the absolute times.
 //
-//	go run ./cmd/bench            # every scenario, a table on stdout
+//	go run ./cmd/bench            # every part, a table on stdout
 //	go run ./cmd/bench -quick     # smaller numbers, for a smoke run
 //
 // It builds rabbitboard and runs it as a separate process, driven over
@@ -30,7 +30,7 @@ var (
 	quick      = flag.Bool("quick", false, "smaller numbers for a smoke run")
 	cpuProfile = flag.String("cpuprofile", "", "write the dashboard's CPU profile during the first 10-viewer round of (2) to this file")
 	bareServer = flag.String("bare-server", "", "run only the bare client and fan-out on this queue, as the bench's own child process")
-	only       = flag.String("only", "", "run only these scenarios, e.g. 3,5 (1 and 2 go together)")
+	only       = flag.String("only", "", "run only these parts, e.g. 3,5 (1 and 2 go together)")
 	roundsFlag = flag.Int("rounds", 0, "alternating rounds of (1), (2) and (11) whose medians are compared (5 unless said, 3 with -quick)")
 )
 
@@ -72,7 +72,7 @@ func run() error {
 	defer os.RemoveAll(filepath.Dir(bin))
 	fmt.Printf("rabbitboard bench, %s, %d CPUs shared by RabbitMQ, the dashboard and this client\n\n", time.Now().UTC().Format(time.RFC3339), runtime.NumCPU())
 
-	want := func(scenario string) bool { return *only == "" || slices.Contains(strings.Split(*only, ","), scenario) }
+	want := func(part string) bool { return *only == "" || slices.Contains(strings.Split(*only, ","), part) }
 	// A round of 100,000 takes about two seconds here; five alternating
 	// rounds of each keep a busy spell of the machine out of the medians.
 	n, rounds := scale(100000, 5000), scale(5, 3)
@@ -106,12 +106,12 @@ func run() error {
 		}
 	}
 	if want("9") {
-		if err := benchWatchedPage(bin); err != nil {
+		if err := benchObservedPage(bin); err != nil {
 			return err
 		}
 	}
 	if want("7") {
-		if err := benchWatchCost(bin); err != nil {
+		if err := benchObserveCost(bin); err != nil {
 			return err
 		}
 	}
@@ -277,27 +277,27 @@ func benchPageUnderLoad(bin string) error {
 	return nil
 }
 
-// benchWatchedPage prints (9): the page's clicks while rabbitboard watches
+// benchObservedPage prints (9): the page's clicks while rabbitboard observes
 // 5,000 msg/s of another program.
-func benchWatchedPage(bin string) error {
+func benchObservedPage(bin string) error {
 	long := time.Duration(scale(30, 5)) * time.Second
-	w, err := browserWatched(bin, 5000, long)
+	w, err := browserObserved(bin, 5000, long)
 	if err != nil {
-		return fmt.Errorf("watched page: %w", err)
+		return fmt.Errorf("observed page: %w", err)
 	}
-	fmt.Printf("\n9. the page in headless Chromium while rabbitboard watches another program's 5,000 msg/s for %v:\n   a click answered in p50 %v, p99 %v, max %v over %d clicks (%v at most before the load); JS heap %.1f MiB before, %.1f MiB after;\n   %s\n",
+	fmt.Printf("\n9. the page in headless Chromium while rabbitboard observes another program's 5,000 msg/s for %v:\n   a click answered in p50 %v, p99 %v, max %v over %d clicks (%v at most before the load); JS heap %.1f MiB before, %.1f MiB after;\n   %s\n",
 		long, w.p(50).Round(time.Millisecond), w.p(99).Round(time.Millisecond), w.max().Round(time.Millisecond), len(w.samples), slices.Max(w.idle).Round(time.Millisecond), mib(w.rssBefore), mib(w.rssAfter), w.verdict)
 	return nil
 }
 
-// benchWatchCost prints (7): what watching through the firehose costs the
+// benchObserveCost prints (7): what observing through the firehose costs the
 // broker.
-func benchWatchCost(bin string) error {
+func benchObserveCost(bin string) error {
 	off, on, sent, shown, skipped, err := firehose(bin, scale(20000, 3000), scale(3, 1), 5000, time.Duration(scale(10, 2))*time.Second)
 	if err != nil {
 		return fmt.Errorf("firehose: %w", err)
 	}
-	fmt.Printf("\n7. what watching costs the broker: a bare client's confirmed publishes, %d messages, %d rounds alternating:\n   tracing off %.0f msg/s, rabbitboard watching through the firehose %.0f msg/s (medians; rounds %.0f and %.0f): ratio %.2f;\n   5,000 msg/s from another program for %v, watched: %d published, %d shown to a viewer, %d skipped (counted on the page)\n",
+	fmt.Printf("\n7. what observing costs the broker: a bare client's confirmed publishes, %d messages, %d rounds alternating:\n   tracing off %.0f msg/s, rabbitboard observing through the firehose %.0f msg/s (medians; rounds %.0f and %.0f): ratio %.2f;\n   5,000 msg/s from another program for %v, observed: %d published, %d shown to a viewer, %d skipped (counted on the page)\n",
 		scale(20000, 3000), len(off), median(off), median(on), off, on, median(on)/median(off), time.Duration(scale(10, 2))*time.Second, sent, shown, skipped)
 	return nil
 }
@@ -334,7 +334,7 @@ func median(xs []float64) float64 {
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
-// result holds what a scenario measured.
+// result holds what a part of the bench measured.
 type result struct {
 	rate                float64
 	samples             []time.Duration

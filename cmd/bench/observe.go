@@ -11,10 +11,10 @@ import (
 // pacedQueue takes the paced publishes the viewer counts.
 const pacedQueue = "rabbitboard-bench-firehose-paced"
 
-// firehose measures what watching costs the broker: a bare client's
+// firehose measures what observing costs the broker: a bare client's
 // confirmed publishes with the vhost's tracing off and with rabbitboard
-// watching through it, in alternating rounds; then a paced publisher at
-// rate msg/s for dur, watched, and what rabbitboard showed of it.
+// observing through it, in alternating rounds; then a paced publisher at
+// rate msg/s for dur, observed, and what rabbitboard showed of it.
 func firehose(bin string, n, rounds, rate int, dur time.Duration) (off, on []float64, sent int, shown, skipped int64, err error) {
 	d, err := startDashboard(bin, "--management-url", "", "--observe-queue", "10000", "--max-viewer-queue", fmt.Sprint(256<<20))
 	if err != nil {

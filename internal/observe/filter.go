@@ -10,7 +10,7 @@ import (
 // The outside columns the teacher chose: a filter on names, and clearing
 // the columns of consumers that left.
 
-// SetFilter limits watching to the queues, exchanges and
+// SetFilter limits observing to the queues, exchanges and
 // connections whose names contain filter ("" shows everything); columns
 // that no longer match leave the view.
 func (o *Observer) SetFilter(filter string) board.ObserveEvent {

@@ -40,7 +40,7 @@ type outsideConsumer struct {
 	Unacked     int64  // the channel's, from its statistics
 }
 
-// The management API's lists, as far as watching needs them.
+// The management API's lists, as far as observing needs them.
 type (
 	mgmtConsumer struct {
 		Tag         string                `json:"consumer_tag"`

@@ -1,12 +1,12 @@
-// Package observe watches other programs: RabbitMQ's firehose copies every
+// Package observe observes other programs: RabbitMQ's firehose copies every
 // publish and every delivery of a vhost to the exchange amq.rabbitmq.trace.
 // The Observer reads those copies through a queue of its own (bounded: when
 // it cannot keep up the oldest copies go, and it counts them), and
 // attributes each delivery to a consumer of the broker's consumer list
-// (the management API's). It takes nothing from anyone: the watched queues
+// (the management API's). It takes nothing from anyone: the observed queues
 // keep their messages and consumers.
 //
-// observe.go switches watching and the firehose on and off, filter.go
+// observe.go switches observing and the firehose on and off, filter.go
 // chooses the columns shown, tracing.go leaves the firehose as it was
 // found, trace.go reads the firehose's copies, lists.go the broker's
 // consumer lists, outside.go says what an outside column may say.
@@ -79,7 +79,7 @@ type Config struct {
 	Replica string
 }
 
-// Observer watches other programs while it is enabled.
+// Observer observes other programs while it is enabled.
 type Observer struct {
 	host Host
 	cfg  Config
@@ -87,7 +87,7 @@ type Observer struct {
 
 	mu      sync.Mutex // guards the fields below
 	enabled bool
-	marked  bool // watching under the marker (see tracing.go)
+	marked  bool // observing under the marker (see tracing.go)
 	shown   bool // enabled, as viewers are told: once the firehose is read
 	tracing string
 	errText string
@@ -114,7 +114,7 @@ type Observer struct {
 	nextID    int
 }
 
-// New is an Observer that watches nothing until switched on.
+// New is an Observer that observes nothing until switched on.
 func New(host Host, cfg Config) *Observer { return &Observer{host: host, cfg: cfg} }
 
 // Start gives the Observer the adapter's lifetime: nothing it starts
@@ -129,7 +129,7 @@ func (o *Observer) idPrefix() string {
 	return o.cfg.Replica + "-"
 }
 
-// Switch starts or stops watching other programs.
+// Switch starts or stops observing other programs.
 func (o *Observer) Switch(ctx context.Context, enabled bool) (board.ObserveEvent, error) {
 	if !enabled {
 		o.Halt(ctx, true)
@@ -158,7 +158,7 @@ func (o *Observer) Switch(ctx context.Context, enabled bool) (board.ObserveEvent
 	o.poll(ctx)
 	reading := make(chan struct{})
 	go o.run(runCtx, reading)
-	// Watching counts once the firehose is read (and the marker consumed,
+	// Observing counts once the firehose is read (and the marker consumed,
 	// so that another rabbitboard stopping now leaves tracing on).
 	select {
 	case <-reading:
@@ -171,7 +171,7 @@ func (o *Observer) Switch(ctx context.Context, enabled bool) (board.ObserveEvent
 	return o.Status(), nil
 }
 
-// Status says whether rabbitboard watches other programs.
+// Status says whether rabbitboard observes other programs.
 func (o *Observer) Status() board.ObserveEvent {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -225,7 +225,7 @@ func (o *Observer) switchTracing(ctx context.Context) error {
 	}
 	marked := false
 	if err == nil {
-		// Watch under the marker when tracing is off (and this one
+		// Observe under the marker when tracing is off (and this one
 		// switches it on) or a rabbitboard switched it on; not when an
 		// operator did.
 		exists, _ := o.marker()
@@ -264,7 +264,7 @@ func isRefusal(err error) bool {
 	return errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden)
 }
 
-// setTracing records the firehose's state and, when watching cannot go
+// setTracing records the firehose's state and, when observing cannot go
 // on, why (nil when it can).
 func (o *Observer) setTracing(state string, why words.Saying) {
 	o.mu.Lock()
@@ -275,8 +275,8 @@ func (o *Observer) setTracing(state string, why words.Saying) {
 	}
 }
 
-// Halt stops watching: the outside receivers leave the view and, when
-// rabbitboard switched tracing on and no other rabbitboard still watches
+// Halt stops observing: the outside receivers leave the view and, when
+// rabbitboard switched tracing on and no other rabbitboard still observes
 // the vhost, tracing is switched off again.
 func (o *Observer) Halt(ctx context.Context, report bool) {
 	o.mu.Lock()
@@ -304,7 +304,7 @@ func (o *Observer) Halt(ctx context.Context, report bool) {
 	}
 }
 
-// run reads the firehose while watching is on, through every reconnect.
+// run reads the firehose while observing is on, through every reconnect.
 func (o *Observer) run(ctx context.Context, reading chan struct{}) {
 	defer close(o.done)
 	var once sync.Once
@@ -359,7 +359,7 @@ func (o *Observer) declareCopies(ch *amqp.Channel, name, skipped string) error {
 }
 
 // read declares the bounded queue of firehose copies and reads it until
-// watching stops or the channel goes.
+// observing stops or the channel goes.
 func (o *Observer) read(ctx context.Context, conn *amqp.Connection, name string, ready func()) error {
 	ch, err := conn.Channel()
 	if err != nil {
@@ -389,7 +389,7 @@ func (o *Observer) read(ctx context.Context, conn *amqp.Connection, name string,
 	marked := o.marked
 	o.mu.Unlock()
 	if marked {
-		if err := watchUnderMarker(ch); err != nil {
+		if err := observeUnderMarker(ch); err != nil {
 			return refusal.Explain(err)
 		}
 	}

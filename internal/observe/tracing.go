@@ -12,14 +12,14 @@ import (
 )
 
 // Tracing is left as rabbitboard found it, even after a crash and with
-// several rabbitboards watching one vhost. The one that switches the
+// several rabbitboards observing one vhost. The one that switches the
 // firehose on first declares a durable marker queue; every rabbitboard
-// that watches under the marker consumes from it (nothing is ever
+// that observes under the marker consumes from it (nothing is ever
 // published there), so the marker's consumer count is the number of
-// rabbitboards watching, and one that dies, SIGKILL included, stops
-// consuming with its connection. Whoever stops watching, or starts without
-// watching, and finds the marker with no consumer switches tracing off and
-// then deletes the marker (if unused: one that started watching meanwhile
+// rabbitboards observing, and one that dies, SIGKILL included, stops
+// consuming with its connection. Whoever stops observing, or starts without
+// observing, and finds the marker with no consumer switches tracing off and
+// then deletes the marker (if unused: one that started observing meanwhile
 // keeps it, and switches tracing back on at its next look). Tracing that
 // was on without a marker was an operator's choice, and stays.
 const tracingMarker = TraceQueuePrefix + "switched-on"
@@ -33,7 +33,7 @@ func (o *Observer) markTracing() error {
 	})
 }
 
-// marker says whether the marker exists, and how many watch under it.
+// marker says whether the marker exists, and how many observe under it.
 func (o *Observer) marker() (exists bool, watchers int) {
 	_ = o.host.WithChannel(func(ch *amqp.Channel) error {
 		q, err := ch.QueueDeclarePassive(tracingMarker, true, false, false, false, nil)
@@ -43,9 +43,9 @@ func (o *Observer) marker() (exists bool, watchers int) {
 	return exists, watchers
 }
 
-// watchUnderMarker consumes from the marker on ch, the channel that reads
+// observeUnderMarker consumes from the marker on ch, the channel that reads
 // the firehose, for as long as it reads.
-func watchUnderMarker(ch *amqp.Channel) error {
+func observeUnderMarker(ch *amqp.Channel) error {
 	if _, err := ch.QueueDeclare(tracingMarker, true, false, false, false, nil); err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func watchUnderMarker(ch *amqp.Channel) error {
 }
 
 // clearMarker switches tracing off when the marker says rabbitboard
-// switched it on and nobody watches any more.
+// switched it on and nobody observes any more.
 func (o *Observer) clearMarker(ctx context.Context) {
 	exists, watchers := o.marker()
 	// The broker may count a consumer of a channel just closed (this
@@ -71,7 +71,7 @@ func (o *Observer) clearMarker(ctx context.Context) {
 		return
 	}
 	o.setTracing(board.TracingOff, nil)
-	o.cfg.Logger.Info("switched the vhost's tracing off: no rabbitboard watches it any more", "vhost", o.cfg.Management.Vhost)
+	o.cfg.Logger.Info("switched the vhost's tracing off: no rabbitboard observes it any more", "vhost", o.cfg.Management.Vhost)
 	_ = o.host.WithChannel(func(ch *amqp.Channel) error {
 		_, err := ch.QueueDelete(tracingMarker, true, false, false)
 		return err
@@ -79,8 +79,8 @@ func (o *Observer) clearMarker(ctx context.Context) {
 }
 
 // TidyTracing runs once, when the broker first answers: a rabbitboard
-// that watched and died may have left tracing on, and the last one to
-// leave clears it; tracing on with nobody watching is said in the log.
+// that observed and died may have left tracing on, and the last one to
+// leave clears it; tracing on with nobody observing is said in the log.
 func (o *Observer) TidyTracing() {
 	select {
 	case <-o.life.Done():
@@ -92,9 +92,9 @@ func (o *Observer) TidyTracing() {
 	var v vhost
 	for try := 0; ; try++ {
 		o.mu.Lock()
-		watching := o.enabled
+		observing := o.enabled
 		o.mu.Unlock()
-		if watching {
+		if observing {
 			return
 		}
 		if o.cfg.Management.Endpoint().Base == "-" {
@@ -121,22 +121,22 @@ func (o *Observer) TidyTracing() {
 		o.mu.Unlock()
 		o.report()
 		vh := o.cfg.Management.Vhost
-		o.cfg.Logger.Warn("RabbitMQ's firehose is on for this vhost and no rabbitboard watches: it slows the broker about threefold. Switch it off with: rabbitmqctl trace_off -p "+vh, "vhost", vh)
+		o.cfg.Logger.Warn("RabbitMQ's firehose is on for this vhost and no rabbitboard observes: it slows the broker about threefold. Switch it off with: rabbitmqctl trace_off -p "+vh, "vhost", vh)
 	}
 }
 
 // keepTracingOn switches tracing on again if it went off while this
-// rabbitboard watches under the marker: the last of several to stop may
+// rabbitboard observes under the marker: the last of several to stop may
 // have switched it off just as this one started.
 func (o *Observer) keepTracingOn(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, o.cfg.OpTimeout)
 	defer cancel()
 	if _, changed, err := o.setVhostTracing(ctx, true); err == nil && changed {
-		o.cfg.Logger.Info("switched the vhost's tracing on again: it went off while rabbitboard watched", "vhost", o.cfg.Management.Vhost)
+		o.cfg.Logger.Info("switched the vhost's tracing on again: it went off while rabbitboard observed", "vhost", o.cfg.Management.Vhost)
 	}
 }
 
-// managementMissing says why watching cannot start without the management
+// managementMissing says why observing cannot start without the management
 // API, and the one command that fixes it.
 func managementMissing(api management.Endpoint, err error) words.Sentence {
 	if api.Base == "-" {

@@ -121,7 +121,7 @@ type heartbeat struct {
 	board.ReplicaInfo
 	Queue string `json:"queue"`
 	// Conns are its connections' client addresses, so that a replica
-	// watching other programs knows them as rabbitboard's at once.
+	// observing other programs knows them as rabbitboard's at once.
 	Conns []string `json:"conns,omitempty"`
 }
 

@@ -14,10 +14,10 @@ import (
 	"rabbitboard/words"
 )
 
-// Preset is one scenario of the tutorial series, set up in one click. It
+// Lesson is one lesson of the tutorial series, set up in one click. It
 // declares what the official tutorial of its chapter declares (names,
 // durability, queue type), so the official programs run beside it.
-type Preset struct {
+type Lesson struct {
 	Name string `json:"name"`
 	// Chapter is the official tutorial's number ("" for lessons beyond
 	// the series).
@@ -62,8 +62,8 @@ type publishTry struct {
 	ReplyTo string `json:"reply_to,omitempty"`
 }
 
-// Presets are the scenarios, in the order of the tutorials.
-var Presets = []Preset{
+// Lessons are the lessons, in the order of the tutorials.
+var Lessons = []Lesson{
 	{
 		Name: "hello", Chapter: "1", Title: "Hello world",
 		Watch:     "The sender publishes to the default exchange with routing key 'hello'; the default exchange hands the message to the queue of that name, and the receiver, with auto ack, takes it at once.",
@@ -206,53 +206,53 @@ var Presets = []Preset{
 	},
 }
 
-// offeredPresets lists the scenarios this broker can show: the cluster ones only
+// offeredLessons lists the lessons this broker can show: the cluster ones only
 // on a cluster.
-func offeredPresets(cluster bool) []Preset {
-	return slices.DeleteFunc(slices.Clone(Presets), func(p Preset) bool { return p.Cluster && !cluster })
+func offeredLessons(cluster bool) []Lesson {
+	return slices.DeleteFunc(slices.Clone(Lessons), func(p Lesson) bool { return p.Cluster && !cluster })
 }
 
-// presets runs presets and remembers what each run added (its receivers,
+// lessons runs lessons and remembers what each run added (its receivers,
 // and the queues and exchanges that did not exist before it), so a reset
-// removes exactly what the preset made.
-type presets struct {
+// removes exactly what the lesson made.
+type lessons struct {
 	mu   sync.Mutex
-	made map[string]*made // preset name -> what its runs made
+	made map[string]*made // lesson name -> what its runs made
 }
 
 type made struct {
 	receivers, queues, exchanges []string
 }
 
-// madeBy is what a preset's runs made, for the caller to change under mu.
-func (ps *presets) madeBy(name string) *made {
+// madeBy is what a lesson's runs made, for the caller to change under mu.
+func (ps *lessons) madeBy(name string) *made {
 	if ps.made[name] == nil {
 		ps.made[name] = &made{}
 	}
 	return ps.made[name]
 }
 
-func findPreset(name string) (Preset, error) {
-	for _, p := range Presets {
+func findLesson(name string) (Lesson, error) {
+	for _, p := range Lessons {
 		if p.Name == name {
 			return p, nil
 		}
 	}
-	return Preset{}, board.Fail(board.CodeNotFound, "err.no_scenario", "name", fmt.Sprintf("%q", name))
+	return Lesson{}, board.Fail(board.CodeNotFound, "err.no_lesson", "name", fmt.Sprintf("%q", name))
 }
 
-func (s *Server) listPresets(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, offeredPresets(s.cfg.Broker.Nodes() > 1))
+func (s *Server) listLessons(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, offeredLessons(s.cfg.Broker.Nodes() > 1))
 }
 
-// runPreset sets a scenario up; ?replace=true (or a form's replace field)
+// setUpLesson sets a lesson up; ?replace=true (or a form's replace field)
 // deletes and declares again a queue or exchange that exists with other
 // settings than the tutorial's.
-func (s *Server) runPreset(w http.ResponseWriter, r *http.Request) {
+func (s *Server) setUpLesson(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Replace bool `json:"replace"`
 	}
-	p, err := findPreset(r.PathValue("name"))
+	p, err := findLesson(r.PathValue("name"))
 	if err == nil {
 		err = decode(r, 4<<10, &req)
 	}
@@ -266,23 +266,23 @@ func (s *Server) runPreset(w http.ResponseWriter, r *http.Request) {
 	}
 	// Every viewer shows the lesson until the next one.
 	s.cfg.State.Apply(lessonOf(p))
-	to := words.Say("preset.to_default")
+	to := words.Say("lesson.to_default")
 	if p.Try.Exchange != "" {
-		to = words.Say("preset.to_exchange", "exchange", p.Try.Exchange)
+		to = words.Say("lesson.to_exchange", "exchange", p.Try.Exchange)
 	}
-	ready := words.Say("preset.ready", "title", words.PresetText{Name: p.Name, What: "title", English: p.Title}, "to", to,
-		"routing_key", p.Try.RoutingKey, "watch", words.PresetText{Name: p.Name, What: "watch", English: p.Watch})
+	ready := words.Say("lesson.ready", "title", words.LessonText{Name: p.Name, What: "title", English: p.Title}, "to", to,
+		"routing_key", p.Try.RoutingKey, "watch", words.LessonText{Name: p.Name, What: "watch", English: p.Watch})
 	respond(w, r, http.StatusOK, p, append(words.Sentences{ready}, notes...))
 }
 
-// setUp declares what the preset needs and adds its receivers. A preset
+// setUp declares what the lesson needs and adds its receivers. A lesson
 // run twice replaces its receivers rather than doubling them, and the
-// receivers of other scenarios on its queues go: one lesson at a time. A
+// receivers of other lessons on its queues go: one lesson at a time. A
 // queue that exists with other settings is used as it is, with a note,
 // unless the lesson depends on them (Essential) or replace says to
 // declare it again.
-func (s *Server) setUp(p Preset, replace bool) (notes words.Sentences, err error) {
-	for _, other := range Presets {
+func (s *Server) setUp(p Lesson, replace bool) (notes words.Sentences, err error) {
+	for _, other := range Lessons {
 		if other.Name == p.Name || sharesQueue(p, other) {
 			if err := s.tearDown(other, false); err != nil {
 				return nil, err
@@ -348,16 +348,16 @@ func (s *Server) setUp(p Preset, replace bool) (notes words.Sentences, err error
 	return notes, nil
 }
 
-func (s *Server) remember(preset string, change func(m *made)) {
-	s.presets.mu.Lock()
-	defer s.presets.mu.Unlock()
-	m := s.presets.madeBy(preset)
+func (s *Server) remember(lesson string, change func(m *made)) {
+	s.lessons.mu.Lock()
+	defer s.lessons.mu.Unlock()
+	m := s.lessons.madeBy(lesson)
 	change(m)
 	m.queues, m.exchanges = slices.Compact(m.queues), slices.Compact(m.exchanges)
 }
 
-// sharesQueue says whether two scenarios use a queue of the same name.
-func sharesQueue(a, b Preset) bool {
+// sharesQueue says whether two lessons use a queue of the same name.
+func sharesQueue(a, b Lesson) bool {
 	return slices.ContainsFunc(a.Queues, func(q board.QueueSpec) bool {
 		return slices.ContainsFunc(b.Queues, func(o board.QueueSpec) bool { return o.Name == q.Name })
 	})
@@ -368,8 +368,8 @@ func isPrecondition(err error) bool {
 	return errors.As(err, &me) && me.Code == board.CodePreconditionFailed
 }
 
-// offerReplace adds to a refusal what a scenario can do about it.
-func offerReplace(p Preset, err error) error {
+// offerReplace adds to a refusal what a lesson can do about it.
+func offerReplace(p Lesson, err error) error {
 	var me *board.Error
 	if !errors.As(err, &me) || me.Code != board.CodePreconditionFailed {
 		return err
@@ -377,19 +377,19 @@ func offerReplace(p Preset, err error) error {
 	return board.Fail(me.Code, "err.replace", "why", me.Said, "name", p.Name)
 }
 
-// tearDown removes the preset's receivers and, with everything, the queues
+// tearDown removes the lesson's receivers and, with everything, the queues
 // and exchanges it made: never one that existed before it.
-func (s *Server) tearDown(p Preset, everything bool) error {
-	s.presets.mu.Lock()
-	m := s.presets.madeBy(p.Name)
+func (s *Server) tearDown(p Lesson, everything bool) error {
+	s.lessons.mu.Lock()
+	m := s.lessons.madeBy(p.Name)
 	ids := m.receivers
 	m.receivers = nil
 	var queues, exchanges []string
 	if everything {
 		queues, exchanges = m.queues, m.exchanges
-		delete(s.presets.made, p.Name)
+		delete(s.lessons.made, p.Name)
 	}
-	s.presets.mu.Unlock()
+	s.lessons.mu.Unlock()
 	for _, id := range ids {
 		if rc, err := s.cfg.Broker.Receiver(id); err == nil {
 			// One still finishing long work goes when its queue does.
@@ -417,8 +417,8 @@ func isNotFound(err error) bool {
 	return errors.As(err, &me) && (me.Code == board.CodeBrokerNotFound || me.Code == board.CodeNotFound)
 }
 
-func (s *Server) resetPreset(w http.ResponseWriter, r *http.Request) {
-	p, err := findPreset(r.PathValue("name"))
+func (s *Server) resetLesson(w http.ResponseWriter, r *http.Request) {
+	p, err := findLesson(r.PathValue("name"))
 	if err == nil {
 		err = s.tearDown(p, true)
 	}
@@ -427,7 +427,7 @@ func (s *Server) resetPreset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.State.endLesson(p.Name)
-	respond(w, r, http.StatusOK, map[string]string{"reset": p.Name}, words.Say("done.scenario_reset", "title", words.PresetText{Name: p.Name, What: "title", English: p.Title}))
+	respond(w, r, http.StatusOK, map[string]string{"reset": p.Name}, words.Say("done.lesson_reset", "title", words.LessonText{Name: p.Name, What: "title", English: p.Title}))
 }
 
 // The publisher confirms lesson's queues: one for the three ways, and one
@@ -453,7 +453,7 @@ func (s *Server) measureConfirms(w http.ResponseWriter, r *http.Request) {
 		respondError(w, r, board.Fail(board.CodeLimit, "err.count_range", "max", s.cfg.Limits.MaxCount))
 		return
 	}
-	p, _ := findPreset("publisher-confirms")
+	p, _ := findLesson("publisher-confirms")
 	for _, q := range p.Queues {
 		if _, err := s.cfg.Broker.DeclareQueue(q); err != nil {
 			respondError(w, r, err)
@@ -473,12 +473,12 @@ func (s *Server) measureConfirms(w http.ResponseWriter, r *http.Request) {
 		"nacked", ev.Nacked, "sent", ev.LimitedSent, "returned", ev.Returned))
 }
 
-// lessonOf is the lesson event of a scenario: its words and what it
+// lessonOf is the lesson event of a lesson: its words and what it
 // declares.
-func lessonOf(p Preset) board.LessonEvent {
+func lessonOf(p Lesson) board.LessonEvent {
 	l := board.LessonEvent{Type: board.TypeLesson, Name: p.Name, Title: p.Title, Watch: p.Watch,
-		TitleSaid: words.InEvery(words.PresetText{Name: p.Name, What: "title", English: p.Title}),
-		WatchSaid: words.InEvery(words.PresetText{Name: p.Name, What: "watch", English: p.Watch})}
+		TitleSaid: words.InEvery(words.LessonText{Name: p.Name, What: "title", English: p.Title}),
+		WatchSaid: words.InEvery(words.LessonText{Name: p.Name, What: "watch", English: p.Watch})}
 	for _, x := range p.Exchanges {
 		l.Exchanges = append(l.Exchanges, x.Name)
 	}

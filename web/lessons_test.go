@@ -12,11 +12,12 @@ import (
 
 	"rabbitboard/board"
 	"rabbitboard/internal/testkit"
+	"rabbitboard/words"
 )
 
-// Each scenario, set up and published from the page in Chromium, shows
+// Each lesson, set up and published from the page in Chromium, shows
 // what its text promises; Reset takes away what it made.
-func TestBrowserPresets(t *testing.T) {
+func TestBrowserLessons(t *testing.T) {
 	s := startStack(t, Limits{})
 	ctx := browser(t)
 	if err := chromedp.Do(within(ctx, 10*time.Second), chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
@@ -47,7 +48,7 @@ func TestBrowserPresets(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		preset string
+		lesson string
 		// expect is what to wait for after the suggested publish: cards per
 		// receiver name, at least.
 		expect map[string]int
@@ -66,12 +67,12 @@ func TestBrowserPresets(t *testing.T) {
 		{"dead-letter", map[string]int{"dead letters": 1}, nil},
 		{"durability", nil, func(t *testing.T) { durabilityLesson(t, s, ctx) }},
 	} {
-		t.Run(tc.preset, func(t *testing.T) {
-			p, _ := findPreset(tc.preset)
-			click(fmt.Sprintf(`[data-preset=%q] summary`, tc.preset))
-			click(fmt.Sprintf(`[data-preset=%q] button.run`, tc.preset))
+		t.Run(tc.lesson, func(t *testing.T) {
+			p, _ := findLesson(tc.lesson)
+			click(fmt.Sprintf(`[data-lesson=%q] summary`, tc.lesson))
+			click(fmt.Sprintf(`[data-lesson=%q] button.run`, tc.lesson))
 			if _, err := chromedp.Run(within(ctx, 10*time.Second), chromedp.Poll[bool](`document.querySelector("#flash").textContent.includes("is ready")`)); err != nil {
-				t.Fatalf("the scenario did not say it was ready: %v", err)
+				t.Fatalf("the lesson did not say it was ready: %v", err)
 			}
 			key, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(publishForm+` [name="routing_key"]`)))
 			if key != p.Try.RoutingKey {
@@ -90,7 +91,7 @@ func TestBrowserPresets(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t)
 			}
-			click(fmt.Sprintf(`[data-preset=%q] button.reset`, tc.preset))
+			click(fmt.Sprintf(`[data-lesson=%q] button.reset`, tc.lesson))
 			testkit.WaitFor(t, 10*time.Second, "the reset", func() bool {
 				for _, r := range p.Receivers {
 					if cards(r.Name) != -1 {
@@ -110,7 +111,7 @@ func TestBrowserPresets(t *testing.T) {
 }
 
 // durabilityLesson publishes to the transient queue too, restarts the
-// broker, and reads the survival table the scenario points to.
+// broker, and reads the survival table the lesson points to.
 func durabilityLesson(t *testing.T, s *stack, ctx context.Context) {
 	if err := chromedp.Do(within(ctx, 5*time.Second),
 		chromedp.SetValue(chromedp.CSS(publishForm+` [name="routing_key"]`), "transient_queue"),
@@ -149,9 +150,9 @@ func durabilityLesson(t *testing.T, s *stack, ctx context.Context) {
 
 // The quorum queue's lesson is offered only when rabbitboard is given a
 // cluster's nodes; it then sets up as the others do.
-func TestClusterScenarioOffered(t *testing.T) {
+func TestClusterLessonOffered(t *testing.T) {
 	names := func(s *stack) []string {
-		var ps []Preset
+		var ps []Lesson
 		s.mustCall(t, "GET", "/api/presets", nil, 200, &ps)
 		var out []string
 		for _, p := range ps {
@@ -159,7 +160,7 @@ func TestClusterScenarioOffered(t *testing.T) {
 		}
 		return out
 	}
-	if got := names(startStack(t, Limits{})); slices.Contains(got, "quorum-failover") || len(got) != len(Presets)-1 {
+	if got := names(startStack(t, Limits{})); slices.Contains(got, "quorum-failover") || len(got) != len(Lessons)-1 {
 		t.Fatalf("one node offers %v", got)
 	}
 	two := startStackWith(t, options{amqpURL: testkit.AMQPURL() + ",amqp://guest:guest@localhost:5672/"})
@@ -174,4 +175,25 @@ func TestClusterScenarioOffered(t *testing.T) {
 		t.Fatalf("quorum_tasks %+v, want its worker", q)
 	}
 	two.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": "quorum_tasks", "body": "Task {{seq}}", "count": 100, "persistent": true}, 200, nil)
+}
+
+// A lesson event says its title and what to watch in every language of
+// the page, from the catalogue, so the page chooses no words itself.
+func TestLessonSaidInEveryLanguage(t *testing.T) {
+	p, err := findLesson("work-queue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := lessonOf(p)
+	for _, lang := range words.Langs {
+		if l.TitleSaid[lang] != (words.LessonText{Name: p.Name, What: "title", English: p.Title}).In(lang) || l.TitleSaid[lang] == "" {
+			t.Errorf("%s: title said %q", lang, l.TitleSaid[lang])
+		}
+		if l.WatchSaid[lang] != (words.LessonText{Name: p.Name, What: "watch", English: p.Watch}).In(lang) || l.WatchSaid[lang] == "" {
+			t.Errorf("%s: watch said %q", lang, l.WatchSaid[lang])
+		}
+	}
+	if l.TitleSaid[words.English] != p.Title || l.TitleSaid[words.Korean] == p.Title {
+		t.Errorf("title said %v, want the lesson's English and the catalogue's Korean", l.TitleSaid)
+	}
 }

@@ -12,18 +12,18 @@ import (
 	"rabbitboard/internal/testkit"
 )
 
-// Watching is bounded: 2,000 consumers of other programs are 64 columns
+// Observing is bounded: 2,000 consumers of other programs are 64 columns
 // and a count of the rest, and the page stays small; a basic.get's column
 // (a consumer the broker never lists) turns gone within 10 s; gone columns
 // leave by themselves after --outside-gone-after.
-func TestWatchingIsBounded(t *testing.T) {
+func TestObservingIsBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("2,000 consumers on the broker; skipped with -short")
 	}
 	testkit.Rabbitmqctl(t, "trace_off", "-p", "/")
 	t.Cleanup(func() { testkit.Rabbitmqctl(t, "trace_off", "-p", "/") })
 	d := startBinary(t, "--addr", "127.0.0.1:0", "--observe", "--max-outside", "64", "--outside-gone-after", "2s")
-	testkit.WaitFor(t, 15*time.Second, "watching to start", func() bool {
+	testkit.WaitFor(t, 15*time.Second, "observing to start", func() bool {
 		var st board.ObserveEvent
 		getJSON(t, d.URL+"/api/observe", &st)
 		return st.Enabled
