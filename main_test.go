@@ -167,6 +167,7 @@ func TestFlagsAndEnvironment(t *testing.T) {
 // Listening beyond this machine without a token makes one, says it once
 // with a link to open, and never logs it; it guards every change.
 func TestGeneratedPresenterToken(t *testing.T) {
+	testkit.NeedsBroker(t) // the token lets a declare through to the broker
 	out := &testkit.SyncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
