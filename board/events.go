@@ -350,3 +350,8 @@ func DecodeEvent(data []byte) (Event, error) {
 	}
 	return decode(data)
 }
+
+// RecordBatchMax is the most events a batch of a recorded timeline (a
+// stream message, see --record) holds, so that an event's place (its
+// batch's offset times it, plus its line) is unique.
+const RecordBatchMax = 1000

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"rabbitboard/board"
-	"rabbitboard/mq"
 )
 
 // timeline keeps every event the page was sent, in order, with its number
@@ -226,7 +225,7 @@ func (s *State) PlayRecorded(file string, lines []TimelineLine) error {
 }
 
 // Recorder keeps the timeline somewhere every replica reads it back from
-// (mq.Recorder: a RabbitMQ stream).
+// (package record: a RabbitMQ stream).
 type Recorder interface {
 	Add(event []byte, at time.Time)
 }
@@ -249,6 +248,6 @@ func (s *State) ReadRecorded(offset int64, _ time.Time, batch []byte) {
 		if json.Unmarshal(line, &l) != nil || len(l.Event) == 0 {
 			continue
 		}
-		s.timeline.addAs(offset*mq.RecordBatchMax+int64(i)+1, []byte(l.Event), l.At)
+		s.timeline.addAs(offset*board.RecordBatchMax+int64(i)+1, []byte(l.Event), l.At)
 	}
 }

@@ -149,26 +149,32 @@ var ClusterNodes = []struct {
 	Port int
 }{{"n5681@localhost", 5681}, {"n5682@localhost", 5682}, {"n5683@localhost", 5683}}
 
-// Vhost reads the default vhost as the management API shows it: whether
-// its firehose is on, its description and its tags.
-func Vhost(t testing.TB) (tracing bool, description string, tags any) {
+// ManagementGet reads path of the local broker's management API into out.
+func ManagementGet(t testing.TB, path string, out any) {
 	NeedsBroker(t)
 	t.Helper()
-	req, _ := http.NewRequest("GET", "http://127.0.0.1:15672/api/vhosts/%2F", nil)
+	req, _ := http.NewRequest("GET", "http://127.0.0.1:15672"+path, nil)
 	req.SetBasicAuth("guest", "guest")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+// Vhost reads the default vhost as the management API shows it: whether
+// its firehose is on, its description and its tags.
+func Vhost(t testing.TB) (tracing bool, description string, tags any) {
+	t.Helper()
 	var v struct {
 		Tracing     bool   `json:"tracing"`
 		Description string `json:"description"`
 		Tags        any    `json:"tags"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		t.Fatal(err)
-	}
+	ManagementGet(t, "/api/vhosts/%2F", &v)
 	return v.Tracing, v.Description, v.Tags
 }
 
