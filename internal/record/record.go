@@ -18,10 +18,10 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// A Recorder keeps the timeline in a stream: events go into it in batches, and every
-// process reads the stream back into its timeline from where its
-// retention starts. A batch is one stream message of JSON lines, one
-// {"at":"...","event":{...}} a line.
+// A Recorder keeps the timeline in a stream: events go into it in
+// batches, and every process reads the stream back into its timeline from
+// where its retention starts. A batch is one stream message of JSON lines,
+// one {"at":"...","event":{...}} a line.
 type Recorder struct {
 	conn      func() (*amqp.Connection, error) // the shared connection, or why none
 	warn      *throttle.Logger
