@@ -132,7 +132,9 @@ func (r *Recorder) write() {
 				ch = nil
 				continue
 			}
-			returns = ch.NotifyReturn(make(chan amqp.Return, 1))
+			// Drained at every flush: a full one would stall the
+			// connection's reader, which hands returns over.
+			returns = ch.NotifyReturn(make(chan amqp.Return, 16))
 		}
 		for r.flush(ch, returns) {
 		}
@@ -157,6 +159,7 @@ func (r *Recorder) flush(ch *amqp.Channel, returns <-chan amqp.Return) bool {
 	}
 	batch := bytes.Clone(data[:cut])
 	r.mu.Unlock()
+	drain(returns) // a late return of an attempt that timed out
 	dc, err := ch.PublishWithDeferredConfirmWithContext(r.ctx, "", r.name, true, false, amqp.Publishing{
 		ContentType: "application/x-ndjson", DeliveryMode: amqp.Persistent, Timestamp: time.Now(), Body: batch,
 	})
@@ -168,10 +171,8 @@ func (r *Recorder) flush(ch *amqp.Channel, returns <-chan amqp.Return) bool {
 	if acked, err := dc.WaitContext(ctx); err != nil || !acked {
 		return false
 	}
-	select {
-	case <-returns: // the library hands over a return before its confirm
+	if drain(returns) { // the library hands over a return before its confirm
 		return false
-	default:
 	}
 	// Only this goroutine takes from pending; Add only appends to it.
 	r.mu.Lock()
@@ -257,4 +258,17 @@ func (r *Recorder) readFrom(start any) (last int64, read bool) {
 		_ = m.Ack(false)
 	}
 	return last, read
+}
+
+// drain empties returns and says whether it held any.
+func drain(returns <-chan amqp.Return) bool {
+	held := false
+	for {
+		select {
+		case <-returns:
+			held = true
+		default:
+			return held
+		}
+	}
 }
