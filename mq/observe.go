@@ -5,27 +5,13 @@ import (
 
 	"rabbitboard/board"
 	"rabbitboard/internal/observe"
-
-	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // Observing other programs is package observe's; the Broker lends it its
-// connection and reports, and answers for it to the web.
-
-// observeHost is what the observer uses of the Broker.
-type observeHost struct{ b *Broker }
-
-func (h observeHost) Connection() (*amqp.Connection, error)         { return h.b.connection() }
-func (h observeHost) WithChannel(f func(*amqp.Channel) error) error { return h.b.withChannel(f) }
-func (h observeHost) Ready() <-chan struct{}                        { return h.b.readyChan() }
-func (h observeHost) OwnConnection(name string) bool                { return h.b.rabbitboardsConnection(name) }
-func (h observeHost) RefreshQueue(name string)                      { h.b.refreshQueue(name) }
-func (h observeHost) Content(body []byte, props board.Properties, headers amqp.Table) board.Content {
-	return h.b.content(body, props, headers)
-}
+// connection (lent) and reports, and answers for it to the web.
 
 func newObserver(b *Broker) *observe.Observer {
-	return observe.New(observeHost{b}, observe.Config{
+	return observe.New(lent{b}, observe.Config{
 		Management: b.mgmt, Logger: b.log, Events: b.cfg.Events, OpTimeout: b.cfg.OpTimeout,
 		QueueLength: b.cfg.ObserveQueueLength, MaxOutside: b.cfg.MaxOutside,
 		GoneAfter: b.cfg.OutsideGoneAfter, Replica: b.cfg.Replica,
