@@ -14,7 +14,7 @@ func (b *Broker) Record(name string, retention, since time.Duration, read func(o
 	if err := checkName("queue", name); err != nil {
 		return nil, err
 	}
-	r := record.Start(b.ctx, b.connection, b.warn, name, retention, since, read)
+	r := record.Start(b.ctx, b.connection, record.Config{Name: name, Retention: retention, Since: since, Read: read, Warn: b.warn})
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()

@@ -23,14 +23,10 @@ import (
 // where its retention starts. A batch is one stream message of JSON lines,
 // one {"at":"...","event":{...}} a line.
 type Recorder struct {
-	conn      func() (*amqp.Connection, error) // the shared connection, or why none
-	warn      *throttle.Logger
-	ctx       context.Context
-	wg        sync.WaitGroup
-	name      string
-	retention time.Duration
-	since     time.Duration
-	read      func(offset int64, at time.Time, batch []byte)
+	Config
+	conn func() (*amqp.Connection, error) // the shared connection, or why none
+	ctx  context.Context
+	wg   sync.WaitGroup
 
 	mu      sync.Mutex
 	pending bytes.Buffer
@@ -51,13 +47,25 @@ const (
 	recordBatch = 500
 )
 
-// Start keeps the timeline in the stream name (declared when missing,
-// keeping retention of it), on the connection conn gives, until ctx ends;
-// and calls read with each batch the stream holds from since ago (0: from
-// its start), and then as batches come: the stream offset, the time the
-// broker took it, and its lines. Wait waits for it to stop.
-func Start(ctx context.Context, conn func() (*amqp.Connection, error), warn *throttle.Logger, name string, retention, since time.Duration, read func(offset int64, at time.Time, batch []byte)) *Recorder {
-	r := &Recorder{conn: conn, warn: warn, ctx: ctx, name: name, retention: retention, since: since, read: read, kick: make(chan struct{}, 1)}
+// Config says which stream keeps the timeline and what to do with it.
+type Config struct {
+	// Name is the stream's, declared when missing with Retention
+	// (x-max-age; 0 keeps everything), used as it is when it exists.
+	Name      string
+	Retention time.Duration
+	// Since is how far back the timeline reads the stream (0: from its
+	// start); Read is called with each batch then and as batches come: the
+	// stream offset, the time the broker took it, and its lines.
+	Since time.Duration
+	Read  func(offset int64, at time.Time, batch []byte)
+	// Warn says what goes wrong, at most once in a while.
+	Warn *throttle.Logger
+}
+
+// Start keeps the timeline in the stream on the connection conn gives,
+// until ctx ends. Wait waits for it to stop.
+func Start(ctx context.Context, conn func() (*amqp.Connection, error), cfg Config) *Recorder {
+	r := &Recorder{Config: cfg, conn: conn, ctx: ctx, kick: make(chan struct{}, 1)}
 	r.wg.Add(2)
 	go r.write()
 	go r.consume()
@@ -75,7 +83,7 @@ func (r *Recorder) Add(event []byte, at time.Time) {
 		// The broker is away or cannot keep up: the timeline misses this
 		// event, and says so in the log and in Dropped.
 		r.dropped++
-		r.warn.Warn("record-dropped", "events were not recorded: the stream does not keep up", "stream", r.name, "dropped", r.dropped)
+		r.Warn.Warn("record-dropped", "events were not recorded: the stream does not keep up", "stream", r.Name, "dropped", r.dropped)
 		return
 	}
 	r.pending.WriteString(`{"at":"`)
@@ -102,10 +110,10 @@ func (r *Recorder) Dropped() int64 {
 // declare makes the stream, with its retention, on ch.
 func (r *Recorder) declare(ch *amqp.Channel) error {
 	args := amqp.Table{"x-queue-type": "stream"}
-	if r.retention > 0 {
-		args["x-max-age"] = strconv.Itoa(max(1, int(r.retention.Seconds()))) + "s"
+	if r.Retention > 0 {
+		args["x-max-age"] = strconv.Itoa(max(1, int(r.Retention.Seconds()))) + "s"
 	}
-	_, err := ch.QueueDeclare(r.name, true, false, false, false, args)
+	_, err := ch.QueueDeclare(r.Name, true, false, false, false, args)
 	return err
 }
 
@@ -160,7 +168,7 @@ func (r *Recorder) flush(ch *amqp.Channel, returns <-chan amqp.Return) bool {
 	batch := bytes.Clone(data[:cut])
 	r.mu.Unlock()
 	drain(returns) // a late return of an attempt that timed out
-	dc, err := ch.PublishWithDeferredConfirmWithContext(r.ctx, "", r.name, true, false, amqp.Publishing{
+	dc, err := ch.PublishWithDeferredConfirmWithContext(r.ctx, "", r.Name, true, false, amqp.Publishing{
 		ContentType: "application/x-ndjson", DeliveryMode: amqp.Persistent, Timestamp: time.Now(), Body: batch,
 	})
 	if err != nil {
@@ -202,13 +210,13 @@ func (r *Recorder) channel() *amqp.Channel {
 		// The stream is there with another retention (another replica's
 		// --record-retention): it is used as it is.
 		if ch, err = conn.Channel(); err == nil {
-			if _, err = ch.QueueDeclarePassive(r.name, true, false, false, false, amqp.Table{"x-queue-type": "stream"}); err != nil {
+			if _, err = ch.QueueDeclarePassive(r.Name, true, false, false, false, amqp.Table{"x-queue-type": "stream"}); err != nil {
 				_ = ch.Close()
 			}
 		}
 	}
 	if err != nil {
-		r.warn.Warn("record", "cannot keep the timeline in the stream", "stream", r.name, "error", refusal.Explain(err))
+		r.Warn.Warn("record", "cannot keep the timeline in the stream", "stream", r.Name, "error", refusal.Explain(err))
 		if ch != nil {
 			_ = ch.Close()
 		}
@@ -222,8 +230,8 @@ func (r *Recorder) channel() *amqp.Channel {
 func (r *Recorder) consume() {
 	defer r.wg.Done()
 	next := any("first")
-	if r.since > 0 {
-		next = time.Now().Add(-r.since)
+	if r.Since > 0 {
+		next = time.Now().Add(-r.Since)
 	}
 	for r.ctx.Err() == nil {
 		if offset, ok := r.readFrom(next); ok {
@@ -247,13 +255,13 @@ func (r *Recorder) readFrom(start any) (last int64, read bool) {
 	if err := ch.Qos(board.RecordBatchMax, 0, false); err != nil {
 		return 0, false
 	}
-	d, err := ch.ConsumeWithContext(r.ctx, r.name, "", false, false, false, false, amqp.Table{"x-stream-offset": start})
+	d, err := ch.ConsumeWithContext(r.ctx, r.Name, "", false, false, false, false, amqp.Table{"x-stream-offset": start})
 	if err != nil {
 		return 0, false
 	}
 	for m := range d {
 		offset, _ := m.Headers["x-stream-offset"].(int64)
-		r.read(offset, m.Timestamp, m.Body)
+		r.Read(offset, m.Timestamp, m.Body)
 		last, read = offset, true
 		_ = m.Ack(false)
 	}

@@ -69,7 +69,7 @@ func TestRecordersShareTheStream(t *testing.T) {
 		}
 	}()
 	start := func(retention time.Duration, r *reader) *Recorder {
-		rec := Start(ctx, own(), warn, name, retention, 0, r.read)
+		rec := Start(ctx, own(), Config{Name: name, Retention: retention, Read: r.read, Warn: warn})
 		started = append(started, rec)
 		return rec
 	}
