@@ -38,6 +38,14 @@ type Options struct {
 	// frame, since at thousands of events a second one frame per event
 	// would cost more than the events. Negative: a frame per event.
 	FlushDelay time.Duration
+	// BusyFlushDelay is the time between two frames when events come at
+	// BusyRate a second or more; in between, the delay grows with the
+	// rate from FlushDelay. Each frame costs every viewer a write and a
+	// read whatever it holds, so on a busy dashboard fewer, fuller frames
+	// leave the cores to the messages, at a cost in latency that is small
+	// beside what a queue at that rate already adds.
+	BusyFlushDelay time.Duration
+	BusyRate       float64
 }
 
 func (o *Options) defaults() {
@@ -61,6 +69,13 @@ func (o *Options) defaults() {
 	}
 	if o.FlushDelay == 0 {
 		o.FlushDelay = 500 * time.Microsecond
+	}
+	if o.BusyFlushDelay == 0 {
+		o.BusyFlushDelay = 2 * time.Millisecond
+	}
+	o.BusyFlushDelay = max(o.BusyFlushDelay, o.FlushDelay)
+	if o.BusyRate == 0 {
+		o.BusyRate = 10000
 	}
 }
 
@@ -86,6 +101,7 @@ type Hub struct {
 	pendSize  int
 	armed     bool // a flush is scheduled
 	lastFlush time.Time
+	delay     time.Duration // the least time from lastFlush to the next frame
 	closing   bool
 	wg        sync.WaitGroup
 	dropped   int64
@@ -100,8 +116,8 @@ func New(opts Options) *Hub {
 }
 
 // Broadcast queues one encoded event for every viewer. It never blocks on
-// a viewer: the event waits, at most FlushDelay, to be built into a frame
-// with the events that follow it.
+// a viewer: the event waits, at most BusyFlushDelay, to be built into a
+// frame with the events that follow it.
 func (h *Hub) Broadcast(event []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -117,8 +133,8 @@ func (h *Hub) Broadcast(event []byte) {
 		return
 	}
 	// The first event after a quiet spell goes out at once; those that
-	// follow within FlushDelay of a frame gather into the next one.
-	wait := h.opts.FlushDelay - time.Since(h.lastFlush)
+	// follow within the gathering delay of a frame gather into the next.
+	wait := h.delay - time.Since(h.lastFlush)
 	if wait <= 0 || h.pendSize >= h.opts.MaxFrameBytes {
 		h.flushLocked()
 		return
@@ -137,7 +153,9 @@ func (h *Hub) flush() {
 // flushLocked builds what is pending into frames and queues them for every
 // viewer.
 func (h *Hub) flushLocked() {
-	h.lastFlush = time.Now()
+	now := time.Now()
+	h.delay = h.gathering(len(h.pending), now.Sub(h.lastFlush))
+	h.lastFlush = now
 	for data := range jsonarray.Arrays(h.pending, h.opts.MaxFrameBytes) {
 		f := newFrame(data)
 		h.frames++
@@ -147,6 +165,19 @@ func (h *Hub) flushLocked() {
 	}
 	clear(h.pending) // let the events go
 	h.pending, h.pendSize = h.pending[:0], 0
+}
+
+// gathering is how long the events after a frame of n events, built
+// since after the one before, gather for the next: FlushDelay, or more
+// when they come faster than BusyRate/BusyFlushDelay*FlushDelay a second.
+func (h *Hub) gathering(n int, since time.Duration) time.Duration {
+	o := h.opts
+	if o.FlushDelay < 0 || since <= 0 {
+		return o.FlushDelay
+	}
+	rate := float64(n) / since.Seconds()
+	d := time.Duration(float64(o.BusyFlushDelay) * rate / o.BusyRate)
+	return min(max(d, o.FlushDelay), o.BusyFlushDelay)
 }
 
 // Join adds a viewer whose first frame holds exactly one event, the

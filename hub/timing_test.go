@@ -181,3 +181,77 @@ func TestSlowViewerIsCutAfterExactlyMaxBehind(t *testing.T) {
 		}
 	})
 }
+
+// Events coming faster than BusyRate a second gather for BusyFlushDelay,
+// not FlushDelay: fewer, fuller frames, each event in order and once;
+// after a quiet spell, the next leaves at once again.
+func TestBusyEventsGatherLonger(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := New(Options{FlushDelay: time.Millisecond, BusyFlushDelay: 4 * time.Millisecond, BusyRate: 10000})
+		v := pipeViewer(t, h)
+		defer closeHub(t, h)
+		defer v.Close()
+		seqs(t, v) // the snapshot
+		time.Sleep(time.Second)
+		start := time.Now()
+		const sent = 700 // one every 30 µs, 33,333 a second, for 21 ms
+		go func() {
+			for i := 1; i <= sent; i++ {
+				h.Broadcast(event(i, 10))
+				time.Sleep(30 * time.Microsecond)
+			}
+		}()
+		var at []time.Duration
+		next := 1
+		for next <= sent {
+			got := seqs(t, v)
+			at = append(at, time.Since(start))
+			for _, s := range got {
+				if s != next {
+					t.Fatalf("frame %v: event %d where %d was next", got, s, next)
+				}
+				next++
+			}
+		}
+		// The first leaves at once; the frame FlushDelay later holds the 33
+		// events of a millisecond (33,000 a second), so the next ones are
+		// BusyFlushDelay apart, the last holding the event sent at 20.97 ms.
+		want := []time.Duration{0, time.Millisecond, 5 * time.Millisecond, 9 * time.Millisecond, 13 * time.Millisecond, 17 * time.Millisecond, 21 * time.Millisecond}
+		if fmt.Sprint(at) != fmt.Sprint(want) {
+			t.Fatalf("frames at %v, want %v", at, want)
+		}
+		time.Sleep(time.Second)
+		quiet := time.Now()
+		h.Broadcast(event(sent+1, 10))
+		if got, at := seqs(t, v), time.Since(quiet); fmt.Sprint(got) != fmt.Sprint([]int{sent + 1}) || at != 0 {
+			t.Fatalf("after a quiet spell: %v at %v, want [%d] at once", got, at, sent+1)
+		}
+	})
+}
+
+// The gathering delay grows with the rate of events between FlushDelay and
+// BusyFlushDelay.
+func TestGatheringGrowsWithTheRate(t *testing.T) {
+	h := New(Options{FlushDelay: time.Millisecond, BusyFlushDelay: 4 * time.Millisecond, BusyRate: 10000})
+	for _, c := range []struct {
+		n     int
+		since time.Duration
+		want  time.Duration
+	}{
+		{0, time.Second, time.Millisecond},               // nothing: the least
+		{1, time.Millisecond, time.Millisecond},          // 1,000 a second
+		{5, 2 * time.Millisecond, time.Millisecond},      // 2,500: just the least
+		{5, time.Millisecond, 2 * time.Millisecond},      // 5,000: half of BusyRate, half of BusyFlushDelay
+		{30, 4 * time.Millisecond, 3 * time.Millisecond}, // 7,500
+		{10, time.Millisecond, 4 * time.Millisecond},     // BusyRate
+		{100, time.Millisecond, 4 * time.Millisecond},    // past it: no more
+		{3, 0, time.Millisecond},                         // no time between: the least
+	} {
+		if got := h.gathering(c.n, c.since); got != c.want {
+			t.Errorf("%d events in %v: gather %v, want %v", c.n, c.since, got, c.want)
+		}
+	}
+	if got := New(Options{FlushDelay: -1}).gathering(100, time.Millisecond); got >= 0 {
+		t.Errorf("a frame per event: gather %v, want none", got)
+	}
+}
