@@ -14,21 +14,7 @@ func (e DeliveryEvent) AppendJSON(b []byte) ([]byte, error) {
 	if y := e.At.Year(); y < 0 || y > 9999 { // json.Marshal refuses these; let it say so
 		return json.Marshal(e)
 	}
-	b = append(b, `{"type":`...)
-	b = appendString(b, string(e.Type))
-	b = append(b, `,"receiver":`...)
-	b = appendString(b, e.Receiver)
-	b = append(b, `,"queue":`...)
-	b = appendString(b, e.Queue)
-	b = append(b, `,"seq":`...)
-	b = strconv.AppendInt(b, e.Seq, 10)
-	if e.DeliveryTag != 0 {
-		b = append(b, `,"delivery_tag":`...)
-		b = strconv.AppendUint(b, e.DeliveryTag, 10)
-	}
-	if e.Redelivered {
-		b = append(b, `,"redelivered":true`...)
-	}
+	b = e.appendHead(b)
 	b = append(b, `,"exchange":`...)
 	b = appendString(b, e.Exchange)
 	b = append(b, `,"routing_key":`...)
@@ -58,6 +44,52 @@ func (e DeliveryEvent) AppendJSON(b []byte) ([]byte, error) {
 		}
 	}
 	return append(b, "}}"...), nil
+}
+
+// appendHead opens the event with the fields both forms start with.
+func (e DeliveryEvent) appendHead(b []byte) []byte {
+	b = append(b, `{"type":`...)
+	b = appendString(b, string(e.Type))
+	b = append(b, `,"receiver":`...)
+	b = appendString(b, e.Receiver)
+	b = append(b, `,"queue":`...)
+	b = appendString(b, e.Queue)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendInt(b, e.Seq, 10)
+	if e.DeliveryTag != 0 {
+		b = append(b, `,"delivery_tag":`...)
+		b = strconv.AppendUint(b, e.DeliveryTag, 10)
+	}
+	if e.Redelivered {
+		b = append(b, `,"redelivered":true`...)
+	}
+	return b
+}
+
+// AppendBriefJSON appends the event's brief form, for viewers that asked
+// for brief deliveries (GET /ws?deliveries=brief): what a program that
+// follows messages needs (who got which message, in what order, and how
+// to ack it), without the exchange, routing key, properties, headers,
+// time and counters.
+func (e DeliveryEvent) AppendBriefJSON(b []byte) []byte {
+	b = e.appendHead(b)
+	b = append(b, `,"body":`...)
+	b = appendString(b, e.Body)
+	if e.Encoding != "" {
+		b = append(b, `,"encoding":`...)
+		b = appendString(b, e.Encoding)
+	}
+	if e.Truncated {
+		b = append(b, `,"truncated":true`...)
+	}
+	if e.Get {
+		b = append(b, `,"get":true`...)
+	}
+	if e.Offset != nil {
+		b = append(b, `,"offset":`...)
+		b = strconv.AppendInt(b, *e.Offset, 10)
+	}
+	return append(b, '}')
 }
 
 // appendJSON appends the content's fields, each after a comma.

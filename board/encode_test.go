@@ -50,6 +50,41 @@ func FuzzDeliveryJSON(f *testing.F) {
 	})
 }
 
+// briefDelivery is the brief form's fields as json.Marshal would write them.
+type briefDelivery struct {
+	Type        EventType `json:"type"`
+	Receiver    string    `json:"receiver"`
+	Queue       string    `json:"queue"`
+	Seq         int64     `json:"seq"`
+	DeliveryTag uint64    `json:"delivery_tag,omitempty"`
+	Redelivered bool      `json:"redelivered,omitempty"`
+	Body        string    `json:"body"`
+	Encoding    string    `json:"encoding,omitempty"`
+	Truncated   bool      `json:"truncated,omitempty"`
+	Get         bool      `json:"get,omitempty"`
+	Offset      *int64    `json:"offset,omitempty"`
+}
+
+// AppendBriefJSON writes those fields of the event, as json.Marshal does,
+// and nothing else.
+func FuzzBriefDeliveryJSON(f *testing.F) {
+	for _, s := range []string{"", "Task 3...", "\x00\x1f\\\"<&>", "\xff invalid", "한국어 큐"} {
+		f.Add(s, int64(7))
+		f.Add(s, int64(0))
+	}
+	f.Fuzz(func(t *testing.T, s string, n int64) {
+		e := deliveryOf(s, n)
+		want, err := json.Marshal(briefDelivery{Type: e.Type, Receiver: e.Receiver, Queue: e.Queue, Seq: e.Seq, DeliveryTag: e.DeliveryTag,
+			Redelivered: e.Redelivered, Body: e.Body, Encoding: e.Encoding, Truncated: e.Truncated, Get: e.Get, Offset: e.Offset})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.AppendBriefJSON(nil); !bytes.Equal(got, want) {
+			t.Fatalf("AppendBriefJSON:\n%s\nwant:\n%s", got, want)
+		}
+	})
+}
+
 // The bench's delivery event, encoded both ways:
 // go test -run '^$' -bench DeliveryJSON ./board
 func BenchmarkDeliveryJSON(b *testing.B) {

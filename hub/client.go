@@ -14,8 +14,9 @@ import (
 // and in time behind, one writer goroutine, one reader that answers pings
 // and notices the viewer leaving.
 type Client struct {
-	hub  *Hub
-	conn *websocket.Conn
+	hub        *Hub
+	conn       *websocket.Conn
+	deliveries Deliveries
 
 	mu        sync.Mutex
 	first     [][]byte // pieces of the first event, until it is written

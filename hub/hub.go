@@ -3,7 +3,9 @@
 // events that arrive within a short gathering delay are built once into one
 // frame, a JSON array of events, whose bytes go to every viewer. A viewer
 // that falls behind gets the frames it missed merged into one; a viewer too
-// far behind is disconnected instead of slowing the others.
+// far behind is disconnected instead of slowing the others. Viewers that
+// asked for brief deliveries get frames of their own, built from the
+// delivery events' brief form, encoded only while such a viewer is there.
 package hub
 
 import (
@@ -98,6 +100,8 @@ type Hub struct {
 	mu        sync.Mutex
 	clients   map[*Client]struct{}
 	pending   [][]byte // events not yet built into a frame
+	brief     [][]byte // the same events for viewers of brief deliveries, while there are any
+	briefs    int      // viewers of brief deliveries
 	pendSize  int
 	armed     bool // a flush is scheduled
 	lastFlush time.Time
@@ -119,12 +123,30 @@ func New(opts Options) *Hub {
 // a viewer: the event waits, at most BusyFlushDelay, to be built into a
 // frame with the events that follow it.
 func (h *Hub) Broadcast(event []byte) {
+	h.BroadcastDelivery(event, nil)
+}
+
+// BroadcastDelivery is Broadcast for a delivery event, whose brief form
+// (see Deliveries) brief encodes: it is called, with the hub's lock held,
+// only when a viewer of brief deliveries is there. A nil brief, or one
+// that returns nil, sends them the event as it is.
+func (h *Hub) BroadcastDelivery(event []byte, brief func() []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.clients) == 0 {
 		return
 	}
 	h.pending = append(h.pending, event)
+	if h.briefs > 0 {
+		var b []byte
+		if brief != nil {
+			b = brief()
+		}
+		if b == nil {
+			b = event
+		}
+		h.brief = append(h.brief, b)
+	}
 	h.pendSize += len(event) + 1
 	if h.armed {
 		if h.pendSize >= h.opts.MaxFrameBytes {
@@ -156,15 +178,27 @@ func (h *Hub) flushLocked() {
 	now := time.Now()
 	h.delay = h.gathering(len(h.pending), now.Sub(h.lastFlush))
 	h.lastFlush = now
-	for data := range jsonarray.Arrays(h.pending, h.opts.MaxFrameBytes) {
+	h.send(h.pending, FullDeliveries)
+	if h.briefs > 0 {
+		h.send(h.brief, BriefDeliveries)
+	}
+	clear(h.pending) // let the events go
+	clear(h.brief)
+	h.pending, h.brief, h.pendSize = h.pending[:0], h.brief[:0], 0
+}
+
+// send builds events into frames for the viewers of one kind of delivery
+// events.
+func (h *Hub) send(events [][]byte, kind Deliveries) {
+	for data := range jsonarray.Arrays(events, h.opts.MaxFrameBytes) {
 		f := newFrame(data)
 		h.frames++
 		for c := range h.clients {
-			c.enqueue(f)
+			if c.deliveries == kind {
+				c.enqueue(f)
+			}
 		}
 	}
-	clear(h.pending) // let the events go
-	h.pending, h.pendSize = h.pending[:0], 0
 }
 
 // gathering is how long the events after a frame of n events, built
@@ -180,6 +214,17 @@ func (h *Hub) gathering(n int, since time.Duration) time.Duration {
 	return min(max(d, o.FlushDelay), o.BusyFlushDelay)
 }
 
+// Deliveries says which form of delivery events a viewer gets.
+type Deliveries int
+
+const (
+	// FullDeliveries: every field, as the page needs them.
+	FullDeliveries Deliveries = iota
+	// BriefDeliveries: the few fields a program that follows messages
+	// needs, for a fraction of the bytes to send and to decode.
+	BriefDeliveries
+)
+
 // Join adds a viewer whose first frame holds exactly one event, the
 // concatenation of first's pieces (the snapshot). The pieces are shared,
 // not copied: the caller must never change them. They count against the
@@ -188,8 +233,9 @@ func (h *Hub) gathering(n int, since time.Duration) time.Duration {
 // Broadcast, so the viewer misses no event and sees none twice (events
 // still gathering belong to the snapshot: they go out first, to the
 // viewers already there). Serve must follow.
-func (h *Hub) Join(conn *websocket.Conn, first [][]byte) *Client {
+func (h *Hub) Join(conn *websocket.Conn, first [][]byte, deliveries Deliveries) *Client {
 	c := newClient(h, conn)
+	c.deliveries = deliveries
 	c.first = first
 	for _, p := range first {
 		c.bytes += len(p)
@@ -203,6 +249,9 @@ func (h *Hub) Join(conn *websocket.Conn, first [][]byte) *Client {
 	}
 	h.flushLocked()
 	h.clients[c] = struct{}{}
+	if deliveries == BriefDeliveries {
+		h.briefs++
+	}
 	h.wg.Add(1)
 	return c
 }
@@ -212,6 +261,9 @@ func (h *Hub) leave(c *Client) {
 	defer h.mu.Unlock()
 	if _, ok := h.clients[c]; ok {
 		delete(h.clients, c)
+		if c.deliveries == BriefDeliveries {
+			h.briefs--
+		}
 		h.wg.Done()
 	}
 }

@@ -26,7 +26,11 @@ func serve(t *testing.T, h *Hub) string {
 		if err != nil {
 			return
 		}
-		h.Join(conn, [][]byte{[]byte(`{"type":`), []byte(`"snapshot"}`)}).Serve()
+		deliveries := FullDeliveries
+		if r.URL.Query().Has("brief") {
+			deliveries = BriefDeliveries
+		}
+		h.Join(conn, [][]byte{[]byte(`{"type":`), []byte(`"snapshot"}`)}, deliveries).Serve()
 	}))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -205,5 +209,56 @@ func TestBurstDoesNotLookSlow(t *testing.T) {
 	}
 	if st.Frames >= n {
 		t.Fatalf("%d frames for %d events: not gathered", st.Frames, n)
+	}
+}
+
+// A viewer of brief deliveries gets each delivery in its brief form and
+// every other event as it is; the full viewer beside it, the events as
+// they are. The brief form is encoded only while such a viewer is there.
+func TestBriefDeliveriesGoToTheirViewers(t *testing.T) {
+	h := New(Options{FlushDelay: -1})
+	url := serve(t, h)
+	full := dial(t, url)
+	waitViewers(t, h, 1)
+	readFrame(t, full) // the snapshot
+	encoded := 0
+	brief := func(seq int) func() []byte {
+		return func() []byte { encoded++; return fmt.Appendf(nil, `{"type":"delivery","seq":%d}`, seq) }
+	}
+	h.BroadcastDelivery([]byte(`{"type":"delivery","seq":1,"at":"x"}`), brief(1))
+	readFrame(t, full)
+	if encoded != 0 {
+		t.Fatalf("the brief form was encoded %d times with no viewer of it", encoded)
+	}
+	short := dial(t, url+"?brief")
+	waitViewers(t, h, 2)
+	readFrame(t, short)
+	h.BroadcastDelivery([]byte(`{"type":"delivery","seq":2,"at":"x"}`), brief(2))
+	h.Broadcast([]byte(`{"type":"queue","seq":3}`))
+	h.BroadcastDelivery([]byte(`{"type":"delivery","seq":4,"at":"x"}`), nil)
+	read := func(c *websocket.Conn) string {
+		var got []string
+		for len(got) < 3 {
+			for _, e := range readFrame(t, c) {
+				got = append(got, fmt.Sprint(e))
+			}
+		}
+		return strings.Join(got, " ")
+	}
+	if got, want := read(full), "map[at:x seq:2 type:delivery] map[seq:3 type:queue] map[at:x seq:4 type:delivery]"; got != want {
+		t.Errorf("the full viewer got %s, want %s", got, want)
+	}
+	if got, want := read(short), "map[seq:2 type:delivery] map[seq:3 type:queue] map[at:x seq:4 type:delivery]"; got != want {
+		t.Errorf("the brief viewer got %s, want %s", got, want)
+	}
+	if encoded != 1 {
+		t.Fatalf("the brief form was encoded %d times for one brief event, want 1", encoded)
+	}
+	short.Close()
+	waitViewers(t, h, 1)
+	h.BroadcastDelivery([]byte(`{"type":"delivery","seq":5,"at":"x"}`), brief(5))
+	readFrame(t, full)
+	if encoded != 1 {
+		t.Fatalf("the brief form was encoded after its viewer left")
 	}
 }

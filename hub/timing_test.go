@@ -53,7 +53,7 @@ func pipeViewer(t *testing.T, h *Hub) *websocket.Conn {
 			server.Close()
 			return
 		}
-		h.Join(conn, [][]byte{[]byte(`{"type":"snapshot"}`)}).Serve()
+		h.Join(conn, [][]byte{[]byte(`{"type":"snapshot"}`)}, FullDeliveries).Serve()
 	}()
 	d := websocket.Dialer{NetDialContext: func(context.Context, string, string) (net.Conn, error) { return client, nil }}
 	c, _, err := d.Dial("ws://hub/", nil)

@@ -102,13 +102,22 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
+	deliveries := hub.FullDeliveries
+	switch v := r.URL.Query().Get("deliveries"); v {
+	case "", "full":
+	case "brief":
+		deliveries = hub.BriefDeliveries
+	default:
+		writeError(w, r, http.StatusBadRequest, board.CodeInvalid, words.Say("err.ws_deliveries", "value", v))
+		return
+	}
 	// The upgrader's default origin check refuses a page of another site
 	// with 403; requests without Origin (scripts) are allowed.
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader has answered
 	}
-	client, err := s.cfg.State.Join(conn)
+	client, err := s.cfg.State.Join(conn, deliveries)
 	if err != nil {
 		_ = conn.Close()
 		return

@@ -26,9 +26,10 @@ func (b *broadcasts) Broadcast(event []byte) {
 	defer b.mu.Unlock()
 	b.sent = append(b.sent, string(event))
 }
-func (b *broadcasts) Join(*websocket.Conn, [][]byte) *hub.Client { return nil }
-func (b *broadcasts) FirstFrameBudget() int                      { return 1 << 20 }
-func (b *broadcasts) Stats() hub.Stats                           { return hub.Stats{} }
+func (b *broadcasts) BroadcastDelivery(event []byte, _ func() []byte)            { b.Broadcast(event) }
+func (b *broadcasts) Join(*websocket.Conn, [][]byte, hub.Deliveries) *hub.Client { return nil }
+func (b *broadcasts) FirstFrameBudget() int                                      { return 1 << 20 }
+func (b *broadcasts) Stats() hub.Stats                                           { return hub.Stats{} }
 
 // Another replica's events are input: only what that replica may say is
 // shown, decoded into its type and broadcast as this replica encodes it.

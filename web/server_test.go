@@ -110,6 +110,47 @@ func TestPublishPropertiesAndBinary(t *testing.T) {
 	}
 }
 
+// A viewer of brief deliveries gets each delivery with only who got which
+// message, in what order and how to ack it, and every other event as
+// everyone does; a viewer of full ones beside it still gets every field.
+func TestBriefDeliveries(t *testing.T) {
+	s := startStack(t, Limits{})
+	brief, full := s.viewerAt(t, "/ws?deliveries=brief"), s.viewerAt(t, "/ws?deliveries=full")
+	q := s.queue(t, board.QueueSpec{})
+	r := s.receiver(t, board.ReceiverSpec{Queue: q, Name: "worker", Ack: board.AckInteractive})
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "body": "Task 1",
+		"properties": map[string]any{"message_id": "order-7"}, "headers": map[string]any{"tenant": "acme"}}, 200, nil)
+	s.mustCall(t, "POST", "/api/publish", map[string]any{"routing_key": q, "encoding": "base64", "body": "AAEC/w=="}, 200, nil)
+	testkit.WaitFor(t, 5*time.Second, "2 deliveries at both viewers", func() bool {
+		return len(brief.of("delivery", r.ID)) == 2 && len(full.of("delivery", r.ID)) == 2
+	})
+	got := brief.of("delivery", r.ID)
+	want := []map[string]any{
+		{"type": "delivery", "receiver": r.ID, "queue": q, "seq": 1.0, "delivery_tag": 1.0, "body": "Task 1"},
+		{"type": "delivery", "receiver": r.ID, "queue": q, "seq": 2.0, "delivery_tag": 2.0, "body": "AAEC/w==", "encoding": "base64"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("brief deliveries\n%v\nwant\n%v", got, want)
+	}
+	if f := full.of("delivery", r.ID)[0]; f["at"] == nil || f["counters"] == nil || f["properties"].(map[string]any)["message_id"] != "order-7" || f["headers"] == nil {
+		t.Fatalf("the full viewer's delivery %v lacks fields", f)
+	}
+	s.mustCall(t, "POST", fmt.Sprintf("/api/receivers/%s/deliveries/%v/ack", r.ID, got[0]["delivery_tag"]), nil, 200, nil)
+	testkit.WaitFor(t, 5*time.Second, "the ack at both viewers", func() bool {
+		return len(brief.of("settled", r.ID)) == 1 && len(full.of("settled", r.ID)) == 1
+	})
+	if b, f := brief.of("settled", r.ID)[0], full.of("settled", r.ID)[0]; fmt.Sprint(b) != fmt.Sprint(f) || b["outcome"] != "ack" {
+		t.Fatalf("settled %v at the brief viewer, %v at the full one", b, f)
+	}
+	if n := len(brief.of("snapshot", "")); n != 1 {
+		t.Fatalf("the brief viewer got %d snapshots, want 1", n)
+	}
+	var e struct{ Error, Code string }
+	if code := s.call(t, "GET", "/ws?deliveries=short", nil, &e); code != 400 || e.Code != "invalid_input" || !strings.Contains(e.Error, "'short'") {
+		t.Fatalf("/ws?deliveries=short answered %d %+v, want 400 naming the value", code, e)
+	}
+}
+
 // A plain form post (JavaScript off) answers 303 back to the page, which
 // shows the outcome once.
 func TestFormPostRedirectsWithOutcome(t *testing.T) {

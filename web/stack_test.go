@@ -170,7 +170,13 @@ type viewer struct {
 
 func (s *stack) viewer(t testing.TB) *viewer {
 	t.Helper()
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.url, "http")+"/ws", nil)
+	return s.viewerAt(t, "/ws")
+}
+
+// viewerAt is a viewer of path, /ws with a query.
+func (s *stack) viewerAt(t testing.TB, path string) *viewer {
+	t.Helper()
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.url, "http")+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

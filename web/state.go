@@ -17,7 +17,8 @@ import (
 // Viewers is what the state needs of the WebSocket hub.
 type Viewers interface {
 	Broadcast(event []byte)
-	Join(conn *websocket.Conn, first [][]byte) *hub.Client
+	BroadcastDelivery(event []byte, brief func() []byte)
+	Join(conn *websocket.Conn, first [][]byte, deliveries hub.Deliveries) *hub.Client
 	FirstFrameBudget() int
 	Stats() hub.Stats
 }
@@ -298,6 +299,10 @@ func (s *State) applyLocked(ev board.Event, data []byte) {
 	if s.recorder == nil {
 		s.timeline.add(data, time.Now())
 	}
+	if d, ok := ev.(board.DeliveryEvent); ok {
+		s.viewers.BroadcastDelivery(data, func() []byte { return d.AppendBriefJSON(make([]byte, 0, 128+len(d.Body))) })
+		return
+	}
 	s.viewers.Broadcast(data)
 }
 
@@ -392,7 +397,7 @@ func (s *State) Snapshot() Snapshot {
 // that joins, so joining costs neither an encoding of the whole state nor
 // a copy of it per viewer. Only the newest deliveries that fit the hub's
 // first-frame budget go in, shared out evenly between the receivers.
-func (s *State) Join(conn *websocket.Conn) (*hub.Client, error) {
+func (s *State) Join(conn *websocket.Conn, deliveries hub.Deliveries) (*hub.Client, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	snap := s.snapshotLocked()
@@ -426,7 +431,7 @@ func (s *State) Join(conn *websocket.Conn) (*hub.Client, error) {
 	}
 	pieces = append(pieces, []byte("]}"))
 	var client *hub.Client
-	s.replay.join(pieces, budget-per*len(s.order), func(first [][]byte) { client = s.viewers.Join(conn, first) })
+	s.replay.join(pieces, budget-per*len(s.order), func(first [][]byte) { client = s.viewers.Join(conn, first, deliveries) })
 	return client, nil
 }
 

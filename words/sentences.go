@@ -35,6 +35,7 @@ var sentences = map[string]string{
 	"err.presenter_only":   "Only the presenter can change things on this dashboard: open the link with the presenter token, or send Authorization: Bearer <token>.",
 	"err.private":          "This dashboard is private: open the link with the presenter token, or send Authorization: Bearer <token>.",
 	"err.cross_origin":     "This request came from another web site, so the dashboard refused it.",
+	"err.ws_deliveries":    "deliveries must be full (every field, the default) or brief (receiver, queue, seq, delivery tag and body), not '{value}'.",
 	"err.host":             "This dashboard answers only to the names {names}, not to '{host}'. Open it by one of those, or start it with --allowed-hosts naming this one.",
 	"err.no_endpoint":      "There is no API endpoint {method} {path}.",
 	"err.method":           "{method} is not allowed on {path}; see the README for the API.",

@@ -33,6 +33,7 @@ var koreanSentences = map[string]string{
 	"err.presenter_only":   "이 대시보드는 발표자만 바꿀 수 있습니다: 발표자 토큰이 든 링크를 열거나 Authorization: Bearer <토큰>을 보내세요.",
 	"err.private":          "이 대시보드는 비공개입니다: 발표자 토큰이 든 링크를 열거나 Authorization: Bearer <토큰>을 보내세요.",
 	"err.cross_origin":     "이 요청은 다른 웹사이트에서 왔으므로 대시보드가 거절했습니다.",
+	"err.ws_deliveries":    "deliveries는 full(모든 필드, 기본값) 또는 brief(수신자, 큐, seq, delivery tag, 본문)여야 합니다. '{value}'는 쓸 수 없습니다.",
 	"err.host":             "이 대시보드는 {names} 이름으로만 응답하고 '{host}'에는 응답하지 않습니다. 그 이름 중 하나로 열거나, 이 이름을 --allowed-hosts에 넣어 시작하세요.",
 	"err.no_endpoint":      "API 엔드포인트 {method} {path}{은/는} 없습니다.",
 	"err.method":           "{path}에는 {method}{을/를} 쓸 수 없습니다: README의 API 설명을 보세요.",
