@@ -128,9 +128,14 @@ func newScene(bin, q string, receivers []map[string]any, flags ...string) (*scen
 // decode: they decode every frame as JSON, as a page does, instead of
 // scanning it.
 func viewers(url string, n int, decode bool) ([]*viewer, error) {
+	return viewersReading(url, n, reading{decode: decode})
+}
+
+// viewersReading connects n viewers that read as how says.
+func viewersReading(url string, n int, how reading) ([]*viewer, error) {
 	var vs []*viewer
 	for range n {
-		v, err := connect(url, &reading{decode: decode}, 0)
+		v, err := connect(url, &how, 0)
 		if err != nil {
 			closeViewers(vs)
 			return nil, err
@@ -184,8 +189,12 @@ var bodyMark = []byte(`"body":"`)
 var observedMark = []byte(`"type":"` + string(board.TypeObservedPublish) + `","exchange":"","routing_key":"` + pacedQueue + `"`)
 
 // reading says how a viewer reads: not at all past the snapshot (a nil
-// *reading), scanning frames for the events it counts, or decoding them.
-type reading struct{ decode bool }
+// *reading), scanning frames for the events it counts, or decoding them;
+// and what it asks of /ws (query).
+type reading struct {
+	decode bool
+	query  string
+}
 
 // connect opens a viewer; readBuffer > 0 shrinks its socket's receive
 // buffer.
@@ -200,7 +209,11 @@ func connect(url string, how *reading, readBuffer int) (*viewer, error) {
 			return c, err
 		}
 	}
-	conn, _, err := dialer.Dial("ws"+strings.TrimPrefix(url, "http")+"/ws", nil)
+	path := "/ws"
+	if how != nil {
+		path += how.query
+	}
+	conn, _, err := dialer.Dial("ws"+strings.TrimPrefix(url, "http")+path, nil)
 	if err != nil {
 		return nil, err
 	}

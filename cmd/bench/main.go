@@ -136,12 +136,20 @@ func run() error {
 // benchThroughput prints (1) and (2): a bare client, a bare fan-out and
 // rabbitboard to 10 and 1 viewers, alternating.
 func benchThroughput(bin string, n, rounds int) error {
-	// Alternate the four, three rounds, and compare medians: the
+	// Alternate every part, round after round, and compare medians: the
 	// machine's noise then falls on all alike.
-	var bare, bareFan, bareIn, through, one, single, concurrent []float64
+	shapes := []shape{
+		{viewers: 10, posts: 1, receivers: 2},
+		{viewers: 1, posts: 1, receivers: 2},
+		{viewers: 1, posts: 1, receivers: 1},
+		{viewers: 10, posts: 10, receivers: 2},
+		{viewers: 10, posts: 1, receivers: 2, brief: true},
+		{viewers: 10, posts: 10, receivers: 2, brief: true},
+	}
+	var bare, bareFan, bareIn series
+	runs := make([]series, len(shapes))
 	var base *result
 	var rss int64
-	var cpuBare, cpuBareFan, cpuThrough, cpuOne, cpuSingle, cpuConcurrent cpuUse
 	for range rounds {
 		b, err := baseline(n)
 		if err != nil {
@@ -155,48 +163,54 @@ func benchThroughput(bin string, n, rounds int) error {
 		if err != nil {
 			return fmt.Errorf("bare fan-out: %w", err)
 		}
-		bareIn = append(bareIn, bi.rate)
-		p, err := pipeline(bin, n, 10)
-		if err != nil {
-			return fmt.Errorf("pipeline: %w", err)
+		bare.add(b)
+		bareFan.add(bf)
+		bareIn.add(bi)
+		for i, sh := range shapes {
+			p, err := pipelineWith(bin, n, sh)
+			if err != nil {
+				return fmt.Errorf("pipeline: %w", err)
+			}
+			runs[i].add(p)
+			rss = max(rss, p.rssAfter)
 		}
-		p1, err := pipeline(bin, n, 1)
-		if err != nil {
-			return fmt.Errorf("pipeline: %w", err)
-		}
-		s1, err := pipelineWith(bin, n, 1, 1, 1)
-		if err != nil {
-			return fmt.Errorf("pipeline: %w", err)
-		}
-		single = append(single, s1.rate)
-		cpuSingle = cpuSingle.add(s1.cpu)
-		pc, err := pipelineWith(bin, n, 10, 10, 2)
-		if err != nil {
-			return fmt.Errorf("pipeline: %w", err)
-		}
-		concurrent = append(concurrent, pc.rate)
-		cpuConcurrent = cpuConcurrent.add(pc.cpu)
-		bare, bareFan, through, one = append(bare, b.rate), append(bareFan, bf.rate), append(through, p.rate), append(one, p1.rate)
-		cpuBare, cpuBareFan, cpuThrough, cpuOne = cpuBare.add(b.cpu), cpuBareFan.add(bf.cpu), cpuThrough.add(p.cpu), cpuOne.add(p1.cpu)
-		if base == nil || b.rate == median(bare) {
+		if base == nil || b.rate == bare.median() {
 			base = b
 		}
-		rss = max(rss, p.rssAfter)
 	}
+	ten, one, single, concurrent, brief, briefConcurrent := runs[0], runs[1], runs[2], runs[3], runs[4], runs[5]
 	fmt.Printf("1. bare amqp091-go, confirms, auto-ack consumer, 100-byte bodies, %d messages, %d rounds:\n   %.0f msg/s end to end (median; rounds %.0f); latency p50 %v p99 %v max %v\n   the same with a bare gorilla fan-out to 10 viewers that decode every frame: %.0f msg/s (median; rounds %.0f)\n   the same with the bare client and fan-out in the viewers' process: %.0f msg/s (median; rounds %.0f)\n",
-		n, rounds, median(bare), bare, base.p(50), base.p(99), base.max(), median(bareFan), bareFan, median(bareIn), bareIn)
+		n, rounds, bare.median(), bare.rates, base.p(50), base.p(99), base.max(), bareFan.median(), bareFan.rates, bareIn.median(), bareIn.rates)
 	fmt.Printf("   CPU per 10,000 messages: %s; with the fan-out: broker %s, client and fan-out (one process) %s, viewers %s\n\n",
-		cpuBare.per10k(rounds*n, false), ms10k(cpuBareFan.broker, rounds*n), ms10k(cpuBareFan.dashboard, rounds*n), ms10k(cpuBareFan.bench, rounds*n))
+		bare.cpu.per10k(rounds*n, false), ms10k(bareFan.cpu.broker, rounds*n), ms10k(bareFan.cpu.dashboard, rounds*n), ms10k(bareFan.cpu.bench, rounds*n))
 	fmt.Printf("2. POST /api/publish count=%d -> 2 receivers (auto ack) -> WebSocket viewers that decode every frame, alternating with (1):\n   10 viewers: %.0f msg/s to the last viewer's last event (median; rounds %.0f); ratio to (1): %.2f (target >= 0.8), to (1) with the bare fan-out: %.2f (target >= 0.9), in the viewers' process: %.2f\n   1 viewer:   %.0f msg/s (median; rounds %.0f); ratio to (1): %.2f; dashboard RSS at most %.1f MiB\n",
-		n, median(through), through, median(through)/median(bare), median(through)/median(bareFan), median(through)/median(bareIn), median(one), one, median(one)/median(bare), mib(rss))
+		n, ten.median(), ten.rates, ten.median()/bare.median(), ten.median()/bareFan.median(), ten.median()/bareIn.median(), one.median(), one.rates, one.median()/bare.median(), mib(rss))
 	fmt.Printf("   10 viewers, the %d messages sent by 10 concurrent POSTs: %.0f msg/s (median; rounds %.0f); ratio to (1) with the bare fan-out: %.2f (target >= 0.9), in the viewers' process: %.2f\n",
-		n, median(concurrent), concurrent, median(concurrent)/median(bareFan), median(concurrent)/median(bareIn))
+		n, concurrent.median(), concurrent.rates, concurrent.median()/bareFan.median(), concurrent.median()/bareIn.median())
 	fmt.Printf("   1 viewer, 1 receiver (the bare client's one consumer): %.0f msg/s (median; rounds %.0f); ratio to (1): %.2f (target >= 0.95)\n",
-		median(single), single, median(single)/median(bare))
-	fmt.Printf("   CPU per 10,000 messages: 10 viewers: %s; 1 viewer: %s; 1 viewer, 1 receiver: %s; 10 concurrent POSTs: %s\n", cpuThrough.per10k(rounds*n, true), cpuOne.per10k(rounds*n, true), cpuSingle.per10k(rounds*n, true), cpuConcurrent.per10k(rounds*n, true))
-	fmt.Printf("   the dashboard's CPU with 10 viewers against the bare client and fan-out's process: %.2f (target <= 1)\n\n", float64(cpuThrough.dashboard)/float64(cpuBareFan.dashboard))
+		single.median(), single.rates, single.median()/bare.median())
+	fmt.Printf("   10 viewers of brief deliveries (/ws?deliveries=brief, the bare fan-out's few fields): %.0f msg/s (median; rounds %.0f); ratio to (1) with the bare fan-out: %.2f, in the viewers' process: %.2f (target >= 0.9)\n",
+		brief.median(), brief.rates, brief.median()/bareFan.median(), brief.median()/bareIn.median())
+	fmt.Printf("   the same, 10 concurrent POSTs: %.0f msg/s (median; rounds %.0f); ratio to (1) with the bare fan-out: %.2f, in the viewers' process: %.2f (target >= 0.9)\n",
+		briefConcurrent.median(), briefConcurrent.rates, briefConcurrent.median()/bareFan.median(), briefConcurrent.median()/bareIn.median())
+	fmt.Printf("   CPU per 10,000 messages: 10 viewers: %s; 1 viewer: %s; 1 viewer, 1 receiver: %s; 10 concurrent POSTs: %s; 10 viewers of brief deliveries: %s; the same, 10 concurrent POSTs: %s\n",
+		ten.cpu.per10k(rounds*n, true), one.cpu.per10k(rounds*n, true), single.cpu.per10k(rounds*n, true), concurrent.cpu.per10k(rounds*n, true), brief.cpu.per10k(rounds*n, true), briefConcurrent.cpu.per10k(rounds*n, true))
+	fmt.Printf("   the dashboard's CPU with 10 viewers against the bare client and fan-out's process: %.2f (target <= 1)\n\n", float64(ten.cpu.dashboard)/float64(bareFan.cpu.dashboard))
 	return nil
 }
+
+// series is one part's rounds: their rates and CPU.
+type series struct {
+	rates []float64
+	cpu   cpuUse
+}
+
+func (s *series) add(r *result) {
+	s.rates = append(s.rates, r.rate)
+	s.cpu = s.cpu.add(r.cpu)
+}
+
+func (s *series) median() float64 { return median(s.rates) }
 
 // benchLatency prints (3): publish to viewer receipt with 100 viewers, beside
 // a bare fan-out.

@@ -12,14 +12,22 @@ import (
 // With -cpuprofile, the dashboard's CPU profile of the first 10-viewer
 // round is written there.
 func pipeline(bin string, n, nviewers int, extra ...string) (*result, error) {
-	return pipelineWith(bin, n, nviewers, 1, 2, extra...)
+	return pipelineWith(bin, n, shape{viewers: nviewers, posts: 1, receivers: 2}, extra...)
 }
 
-// pipelineWith is pipeline with the n messages sent by posts concurrent
-// POST /api/publish requests (n/posts each), as several people or
-// scripts publishing at once do, to the given number of receivers (one
-// is the bare client's shape: a single auto-ack consumer).
-func pipelineWith(bin string, n, nviewers, posts, receivers int, extra ...string) (*result, error) {
+// shape is how (2) runs: to how many viewers, the n messages sent by how
+// many concurrent POST /api/publish requests (n/posts each), as several
+// people or scripts publishing at once do, to how many receivers (one is
+// the bare client's shape: a single auto-ack consumer), and whether the
+// viewers ask for brief deliveries.
+type shape struct {
+	viewers, posts, receivers int
+	brief                     bool
+}
+
+// pipelineWith is pipeline in another shape.
+func pipelineWith(bin string, n int, sh shape, extra ...string) (*result, error) {
+	nviewers, posts, receivers := sh.viewers, sh.posts, sh.receivers
 	flags := extra
 	profile := *cpuProfile != "" && nviewers == 10
 	if profile {
@@ -42,7 +50,11 @@ func pipelineWith(bin string, n, nviewers, posts, receivers int, extra ...string
 			}
 		}()
 	}
-	vs, err := viewers(sc.URL, nviewers, true)
+	how := reading{decode: true}
+	if sh.brief {
+		how.query = "?deliveries=brief"
+	}
+	vs, err := viewersReading(sc.URL, nviewers, how)
 	if err != nil {
 		return nil, err
 	}
