@@ -126,11 +126,15 @@ func (h *Hub) Broadcast(event []byte) {
 	h.BroadcastDelivery(event, nil)
 }
 
+// Brief is a delivery event that encodes its brief form (see Deliveries).
+type Brief interface {
+	AppendBriefJSON(b []byte) []byte
+}
+
 // BroadcastDelivery is Broadcast for a delivery event, whose brief form
-// (see Deliveries) brief encodes: it is called, with the hub's lock held,
-// only when a viewer of brief deliveries is there. A nil brief, or one
-// that returns nil, sends them the event as it is.
-func (h *Hub) BroadcastDelivery(event []byte, brief func() []byte) {
+// brief encodes, with the hub's lock held, only when a viewer of brief
+// deliveries is there. A nil brief sends them the event as it is.
+func (h *Hub) BroadcastDelivery(event []byte, brief Brief) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.clients) == 0 {
@@ -138,12 +142,9 @@ func (h *Hub) BroadcastDelivery(event []byte, brief func() []byte) {
 	}
 	h.pending = append(h.pending, event)
 	if h.briefs > 0 {
-		var b []byte
+		b := event
 		if brief != nil {
-			b = brief()
-		}
-		if b == nil {
-			b = event
+			b = brief.AppendBriefJSON(make([]byte, 0, len(event)))
 		}
 		h.brief = append(h.brief, b)
 	}

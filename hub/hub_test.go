@@ -222,9 +222,7 @@ func TestBriefDeliveriesGoToTheirViewers(t *testing.T) {
 	waitViewers(t, h, 1)
 	readFrame(t, full) // the snapshot
 	encoded := 0
-	brief := func(seq int) func() []byte {
-		return func() []byte { encoded++; return fmt.Appendf(nil, `{"type":"delivery","seq":%d}`, seq) }
-	}
+	brief := func(seq int) Brief { return briefOf{seq, &encoded} }
 	h.BroadcastDelivery([]byte(`{"type":"delivery","seq":1,"at":"x"}`), brief(1))
 	readFrame(t, full)
 	if encoded != 0 {
@@ -261,4 +259,15 @@ func TestBriefDeliveriesGoToTheirViewers(t *testing.T) {
 	if encoded != 1 {
 		t.Fatalf("the brief form was encoded after its viewer left")
 	}
+}
+
+// briefOf is a delivery whose brief form is its seq, counting its encodings.
+type briefOf struct {
+	seq     int
+	encoded *int
+}
+
+func (b briefOf) AppendBriefJSON(out []byte) []byte {
+	*b.encoded++
+	return fmt.Appendf(out, `{"type":"delivery","seq":%d}`, b.seq)
 }

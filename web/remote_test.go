@@ -26,7 +26,7 @@ func (b *broadcasts) Broadcast(event []byte) {
 	defer b.mu.Unlock()
 	b.sent = append(b.sent, string(event))
 }
-func (b *broadcasts) BroadcastDelivery(event []byte, _ func() []byte)            { b.Broadcast(event) }
+func (b *broadcasts) BroadcastDelivery(event []byte, _ hub.Brief)                { b.Broadcast(event) }
 func (b *broadcasts) Join(*websocket.Conn, [][]byte, hub.Deliveries) *hub.Client { return nil }
 func (b *broadcasts) FirstFrameBudget() int                                      { return 1 << 20 }
 func (b *broadcasts) Stats() hub.Stats                                           { return hub.Stats{} }

@@ -17,7 +17,7 @@ import (
 // Viewers is what the state needs of the WebSocket hub.
 type Viewers interface {
 	Broadcast(event []byte)
-	BroadcastDelivery(event []byte, brief func() []byte)
+	BroadcastDelivery(event []byte, brief hub.Brief)
 	Join(conn *websocket.Conn, first [][]byte, deliveries hub.Deliveries) *hub.Client
 	FirstFrameBudget() int
 	Stats() hub.Stats
@@ -299,8 +299,8 @@ func (s *State) applyLocked(ev board.Event, data []byte) {
 	if s.recorder == nil {
 		s.timeline.add(data, time.Now())
 	}
-	if d, ok := ev.(board.DeliveryEvent); ok {
-		s.viewers.BroadcastDelivery(data, func() []byte { return d.AppendBriefJSON(make([]byte, 0, 128+len(d.Body))) })
+	if d, ok := ev.(hub.Brief); ok { // a delivery; the interface holds it already, no copy is made
+		s.viewers.BroadcastDelivery(data, d)
 		return
 	}
 	s.viewers.Broadcast(data)
