@@ -23,13 +23,7 @@ func (e DeliveryEvent) AppendJSON(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.Get {
-		b = append(b, `,"get":true`...)
-	}
-	if e.Offset != nil {
-		b = append(b, `,"offset":`...)
-		b = strconv.AppendInt(b, *e.Offset, 10)
-	}
+	b = e.appendTaking(b)
 	b = append(b, `,"at":"`...)
 	b = e.At.AppendFormat(b, "2006-01-02T15:04:05.999999999Z07:00")
 	b = append(b, `","counters":{"received":`...)
@@ -66,6 +60,19 @@ func (e DeliveryEvent) appendHead(b []byte) []byte {
 	return b
 }
 
+// appendTaking appends how the message was taken, when it says more than
+// a consumer's delivery: by basic.get, or at a stream offset.
+func (e DeliveryEvent) appendTaking(b []byte) []byte {
+	if e.Get {
+		b = append(b, `,"get":true`...)
+	}
+	if e.Offset != nil {
+		b = append(b, `,"offset":`...)
+		b = strconv.AppendInt(b, *e.Offset, 10)
+	}
+	return b
+}
+
 // AppendBriefJSON appends the event's brief form, for viewers that asked
 // for brief deliveries (GET /ws?deliveries=brief): what a program that
 // follows messages needs (who got which message, in what order, and how
@@ -82,13 +89,7 @@ func (e DeliveryEvent) AppendBriefJSON(b []byte) []byte {
 	if e.Truncated {
 		b = append(b, `,"truncated":true`...)
 	}
-	if e.Get {
-		b = append(b, `,"get":true`...)
-	}
-	if e.Offset != nil {
-		b = append(b, `,"offset":`...)
-		b = strconv.AppendInt(b, *e.Offset, 10)
-	}
+	b = e.appendTaking(b)
 	return append(b, '}')
 }
 

@@ -296,7 +296,8 @@ type Stats struct {
 	Viewers  int       `json:"viewers"`
 	Dropped  int64     `json:"viewers_dropped"`
 	LastDrop time.Time `json:"last_drop"`
-	// Frames is how many frames were built, each written to every viewer.
+	// Frames is how many frames were built, each written to every viewer
+	// of its kind of deliveries.
 	Frames int64 `json:"frames"`
 }
 
