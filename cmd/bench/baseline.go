@@ -138,7 +138,7 @@ func pipelineBareInProcess(n, nviewers int) (*result, error) {
 // publish and times n messages to the last viewer, reading the CPU of
 // process pid (0: none apart from the bench's).
 func measureBare(url string, pid, n, nviewers int, publish func() error) (*result, error) {
-	vs, err := viewers(url, nviewers, true)
+	vs, err := viewers(url, nviewers, reading{decode: true})
 	if err != nil {
 		return nil, err
 	}

@@ -124,15 +124,9 @@ func newScene(bin, q string, receivers []map[string]any, flags ...string) (*scen
 	return s, nil
 }
 
-// viewers connects n reading viewers to a dashboard (or a bare fan-out);
-// decode: they decode every frame as JSON, as a page does, instead of
-// scanning it.
-func viewers(url string, n int, decode bool) ([]*viewer, error) {
-	return viewersReading(url, n, reading{decode: decode})
-}
-
-// viewersReading connects n viewers that read as how says.
-func viewersReading(url string, n int, how reading) ([]*viewer, error) {
+// viewers connects n viewers to a dashboard (or a bare fan-out) that
+// read as how says.
+func viewers(url string, n int, how reading) ([]*viewer, error) {
 	var vs []*viewer
 	for range n {
 		v, err := connect(url, &how, 0)

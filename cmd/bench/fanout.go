@@ -28,7 +28,7 @@ func fanout(bin string, nviewers, rate int, dur time.Duration, bare bool) (*resu
 		res.rssBefore = sc.RSS()
 		url, q, rss = sc.URL, sc.q, sc.RSS
 	}
-	vs, err := viewers(url, nviewers, false)
+	vs, err := viewers(url, nviewers, reading{})
 	if err != nil {
 		return nil, err
 	}

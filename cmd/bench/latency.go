@@ -42,7 +42,7 @@ func latency(bin string, rate int, dur time.Duration, nviewers int, withSlow boo
 		return nil, err
 	}
 	defer sc.close()
-	vs, err := viewers(sc.URL, nviewers, false)
+	vs, err := viewers(sc.URL, nviewers, reading{})
 	if err != nil {
 		return nil, err
 	}

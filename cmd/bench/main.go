@@ -138,16 +138,18 @@ func run() error {
 func benchThroughput(bin string, n, rounds int) error {
 	// Alternate every part, round after round, and compare medians: the
 	// machine's noise then falls on all alike.
-	shapes := []shape{
-		{viewers: 10, posts: 1, receivers: 2},
-		{viewers: 1, posts: 1, receivers: 2},
-		{viewers: 1, posts: 1, receivers: 1},
-		{viewers: 10, posts: 10, receivers: 2},
-		{viewers: 10, posts: 1, receivers: 2, brief: true},
-		{viewers: 10, posts: 10, receivers: 2, brief: true},
+	var bare, bareFan, bareIn, ten, one, single, concurrent, brief, briefConcurrent series
+	parts := []struct {
+		shape
+		*series
+	}{
+		{shape{viewers: 10, posts: 1, receivers: 2}, &ten},
+		{shape{viewers: 1, posts: 1, receivers: 2}, &one},
+		{shape{viewers: 1, posts: 1, receivers: 1}, &single},
+		{shape{viewers: 10, posts: 10, receivers: 2}, &concurrent},
+		{shape{viewers: 10, posts: 1, receivers: 2, brief: true}, &brief},
+		{shape{viewers: 10, posts: 10, receivers: 2, brief: true}, &briefConcurrent},
 	}
-	var bare, bareFan, bareIn series
-	runs := make([]series, len(shapes))
 	var base *result
 	var rss int64
 	for range rounds {
@@ -166,19 +168,18 @@ func benchThroughput(bin string, n, rounds int) error {
 		bare.add(b)
 		bareFan.add(bf)
 		bareIn.add(bi)
-		for i, sh := range shapes {
-			p, err := pipelineWith(bin, n, sh)
+		for _, part := range parts {
+			p, err := pipelineWith(bin, n, part.shape)
 			if err != nil {
 				return fmt.Errorf("pipeline: %w", err)
 			}
-			runs[i].add(p)
+			part.add(p)
 			rss = max(rss, p.rssAfter)
 		}
 		if base == nil || b.rate == bare.median() {
 			base = b
 		}
 	}
-	ten, one, single, concurrent, brief, briefConcurrent := runs[0], runs[1], runs[2], runs[3], runs[4], runs[5]
 	fmt.Printf("1. bare amqp091-go, confirms, auto-ack consumer, 100-byte bodies, %d messages, %d rounds:\n   %.0f msg/s end to end (median; rounds %.0f); latency p50 %v p99 %v max %v\n   the same with a bare gorilla fan-out to 10 viewers that decode every frame: %.0f msg/s (median; rounds %.0f)\n   the same with the bare client and fan-out in the viewers' process: %.0f msg/s (median; rounds %.0f)\n",
 		n, rounds, bare.median(), bare.rates, base.p(50), base.p(99), base.max(), bareFan.median(), bareFan.rates, bareIn.median(), bareIn.rates)
 	fmt.Printf("   CPU per 10,000 messages: %s; with the fan-out: broker %s, client and fan-out (one process) %s, viewers %s\n\n",

@@ -27,13 +27,12 @@ type shape struct {
 
 // pipelineWith is pipeline in another shape.
 func pipelineWith(bin string, n int, sh shape, extra ...string) (*result, error) {
-	nviewers, posts, receivers := sh.viewers, sh.posts, sh.receivers
 	flags := extra
-	profile := *cpuProfile != "" && nviewers == 10
+	profile := *cpuProfile != "" && sh.viewers == 10
 	if profile {
 		flags = append(flags, "--pprof", "127.0.0.1:0")
 	}
-	sc, err := newScene(bin, "rabbitboard-bench-pipeline", auto(receivers, map[string]any{"prefetch": 500}), flags...)
+	sc, err := newScene(bin, "rabbitboard-bench-pipeline", auto(sh.receivers, map[string]any{"prefetch": 500}), flags...)
 	if err != nil {
 		return nil, err
 	}
@@ -54,30 +53,30 @@ func pipelineWith(bin string, n int, sh shape, extra ...string) (*result, error)
 	if sh.brief {
 		how.query = "?deliveries=brief"
 	}
-	vs, err := viewersReading(sc.URL, nviewers, how)
+	vs, err := viewers(sc.URL, sh.viewers, how)
 	if err != nil {
 		return nil, err
 	}
 	q, d := sc.q, sc.dashboard
 	cpu := cpuNow(d.Cmd.Process.Pid)
 	start := time.Now()
-	errs := make(chan error, posts)
-	for range posts {
+	errs := make(chan error, sh.posts)
+	for range sh.posts {
 		go func() {
 			var res struct{ Confirmed int }
-			err := d.call("POST", "/api/publish", map[string]any{"routing_key": q, "body": strings.Repeat("x", 100), "count": n / posts}, &res)
-			if err == nil && res.Confirmed != n/posts {
-				err = fmt.Errorf("%d of %d confirmed", res.Confirmed, n/posts)
+			err := d.call("POST", "/api/publish", map[string]any{"routing_key": q, "body": strings.Repeat("x", 100), "count": n / sh.posts}, &res)
+			if err == nil && res.Confirmed != n/sh.posts {
+				err = fmt.Errorf("%d of %d confirmed", res.Confirmed, n/sh.posts)
 			}
 			errs <- err
 		}()
 	}
-	for range posts {
+	for range sh.posts {
 		if err := <-errs; err != nil {
 			return nil, err
 		}
 	}
-	n = n / posts * posts
+	n = n / sh.posts * sh.posts
 	if err := waitAll(vs, int64(n), 2*time.Minute); err != nil {
 		return nil, err
 	}

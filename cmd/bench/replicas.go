@@ -52,7 +52,7 @@ func replicated(bin string, nreplicas, perReplica, rate int, dur time.Duration) 
 	time.Sleep(time.Second) // the receiver's event reaches every replica
 	var all [][]*viewer
 	for _, d := range ds {
-		vs, err := viewers(d.URL, perReplica, false)
+		vs, err := viewers(d.URL, perReplica, reading{})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -26,7 +26,7 @@ func benchTimeline(bin string, dur time.Duration) error {
 		if err != nil {
 			return err
 		}
-		vs, err := viewers(sc.URL, 1, false)
+		vs, err := viewers(sc.URL, 1, reading{})
 		if err != nil {
 			sc.close()
 			return err
