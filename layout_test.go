@@ -19,7 +19,7 @@ import (
 // helpers, the hub knows neither AMQP nor the vocabulary (bytes only), the
 // pages know the vocabulary but no adapter; only main wires them all.
 var allowedImports = map[string][]string{
-	"rabbitboard":                     {"board", "hub", "internal/replicas", "mq", "web"},
+	"rabbitboard":                     {"board", "hub", "internal/record", "internal/replicas", "mq", "web"},
 	"rabbitboard/board":               {"words"},
 	"rabbitboard/cmd/bench":           {"board", "internal/testkit"},
 	"rabbitboard/cmd/streamtutorial":  {},

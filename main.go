@@ -27,6 +27,7 @@ import (
 
 	"rabbitboard/board"
 	"rabbitboard/hub"
+	"rabbitboard/internal/record"
 	"rabbitboard/internal/replicas"
 	"rabbitboard/mq"
 	"rabbitboard/web"
@@ -270,7 +271,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		_ = srv.Close(context.Background())
 		return err
 	}
-	if err := record(c, broker, state); err != nil {
+	if err := keepTimeline(c, broker, state); err != nil {
 		return errors.Join(err, srv.Close(context.Background()), broker.Close(context.Background()))
 	}
 	log.Info("rabbitboard is serving", "url", srv.URL(), "amqp", mq.Redact(c.amqpURL), "presenter_token", c.access.Token != "", "private", c.access.Private, "procs", runtime.GOMAXPROCS(0))
@@ -309,12 +310,12 @@ func prepare(c *config, getenv func(string) string, log *slog.Logger) (generated
 	return generated, stop, err
 }
 
-// record keeps the timeline in the --record stream, when one is named.
-func record(c config, broker *mq.Broker, state *web.State) error {
+// keepTimeline keeps the timeline in the --record stream, when one is named.
+func keepTimeline(c config, broker *mq.Broker, state *web.State) error {
 	if c.record == "" {
 		return nil
 	}
-	rec, err := broker.Record(c.record, c.recordRetention, c.timelineAge, state.ReadRecorded)
+	rec, err := broker.Record(record.Config{Name: c.record, Retention: c.recordRetention, Since: c.timelineAge, Read: state.ReadRecorded})
 	if err != nil {
 		return err
 	}
